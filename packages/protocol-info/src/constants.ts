@@ -1,0 +1,92 @@
+/**
+ * Winsock constants, with the values of the Windows SDK headers (winsock2.h, ws2spi.h,
+ * _wsa_errnos.h as shipped by mingw-w64; see ../shared/spec/REFERENCE.md §1-2).
+ */
+
+/** Size in bytes of the Win32 `WSAPROTOCOL_INFOW` structure (gcc offsetof; no pointers, so Win32 = Win64). */
+export const WSAPROTOCOL_INFOW_SIZE = 628;
+/** `MAX_PROTOCOL_CHAIN`: a `WSAPROTOCOLCHAIN` holds at most this many catalog entry ids. */
+export const MAX_PROTOCOL_CHAIN = 7;
+/** `WSAPROTOCOL_LEN`: `szProtocol` holds at most this many UTF-16 code units before its terminating NUL. */
+export const WSAPROTOCOL_LEN = 255;
+/** `ChainLen` of a base protocol. */
+export const BASE_PROTOCOL = 1;
+/** `ChainLen` of a layered protocol. */
+export const LAYERED_PROTOCOL = 0;
+/** `FROM_PROTOCOL_INFO` (-1): WSPSocket takes af/type/protocol from the protocol info it is given. */
+export const FROM_PROTOCOL_INFO = -1;
+/** `SOCKET_ERROR`: the return value of a failed Winsock call. */
+export const SOCKET_ERROR = -1;
+
+/** `XP1_*`: `dwServiceFlags1` bits. */
+export const XP1 = {
+  CONNECTIONLESS: 0x1,
+  GUARANTEED_DELIVERY: 0x2,
+  GUARANTEED_ORDER: 0x4,
+  MESSAGE_ORIENTED: 0x8,
+  PSEUDO_STREAM: 0x10,
+  GRACEFUL_CLOSE: 0x20,
+  EXPEDITED_DATA: 0x40,
+  CONNECT_DATA: 0x80,
+  DISCONNECT_DATA: 0x100,
+  SUPPORT_BROADCAST: 0x200,
+  SUPPORT_MULTIPOINT: 0x400,
+  MULTIPOINT_CONTROL_PLANE: 0x800,
+  MULTIPOINT_DATA_PLANE: 0x1000,
+  QOS_SUPPORTED: 0x2000,
+  INTERRUPT: 0x4000,
+  UNI_SEND: 0x8000,
+  UNI_RECV: 0x10000,
+  IFS_HANDLES: 0x20000,
+  PARTIAL_MESSAGE: 0x40000,
+  SAN_SUPPORT_SDP: 0x80000,
+} as const;
+
+/** `PFL_*`: `dwProviderFlags` bits. */
+export const PFL = {
+  MULTIPLE_PROTO_ENTRIES: 0x1,
+  RECOMMENDED_PROTO_ENTRY: 0x2,
+  HIDDEN: 0x4,
+  MATCHES_PROTOCOL_ZERO: 0x8,
+  NETWORKDIRECT_PROVIDER: 0x10,
+} as const;
+
+/** `WSA_FLAG_*`: the `dwFlags` of WSASocket/WSPSocket. */
+export const WSA_FLAG = {
+  OVERLAPPED: 0x1,
+  MULTIPOINT_C_ROOT: 0x2,
+  MULTIPOINT_C_LEAF: 0x4,
+  MULTIPOINT_D_ROOT: 0x8,
+  MULTIPOINT_D_LEAF: 0x10,
+  ACCESS_SYSTEM_SECURITY: 0x40,
+  NO_HANDLE_INHERIT: 0x80,
+  REGISTERED_IO: 0x100,
+} as const;
+
+/** Winsock error codes (`WSAE*`), by name. */
+export const WSA_ERRORS = {
+  WSAEACCES: 10013,
+  WSAEFAULT: 10014,
+  WSAEINVAL: 10022,
+  WSAEMFILE: 10024,
+  WSAEWOULDBLOCK: 10035,
+  WSAEINPROGRESS: 10036,
+  WSAENOTSOCK: 10038,
+  WSAEADDRINUSE: 10048,
+  WSAENETDOWN: 10050,
+  WSAECONNABORTED: 10053,
+  WSAECONNRESET: 10054,
+  WSAENOBUFS: 10055,
+  WSAENOTCONN: 10057,
+  WSAESHUTDOWN: 10058,
+} as const;
+
+/** A Winsock error name, such as `'WSAEINVAL'`. */
+export type WsaErrorCode = keyof typeof WSA_ERRORS;
+
+/** Address families as Winsock numbers them (`AF_INET` 2, `AF_INET6` 23 on Windows). */
+export const AF = { UNSPEC: 0, INET: 2, INET6: 23 } as const;
+/** Socket types (`SOCK_STREAM` 1, `SOCK_DGRAM` 2). */
+export const SOCK = { STREAM: 1, DGRAM: 2, RAW: 3, RDM: 4, SEQPACKET: 5 } as const;
+/** IP protocols (`IPPROTO_TCP` 6, `IPPROTO_UDP` 17). */
+export const IPPROTO = { IP: 0, TCP: 6, UDP: 17 } as const;
