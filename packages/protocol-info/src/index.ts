@@ -23,3 +23,15 @@ export {
 export type { WsaErrorCode } from './constants.js';
 export { WsaError, isWsaError } from './errors.js';
 export type { Guid, ProtocolChain, HandoffContext, ProtocolInfo } from './protocol-info.js';
+export { WINSOCK_VERSION_2_2, SD, SOL_SOCKET, SO, TCP_NODELAY } from './spi.js';
+export type {
+  Socket,
+  SockAddr,
+  Linger,
+  SockOptValue,
+  WspUpcallTable,
+  WspStartupResult,
+  RecvOptions,
+  WspProcTable,
+  WspStartup,
+} from './spi.js';

@@ -1,0 +1,119 @@
+/**
+ * The service provider interface (the `ws2spi.h` of sanshare): the types a switch and a provider
+ * agree on, so that neither imports the other. A provider module exports `WSPStartup`; a switch
+ * loads it from the module named in its catalog and calls it with its upcall table, as ws2_32 does.
+ *
+ * TypeScript idiom for the Win32 shapes (REFERENCE.md §3): results are returned rather than written
+ * to out-parameters, `lpErrno` becomes a thrown `WsaError`, and calls that wait on I/O are async.
+ */
+import type { ProtocolInfo } from './protocol-info.js';
+
+/** `MAKEWORD(2, 2)`: the SPI version a sanshare switch asks for and a provider must return. */
+export const WINSOCK_VERSION_2_2 = 0x0202;
+
+/** A descriptor: a small non-negative integer, unique within its table (the switch's or the provider's). */
+export type Socket = number;
+
+/** A socket address: IPv4 (`'127.0.0.1'`) or IPv6 (`'::1'`) literal plus a port. */
+export interface SockAddr {
+  address: string;
+  port: number;
+}
+
+/** `SD_RECEIVE` 0, `SD_SEND` 1, `SD_BOTH` 2: the `how` of WSPShutdown. */
+export const SD = { RECEIVE: 0, SEND: 1, BOTH: 2 } as const;
+
+/** Socket option levels and names, as Winsock numbers them (winsock2.h / ws2def.h). */
+export const SOL_SOCKET = 0xffff;
+export const SO = {
+  KEEPALIVE: 0x0008,
+  LINGER: 0x0080,
+  SNDBUF: 0x1001,
+  RCVBUF: 0x1002,
+  SNDTIMEO: 0x1005,
+  RCVTIMEO: 0x1006,
+  TYPE: 0x1008,
+  /** `SO_PROTOCOL_INFOW`: read-only, the socket's `WSAPROTOCOL_INFOW`. */
+  PROTOCOL_INFOW: 0x2005,
+} as const;
+/** `IPPROTO_TCP` level options. */
+export const TCP_NODELAY = 0x0001;
+
+/** `struct linger`. */
+export interface Linger {
+  onoff: boolean;
+  /** Seconds. */
+  linger: number;
+}
+
+/** A socket option value: integers and booleans for most options, `Linger`, or a protocol info. */
+export type SockOptValue = number | boolean | Linger | ProtocolInfo;
+
+/**
+ * The switch's upcall table (`WSPUPCALLTABLE`, the part a non-IFS provider needs).
+ * Upcalls name the switch's descriptor; a provider stores it with its own per-socket state.
+ */
+export interface WspUpcallTable {
+  /** Allocates a switch descriptor bound to `catalogEntryId` and the provider's `context`. */
+  WPUCreateSocketHandle(catalogEntryId: number, context: number): Socket;
+  /** Releases a switch descriptor (the provider's socket is closing). */
+  WPUCloseSocketHandle(s: Socket): void;
+  /** Returns the context the provider stored with a switch descriptor; `WSAENOTSOCK` when unknown. */
+  WPUQuerySocketHandleContext(s: Socket): number;
+}
+
+/** What `WSPStartup` returns: `WSPDATA` plus the procedure table. */
+export interface WspStartupResult {
+  /** The version the provider will use (`wVersion`); the switch checks it. */
+  version: number;
+  /** The highest version the provider supports (`wHighVersion`). */
+  highVersion: number;
+  /** The provider's description (`szDescription`). */
+  description: string;
+  procTable: WspProcTable;
+}
+
+/** Options of a recv call. */
+export interface RecvOptions {
+  /** Largest number of bytes to return (default: whatever is available, up to 64 KiB). */
+  maxBytes?: number;
+  /** Cancels the wait: the call rejects with the signal's reason (an `AbortError` by default). */
+  signal?: AbortSignal;
+}
+
+/**
+ * The provider's procedure table (`WSPPROC_TABLE`). Descriptors here are the provider's own.
+ * Every method throws `WsaError`; none throws `WSAEINPROGRESS` (SAN providers never do).
+ */
+export interface WspProcTable {
+  /**
+   * Creates a socket. With `af`, `type` and `protocol` all `FROM_PROTOCOL_INFO` (-1) and a protocol
+   * info from WSPDuplicateSocket, returns a new descriptor for the shared underlying socket
+   * (single use: `WSAEINVAL` the second time, from another process, expired, or forged).
+   */
+  WSPSocket(af: number, type: number, protocol: number, protocolInfo: ProtocolInfo | null, group: number, flags: number): Promise<Socket>;
+  WSPBind(s: Socket, name: SockAddr): Promise<void>;
+  WSPListen(s: Socket, backlog: number): Promise<void>;
+  /** Waits for and returns a new connected socket; `signal` cancels the wait. */
+  WSPAccept(s: Socket, options?: { signal?: AbortSignal }): Promise<Socket>;
+  WSPConnect(s: Socket, name: SockAddr, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<void>;
+  /** Resolves with the number of bytes accepted once they are in the kernel (backpressure included). */
+  WSPSend(s: Socket, data: Uint8Array): Promise<number>;
+  /** Resolves with the bytes received; an empty array means the peer closed gracefully. */
+  WSPRecv(s: Socket, options?: RecvOptions): Promise<Uint8Array>;
+  WSPShutdown(s: Socket, how: number): Promise<void>;
+  WSPSetSockOpt(s: Socket, level: number, optname: number, value: SockOptValue): void;
+  WSPGetSockOpt(s: Socket, level: number, optname: number): SockOptValue;
+  /** Local and remote addresses of a connected socket. */
+  WSPGetSockName(s: Socket): SockAddr;
+  WSPGetPeerName(s: Socket): SockAddr;
+  /** Releases this descriptor; the underlying socket closes when its last descriptor in any process does. */
+  WSPCloseSocket(s: Socket): Promise<void>;
+  /** Duplicates `s` into process `dwProcessId` (0..0xFFFFFFFF) and returns the special protocol info. */
+  WSPDuplicateSocket(s: Socket, dwProcessId: number): Promise<ProtocolInfo>;
+  /** Stops the provider: closes its hand-off endpoint, pending imports and every socket it holds. */
+  WSPCleanup(): Promise<void>;
+}
+
+/** The entry point a provider module exports by this name. */
+export type WspStartup = (versionRequested: number, protocolInfo: ProtocolInfo, upcalls: WspUpcallTable, options?: Record<string, unknown>) => Promise<WspStartupResult>;
