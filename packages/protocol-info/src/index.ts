@@ -33,5 +33,6 @@ export type {
   WspStartupResult,
   RecvOptions,
   WspProcTable,
+  WspExtensions,
   WspStartup,
 } from './spi.js';

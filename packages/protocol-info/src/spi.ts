@@ -71,6 +71,28 @@ export interface WspStartupResult {
   /** The provider's description (`szDescription`). */
   description: string;
   procTable: WspProcTable;
+  /** Extension functions (Winsock hands these out through `WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER)`). */
+  extensions?: WspExtensions;
+}
+
+/**
+ * sanshare's provider extensions: the bridge between a provider socket and a plain kernel descriptor,
+ * for switches that adopt a Node `net.Socket` or hand one out. Not part of the Win32 SPI.
+ */
+export interface WspExtensions {
+  /**
+   * Adopts a connected kernel socket as a new provider socket. The provider takes ownership of `fd`;
+   * `readAhead` holds bytes already read from it, which WSPRecv returns before anything else.
+   */
+  WSPAdoptDescriptor(fd: number, readAhead?: Uint8Array): Promise<Socket>;
+  /**
+   * Detaches the kernel socket from provider socket `s`: the provider stops reading, flushes what
+   * WSPSend accepted, releases `s` (and its switch descriptor) without closing the connection, and
+   * gives the caller the descriptor (now the caller's to close) and any bytes it had read ahead.
+   */
+  WSPDetachDescriptor(s: Socket): Promise<{ fd: number; readAhead: Uint8Array }>;
+  /** The kernel identity of the underlying socket (`SO_COOKIE`), the same in every process. */
+  WSPGetSocketCookie(s: Socket): bigint;
 }
 
 /** Options of a recv call. */
