@@ -1,0 +1,42 @@
+/**
+ * The provider's named limits and defaults, and the Linux numbers its Winsock options map to.
+ */
+
+/** The SPI version this provider speaks: `MAKEWORD(2, 2)` (spi.ts `WINSOCK_VERSION_2_2`). */
+export const PROVIDER_VERSION = 0x0202;
+
+/** Default `maxSockets`: descriptors one provider instance hands out before `WSAEMFILE`. */
+export const DEFAULT_MAX_SOCKETS = 65_536;
+/** Default `maxPendingExports`: imports a target holds unclaimed before it answers `WSAENOBUFS`. */
+export const DEFAULT_MAX_PENDING_EXPORTS = 1_024;
+/**
+ * Default `importTimeoutMs`: how long a target keeps an unclaimed import (and its descriptor).
+ * The switch passes the protocol info over its own IPC; 30 s covers a slow hop without letting a
+ * forgotten descriptor live on.
+ */
+export const DEFAULT_IMPORT_TIMEOUT_MS = 30_000;
+/** Default `handoffTimeoutMs`: how long WSPDuplicateSocket waits for the target's endpoint to answer. */
+export const DEFAULT_HANDOFF_TIMEOUT_MS = 10_000;
+/** Largest read-ahead an export message carries; the stream buffer never holds more than ~130 KiB. */
+export const MAX_READ_AHEAD_BYTES = 1024 * 1024;
+/** Largest hand-off frame: the read-ahead plus the fixed fields. */
+export const MAX_HANDOFF_MESSAGE_BYTES = MAX_READ_AHEAD_BYTES + 4096;
+/** Default `maxBytes` of WSPRecv (spi.ts `RecvOptions`). */
+export const DEFAULT_RECV_BYTES = 64 * 1024;
+/** Version of the `Export` message (proto/sanshare/v1/handoff.proto). */
+export const HANDOFF_PROTOCOL_VERSION = 1;
+/** Length of the import nonce. */
+export const NONCE_BYTES = 16;
+
+/** Linux socket option numbers (asm-generic/socket.h, netinet/tcp.h). */
+export const LINUX = {
+  SOL_SOCKET: 1,
+  SO_TYPE: 3,
+  SO_SNDBUF: 7,
+  SO_RCVBUF: 8,
+  SO_KEEPALIVE: 9,
+  SO_LINGER: 13,
+  SO_COOKIE: 57,
+  IPPROTO_TCP: 6,
+  TCP_NODELAY: 1,
+} as const;
