@@ -90,3 +90,46 @@ export const AF = { UNSPEC: 0, INET: 2, INET6: 23 } as const;
 export const SOCK = { STREAM: 1, DGRAM: 2, RAW: 3, RDM: 4, SEQPACKET: 5 } as const;
 /** IP protocols (`IPPROTO_TCP` 6, `IPPROTO_UDP` 17). */
 export const IPPROTO = { IP: 0, TCP: 6, UDP: 17 } as const;
+
+/** `BIGENDIAN` 0 and `LITTLEENDIAN` 1: the values of `iNetworkByteOrder`. */
+export const NETWORK_BYTE_ORDER = { BIGENDIAN: 0, LITTLEENDIAN: 1 } as const;
+/** `SECURITY_PROTOCOL_NONE`: the `iSecurityScheme` of a provider without a security scheme. */
+export const SECURITY_PROTOCOL_NONE = 0;
+
+/**
+ * Byte offsets of the fields of the native `WSAPROTOCOL_INFOW` (little-endian, REFERENCE.md §1).
+ * `ProtocolChain` is `ChainLen` (int32) at 40 then 7 uint32 `ChainEntries` at 44; `szProtocol` is
+ * 256 UTF-16LE code units at 116 (255 plus the terminating NUL).
+ */
+export const WSAPROTOCOL_INFOW_OFFSETS = {
+  dwServiceFlags1: 0,
+  dwServiceFlags2: 4,
+  dwServiceFlags3: 8,
+  dwServiceFlags4: 12,
+  dwProviderFlags: 16,
+  ProviderId: 20,
+  dwCatalogEntryId: 36,
+  ChainLen: 40,
+  ChainEntries: 44,
+  iVersion: 72,
+  iAddressFamily: 76,
+  iMaxSockAddr: 80,
+  iMinSockAddr: 84,
+  iSocketType: 88,
+  iProtocol: 92,
+  iProtocolMaxOffset: 96,
+  iNetworkByteOrder: 100,
+  iSecurityScheme: 104,
+  dwMessageSize: 108,
+  dwProviderReserved: 112,
+  szProtocol: 116,
+} as const;
+
+/**
+ * Largest protobuf-encoded protocol info `decodeProtocolInfo` accepts. The largest valid message with
+ * every field at its widest (255 units of 3-byte UTF-8 in `szProtocol`, a full chain, a hand-off
+ * context) is about 1,100 bytes; the rest is room for unknown fields of a newer schema.
+ */
+export const MAX_PROTOCOL_INFO_BYTES = 4096;
+/** Length in bytes of `HandoffContext.nonce`. */
+export const HANDOFF_NONCE_LENGTH = 16;

@@ -1,0 +1,382 @@
+import * as $protobuf from "protobufjs/minimal.js";
+import Long = require("long");
+
+/** Namespace sanshare. */
+export namespace sanshare {
+
+    /** Namespace v1. */
+    namespace v1 {
+
+        /** AddressFamily enum. */
+        enum AddressFamily {
+
+            /** AF_UNSPEC value */
+            AF_UNSPEC = 0,
+
+            /** AF_INET value */
+            AF_INET = 2,
+
+            /** AF_INET6 value */
+            AF_INET6 = 23
+        }
+
+        /** SocketType enum. */
+        enum SocketType {
+
+            /** SOCK_UNSPECIFIED value */
+            SOCK_UNSPECIFIED = 0,
+
+            /** SOCK_STREAM value */
+            SOCK_STREAM = 1,
+
+            /** SOCK_DGRAM value */
+            SOCK_DGRAM = 2,
+
+            /** SOCK_RAW value */
+            SOCK_RAW = 3,
+
+            /** SOCK_RDM value */
+            SOCK_RDM = 4,
+
+            /** SOCK_SEQPACKET value */
+            SOCK_SEQPACKET = 5
+        }
+
+        /** NetworkByteOrder enum. */
+        enum NetworkByteOrder {
+
+            /** BIGENDIAN value */
+            BIGENDIAN = 0,
+
+            /** LITTLEENDIAN value */
+            LITTLEENDIAN = 1
+        }
+
+        /**
+         * Properties of a ProtocolChain.
+         * @deprecated Use sanshare.v1.ProtocolChain.$Properties instead.
+         */
+        interface IProtocolChain extends sanshare.v1.ProtocolChain.$Properties {
+        }
+
+        /** Represents a ProtocolChain. */
+        class ProtocolChain {
+
+            /**
+             * Constructs a new ProtocolChain.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: sanshare.v1.ProtocolChain.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ProtocolChain chainLen. */
+            chainLen: number;
+
+            /** ProtocolChain chainEntries. */
+            chainEntries: number[];
+
+            /**
+             * Encodes the specified ProtocolChain message. Does not implicitly {@link sanshare.v1.ProtocolChain.verify|verify} messages.
+             * @param message ProtocolChain message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: sanshare.v1.ProtocolChain.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ProtocolChain message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {sanshare.v1.ProtocolChain & sanshare.v1.ProtocolChain.$Shape} ProtocolChain
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): sanshare.v1.ProtocolChain & sanshare.v1.ProtocolChain.$Shape;
+        }
+
+        namespace ProtocolChain {
+
+            /** Properties of a ProtocolChain. */
+            interface $Properties {
+
+                /** ProtocolChain chainLen */
+                chainLen?: (number|null);
+
+                /** ProtocolChain chainEntries */
+                chainEntries?: (number[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ProtocolChain. */
+            type $Shape = sanshare.v1.ProtocolChain.$Properties;
+        }
+
+        /**
+         * Properties of a HandoffContext.
+         * @deprecated Use sanshare.v1.HandoffContext.$Properties instead.
+         */
+        interface IHandoffContext extends sanshare.v1.HandoffContext.$Properties {
+        }
+
+        /** Represents a HandoffContext. */
+        class HandoffContext {
+
+            /**
+             * Constructs a new HandoffContext.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: sanshare.v1.HandoffContext.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** HandoffContext exportId. */
+            exportId: number;
+
+            /** HandoffContext sourcePid. */
+            sourcePid: number;
+
+            /** HandoffContext targetPid. */
+            targetPid: number;
+
+            /** HandoffContext socketCookie. */
+            socketCookie: (number|Long);
+
+            /** HandoffContext nonce. */
+            nonce: Uint8Array;
+
+            /** HandoffContext expiresAtMs. */
+            expiresAtMs: (number|Long);
+
+            /**
+             * Encodes the specified HandoffContext message. Does not implicitly {@link sanshare.v1.HandoffContext.verify|verify} messages.
+             * @param message HandoffContext message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: sanshare.v1.HandoffContext.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a HandoffContext message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {sanshare.v1.HandoffContext & sanshare.v1.HandoffContext.$Shape} HandoffContext
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): sanshare.v1.HandoffContext & sanshare.v1.HandoffContext.$Shape;
+        }
+
+        namespace HandoffContext {
+
+            /** Properties of a HandoffContext. */
+            interface $Properties {
+
+                /** HandoffContext exportId */
+                exportId?: (number|null);
+
+                /** HandoffContext sourcePid */
+                sourcePid?: (number|null);
+
+                /** HandoffContext targetPid */
+                targetPid?: (number|null);
+
+                /** HandoffContext socketCookie */
+                socketCookie?: (number|Long|null);
+
+                /** HandoffContext nonce */
+                nonce?: (Uint8Array|null);
+
+                /** HandoffContext expiresAtMs */
+                expiresAtMs?: (number|Long|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a HandoffContext. */
+            type $Shape = sanshare.v1.HandoffContext.$Properties;
+        }
+
+        /**
+         * Properties of a ProtocolInfo.
+         * @deprecated Use sanshare.v1.ProtocolInfo.$Properties instead.
+         */
+        interface IProtocolInfo extends sanshare.v1.ProtocolInfo.$Properties {
+        }
+
+        /** Represents a ProtocolInfo. */
+        class ProtocolInfo {
+
+            /**
+             * Constructs a new ProtocolInfo.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: sanshare.v1.ProtocolInfo.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ProtocolInfo serviceFlags1. */
+            serviceFlags1: number;
+
+            /** ProtocolInfo serviceFlags2. */
+            serviceFlags2: number;
+
+            /** ProtocolInfo serviceFlags3. */
+            serviceFlags3: number;
+
+            /** ProtocolInfo serviceFlags4. */
+            serviceFlags4: number;
+
+            /** ProtocolInfo providerFlags. */
+            providerFlags: number;
+
+            /** ProtocolInfo providerId. */
+            providerId: string;
+
+            /** ProtocolInfo catalogEntryId. */
+            catalogEntryId: number;
+
+            /** ProtocolInfo protocolChain. */
+            protocolChain?: (sanshare.v1.ProtocolChain.$Properties|null);
+
+            /** ProtocolInfo version. */
+            version: number;
+
+            /** ProtocolInfo addressFamily. */
+            addressFamily: sanshare.v1.AddressFamily;
+
+            /** ProtocolInfo maxSockAddr. */
+            maxSockAddr: number;
+
+            /** ProtocolInfo minSockAddr. */
+            minSockAddr: number;
+
+            /** ProtocolInfo socketType. */
+            socketType: sanshare.v1.SocketType;
+
+            /** ProtocolInfo protocol. */
+            protocol: number;
+
+            /** ProtocolInfo protocolMaxOffset. */
+            protocolMaxOffset: number;
+
+            /** ProtocolInfo networkByteOrder. */
+            networkByteOrder: sanshare.v1.NetworkByteOrder;
+
+            /** ProtocolInfo securityScheme. */
+            securityScheme: number;
+
+            /** ProtocolInfo messageSize. */
+            messageSize: number;
+
+            /** ProtocolInfo providerReserved. */
+            providerReserved: number;
+
+            /** ProtocolInfo szProtocol. */
+            szProtocol: string;
+
+            /** ProtocolInfo handoff. */
+            handoff?: (sanshare.v1.HandoffContext.$Properties|null);
+
+            /**
+             * Encodes the specified ProtocolInfo message. Does not implicitly {@link sanshare.v1.ProtocolInfo.verify|verify} messages.
+             * @param message ProtocolInfo message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: sanshare.v1.ProtocolInfo.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ProtocolInfo message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {sanshare.v1.ProtocolInfo & sanshare.v1.ProtocolInfo.$Shape} ProtocolInfo
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): sanshare.v1.ProtocolInfo & sanshare.v1.ProtocolInfo.$Shape;
+        }
+
+        namespace ProtocolInfo {
+
+            /** Properties of a ProtocolInfo. */
+            interface $Properties {
+
+                /** ProtocolInfo serviceFlags1 */
+                serviceFlags1?: (number|null);
+
+                /** ProtocolInfo serviceFlags2 */
+                serviceFlags2?: (number|null);
+
+                /** ProtocolInfo serviceFlags3 */
+                serviceFlags3?: (number|null);
+
+                /** ProtocolInfo serviceFlags4 */
+                serviceFlags4?: (number|null);
+
+                /** ProtocolInfo providerFlags */
+                providerFlags?: (number|null);
+
+                /** ProtocolInfo providerId */
+                providerId?: (string|null);
+
+                /** ProtocolInfo catalogEntryId */
+                catalogEntryId?: (number|null);
+
+                /** ProtocolInfo protocolChain */
+                protocolChain?: (sanshare.v1.ProtocolChain.$Properties|null);
+
+                /** ProtocolInfo version */
+                version?: (number|null);
+
+                /** ProtocolInfo addressFamily */
+                addressFamily?: (sanshare.v1.AddressFamily|null);
+
+                /** ProtocolInfo maxSockAddr */
+                maxSockAddr?: (number|null);
+
+                /** ProtocolInfo minSockAddr */
+                minSockAddr?: (number|null);
+
+                /** ProtocolInfo socketType */
+                socketType?: (sanshare.v1.SocketType|null);
+
+                /** ProtocolInfo protocol */
+                protocol?: (number|null);
+
+                /** ProtocolInfo protocolMaxOffset */
+                protocolMaxOffset?: (number|null);
+
+                /** ProtocolInfo networkByteOrder */
+                networkByteOrder?: (sanshare.v1.NetworkByteOrder|null);
+
+                /** ProtocolInfo securityScheme */
+                securityScheme?: (number|null);
+
+                /** ProtocolInfo messageSize */
+                messageSize?: (number|null);
+
+                /** ProtocolInfo providerReserved */
+                providerReserved?: (number|null);
+
+                /** ProtocolInfo szProtocol */
+                szProtocol?: (string|null);
+
+                /** ProtocolInfo handoff */
+                handoff?: (sanshare.v1.HandoffContext.$Properties|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ProtocolInfo. */
+            type $Shape = sanshare.v1.ProtocolInfo.$Properties;
+        }
+    }
+}
