@@ -1,0 +1,42 @@
+/**
+ * The switch's named defaults. Winsock numbers (error codes, flags, option names) live in
+ * `@sanshare/protocol-info`; these are sanshare's own choices, each with its reason.
+ */
+
+/**
+ * `ProviderId` of the catalog entries `defaultProtocolInfo` makes: one GUID for sanshare's SAN
+ * provider, as each Windows provider has its own (MSAFD Tcpip's is {E70F1AA0-AB8B-11CF-8CA3-00805F48A192}).
+ */
+export const SANSHARE_PROVIDER_ID = '5a4e5348-4152-4553-9e2d-57535044534b';
+
+/** The module a default catalog entry names: the real sanshare provider. */
+export const DEFAULT_PROVIDER_MODULE = '@sanshare/provider';
+
+/**
+ * First catalog entry id handed out. Windows numbers its base entries from 1001; starting there keeps
+ * ids recognisable in traces, and 0 stays free to mean "not installed".
+ */
+export const FIRST_CATALOG_ENTRY_ID = 1001;
+
+/**
+ * First switch descriptor. Switch descriptors start far from small numbers so that one is never
+ * mistaken for a provider descriptor or a kernel fd in a trace; they are never reused within a
+ * process (a stale descriptor gets `WSAENOTSOCK`, never somebody else's socket).
+ */
+export const FIRST_SWITCH_SOCKET = 0x1000;
+
+/** The `format` tag and version of a catalog file (see docs/switch.md, "Catalog file"). */
+export const CATALOG_FILE_FORMAT = 'sanshare-catalog';
+export const CATALOG_FILE_VERSION = 1;
+
+/** Default backlog of `listen` when none is given (Linux's SOMAXCONN). */
+export const DEFAULT_BACKLOG = 4096;
+
+/**
+ * Largest hand-off channel message accepted. A protocol info in protobuf form is under 1 KiB; 16 KiB
+ * leaves room and refuses a peer that tries to make us buffer garbage.
+ */
+export const HANDOFF_CHANNEL_MAX_MESSAGE_BYTES = 16 * 1024;
+
+/** Default bound of a hand-off channel wait (connect, pid request, receive) when no `timeoutMs` is given. */
+export const HANDOFF_CHANNEL_DEFAULT_TIMEOUT_MS = 30_000;

@@ -1,0 +1,91 @@
+import { WsaError, type Socket, type WspUpcallTable } from '@sanshare/protocol-info';
+import { FIRST_SWITCH_SOCKET } from './constants.js';
+
+/** One switch descriptor: which provider it belongs to and the provider's context (its descriptor). */
+export interface SwitchDescriptor<P> {
+  readonly s: Socket;
+  readonly catalogEntryId: number;
+  readonly provider: P;
+  /** What the provider gave `WPUCreateSocketHandle`: sanshare's providers pass their own descriptor. */
+  readonly context: number;
+  /** The access-control key of the underlying socket, once known (see access-control.ts). */
+  socketKey: string | undefined;
+}
+
+/**
+ * The switch's descriptor table and the three upcalls that fill it. A non-IFS provider mints every
+ * switch descriptor through `WPUCreateSocketHandle(catalogEntryId, context)` and releases it with
+ * `WPUCloseSocketHandle`; `WPUQuerySocketHandleContext` gives the context back (SDK semantics).
+ *
+ * Descriptors count up from `FIRST_SWITCH_SOCKET` and are never reused, so a stale one is always
+ * `WSAENOTSOCK` and never silently another socket.
+ */
+export class DescriptorTable<P> {
+  readonly #byS = new Map<Socket, SwitchDescriptor<P>>();
+  readonly #byContext = new Map<P, Map<number, Socket>>();
+  #next = FIRST_SWITCH_SOCKET;
+
+  /** `providerOf` maps a catalog entry id to its started provider, or `undefined` when not loaded. */
+  constructor(private readonly providerOf: (catalogEntryId: number) => P | undefined) {}
+
+  get size(): number {
+    return this.#byS.size;
+  }
+
+  get(s: Socket): SwitchDescriptor<P> | undefined {
+    return this.#byS.get(s);
+  }
+
+  /** The switch descriptor a provider created for its own descriptor `context`. */
+  findByContext(provider: P, context: number): SwitchDescriptor<P> | undefined {
+    const s = this.#byContext.get(provider)?.get(context);
+    return s === undefined ? undefined : this.#byS.get(s);
+  }
+
+  values(): IterableIterator<SwitchDescriptor<P>> {
+    return this.#byS.values();
+  }
+
+  create(catalogEntryId: number, context: number): Socket {
+    if (!Number.isInteger(catalogEntryId)) throw new WsaError('WSAEINVAL', `WPUCreateSocketHandle: catalog entry id ${String(catalogEntryId)} is not an integer`);
+    const provider = this.providerOf(catalogEntryId);
+    if (provider === undefined) throw new WsaError('WSAEINVAL', `WPUCreateSocketHandle: catalog entry ${catalogEntryId} has no loaded provider`);
+    if (!Number.isInteger(context)) throw new WsaError('WSAEINVAL', `WPUCreateSocketHandle: context ${String(context)} is not an integer`);
+    const s = this.#next++;
+    this.#byS.set(s, { s, catalogEntryId, provider, context, socketKey: undefined });
+    let contexts = this.#byContext.get(provider);
+    if (contexts === undefined) this.#byContext.set(provider, (contexts = new Map()));
+    contexts.set(context, s);
+    return s;
+  }
+
+  /** Removes `s`; false when it was not there. */
+  delete(s: Socket): boolean {
+    const d = this.#byS.get(s);
+    if (d === undefined) return false;
+    this.#byS.delete(s);
+    const contexts = this.#byContext.get(d.provider);
+    if (contexts?.get(d.context) === s) contexts.delete(d.context);
+    return true;
+  }
+
+  clear(): void {
+    this.#byS.clear();
+    this.#byContext.clear();
+  }
+
+  /** The upcall table handed to every provider's `WSPStartup`. */
+  upcalls(): WspUpcallTable {
+    return {
+      WPUCreateSocketHandle: (catalogEntryId, context) => this.create(catalogEntryId, context),
+      WPUCloseSocketHandle: (s) => {
+        if (!this.delete(s)) throw new WsaError('WSAENOTSOCK', `WPUCloseSocketHandle: ${String(s)} is not a switch descriptor`);
+      },
+      WPUQuerySocketHandleContext: (s) => {
+        const d = this.#byS.get(s);
+        if (d === undefined) throw new WsaError('WSAENOTSOCK', `WPUQuerySocketHandleContext: ${String(s)} is not a switch descriptor`);
+        return d.context;
+      },
+    };
+  }
+}
