@@ -31,3 +31,13 @@ export type { Switch, WsaStartupOptions, ProviderLoadFailure, LoadedProvider } f
 export { SwitchError, isSwitchError, SWITCH_ERRORS } from './errors.js';
 export type { SwitchErrorCode } from './errors.js';
 export { SANSHARE_PROVIDER_ID, DEFAULT_PROVIDER_MODULE, HANDOFF_CHANNEL_MAX_MESSAGE_BYTES } from './constants.js';
+export { toNetSocket } from './to-net-socket.js';
+export { adoptNetSocket } from './adopt-net-socket.js';
+export { connectHandoffChannel, listenHandoffChannel } from './handoff-channel.js';
+export type {
+  HandoffChannel,
+  HandoffChannelServer,
+  ConnectHandoffChannelOptions,
+  ListenHandoffChannelOptions,
+} from './handoff-channel.js';
+export type { ChannelOperationOptions } from './deadline.js';

@@ -1,6 +1,7 @@
 import {
   FROM_PROTOCOL_INFO,
   PFL,
+  SOCK,
   WINSOCK_VERSION_2_2,
   WSA_FLAG,
   WsaError,
@@ -103,12 +104,14 @@ export interface Switch {
   WSACleanup(): Promise<void>;
 }
 
-interface ProviderSlot extends StartedProvider {
+/** A loaded provider as the switch keeps it (internal). */
+export interface ProviderSlot extends StartedProvider {
   readonly entries: CatalogEntry[];
   readonly providerModule: string;
 }
 
-type Descriptor = SwitchDescriptor<ProviderSlot>;
+/** A switch descriptor of this switch (internal). */
+export type Descriptor = SwitchDescriptor<ProviderSlot>;
 
 const internals = new WeakMap<Switch, SwitchCore>();
 
@@ -259,6 +262,17 @@ export class SwitchCore {
     );
     if (match === undefined) throw new WsaError('WSAEINVAL', `WSASocket: no loaded provider for af ${af}, type ${type}, protocol ${protocol}`);
     return match;
+  }
+
+  /** The provider (with extensions) and catalog entry that adopt a connected stream socket of family `af`. */
+  providerForAdoption(af: number): { slot: ProviderSlot; entry: CatalogEntry } {
+    this.#alive();
+    for (const slot of this.slots) {
+      if (slot.extensions === undefined) continue;
+      const entry = slot.entries.find((e) => e.protocolInfo.iAddressFamily === af && e.protocolInfo.iSocketType === SOCK.STREAM);
+      if (entry !== undefined) return { slot, entry };
+    }
+    throw new WsaError('WSAEINVAL', `no loaded provider can adopt a stream socket of address family ${af} (none offers the extensions)`);
   }
 
   async WSASocket(af: number, type: number, protocol: number, protocolInfo: ProtocolInfo | null, group: number, flags: number): Promise<Socket> {

@@ -1,0 +1,35 @@
+import { once } from 'node:events';
+import type { Socket as NetSocket } from 'node:net';
+import { AF, WsaError, type Socket } from '@sanshare/protocol-info';
+import { closeFd, detachNetSocket } from '@sanshare/transport-uds';
+import { type Switch, switchCoreOf } from './switch.js';
+
+/**
+ * Bridges a connected Node `net.Socket` (one an `http.Server` accepted, say) into the switch, so that
+ * it can be duplicated like any switch socket: waits until everything written to it is in the
+ * kernel, stops Node's reading for real, moves the bytes Node had read but nobody consumed into the
+ * provider (its next `recv` returns them first), and destroys the `net.Socket` (closing only Node's
+ * descriptor: no FIN). Resolves with the new switch descriptor.
+ *
+ * What the bridge gives up: listeners on the `net.Socket` (an HTTP parser, say) see nothing more;
+ * bytes they already consumed are theirs, not the switch's. Throws `WsaError` `WSAEINVAL` when the
+ * socket is not connected, or when no loaded provider with extensions serves its address family;
+ * if the provider then fails, the connection is closed (its descriptor is released, no bytes are kept).
+ */
+export async function adoptNetSocket(sw: Switch, socket: NetSocket): Promise<Socket> {
+  const core = switchCoreOf(sw);
+  if (socket.destroyed || socket.remoteAddress === undefined) throw new WsaError('WSAEINVAL', 'adoptNetSocket: the net.Socket is not connected');
+  const af = socket.remoteFamily === 'IPv6' ? AF.INET6 : AF.INET;
+  const { slot, entry } = core.providerForAdoption(af);
+  // Written bytes must reach the kernel first: they would be lost with Node's descriptor otherwise.
+  while (socket.writableLength > 0 && !socket.destroyed) await once(socket, 'drain');
+  const { fd, readAhead } = detachNetSocket(socket);
+  let context: number;
+  try {
+    context = await (slot.extensions as NonNullable<typeof slot.extensions>).WSPAdoptDescriptor(fd, readAhead);
+  } catch (error) {
+    closeFd(fd);
+    throw error;
+  }
+  return core.adoptResult(slot, entry.catalogEntryId, context).s;
+}

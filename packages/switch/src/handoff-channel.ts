@@ -1,0 +1,339 @@
+import { decodeProtocolInfo, encodeProtocolInfo, type ProtocolInfo } from '@sanshare/protocol-info';
+import { closeFd, connect, isUdsError, listen, type PeerCredentials, type UdsConnection, type UdsListener } from '@sanshare/transport-uds';
+import { HANDOFF_CHANNEL_MAX_MESSAGE_BYTES } from './constants.js';
+import { type ChannelOperationOptions, timeoutOf, withDeadline } from './deadline.js';
+import { SwitchError, isSwitchError } from './errors.js';
+import { type ChannelMessage, decodeChannelMessage, encodeChannelMessage } from './handoff-channel-codec.js';
+
+/**
+ * One end of a hand-off channel. Both ends are alike: each can ask the other's pid, answers the
+ * other's pid requests by itself (as long as the channel is open), and sends and receives protocol
+ * infos. A peer that lies about its pid or sends anything malformed is cut off: the channel closes,
+ * every pending and later call rejects with the error that closed it, and nothing it sent is kept.
+ */
+export interface HandoffChannel {
+  /** The peer process as the kernel reports it (`SO_PEERCRED`), not as it claims. */
+  readonly peer: PeerCredentials;
+  /** True once closed, by either side or after a violation. */
+  readonly closed: boolean;
+  /**
+   * Asks the peer for its pid (spec steps 2 and 4) and resolves with it once it equals the kernel's
+   * `peer.pid`; a different answer rejects with `ERR_CHANNEL_PEER_PID` and closes the channel.
+   */
+  requestPeerPid(options?: ChannelOperationOptions): Promise<number>;
+  /**
+   * Sends a protocol info (spec steps 6 and 11), in its protobuf form. An info duplicated for
+   * another process than the peer (`handoff.targetPid !== peer.pid`) is refused with
+   * `ERR_CHANNEL_PEER_PID` before anything is sent; an invalid one with `WsaError` `WSAEINVAL`.
+   */
+  sendProtocolInfo(info: ProtocolInfo, options?: ChannelOperationOptions): Promise<void>;
+  /** Resolves with the next protocol info the peer sent (spec steps 7 and 13), in order. */
+  receiveProtocolInfo(options?: ChannelOperationOptions): Promise<ProtocolInfo>;
+  /** Closes the channel (idempotent); pending calls reject with `ERR_CHANNEL_CLOSED`. */
+  close(): Promise<void>;
+}
+
+/** Options of `connectHandoffChannel`. */
+export interface ConnectHandoffChannelOptions extends ChannelOperationOptions {
+  /** When given, the channel is refused (`ERR_CHANNEL_PEER_PID`) unless the kernel says the listener is this pid. */
+  expectedPid?: number;
+}
+
+/** Options of `listenHandoffChannel`. */
+export interface ListenHandoffChannelOptions {
+  /** Peers allowed to connect, by kernel uid: `'same'` (default) or a list of uids. */
+  allowUids?: 'same' | readonly number[];
+  /** Channels held for `accept()`; further connections are closed at once (default 16). */
+  maxPendingChannels?: number;
+  /** Aborting closes the server. */
+  signal?: AbortSignal;
+}
+
+/** A listening hand-off channel endpoint. Every connection answers pid requests as soon as it is accepted by the kernel. */
+export interface HandoffChannelServer extends AsyncIterable<HandoffChannel> {
+  readonly path: string;
+  /** The next channel a peer opened. */
+  accept(options?: ChannelOperationOptions): Promise<HandoffChannel>;
+  /** Stops listening, closes channels nobody accepted, removes the socket file. */
+  close(): Promise<void>;
+}
+
+/** Protocol infos held for `receiveProtocolInfo` before the channel stops reading (backpressure). */
+const MAX_QUEUED_INFOS = 16;
+
+class Channel implements HandoffChannel {
+  readonly #conn: UdsConnection;
+  readonly #pidWaiters = new Map<number, { resolve: (pid: number) => void; reject: (e: unknown) => void }>();
+  /** Request ids whose caller gave up (timeout, abort): a late reply to one is ignored. */
+  readonly #abandoned = new Set<number>();
+  readonly #infos: ProtocolInfo[] = [];
+  readonly #infoWaiters: { resolve: (info: ProtocolInfo) => void; reject: (e: unknown) => void }[] = [];
+  #nextRequestId = 1;
+  #failure: SwitchError | undefined;
+  #resumeReading: (() => void) | undefined;
+
+  constructor(conn: UdsConnection) {
+    this.#conn = conn;
+    void this.#readLoop();
+  }
+
+  get peer(): PeerCredentials {
+    return this.#conn.peer;
+  }
+
+  get closed(): boolean {
+    return this.#failure !== undefined;
+  }
+
+  async #readLoop(): Promise<void> {
+    for (;;) {
+      if (this.#infos.length >= MAX_QUEUED_INFOS) {
+        await new Promise<void>((resolve) => (this.#resumeReading = resolve));
+        if (this.closed) return;
+      }
+      let message: Awaited<ReturnType<UdsConnection['receive']>>;
+      try {
+        message = await this.#conn.receive();
+      } catch (error) {
+        await this.#fail(new SwitchError('ERR_CHANNEL_CLOSED', 'the hand-off channel failed', { cause: error }));
+        return;
+      }
+      if (this.closed) {
+        if (message !== null) for (const fd of message.fds) closeFd(fd);
+        return;
+      }
+      if (message === null) {
+        await this.#fail(new SwitchError('ERR_CHANNEL_CLOSED', `the peer (pid ${this.peer.pid}) closed the hand-off channel`));
+        return;
+      }
+      try {
+        await this.#handle(message.data, message.fds);
+      } catch (error) {
+        await this.#fail(isSwitchError(error) ? error : new SwitchError('ERR_CHANNEL_PROTOCOL', 'bad message on the hand-off channel', { cause: error }));
+        return;
+      }
+    }
+  }
+
+  async #handle(data: Uint8Array, fds: number[]): Promise<void> {
+    if (fds.length > 0) {
+      // The channel never carries descriptors: close them at once so that none leaks.
+      for (const fd of fds) closeFd(fd);
+      throw new SwitchError('ERR_CHANNEL_PROTOCOL', `the peer sent ${fds.length} descriptor(s) on the hand-off channel`);
+    }
+    const message: ChannelMessage = decodeChannelMessage(data);
+    switch (message.kind) {
+      case 'pidRequest':
+        await this.#conn.send(encodeChannelMessage({ kind: 'pidReply', requestId: message.requestId, pid: process.pid }));
+        return;
+      case 'pidReply': {
+        if (this.#abandoned.delete(message.requestId)) return;
+        const waiter = this.#pidWaiters.get(message.requestId);
+        if (waiter === undefined) throw new SwitchError('ERR_CHANNEL_PROTOCOL', `the peer answered pid request ${message.requestId}, which was never asked`);
+        this.#pidWaiters.delete(message.requestId);
+        if (message.pid !== this.peer.pid) {
+          throw new SwitchError('ERR_CHANNEL_PEER_PID', `the peer claims pid ${message.pid} but the kernel reports pid ${this.peer.pid} (SO_PEERCRED)`);
+        }
+        waiter.resolve(message.pid);
+        return;
+      }
+      case 'protocolInfo': {
+        let info: ProtocolInfo;
+        try {
+          info = decodeProtocolInfo(message.protocolInfo);
+        } catch (error) {
+          throw new SwitchError('ERR_CHANNEL_PROTOCOL', 'the peer sent an invalid protocol info', { cause: error });
+        }
+        const waiter = this.#infoWaiters.shift();
+        if (waiter !== undefined) waiter.resolve(info);
+        else this.#infos.push(info);
+        return;
+      }
+    }
+  }
+
+  /** Closes the channel because of `error`; every waiter rejects with it. */
+  async #fail(error: SwitchError): Promise<void> {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    this.#infos.length = 0;
+    for (const w of this.#pidWaiters.values()) w.reject(error);
+    this.#pidWaiters.clear();
+    for (const w of this.#infoWaiters.splice(0)) w.reject(error);
+    this.#resumeReading?.();
+    await this.#conn.close().catch(() => undefined);
+  }
+
+  #check(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  async #send(message: ChannelMessage, options: ChannelOperationOptions | undefined, what: string): Promise<void> {
+    const timeoutMs = timeoutOf(options);
+    try {
+      await this.#conn.send(encodeChannelMessage(message), [], {
+        ...(options?.signal === undefined ? {} : { signal: options.signal }),
+        ...(Number.isFinite(timeoutMs) ? { timeoutMs } : {}),
+      });
+    } catch (error) {
+      if (isUdsError(error, 'UDS_ABORTED') && options?.signal?.aborted) throw options.signal.reason;
+      if (isUdsError(error, 'UDS_TIMEOUT')) throw new SwitchError('ERR_CHANNEL_TIMEOUT', `${what} did not complete within ${timeoutMs} ms`, { cause: error });
+      throw this.#failure ?? new SwitchError('ERR_CHANNEL_CLOSED', `${what}: the hand-off channel is closed`, { cause: error });
+    }
+  }
+
+  async requestPeerPid(options?: ChannelOperationOptions): Promise<number> {
+    this.#check();
+    const requestId = this.#nextRequestId;
+    this.#nextRequestId = requestId >= 0xffffffff ? 1 : requestId + 1;
+    const answer = withDeadline<number>('requestPeerPid', options, (resolve, reject) => {
+      this.#pidWaiters.set(requestId, { resolve, reject });
+      return () => {
+        if (this.#pidWaiters.delete(requestId)) this.#abandoned.add(requestId);
+      };
+    });
+    // The answer is awaited even when sending fails, so that its rejection is never unhandled.
+    answer.catch(() => undefined);
+    try {
+      await this.#send({ kind: 'pidRequest', requestId }, options, 'requestPeerPid');
+    } catch (error) {
+      const waiter = this.#pidWaiters.get(requestId);
+      this.#pidWaiters.delete(requestId);
+      waiter?.reject(error);
+    }
+    return answer;
+  }
+
+  async sendProtocolInfo(info: ProtocolInfo, options?: ChannelOperationOptions): Promise<void> {
+    this.#check();
+    if (info?.handoff !== undefined && info.handoff.targetPid !== this.peer.pid) {
+      throw new SwitchError('ERR_CHANNEL_PEER_PID', `the protocol info was duplicated for pid ${info.handoff.targetPid}, but this channel's peer is pid ${this.peer.pid}`);
+    }
+    await this.#send({ kind: 'protocolInfo', protocolInfo: encodeProtocolInfo(info) }, options, 'sendProtocolInfo');
+  }
+
+  receiveProtocolInfo(options?: ChannelOperationOptions): Promise<ProtocolInfo> {
+    const queued = this.#infos.shift();
+    if (queued !== undefined) {
+      this.#wakeReader();
+      return Promise.resolve(queued);
+    }
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    return withDeadline<ProtocolInfo>('receiveProtocolInfo', options, (resolve, reject) => {
+      const waiter = { resolve, reject };
+      this.#infoWaiters.push(waiter);
+      return () => {
+        const at = this.#infoWaiters.indexOf(waiter);
+        if (at >= 0) this.#infoWaiters.splice(at, 1);
+      };
+    });
+  }
+
+  #wakeReader(): void {
+    const resume = this.#resumeReading;
+    this.#resumeReading = undefined;
+    resume?.();
+  }
+
+  async close(): Promise<void> {
+    await this.#fail(new SwitchError('ERR_CHANNEL_CLOSED', 'the hand-off channel was closed by this process'));
+  }
+}
+
+function unreachable(path: string, error: unknown): SwitchError | unknown {
+  if (isSwitchError(error)) return error;
+  if (isUdsError(error, 'UDS_TIMEOUT')) return new SwitchError('ERR_CHANNEL_TIMEOUT', `connecting to the hand-off channel at ${path} timed out`, { cause: error });
+  if (isUdsError(error, 'UDS_ABORTED')) return (error as Error).cause ?? error;
+  return new SwitchError('ERR_CHANNEL_CLOSED', `cannot connect to the hand-off channel at ${path}`, { cause: error });
+}
+
+/**
+ * Opens a hand-off channel to the process listening at `path` (a Unix socket; see
+ * `listenHandoffChannel`). Rejects with `ERR_CHANNEL_CLOSED` (cause: the transport's error) when
+ * nothing listens there, `ERR_CHANNEL_TIMEOUT`, or the signal's reason.
+ */
+export async function connectHandoffChannel(path: string, options: ConnectHandoffChannelOptions = {}): Promise<HandoffChannel> {
+  const timeoutMs = timeoutOf(options);
+  let conn: UdsConnection;
+  try {
+    conn = await connect(path, {
+      maxMessageBytes: HANDOFF_CHANNEL_MAX_MESSAGE_BYTES,
+      maxFdsPerMessage: 1,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(Number.isFinite(timeoutMs) ? { timeoutMs } : {}),
+    });
+  } catch (error) {
+    throw unreachable(path, error);
+  }
+  if (options.expectedPid !== undefined && conn.peer.pid !== options.expectedPid) {
+    await conn.close().catch(() => undefined);
+    throw new SwitchError('ERR_CHANNEL_PEER_PID', `the hand-off channel at ${path} belongs to pid ${conn.peer.pid}, not ${options.expectedPid}`);
+  }
+  return new Channel(conn);
+}
+
+/**
+ * Listens for hand-off channels at `path` (a Unix socket path, at most 107 bytes; the file is
+ * created, and removed again by `close`). Each connection becomes a channel at once, so pid requests
+ * are answered (spec step 3) before the application accepts it; `accept()` then hands it out.
+ */
+export async function listenHandoffChannel(path: string, options: ListenHandoffChannelOptions = {}): Promise<HandoffChannelServer> {
+  const maxPending = options.maxPendingChannels ?? 16;
+  const listener: UdsListener = await listen(path, {
+    maxMessageBytes: HANDOFF_CHANNEL_MAX_MESSAGE_BYTES,
+    maxFdsPerMessage: 1,
+    ...(options.allowUids === undefined ? {} : { allowUids: options.allowUids }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  const pending: Channel[] = [];
+  const waiters: { resolve: (c: HandoffChannel) => void; reject: (e: unknown) => void }[] = [];
+  let closed = false;
+  listener.on('connection', (conn) => {
+    if (closed) {
+      void conn.close();
+      return;
+    }
+    const channel = new Channel(conn);
+    const waiter = waiters.shift();
+    if (waiter !== undefined) waiter.resolve(channel);
+    else if (pending.length < maxPending) pending.push(channel);
+    else void channel.close();
+  });
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    const error = new SwitchError('ERR_CHANNEL_CLOSED', `the hand-off channel server at ${path} is closed`);
+    for (const w of waiters.splice(0)) w.reject(error);
+    await Promise.all(pending.splice(0).map((c) => c.close()));
+    await listener.close();
+  };
+  listener.on('close', () => void close());
+  const accept = (acceptOptions?: ChannelOperationOptions): Promise<HandoffChannel> => {
+    const ready = pending.shift();
+    if (ready !== undefined) return Promise.resolve(ready);
+    if (closed) return Promise.reject(new SwitchError('ERR_CHANNEL_CLOSED', `the hand-off channel server at ${path} is closed`));
+    return withDeadline<HandoffChannel>('accept', acceptOptions, (resolve, reject) => {
+      const waiter = { resolve, reject };
+      waiters.push(waiter);
+      return () => {
+        const at = waiters.indexOf(waiter);
+        if (at >= 0) waiters.splice(at, 1);
+      };
+    });
+  };
+  return {
+    path,
+    accept,
+    close,
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        try {
+          yield await accept({ timeoutMs: Infinity });
+        } catch (error) {
+          if (closed && isSwitchError(error, 'ERR_CHANNEL_CLOSED')) return;
+          throw error;
+        }
+      }
+    },
+  };
+}
