@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // load-binding.ts finds the package root from import.meta.url; the shim provides it in the CJS build.
+  shims: true,
 });

@@ -1,6 +1,63 @@
 /**
- * @sanshare/transport-uds: not implemented yet (see the open issue for this package).
+ * Framed messages over Unix-domain sockets that carry kernel descriptors (`SCM_RIGHTS`) with the
+ * peer's kernel-checked credentials (`SO_PEERCRED`): the transport that moves a live socket from
+ * one process to another. Wire format: `docs/wire-uds.md`.
+ *
+ * @example
+ * ```ts
+ * import { listen, connect, toNetSocket } from '@sanshare/transport-uds';
+ *
+ * // process B
+ * const listener = await listen('/tmp/demo/b.sock');
+ * const conn = await listener.accept();
+ * const msg = await conn.receive(); // { data, fds }
+ * const tcp = toNetSocket(msg!.fds[0]!); // the very connection process A had
+ *
+ * // process A
+ * const c = await connect('/tmp/demo/b.sock');
+ * await c.send(new TextEncoder().encode('take it'), [tcpFd]);
+ * ```
  *
  * @packageDocumentation
  */
-export const packageName = '@sanshare/transport-uds';
+export { listen } from './listen.js';
+export { connect } from './connect.js';
+export { fromDescriptor } from './from-descriptor.js';
+export { UdsError, isUdsError } from './errors.js';
+export type { UdsErrorCode, UdsErrorOptions } from './errors.js';
+export type {
+  PeerCredentials,
+  UdsMessage,
+  OperationOptions,
+  ConnectionLimits,
+  ListenOptions,
+  ConnectOptions,
+  UdsConnection,
+  UdsListener,
+  RejectedPeer,
+} from './types.js';
+export { toNetSocket, detachNetSocket } from './net-socket.js';
+export {
+  closeFd,
+  dupFd,
+  isFdOpen,
+  getSocketCookie,
+  getSockOptInt,
+  setSockOptInt,
+  getLinger,
+  setLinger,
+  socketInfo,
+  seqpacketPair,
+} from './descriptors.js';
+export {
+  LINUX,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_FDS_PER_MESSAGE,
+  DEFAULT_MAX_QUEUED_MESSAGES,
+  DEFAULT_MAX_PENDING_CONNECTIONS,
+  SCM_MAX_FD,
+  SUN_PATH_MAX,
+  WIRE_VERSION,
+  HEADER_BYTES,
+  RECORD_MAX_BYTES,
+} from './constants.js';

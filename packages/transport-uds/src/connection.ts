@@ -1,0 +1,386 @@
+import { EventEmitter } from 'node:events';
+import { constants } from 'node:os';
+import { FLAG_CONTINUATION, FLAG_MORE, HEADER_BYTES, RECORD_MAX_BYTES } from './constants.js';
+import { armDeadline, checkOperation } from './deadline.js';
+import { systemError, UdsError } from './errors.js';
+import { FrameAssembler } from './frame-assembler.js';
+import { encodeFrameHeader } from './frame-header.js';
+import type { ResolvedLimits } from './limits.js';
+import {
+  POLL_DISCONNECT,
+  POLL_READABLE,
+  POLL_WRITABLE,
+  RECV_CTRUNC,
+  RECV_EOF,
+  RECV_TRUNC,
+  type NativeBinding,
+  type NativePoller,
+} from './load-binding.js';
+import type { OperationOptions, PeerCredentials, UdsConnection, UdsMessage } from './types.js';
+
+const EAGAIN = constants.errno.EAGAIN;
+const EPIPE = constants.errno.EPIPE;
+const CHUNK_MAX = RECORD_MAX_BYTES - HEADER_BYTES;
+
+// One receive buffer for every connection: JavaScript runs one recvmsg at a time and the
+// assembler copies each record out before the next.
+let sharedRecvBuffer: Uint8Array | undefined;
+
+interface PendingSend {
+  readonly data: Uint8Array;
+  readonly fds: Int32Array | null;
+  offset: number;
+  started: boolean;
+  outcome: 'ok' | UdsError | undefined;
+  resolve: () => void;
+  reject: (error: UdsError) => void;
+  disarm: () => void;
+}
+
+interface Waiter {
+  resolve: (message: UdsMessage | null) => void;
+  reject: (error: UdsError) => void;
+  disarm: () => void;
+}
+
+type End = { kind: 'local' } | { kind: 'eof' } | { kind: 'fault'; error: UdsError };
+
+function noop(): void {}
+
+/**
+ * One framed SOCK_SEQPACKET connection whose socket this object owns. Reading is driven by a
+ * uv_poll_t: readable -> recvmsg until EAGAIN or until the bounded queue is full (then reading
+ * stops, the kernel queue fills, and the peer's sends wait). Sends go straight to sendmsg; on
+ * EAGAIN they queue in order and wait for writability.
+ */
+export class Connection extends EventEmitter implements UdsConnection {
+  readonly peer: PeerCredentials;
+  readonly #native: NativeBinding;
+  readonly #fd: number;
+  readonly #limits: ResolvedLimits;
+  readonly #poller: NativePoller;
+  readonly #assembler: FrameAssembler;
+  readonly #meta: Int32Array;
+  readonly #head = new Uint8Array(HEADER_BYTES);
+  readonly #queue: UdsMessage[] = [];
+  readonly #waiters: Waiter[] = [];
+  readonly #sends: PendingSend[] = [];
+  #polling = 0;
+  #writeBlocked = false;
+  #peerGone = false;
+  #end: End | undefined;
+
+  constructor(native: NativeBinding, fd: number, peer: PeerCredentials, limits: ResolvedLimits) {
+    super();
+    this.#native = native;
+    this.#fd = fd;
+    this.peer = Object.freeze({ ...peer });
+    this.#limits = limits;
+    this.#assembler = new FrameAssembler(limits);
+    this.#meta = new Int32Array(2 + limits.maxFdsPerMessage);
+    this.#poller = new native.Poller(fd, (status, events) => this.#onPoll(status, events));
+    this.#updatePoll();
+  }
+
+  get closed(): boolean {
+    return this.#end !== undefined;
+  }
+
+  send(data: Uint8Array, fds: readonly number[] = [], options?: OperationOptions): Promise<void> {
+    try {
+      this.#checkSend(data, fds, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const pending: PendingSend = {
+      data,
+      fds: fds.length > 0 ? Int32Array.from(fds) : null,
+      offset: 0,
+      started: false,
+      outcome: undefined,
+      resolve: noop,
+      reject: noop,
+      disarm: noop,
+    };
+    this.#sends.push(pending);
+    if (this.#sends.length === 1) this.#flush();
+    if (pending.outcome === 'ok') return Promise.resolve();
+    if (pending.outcome !== undefined) return Promise.reject(pending.outcome);
+    return new Promise<void>((resolve, reject) => {
+      pending.resolve = resolve;
+      pending.reject = reject;
+      pending.disarm = armDeadline(options, 'send', (error) => {
+        if (pending.outcome !== undefined) return;
+        if (pending.started) {
+          // Part of the message is in the kernel: the stream of records cannot be resumed
+          // consistently, so the connection ends (the error says why).
+          this.#fail(
+            new UdsError(error.code, `${error.message}; the message was half sent, so the connection was closed`, {
+              cause: error.cause,
+            }),
+          );
+          return;
+        }
+        this.#sends.splice(this.#sends.indexOf(pending), 1);
+        pending.outcome = error;
+        reject(error);
+        this.#updatePoll();
+      });
+      this.#updatePoll();
+    });
+  }
+
+  receive(options?: OperationOptions): Promise<UdsMessage | null> {
+    try {
+      checkOperation(options, 'receive');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const queued = this.#queue.shift();
+    if (queued !== undefined) {
+      this.#updatePoll();
+      return Promise.resolve(queued);
+    }
+    const end = this.#end;
+    if (end !== undefined) {
+      if (end.kind === 'eof') return Promise.resolve(null);
+      return Promise.reject(end.kind === 'fault' ? end.error : closedError('receive'));
+    }
+    return new Promise<UdsMessage | null>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, disarm: noop };
+      waiter.disarm = armDeadline(options, 'receive', (error) => {
+        const at = this.#waiters.indexOf(waiter);
+        if (at < 0) return;
+        this.#waiters.splice(at, 1);
+        reject(error);
+      });
+      this.#waiters.push(waiter);
+    });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<UdsMessage> {
+    for (;;) {
+      const message = await this.receive();
+      if (message === null) return;
+      yield message;
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.#end === undefined) this.#teardown({ kind: 'local' });
+    // Unread messages die with the connection: their descriptors are closed.
+    for (const message of this.#queue.splice(0)) this.#closeAll(message.fds);
+    return Promise.resolve();
+  }
+
+  ref(): this {
+    if (this.#end === undefined) this.#poller.ref();
+    return this;
+  }
+
+  unref(): this {
+    if (this.#end === undefined) this.#poller.unref();
+    return this;
+  }
+
+  #checkSend(data: Uint8Array, fds: readonly number[], options: OperationOptions | undefined): void {
+    if (!(data instanceof Uint8Array)) {
+      throw new UdsError('UDS_INVALID_ARGUMENT', 'send: data must be a Uint8Array');
+    }
+    if (!Array.isArray(fds)) throw new UdsError('UDS_INVALID_ARGUMENT', 'send: fds must be an array of descriptors');
+    checkOperation(options, 'send');
+    const end = this.#end;
+    if (end !== undefined) {
+      if (end.kind === 'fault') throw end.error;
+      if (end.kind === 'eof') throw peerClosedError();
+      throw closedError('send');
+    }
+    if (this.#peerGone) throw peerClosedError();
+    const { maxMessageBytes, maxFdsPerMessage } = this.#limits;
+    if (data.length > maxMessageBytes) {
+      throw new UdsError('UDS_FRAME_TOO_LARGE', `send: a ${data.length}-byte message; the limit is ${maxMessageBytes} bytes`);
+    }
+    if (fds.length > maxFdsPerMessage) {
+      throw new UdsError('UDS_TOO_MANY_FDS', `send: ${fds.length} descriptors; the limit is ${maxFdsPerMessage} per message`);
+    }
+    for (const fd of fds) {
+      if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fff_ffff || !this.#native.isOpen(fd)) {
+        throw new UdsError('UDS_BAD_DESCRIPTOR', `send: ${String(fd)} is not an open descriptor`);
+      }
+    }
+  }
+
+  #onPoll(status: number, events: number): void {
+    if (this.#end !== undefined) return;
+    if (status < 0) {
+      this.#fail(systemError(-status, 'poll', 'connection'));
+      return;
+    }
+    if ((events & POLL_WRITABLE) !== 0) this.#flush();
+    if ((events & (POLL_READABLE | POLL_DISCONNECT)) !== 0) this.#read();
+    this.#updatePoll();
+  }
+
+  #read(): void {
+    const native = this.#native;
+    const meta = this.#meta;
+    const maxFds = this.#limits.maxFdsPerMessage;
+    const buffer = (sharedRecvBuffer ??= new Uint8Array(RECORD_MAX_BYTES));
+    while (this.#end === undefined && this.#queue.length < this.#limits.maxQueuedMessages) {
+      const n = native.recvmsg(this.#fd, buffer, meta, maxFds);
+      if (n < 0) {
+        if (-n === EAGAIN) return;
+        this.#fail(systemError(-n, 'recvmsg', 'receive'));
+        return;
+      }
+      const count = meta[0] ?? 0;
+      const flags = meta[1] ?? 0;
+      const fds: number[] = [];
+      for (let i = 0; i < count; i++) fds.push(meta[2 + i] ?? -1);
+      if ((flags & RECV_EOF) !== 0) {
+        if (this.#assembler.inProgress) {
+          this.#fail(new UdsError('UDS_PEER_DIED', 'the peer closed the connection in the middle of a message'));
+        } else {
+          this.#teardown({ kind: 'eof' });
+        }
+        return;
+      }
+      if ((flags & RECV_CTRUNC) !== 0) {
+        this.#closeAll(fds);
+        this.#fail(new UdsError('UDS_TOO_MANY_FDS', `the peer sent more than ${maxFds} descriptors in one message (MSG_CTRUNC)`));
+        return;
+      }
+      if ((flags & RECV_TRUNC) !== 0) {
+        this.#closeAll(fds);
+        this.#fail(new UdsError('UDS_MALFORMED_FRAME', `a record longer than ${RECORD_MAX_BYTES} bytes (MSG_TRUNC)`));
+        return;
+      }
+      let message: UdsMessage | null;
+      try {
+        message = this.#assembler.push(buffer.subarray(0, n), fds);
+      } catch (error) {
+        this.#closeAll(fds);
+        this.#fail(error instanceof UdsError ? error : new UdsError('UDS_MALFORMED_FRAME', String(error), { cause: error }));
+        return;
+      }
+      if (message !== null) this.#deliver(message);
+    }
+  }
+
+  #deliver(message: UdsMessage): void {
+    const waiter = this.#waiters.shift();
+    if (waiter === undefined) {
+      this.#queue.push(message);
+      return;
+    }
+    waiter.disarm();
+    waiter.resolve(message);
+  }
+
+  #flush(): void {
+    const native = this.#native;
+    const head = this.#head;
+    while (this.#end === undefined) {
+      const s = this.#sends[0];
+      if (s === undefined) break;
+      const total = s.data.length;
+      do {
+        const chunk = Math.min(CHUNK_MAX, total - s.offset);
+        const first = s.offset === 0;
+        const more = s.offset + chunk < total;
+        const nfds = first && s.fds !== null ? s.fds.length : 0;
+        encodeFrameHeader(head, {
+          flags: (more ? FLAG_MORE : 0) | (first ? 0 : FLAG_CONTINUATION),
+          fdCount: nfds,
+          messageLength: total,
+          chunkOffset: s.offset,
+        });
+        const n = native.sendmsg(this.#fd, head, s.data, s.offset, chunk, nfds > 0 ? s.fds : null, nfds);
+        if (n < 0) {
+          if (-n === EAGAIN) {
+            this.#writeBlocked = true;
+            return;
+          }
+          if (-n === EPIPE) {
+            // The peer closed its end: what it sent before may still wait in our receive queue,
+            // so reading goes on; only sending is over.
+            this.#peerGone = true;
+            this.#rejectSends(peerClosedError());
+            return;
+          }
+          this.#fail(systemError(-n, 'sendmsg', 'send'));
+          return;
+        }
+        s.offset += chunk;
+        s.started = true;
+      } while (s.offset < total);
+      this.#sends.shift();
+      s.outcome = 'ok';
+      s.disarm();
+      s.resolve();
+    }
+    this.#writeBlocked = false;
+  }
+
+  #updatePoll(): void {
+    if (this.#end !== undefined) return;
+    let want = 0;
+    if (this.#queue.length < this.#limits.maxQueuedMessages) want |= POLL_READABLE;
+    if (this.#writeBlocked && this.#sends.length > 0) want |= POLL_WRITABLE;
+    if (want === this.#polling) return;
+    this.#polling = want;
+    if (want === 0) this.#poller.stop();
+    else this.#poller.start(want);
+  }
+
+  #fail(error: UdsError): void {
+    if (this.#end === undefined) this.#teardown({ kind: 'fault', error });
+  }
+
+  #rejectSends(error: UdsError): void {
+    for (const s of this.#sends.splice(0)) {
+      s.outcome = error;
+      s.disarm();
+      s.reject(error);
+    }
+    this.#writeBlocked = false;
+  }
+
+  #teardown(end: End): void {
+    this.#end = end;
+    this.#poller.close();
+    try {
+      this.#native.closeFd(this.#fd);
+    } catch {
+      // Already gone (EBADF): nothing left to release.
+    }
+    this.#closeAll(this.#assembler.abandon());
+    this.#rejectSends(end.kind === 'fault' ? end.error : end.kind === 'eof' ? peerClosedError() : closedError('send'));
+    if (this.#queue.length === 0 || end.kind === 'local') {
+      for (const waiter of this.#waiters.splice(0)) {
+        waiter.disarm();
+        if (end.kind === 'eof') waiter.resolve(null);
+        else waiter.reject(end.kind === 'fault' ? end.error : closedError('receive'));
+      }
+    }
+    this.emit('close', ...(end.kind === 'fault' ? [end.error] : []));
+  }
+
+  #closeAll(fds: readonly number[]): void {
+    for (const fd of fds) {
+      try {
+        this.#native.closeFd(fd);
+      } catch {
+        // EBADF: the owner closed it already.
+      }
+    }
+  }
+}
+
+function closedError(what: string): UdsError {
+  return new UdsError('UDS_CLOSED', `${what}: the connection is closed`);
+}
+
+function peerClosedError(): UdsError {
+  return new UdsError('UDS_PEER_CLOSED', 'send: the peer has closed the connection');
+}

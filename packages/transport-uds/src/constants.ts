@@ -1,0 +1,87 @@
+/**
+ * Limits and numbers of the transport. Wire-format values are documented byte by byte in
+ * `docs/wire-uds.md`; change them only together with that file and {@link WIRE_VERSION}.
+ */
+
+/** Default largest message payload a connection accepts or sends: 1 MiB. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/** Default most descriptors one message may carry. */
+export const DEFAULT_MAX_FDS_PER_MESSAGE = 16;
+
+/** Default bound of a connection's queue of received, not yet consumed messages. */
+export const DEFAULT_MAX_QUEUED_MESSAGES = 64;
+
+/** Default bound of a listener's queue of accepted connections nobody has taken yet. */
+export const DEFAULT_MAX_PENDING_CONNECTIONS = 64;
+
+/** Backlog passed to listen(2). */
+export const LISTEN_BACKLOG = 128;
+
+/**
+ * The kernel's hard limit of descriptors in one SCM_RIGHTS message (`SCM_MAX_FD` in
+ * include/net/scm.h); a configured maximum above it could never be honoured.
+ */
+export const SCM_MAX_FD = 253;
+
+/**
+ * Longest socket path in bytes: `sizeof(sockaddr_un.sun_path)` is 108 on Linux, one of which is the
+ * terminating NUL.
+ */
+export const SUN_PATH_MAX = 107;
+
+/** Frame magic: the ASCII bytes "SSUD" (sanshare Unix domain). */
+export const FRAME_MAGIC = 0x44555353; // read as little-endian u32
+
+/** Version of the wire format in every record header. A peer with another version is refused. */
+export const WIRE_VERSION = 1;
+
+/** Bytes of the header that starts every record. */
+export const HEADER_BYTES = 16;
+
+/**
+ * Largest record (header included). Messages above `RECORD_MAX_BYTES - HEADER_BYTES` are sent as
+ * several records; 64 KiB keeps one record well inside the default socket send buffer
+ * (net.core.wmem_default, 208 KiB), so a record never fails with EMSGSIZE.
+ */
+export const RECORD_MAX_BYTES = 64 * 1024;
+
+/** Record flag: another record of the same message follows. */
+export const FLAG_MORE = 0x01;
+
+/** Record flag: this record continues a message begun by an earlier record. */
+export const FLAG_CONTINUATION = 0x02;
+
+/** Every flag bit this version defines; the others must be zero. */
+export const KNOWN_FLAGS = FLAG_MORE | FLAG_CONTINUATION;
+
+/**
+ * Linux numbers for socket options and families, for {@link getSockOptInt} and friends.
+ * Values from the Linux UAPI headers (asm-generic/socket.h, netinet/in.h, netinet/tcp.h).
+ */
+export const LINUX = {
+  SOL_SOCKET: 1,
+  SO_TYPE: 3,
+  SO_ERROR: 4,
+  SO_KEEPALIVE: 9,
+  SO_SNDBUF: 7,
+  SO_RCVBUF: 8,
+  SO_REUSEADDR: 2,
+  SO_LINGER: 13,
+  SO_PEERCRED: 17,
+  SO_DOMAIN: 39,
+  SO_PROTOCOL: 38,
+  SO_COOKIE: 57,
+  IPPROTO_TCP: 6,
+  IPPROTO_UDP: 17,
+  TCP_NODELAY: 1,
+  TCP_KEEPIDLE: 4,
+  TCP_KEEPINTVL: 5,
+  TCP_KEEPCNT: 6,
+  AF_UNIX: 1,
+  AF_INET: 2,
+  AF_INET6: 10,
+  SOCK_STREAM: 1,
+  SOCK_DGRAM: 2,
+  SOCK_SEQPACKET: 5,
+} as const;

@@ -1,8 +1,0 @@
-import { describe, expect, it } from 'vitest';
-import * as api from './index.js';
-
-describe('@sanshare/transport-uds skeleton', () => {
-  it('should name its package', () => {
-    expect(api.packageName).toBe('@sanshare/transport-uds');
-  });
-});

@@ -1,0 +1,64 @@
+import { Socket } from 'node:net';
+import { LINUX } from './constants.js';
+import { dupFd, socketInfo } from './descriptors.js';
+import { UdsError } from './errors.js';
+
+/**
+ * Wraps a connected stream socket descriptor (TCP, or a Unix stream socket) as a readable and
+ * writable `net.Socket`, which takes ownership of `fd` (destroying the socket closes it).
+ * `readAhead` is data that was read from the connection before it was handed over (see
+ * {@link detachNetSocket}); it is delivered first, so the reader sees no gap.
+ *
+ * Throws UdsError `UDS_BAD_DESCRIPTOR`, `UDS_NOT_A_SOCKET`, or `UDS_INVALID_ARGUMENT` (not a
+ * stream socket).
+ */
+export function toNetSocket(fd: number, options: { readAhead?: Uint8Array } = {}): Socket {
+  const info = socketInfo(fd);
+  if (info === null) throw new UdsError('UDS_NOT_A_SOCKET', `toNetSocket: descriptor ${fd} is not a socket`);
+  if (info.type !== LINUX.SOCK_STREAM) {
+    throw new UdsError('UDS_INVALID_ARGUMENT', `toNetSocket: descriptor ${fd} is not a stream socket (type ${info.type})`);
+  }
+  // Without readable/writable, Node opens a descriptor-backed socket in neither direction.
+  const socket = new Socket({ fd, readable: true, writable: true });
+  const readAhead = options.readAhead;
+  if (readAhead !== undefined && readAhead.length > 0) socket.unshift(Buffer.from(readAhead));
+  return socket;
+}
+
+interface StreamHandle {
+  fd?: number;
+  readStop?: () => number;
+}
+
+/**
+ * Takes a connected socket back out of a `net.Socket` without ending the connection: stops
+ * libuv's reading for real, drains what it had already read (returned as `readAhead`, to travel
+ * with the descriptor), duplicates the descriptor and destroys the `net.Socket` (which closes
+ * only its own descriptor: no FIN, no RST). The caller owns the returned `fd`.
+ *
+ * Throws UdsError `UDS_INVALID_ARGUMENT` when the socket still has unsent writes (wait for
+ * `drain`) or has no descriptor.
+ */
+export function detachNetSocket(socket: Socket): { fd: number; readAhead: Uint8Array } {
+  if (socket.writableLength > 0) {
+    throw new UdsError('UDS_INVALID_ARGUMENT', `detachNetSocket: ${socket.writableLength} bytes not yet written; wait for 'drain'`);
+  }
+  // `_handle` is Node's internal libuv stream; there is no public way to stop reading for real.
+  const handle = (socket as unknown as { _handle: StreamHandle | null })._handle;
+  const fd = handle?.fd;
+  if (handle === null || typeof fd !== 'number' || fd < 0) {
+    throw new UdsError('UDS_INVALID_ARGUMENT', 'detachNetSocket: the socket has no descriptor (closed, or not fd-backed)');
+  }
+  // pause() alone is no stop: the stream's read-more logic would call _read() and restart libuv.
+  socket.pause();
+  socket.removeAllListeners('data');
+  (socket as unknown as { _read: () => void })._read = () => {};
+  handle.readStop?.();
+  const chunks: Buffer[] = [];
+  for (let chunk: unknown = socket.read(); chunk !== null; chunk = socket.read()) {
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  }
+  const copy = dupFd(fd);
+  socket.destroy();
+  return { fd: copy, readAhead: Buffer.concat(chunks) };
+}
