@@ -5,11 +5,11 @@ import { DescriptorTable } from './descriptor-table.js';
 
 describe('DescriptorTable', () => {
   const provider = { name: 'p' };
-  const make = (): DescriptorTable<typeof provider> => new DescriptorTable((id) => (id === 1001 ? provider : undefined));
+  const make = (): DescriptorTable<typeof provider> => new DescriptorTable();
 
   it('should store the context with the descriptor and return it on query', () => {
     const table = make();
-    const up = table.upcalls();
+    const up = table.upcalls(provider, [1001]);
     const s = up.WPUCreateSocketHandle(1001, 7);
     expect(s).toBe(FIRST_SWITCH_SOCKET);
     expect(up.WPUQuerySocketHandleContext(s)).toBe(7);
@@ -18,7 +18,7 @@ describe('DescriptorTable', () => {
 
   it('should never reuse a closed descriptor', () => {
     const table = make();
-    const up = table.upcalls();
+    const up = table.upcalls(provider, [1001]);
     const a = up.WPUCreateSocketHandle(1001, 1);
     up.WPUCloseSocketHandle(a);
     const b = up.WPUCreateSocketHandle(1001, 1);
@@ -26,13 +26,25 @@ describe('DescriptorTable', () => {
     expect(() => up.WPUQuerySocketHandleContext(a)).toThrow(expect.objectContaining({ code: 'WSAENOTSOCK' }));
   });
 
-  it('should answer WSAENOTSOCK for unknown descriptors and WSAEINVAL for unknown catalog entries', () => {
-    const up = make().upcalls();
+  it('should answer WSAENOTSOCK for unknown descriptors and for another provider\'s', () => {
+    const table = make();
+    const up = table.upcalls(provider, [1001]);
+    const other = table.upcalls({ name: 'q' }, [1002]);
     expect(() => up.WPUCloseSocketHandle(12)).toThrow(expect.objectContaining({ code: 'WSAENOTSOCK' }));
     expect(() => up.WPUQuerySocketHandleContext(-1)).toThrow(expect.objectContaining({ code: 'WSAENOTSOCK' }));
+    const s = other.WPUCreateSocketHandle(1002, 3);
+    expect(() => up.WPUQuerySocketHandleContext(s)).toThrow(expect.objectContaining({ code: 'WSAENOTSOCK' }));
+    expect(() => up.WPUCloseSocketHandle(s)).toThrow(expect.objectContaining({ code: 'WSAENOTSOCK' }));
+    expect(other.WPUQuerySocketHandleContext(s)).toBe(3);
+  });
+
+  it('should record a foreign catalog entry id as the provider\'s own entry', () => {
+    const table = make();
+    const s = table.upcalls(provider, [1001]).WPUCreateSocketHandle(4711, 9);
+    expect(table.get(s)?.catalogEntryId).toBe(1001);
     let error: unknown;
     try {
-      up.WPUCreateSocketHandle(9999, 1);
+      table.upcalls(provider, [1001]).WPUCreateSocketHandle(1001, 1.5);
     } catch (e) {
       error = e;
     }

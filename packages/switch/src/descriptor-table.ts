@@ -25,9 +25,6 @@ export class DescriptorTable<P> {
   readonly #byContext = new Map<P, Map<number, Socket>>();
   #next = FIRST_SWITCH_SOCKET;
 
-  /** `providerOf` maps a catalog entry id to its started provider, or `undefined` when not loaded. */
-  constructor(private readonly providerOf: (catalogEntryId: number) => P | undefined) {}
-
   get size(): number {
     return this.#byS.size;
   }
@@ -46,10 +43,9 @@ export class DescriptorTable<P> {
     return this.#byS.values();
   }
 
-  create(catalogEntryId: number, context: number): Socket {
+  /** Allocates a descriptor of `provider` for its context `context`. */
+  create(provider: P, catalogEntryId: number, context: number): Socket {
     if (!Number.isInteger(catalogEntryId)) throw new WsaError('WSAEINVAL', `WPUCreateSocketHandle: catalog entry id ${String(catalogEntryId)} is not an integer`);
-    const provider = this.providerOf(catalogEntryId);
-    if (provider === undefined) throw new WsaError('WSAEINVAL', `WPUCreateSocketHandle: catalog entry ${catalogEntryId} has no loaded provider`);
     if (!Number.isInteger(context)) throw new WsaError('WSAEINVAL', `WPUCreateSocketHandle: context ${String(context)} is not an integer`);
     const s = this.#next++;
     this.#byS.set(s, { s, catalogEntryId, provider, context, socketKey: undefined });
@@ -74,16 +70,23 @@ export class DescriptorTable<P> {
     this.#byContext.clear();
   }
 
-  /** The upcall table handed to every provider's `WSPStartup`. */
-  upcalls(): WspUpcallTable {
+  /**
+   * The upcall table handed to one provider's `WSPStartup`, bound to that provider: a descriptor it
+   * creates is its own whatever catalog entry id it names. An id that is not one of `catalogEntryIds`
+   * (a protocol info from a process whose catalog numbers entries differently) is recorded as the
+   * provider's first entry.
+   */
+  upcalls(provider: P, catalogEntryIds: readonly number[]): WspUpcallTable {
     return {
-      WPUCreateSocketHandle: (catalogEntryId, context) => this.create(catalogEntryId, context),
+      WPUCreateSocketHandle: (catalogEntryId, context) =>
+        this.create(provider, catalogEntryIds.includes(catalogEntryId) ? catalogEntryId : (catalogEntryIds[0] ?? catalogEntryId), context),
       WPUCloseSocketHandle: (s) => {
-        if (!this.delete(s)) throw new WsaError('WSAENOTSOCK', `WPUCloseSocketHandle: ${String(s)} is not a switch descriptor`);
+        // A provider may only release its own descriptors.
+        if (this.#byS.get(s)?.provider !== provider || !this.delete(s)) throw new WsaError('WSAENOTSOCK', `WPUCloseSocketHandle: ${String(s)} is not a switch descriptor`);
       },
       WPUQuerySocketHandleContext: (s) => {
         const d = this.#byS.get(s);
-        if (d === undefined) throw new WsaError('WSAENOTSOCK', `WPUQuerySocketHandleContext: ${String(s)} is not a switch descriptor`);
+        if (d === undefined || d.provider !== provider) throw new WsaError('WSAENOTSOCK', `WPUQuerySocketHandleContext: ${String(s)} is not a switch descriptor`);
         return d.context;
       },
     };

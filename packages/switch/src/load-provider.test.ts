@@ -24,7 +24,7 @@ function providerSource(tweak: string, cleanupMarker: string): string {
 
 describe('loadProvider', () => {
   let dir: string;
-  const upcalls = new DescriptorTable(() => undefined).upcalls();
+  const upcalls = new DescriptorTable<object>().upcalls({}, [1001]);
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'switch-loader-'));
   });

@@ -144,8 +144,7 @@ export async function WSAStartup(options: WsaStartupOptions): Promise<Switch> {
 export class SwitchCore {
   readonly slots: ProviderSlot[] = [];
   readonly failures: ProviderLoadFailure[] = [];
-  readonly #slotOfEntry = new Map<number, ProviderSlot>();
-  readonly table = new DescriptorTable<ProviderSlot>((id) => this.#slotOfEntry.get(id));
+  readonly table = new DescriptorTable<ProviderSlot>();
   readonly access = new AccessControl();
   #cleanedUp = false;
 
@@ -155,18 +154,19 @@ export class SwitchCore {
       const key = JSON.stringify([entry.providerModule, entry.providerOptions ?? {}]);
       groups.set(key, [...(groups.get(key) ?? []), entry]);
     }
-    const upcalls = this.table.upcalls();
     for (const group of groups.values()) {
       const first = group[0] as CatalogEntry;
-      // The entries are registered before WSPStartup runs so that upcalls made during startup resolve.
-      const pending: ProviderSlot = { entries: group, providerModule: first.providerModule } as ProviderSlot;
-      for (const e of group) this.#slotOfEntry.set(e.catalogEntryId, pending);
+      // The slot exists before WSPStartup runs: its upcall table is bound to it.
+      const pending = { entries: group, providerModule: first.providerModule } as ProviderSlot;
+      const upcalls = this.table.upcalls(
+        pending,
+        group.map((e) => e.catalogEntryId),
+      );
       try {
         Object.assign(pending, await loadProvider(first, upcalls, versionRequested));
         this.slots.push(pending);
       } catch (error) {
         for (const e of group) {
-          this.#slotOfEntry.delete(e.catalogEntryId);
           const failure = error instanceof SwitchError ? error : new SwitchError('WSAEPROVIDERFAILEDINIT', String(error), { cause: error });
           this.failures.push({ catalogEntryId: e.catalogEntryId, providerModule: e.providerModule, error: failure });
         }
@@ -202,7 +202,7 @@ export class SwitchCore {
   adoptResult(slot: ProviderSlot, catalogEntryId: number, context: number): Descriptor {
     const existing = this.table.findByContext(slot, context);
     if (existing !== undefined) return existing;
-    const s = this.table.create(catalogEntryId, context);
+    const s = this.table.create(slot, catalogEntryId, context);
     return this.table.get(s) as Descriptor;
   }
 
