@@ -1,0 +1,34 @@
+/** The text `--help` prints (and a usage error prints after its message). */
+export const USAGE = `Usage: sanshare-handoff [command] [options]
+
+Commands:
+  handoff (default)  the spec's 17-step source/destination hand-off across three
+                     real processes: a TCP peer, a source and a destination
+  workers            a controller accepts client connections and hands each to a
+                     worker process, which hands it back for graceful closure
+  restart            a server holding live client connections mid-stream starts
+                     its successor, duplicates every connection to it and exits
+
+Options (all commands):
+  --json             write the trace as JSON lines (one object per line) instead
+                     of text
+  --timeout-ms <ms>  give up (and clean up) after this long; default 30000,
+                     1000..600000
+  -h, --help         show this text
+
+Options of handoff:
+  --kill-destination-at <step>
+                     fault injection: kill the destination (SIGKILL) just before
+                     step <step> (1..17) runs; the app reports which step failed
+                     and why, and cleans up
+
+Options of workers:
+  --clients <n>      client connections the load generator makes (1..2000,
+                     default 40)
+  --workers <m>      worker processes (1..16, default 3)
+
+Options of restart:
+  --connections <n>  live client connections to move (1..500, default 50)
+
+Exit status: 0 when every check passed, 1 when a check failed, 2 on a usage error.
+`;

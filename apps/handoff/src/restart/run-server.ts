@@ -1,0 +1,181 @@
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import type { ProtocolInfo } from '@sanshare/protocol-info';
+import { startWinsock } from '../winsock/start-winsock.js';
+import { connectChannel, listenChannel } from '../winsock/handoff-channel.js';
+import type { AppWinsock } from '../winsock/app-winsock.js';
+import { RoleContext } from '../roles/role-context.js';
+import { describeHandoff } from '../roles/describe-handoff.js';
+import { MAIN_SCRIPT } from '../orchestrate/spawn-role.js';
+
+/** One client connection the server echoes. */
+interface Connection {
+  s: number;
+  index: number;
+  /** Stops the echo loop between two records: whatever it read is echoed before it stops. */
+  stop: AbortController;
+  loop: Promise<'stopped' | 'eof'>;
+}
+
+/**
+ * The echo server of `restart` mode. Generation 1 (`--connections N`) listens, accepts N clients and
+ * echoes them; on `restart` (stdin) it starts its successor, duplicates every live connection to it
+ * over the hand-off channel, closes its descriptors and exits. The successor (`--successor-of`)
+ * takes the connections and echoes on until each client closes, then exits.
+ */
+export async function runServer(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      connections: { type: 'string' },
+      channel: { type: 'string' },
+      'runtime-dir': { type: 'string' },
+      'successor-of': { type: 'string' },
+      'move-started-at': { type: 'string' },
+      'trace-first': { type: 'string' },
+    },
+  });
+  const successorOf = values['successor-of'];
+  return successorOf === undefined ? runFirst(values) : runSuccessor(values, Number(successorOf));
+}
+
+type ServerOptions = { connections?: string | undefined; channel?: string | undefined; 'runtime-dir'?: string | undefined; 'move-started-at'?: string | undefined; 'trace-first'?: string | undefined };
+
+async function runFirst(values: ServerOptions): Promise<number> {
+  const ctx = new RoleContext('server', null);
+  const { trace } = ctx;
+  const expected = Number(values.connections ?? '1');
+  const traceFirst = Number(values['trace-first'] ?? '0');
+  const channelPath = values.channel ?? '';
+  const runtimeDir = values['runtime-dir'];
+  const ws = await startWinsock(runtimeDir);
+  const connections: Connection[] = [];
+  let listener: number | undefined;
+  let restartRequested = false;
+  ctx.control.onClose(() => {
+    // The app is gone: unless a restart is under way, there is no one to serve.
+    if (!restartRequested) process.exit(3);
+  });
+  try {
+    listener = await ws.tcpSocket();
+    await ws.bind(listener, '127.0.0.1', 0);
+    await ws.listen(listener, 512);
+    const view = ws.view(listener);
+    const port = Number((view.local ?? ':0').split(':').pop());
+    trace.emit({ kind: 'info', call: 'listen', socket: view, detail: `server (generation 1) echoing on 127.0.0.1:${port}`, data: { port } });
+    for (let index = 0; index < expected; index += 1) {
+      const s = await ws.accept(listener, AbortSignal.timeout(20_000));
+      connections.push(serve(ws, s, index));
+    }
+    trace.info(`accepted ${expected} connection(s), echoing`, { accepted: expected });
+
+    await ctx.control.waitFor('restart');
+    restartRequested = true;
+    const startedAt = Date.now();
+    const channelServer = await listenChannel(channelPath);
+    // The successor is this server's own child, started like any new version would be; its stdout is
+    // ours (the app's pipe), and it lives on after this process exits.
+    const successor = spawn(
+      process.execPath,
+      [MAIN_SCRIPT, 'server', '--successor-of', String(process.pid), '--channel', channelPath, '--connections', String(expected), '--move-started-at', String(startedAt), '--trace-first', String(traceFirst), ...(runtimeDir ? ['--runtime-dir', runtimeDir] : [])],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    successor.unref();
+    trace.info(`restart: started successor pid ${successor.pid ?? '?'}`, { successorPid: successor.pid ?? null });
+    const channel = await channelServer.accept(20_000);
+    if (channel.peerPid !== successor.pid) throw new Error(`the hand-off channel peer is pid ${channel.peerPid}, not the successor ${successor.pid ?? '?'}`);
+
+    // Stop every echo loop at a record boundary of its own work (what it read, it echoed), then hand off.
+    for (const c of connections) c.stop.abort();
+    const outcomes = await Promise.all(connections.map((c) => c.loop));
+    let moved = 0;
+    for (const c of connections) {
+      if (outcomes[c.index] === 'eof') continue;
+      const before = ws.view(c.s);
+      const info: ProtocolInfo = await ws.duplicate(c.s, channel.peerPid);
+      await channel.sendProtocolInfo(info);
+      await ws.closesocket(c.s);
+      moved += 1;
+      if (c.index < traceFirst) trace.step(5, `WSADuplicateSocket(s=${c.s}, ${channel.peerPid}) + send + closesocket`, before, describeHandoff(info), { connection: c.index });
+    }
+    trace.info(`moved ${moved} connection(s) to pid ${channel.peerPid} in ${Date.now() - startedAt} ms; exiting`, { moved, moveMs: Date.now() - startedAt });
+    await channel.close();
+    await channelServer.close();
+    await ws.closesocket(listener);
+    listener = undefined;
+    await ws.cleanup();
+    return ctx.finish(0, { moved });
+  } catch (error) {
+    trace.failure(undefined, error, 'server (generation 1) failed');
+    for (const c of connections) await ws.closesocket(c.s).catch(() => undefined);
+    if (listener !== undefined) await ws.closesocket(listener).catch(() => undefined);
+    await ws.cleanup().catch(() => undefined);
+    return ctx.finish(1);
+  }
+}
+
+async function runSuccessor(values: ServerOptions, predecessor: number): Promise<number> {
+  // No control channel: the successor's stdin is not the app's (it outlives the server that started it).
+  const ctx = new RoleContext('successor', null);
+  const { trace } = ctx;
+  const expected = Number(values.connections ?? '0');
+  const traceFirst = Number(values['trace-first'] ?? '0');
+  const startedAt = Number(values['move-started-at'] ?? Date.now());
+  const ws = await startWinsock(values['runtime-dir']);
+  const connections: Connection[] = [];
+  try {
+    const channel = await connectChannel(values.channel ?? '');
+    const pid = await channel.requestPeerPid(10_000);
+    if (pid !== predecessor) throw new Error(`the hand-off channel leads to pid ${pid}, not the predecessor ${predecessor}`);
+    trace.info(`successor of pid ${predecessor}: taking its connections`);
+    for (let index = 0; index < expected; index += 1) {
+      let info: ProtocolInfo;
+      try {
+        info = await channel.receiveProtocolInfo(20_000);
+      } catch {
+        break;
+      }
+      const s = await ws.fromProtocolInfo(info);
+      if (index < traceFirst) trace.step(8, 'WSASocket(FROM_PROTOCOL_INFO)', ws.view(s), describeHandoff(info), { connection: index });
+      connections.push(serve(ws, s, index));
+    }
+    const moveMs = Date.now() - startedAt;
+    trace.emit({ kind: 'info', call: 'adopted', detail: `took over ${connections.length} connection(s); the move took ${moveMs} ms`, data: { adopted: connections.length, moveMs } });
+    await channel.close();
+    const outcomes = await Promise.all(connections.map((c) => c.loop));
+    const ended = outcomes.filter((o) => o === 'eof').length;
+    await ws.cleanup();
+    return ctx.finish(ended === connections.length && connections.length === expected ? 0 : 1, { adopted: connections.length, ended });
+  } catch (error) {
+    trace.failure(undefined, error, 'successor failed');
+    for (const c of connections) await ws.closesocket(c.s).catch(() => undefined);
+    await ws.cleanup().catch(() => undefined);
+    return ctx.finish(1);
+  }
+}
+
+/** Echoes `s` until the client's FIN (then closes gracefully) or until told to stop. */
+function serve(ws: AppWinsock, s: number, index: number): Connection {
+  const stop = new AbortController();
+  const loop = (async (): Promise<'stopped' | 'eof'> => {
+    for (;;) {
+      if (stop.signal.aborted) return 'stopped';
+      let chunk: Uint8Array;
+      try {
+        chunk = await ws.recv(s, { signal: AbortSignal.any([stop.signal, AbortSignal.timeout(15_000)]) });
+      } catch (error) {
+        if (stop.signal.aborted) return 'stopped';
+        throw error;
+      }
+      if (chunk.length === 0) {
+        await ws.shutdown(s, 1);
+        await ws.closesocket(s);
+        return 'eof';
+      }
+      let sent = 0;
+      while (sent < chunk.length) sent += await ws.send(s, chunk.subarray(sent));
+    }
+  })();
+  return { s, index, stop, loop };
+}

@@ -1,0 +1,100 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { RecordReader } from '../stream/records.js';
+import { exchangeRecords, type ByteLog } from '../stream/exchange.js';
+import { startWinsock } from '../winsock/start-winsock.js';
+import { listenChannel } from '../winsock/handoff-channel.js';
+import type { AppChannel, AppChannelServer, AppWinsock } from '../winsock/app-winsock.js';
+import { RoleContext, pauseStep } from './role-context.js';
+import { describeHandoff } from './describe-handoff.js';
+import { RECORDS_PER_PHASE, describeExchange, handoffData } from './run-source.js';
+
+/**
+ * The destination process of the spec's table: steps 3, 7 to 12. Started on its own, it listens on
+ * the hand-off channel, answers the source's pid request, takes the shared socket, exchanges
+ * records, hands it back and closes its descriptor (not the connection).
+ */
+export async function runDestination(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      channel: { type: 'string' },
+      dir: { type: 'string' },
+      'runtime-dir': { type: 'string' },
+      'pause-before': { type: 'string' },
+    },
+  });
+  const ctx = new RoleContext('destination', pauseStep(values['pause-before']));
+  const { trace } = ctx;
+  const channelPath = values.channel ?? '';
+  const dir = values.dir ?? '';
+  const log: ByteLog = { sent: [], received: [] };
+  let ws: AppWinsock | undefined;
+  let server: AppChannelServer | undefined;
+  let channel: AppChannel | undefined;
+  let s: number | undefined;
+  ctx.control.onClose(() => process.exit(3));
+  try {
+    ws = await startWinsock(values['runtime-dir']);
+    trace.info(`WSAStartup: switch loaded provider ${ws.providerDescription}`);
+    server = await listenChannel(channelPath);
+    trace.emit({ kind: 'info', call: 'listen hand-off channel', detail: `waiting for a source at ${channelPath}`, data: { channel: channelPath } });
+
+    await ctx.begin(3);
+    channel = await server.accept(20_000);
+    trace.step(3, 'answer pid request', undefined, `told source pid ${channel.peerPid} (SO_PEERCRED) that this is pid ${process.pid}`, { sourcePid: channel.peerPid });
+
+    await ctx.begin(7);
+    const info = await channel.receiveProtocolInfo(20_000);
+    trace.step(7, 'receive WSAPROTOCOL_INFOW', undefined, describeHandoff(info), { handoff: handoffData(info) });
+
+    await ctx.begin(8);
+    s = await ws.fromProtocolInfo(info);
+    trace.step(8, 'WSASocket(FROM_PROTOCOL_INFO)', ws.view(s), 'a descriptor for the shared socket');
+
+    await ctx.begin(9);
+    const reader = new RecordReader({ expectFirst: { d: 0 } });
+    const ex = await exchangeRecords(ws, s, { tag: 'd', first: 0, count: RECORDS_PER_PHASE, minStream: RECORDS_PER_PHASE, log, reader });
+    trace.step(9, 'send/recv (data exchange)', ws.view(s), describeExchange(ex), { phase: 'destination', ...ex });
+
+    await ctx.begin(10);
+    const back = await ws.duplicate(s, channel.peerPid);
+    trace.step(10, `WSADuplicateSocket(s=${s}, ${channel.peerPid})`, ws.view(s), describeHandoff(back), { handoff: handoffData(back) });
+
+    await ctx.begin(11);
+    await channel.sendProtocolInfo(back);
+    trace.step(11, 'send WSAPROTOCOL_INFOW back to source', undefined, `over the hand-off channel to pid ${channel.peerPid}`);
+
+    await ctx.begin(12);
+    const view = ws.view(s);
+    await ws.closesocket(s);
+    s = undefined;
+    trace.step(12, 'closesocket', view, 'closed this descriptor only: no FIN, no RST, the source holds the socket');
+
+    await channel.close();
+    channel = undefined;
+    await server.close();
+    server = undefined;
+    await ws.cleanup();
+    ws = undefined;
+    trace.info('WSACleanup');
+    saveLog(dir, log);
+    return ctx.finish(0);
+  } catch (error) {
+    trace.failure(ctx.step, error, `destination failed at step ${ctx.step ?? '?'}`);
+    if (s !== undefined) await ws?.closesocket(s).catch(() => undefined);
+    await channel?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+    await ws?.cleanup().catch(() => undefined);
+    saveLog(dir, log);
+    return ctx.finish(1);
+  }
+}
+
+function saveLog(dir: string, log: ByteLog): void {
+  if (dir === '') return;
+  writeFileSync(join(dir, 'destination-sent.bin'), Buffer.concat(log.sent));
+  writeFileSync(join(dir, 'destination-recv.bin'), Buffer.concat(log.received));
+}

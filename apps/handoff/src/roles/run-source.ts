@@ -1,0 +1,146 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { RecordReader } from '../stream/records.js';
+import { drainToEof, exchangeRecords, type ByteLog } from '../stream/exchange.js';
+import { startWinsock } from '../winsock/start-winsock.js';
+import { connectChannel } from '../winsock/handoff-channel.js';
+import type { AppChannel, AppWinsock } from '../winsock/app-winsock.js';
+import { RoleContext, pauseStep } from './role-context.js';
+import { describeHandoff } from './describe-handoff.js';
+
+/** Records each side sends per phase, and stream records it reads at least: a short, visible run. */
+export const RECORDS_PER_PHASE = 16;
+
+/**
+ * The source process of the spec's table: steps 1, 2, 4, 5, 6, then 13 to 17.
+ * It connects to the remote peer, exchanges records, hands the connection to the destination found
+ * at the hand-off channel, gets it back, exchanges more records, and closes gracefully.
+ */
+export async function runSource(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      'peer-port': { type: 'string' },
+      channel: { type: 'string' },
+      dir: { type: 'string' },
+      'runtime-dir': { type: 'string' },
+      'pause-before': { type: 'string' },
+    },
+  });
+  const ctx = new RoleContext('source', pauseStep(values['pause-before']));
+  const { trace } = ctx;
+  const port = Number(values['peer-port']);
+  const channelPath = values.channel ?? '';
+  const dir = values.dir ?? '';
+  const phase1: ByteLog = { sent: [], received: [] };
+  const phase2: ByteLog = { sent: [], received: [] };
+  let ws: AppWinsock | undefined;
+  let channel: AppChannel | undefined;
+  const open = new Set<number>();
+  ctx.control.onClose(() => process.exit(3));
+  try {
+    ws = await startWinsock(values['runtime-dir']);
+    trace.info(`WSAStartup: switch loaded provider ${ws.providerDescription}`, { runtimeDir: values['runtime-dir'] ?? null });
+
+    await ctx.begin(1);
+    const s = await ws.tcpSocket();
+    open.add(s);
+    await ws.connect(s, '127.0.0.1', port);
+    trace.step(1, `WSASocket + connect(127.0.0.1:${port})`, ws.view(s), 'connected to the remote peer');
+
+    const reader1 = new RecordReader({ expectFirst: { S: 0, s: 0 } });
+    const ex1 = await exchangeRecords(ws, s, { tag: 's', first: 0, count: RECORDS_PER_PHASE, minStream: RECORDS_PER_PHASE, log: phase1, reader: reader1 });
+    trace.emit({ kind: 'data', call: 'send/recv', socket: ws.view(s), detail: describeExchange(ex1), data: { phase: 'source-1', ...ex1 } });
+
+    await ctx.begin(2);
+    trace.step(2, `connect hand-off channel + request pid`, undefined, `asking the process at ${channelPath} for its pid`);
+    channel = await connectChannel(channelPath);
+    const destinationPid = await channel.requestPeerPid(10_000);
+    await ctx.begin(4);
+    trace.step(4, 'receive destination pid', undefined, `destination pid ${destinationPid} (SO_PEERCRED says ${channel.peerPid})`, { destinationPid });
+
+    await ctx.begin(5);
+    const info = await ws.duplicate(s, destinationPid);
+    trace.step(5, `WSADuplicateSocket(s=${s}, ${destinationPid})`, ws.view(s), describeHandoff(info), { handoff: handoffData(info) });
+
+    await ctx.begin(6);
+    await channel.sendProtocolInfo(info);
+    trace.step(6, 'send WSAPROTOCOL_INFOW to destination', undefined, `over the hand-off channel to pid ${destinationPid}`);
+
+    await ctx.begin(13);
+    const back = await channel.receiveProtocolInfo(20_000);
+    trace.step(13, 'receive WSAPROTOCOL_INFOW back', undefined, describeHandoff(back), { handoff: handoffData(back) });
+
+    await ctx.begin(14);
+    const s2 = await ws.fromProtocolInfo(back);
+    open.add(s2);
+    trace.step(14, 'WSASocket(FROM_PROTOCOL_INFO)', ws.view(s2), 'access control back with the source');
+
+    await ctx.begin(15);
+    if (s2 !== s) {
+      const before = ws.view(s);
+      await ws.closesocket(s);
+      open.delete(s);
+      trace.step(15, `closesocket(s=${s})`, before, `closed the original descriptor (the new one is s=${s2}); the connection stays open`);
+    } else {
+      trace.step(15, 'closesocket skipped', ws.view(s2), 'the provider gave back the same descriptor');
+    }
+
+    const reader2 = new RecordReader();
+    const ex2 = await exchangeRecords(ws, s2, { tag: 'f', first: 0, count: RECORDS_PER_PHASE, minStream: RECORDS_PER_PHASE, log: phase2, reader: reader2 });
+    trace.emit({ kind: 'data', call: 'send/recv', socket: ws.view(s2), detail: describeExchange(ex2), data: { phase: 'source-2', ...ex2 } });
+
+    await ctx.begin(16);
+    const view = ws.view(s2);
+    await ws.shutdown(s2, 1);
+    const drained = await drainToEof(ws, s2, phase2, reader2);
+    trace.step(16, 'shutdown(SD_SEND) + recv to EOF', view, `sent FIN; read ${drained} more bytes, then the peer's FIN`, {
+      phase: 'source-2-drain',
+      drainedBytes: drained,
+      ranges: reader2.ranges(),
+    });
+
+    await ctx.begin(17);
+    await ws.closesocket(s2);
+    open.delete(s2);
+    trace.step(17, `closesocket(s=${s2})`, view, 'last descriptor closed: the connection is over');
+
+    await channel.close();
+    channel = undefined;
+    await ws.cleanup();
+    ws = undefined;
+    trace.info('WSACleanup');
+    return ctx.finish(0, saveLogs(dir, phase1, phase2));
+  } catch (error) {
+    trace.failure(ctx.step, error, `source failed at step ${ctx.step ?? '?'}`);
+    for (const s of open) await ws?.closesocket(s).catch(() => undefined);
+    await channel?.close().catch(() => undefined);
+    await ws?.cleanup().catch(() => undefined);
+    return ctx.finish(1, saveLogs(dir, phase1, phase2));
+  }
+}
+
+function saveLogs(dir: string, phase1: ByteLog, phase2: ByteLog): Record<string, unknown> {
+  if (dir === '') return {};
+  writeFileSync(join(dir, 'source-1-sent.bin'), Buffer.concat(phase1.sent));
+  writeFileSync(join(dir, 'source-1-recv.bin'), Buffer.concat(phase1.received));
+  writeFileSync(join(dir, 'source-2-sent.bin'), Buffer.concat(phase2.sent));
+  writeFileSync(join(dir, 'source-2-recv.bin'), Buffer.concat(phase2.received));
+  return {};
+}
+
+export function describeExchange(result: { bytesSent: number; bytesReceived: number; ranges: Record<string, { first: number; last: number; count: number }> }): string {
+  const ranges = Object.entries(result.ranges)
+    .map(([tag, r]) => `${tag}${r.first}..${tag}${r.last}`)
+    .join(' ');
+  return `sent ${result.bytesSent} bytes, received ${result.bytesReceived} (records ${ranges})`;
+}
+
+export function handoffData(info: { dwProviderReserved: number; handoff?: { exportId: number; sourcePid: number; targetPid: number; socketCookie: string } }): Record<string, unknown> {
+  return {
+    dwProviderReserved: info.dwProviderReserved,
+    ...(info.handoff ? { exportId: info.handoff.exportId, sourcePid: info.handoff.sourcePid, targetPid: info.handoff.targetPid, cookie: info.handoff.socketCookie } : {}),
+  };
+}

@@ -1,0 +1,31 @@
+import { connectHandoffChannel, listenHandoffChannel } from '@sanshare/switch';
+import type { AppChannel, AppChannelServer } from './app-winsock.js';
+
+/**
+ * The switch's hand-off channel, seen from the sample: one side listens at a Unix socket path, the
+ * other connects; both can then ask the other's pid and send and receive protocol infos.
+ */
+export async function listenChannel(path: string): Promise<AppChannelServer> {
+  const server = await listenHandoffChannel(path);
+  return {
+    accept: async (timeoutMs) => wrap(await server.accept(timeoutMs === undefined ? {} : { timeoutMs })),
+    close: () => server.close(),
+  };
+}
+
+/** Connects to the hand-off channel listening at `path`. */
+export async function connectChannel(path: string, timeoutMs = 10_000): Promise<AppChannel> {
+  return wrap(await connectHandoffChannel(path, { timeoutMs }));
+}
+
+type SwitchChannel = Awaited<ReturnType<typeof connectHandoffChannel>>;
+
+function wrap(channel: SwitchChannel): AppChannel {
+  return {
+    peerPid: channel.peer.pid,
+    requestPeerPid: (timeoutMs) => channel.requestPeerPid(timeoutMs === undefined ? {} : { timeoutMs }),
+    sendProtocolInfo: (info) => channel.sendProtocolInfo(info),
+    receiveProtocolInfo: (timeoutMs) => channel.receiveProtocolInfo(timeoutMs === undefined ? {} : { timeoutMs }),
+    close: () => channel.close(),
+  };
+}
