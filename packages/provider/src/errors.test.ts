@@ -28,3 +28,12 @@ describe('toWsaError', () => {
     expect(other.cause).toBe('text');
   });
 });
+
+describe('toWsaError with transport errors', () => {
+  it('should read a numeric errno and transport codes', () => {
+    const uds = Object.assign(new Error('accept failed'), { name: 'UdsError', code: 'UDS_SYSTEM', errno: 24 });
+    expect(toWsaError(uds, 'accept').code).toBe('WSAEMFILE');
+    const trunc = Object.assign(new Error('ctrunc'), { name: 'UdsError', code: 'UDS_TOO_MANY_FDS' });
+    expect(toWsaError(trunc, 'recv').code).toBe('WSAEMFILE');
+  });
+});

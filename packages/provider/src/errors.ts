@@ -2,7 +2,10 @@
  * Maps system and transport failures to `WsaError`, the one error type of the SPI. Never
  * `WSAEINPROGRESS`: a SAN provider does not support it (WSPDuplicateSocket.txt).
  */
+import { constants } from 'node:os';
 import { WSA_ERRORS, WsaError, isWsaError, type WsaErrorCode } from '@sanshare/protocol-info';
+
+const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, value]) => [value, name] as const));
 
 /**
  * Winsock codes for each errno, best first. Codes not (yet) in protocol-info's table are skipped,
@@ -36,9 +39,14 @@ const BY_ERRNO: Record<string, readonly string[]> = {
   ERR_STREAM_DESTROYED: ['WSAENOTCONN'],
   ERR_STREAM_WRITE_AFTER_END: ['WSAESHUTDOWN'],
   EPROTO: ['WSAECONNABORTED'],
+  // Transport codes without an errno (transport-uds `UdsError`).
+  UDS_TOO_MANY_FDS: ['WSAEMFILE'],
+  UDS_PEER_DIED: ['WSAECONNABORTED'],
+  UDS_PEER_CLOSED: ['WSAECONNABORTED'],
 };
 
-function pick(candidates: readonly string[] | undefined, fallback: WsaErrorCode): WsaErrorCode {
+/** The first of `candidates` that protocol-info's table has, else `fallback`. */
+export function pick(candidates: readonly string[] | undefined, fallback: WsaErrorCode): WsaErrorCode {
   for (const code of candidates ?? []) {
     if (Object.prototype.hasOwnProperty.call(WSA_ERRORS, code)) return code as WsaErrorCode;
   }
@@ -48,8 +56,10 @@ function pick(candidates: readonly string[] | undefined, fallback: WsaErrorCode)
 /** The errno name of a Node system error or a transport error (`UdsError` carries it in `errno`/`cause`). */
 function errnoOf(error: unknown): string | undefined {
   for (let e: unknown = error, depth = 0; typeof e === 'object' && e !== null && depth < 4; depth++) {
-    const candidate = e as { code?: unknown; syscallCode?: unknown; errnoName?: unknown; cause?: unknown };
-    for (const value of [candidate.errnoName, candidate.syscallCode, candidate.code]) {
+    const candidate = e as { code?: unknown; errno?: unknown; cause?: unknown; name?: unknown };
+    // A transport error keeps the positive errno as a number; a WsaError's errno is a Winsock code.
+    const fromNumber = typeof candidate.errno === 'number' && candidate.name !== 'WsaError' ? ERRNO_NAMES.get(candidate.errno) : undefined;
+    for (const value of [fromNumber, candidate.code]) {
       if (typeof value === 'string' && Object.prototype.hasOwnProperty.call(BY_ERRNO, value)) return value;
     }
     e = candidate.cause;

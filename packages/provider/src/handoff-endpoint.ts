@@ -1,0 +1,175 @@
+/**
+ * The target's side of the hand-off protocol (docs/provider.md): the provider's endpoint
+ * `<runtimeDir>/<pid>.sock`, where other providers push sockets duplicated for this process.
+ * Each connection carries one `Export` frame with one descriptor; the endpoint checks it, stores a
+ * pending import and answers with one `ExportReply`.
+ */
+import { rmSync, statSync } from 'node:fs';
+import { WsaError } from '@sanshare/protocol-info';
+import { HANDOFF_PROTOCOL_VERSION, MAX_HANDOFF_MESSAGE_BYTES } from './constants.js';
+import { toWsaError } from './errors.js';
+import { decodeExport, encodeExportReply, HandoffStatus, type ExportMessage } from './handoff-codec.js';
+import { closeFd, getSocketCookie, listen, type UdsConnection, type UdsListener } from './kernel.js';
+import type { PendingImports } from './pending-imports.js';
+
+export interface HandoffEndpointOptions {
+  path: string;
+  pending: PendingImports;
+  /** True when this process can take one more socket (its configured limit, counting pending imports). */
+  hasRoom: () => boolean;
+  handoffTimeoutMs: number;
+}
+
+/** What an incoming export is refused with: the status and a reason for the source's error message. */
+class Refusal extends Error {
+  constructor(readonly status: HandoffStatus, message: string) {
+    super(message);
+  }
+}
+
+export class HandoffEndpoint {
+  readonly #listener: UdsListener;
+  readonly #options: HandoffEndpointOptions;
+  readonly #ino: number;
+  #down: string | undefined;
+
+  private constructor(listener: UdsListener, options: HandoffEndpointOptions) {
+    this.#listener = listener;
+    this.#options = options;
+    this.#ino = statSync(options.path).ino;
+    listener.on('connection', (connection) => void this.#serve(connection));
+    listener.on('close', () => {
+      this.#down ??= 'its listener closed';
+    });
+    // The endpoint must not keep the process alive: the application's own work does.
+    listener.unref();
+  }
+
+  /** Listens on `path`, replacing a stale socket file left by a dead process with the same pid. */
+  static async open(options: HandoffEndpointOptions): Promise<HandoffEndpoint> {
+    rmSync(options.path, { force: true });
+    try {
+      const listener = await listen(options.path, {
+        allowUids: 'same',
+        maxMessageBytes: MAX_HANDOFF_MESSAGE_BYTES,
+        maxFdsPerMessage: 1,
+      });
+      return new HandoffEndpoint(listener, options);
+    } catch (error) {
+      throw toWsaError(error, `cannot listen on the hand-off endpoint ${options.path}`, 'WSAENETDOWN');
+    }
+  }
+
+  /**
+   * Throws `WSAENETDOWN` unless the endpoint can receive sockets: listening, and its socket file
+   * still the one it made (one stat; a removed or replaced file means nobody can reach it).
+   */
+  assertUp(): void {
+    if (this.#down === undefined) {
+      let ino: number | undefined;
+      try {
+        ino = statSync(this.#options.path).ino;
+      } catch {
+        ino = undefined;
+      }
+      if (ino !== this.#ino) {
+        this.#down = 'its socket file was removed or replaced';
+        void this.#listener.close().catch(() => {});
+      } else if (this.#listener.closed) {
+        this.#down = 'its listener closed';
+      }
+    }
+    if (this.#down !== undefined) {
+      throw new WsaError('WSAENETDOWN', `the provider's hand-off endpoint ${this.#options.path} is down: ${this.#down}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#down ??= 'the provider was cleaned up';
+    await this.#listener.close().catch(() => {});
+  }
+
+  async #serve(connection: UdsConnection): Promise<void> {
+    let fds: number[] = [];
+    let exportId = 0;
+    try {
+      const message = await connection.receive({ timeoutMs: this.#options.handoffTimeoutMs });
+      if (message === null) return;
+      fds = message.fds;
+      let decoded: ExportMessage;
+      try {
+        decoded = decodeExport(message.data);
+      } catch (error) {
+        throw new Refusal(HandoffStatus.INVALID, error instanceof Error ? error.message : 'malformed');
+      }
+      exportId = decoded.exportId;
+      const fd = this.#check(decoded, fds);
+      const expiresAtMs = this.#options.pending.nextExpiry();
+      this.#options.pending.add({
+        exportId,
+        fd,
+        nonce: decoded.nonce,
+        socketCookie: decoded.socketCookie,
+        sourcePid: connection.peer.pid,
+        expiresAtMs,
+        socket: decoded.socket,
+        options: decoded.options,
+        readAhead: decoded.readAhead,
+      });
+      fds = [];
+      await connection.send(encodeExportReply({ exportId, status: HandoffStatus.OK, expiresAtMs, message: '' }), [], {
+        timeoutMs: this.#options.handoffTimeoutMs,
+      });
+    } catch (error) {
+      const refusal = error instanceof Refusal ? error : refusalFor(error);
+      await connection
+        .send(encodeExportReply({ exportId, status: refusal.status, expiresAtMs: 0, message: refusal.message }), [], {
+          timeoutMs: this.#options.handoffTimeoutMs,
+        })
+        .catch(() => {});
+    } finally {
+      for (const fd of fds) closeQuietly(fd);
+      await connection.close().catch(() => {});
+    }
+  }
+
+  /** Checks an export against this process; returns the descriptor to keep or throws a `Refusal`. */
+  #check(m: ExportMessage, fds: number[]): number {
+    if (m.version !== HANDOFF_PROTOCOL_VERSION) throw new Refusal(HandoffStatus.INVALID, `unsupported version ${m.version}`);
+    if (m.targetPid !== process.pid) {
+      throw new Refusal(HandoffStatus.INVALID, `export for process ${m.targetPid} reached process ${process.pid}`);
+    }
+    if (m.exportId === 0) throw new Refusal(HandoffStatus.INVALID, 'export id 0');
+    const fd = fds[0];
+    if (fds.length !== 1 || fd === undefined) throw new Refusal(HandoffStatus.INVALID, `expected 1 descriptor, got ${fds.length}`);
+    let cookie: bigint;
+    try {
+      cookie = getSocketCookie(fd);
+    } catch {
+      throw new Refusal(HandoffStatus.INVALID, 'the descriptor is not a socket');
+    }
+    if (cookie !== m.socketCookie) throw new Refusal(HandoffStatus.INVALID, 'the descriptor is not the socket the message names');
+    if (this.#options.pending.has(m.exportId)) throw new Refusal(HandoffStatus.ID_IN_USE, `export id ${m.exportId} is pending`);
+    if (this.#options.pending.isFull) {
+      throw new Refusal(HandoffStatus.NO_BUFFERS, `process ${process.pid} holds its maximum of unclaimed imports`);
+    }
+    if (!this.#options.hasRoom()) {
+      throw new Refusal(HandoffStatus.NO_DESCRIPTORS, `process ${process.pid} has no socket descriptor left`);
+    }
+    return fd;
+  }
+}
+
+function refusalFor(error: unknown): Refusal {
+  const mapped = toWsaError(error, 'receiving the export', 'WSAEINVAL');
+  const status = mapped.code === 'WSAEMFILE' ? HandoffStatus.NO_DESCRIPTORS : mapped.code === 'WSAENOBUFS' ? HandoffStatus.NO_BUFFERS : HandoffStatus.INVALID;
+  return new Refusal(status, mapped.message);
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeFd(fd);
+  } catch {
+    // Already closed: nothing to release.
+  }
+}

@@ -1,0 +1,734 @@
+/**
+ * The provider core: one instance per `WSPStartup`. It owns the descriptor table, the sockets
+ * (each a real kernel socket), the hand-off endpoint and the pending imports, and implements the
+ * procedure table and sanshare's extensions.
+ */
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import {
+  AF,
+  FROM_PROTOCOL_INFO,
+  IPPROTO,
+  SD,
+  SOCK,
+  WsaError,
+  type ProtocolInfo,
+  type RecvOptions,
+  type SockAddr,
+  type SockOptValue,
+  type Socket,
+  type WspExtensions,
+  type WspProcTable,
+  type WspUpcallTable,
+} from '@sanshare/protocol-info';
+import { DEFAULT_RECV_BYTES, MAX_READ_AHEAD_BYTES } from './constants.js';
+import { DescriptorTable } from './descriptor-table.js';
+import { pick, toWsaError } from './errors.js';
+import { exportSocket } from './export-socket.js';
+import type { EmulatedOptions } from './handoff-codec.js';
+import { HandoffEndpoint } from './handoff-endpoint.js';
+import {
+  closeFd,
+  descriptorOf,
+  dupFd,
+  getLinger,
+  getSockOptInt,
+  getSocketCookie,
+  setLinger,
+  setSockOptInt,
+  wrapDescriptor,
+} from './kernel.js';
+import { PendingImports } from './pending-imports.js';
+import type { ResolvedProviderOptions } from './provider-options.js';
+import { endpointPath, ensureRuntimeDir } from './runtime-dir.js';
+import {
+  kernelDefault,
+  lookupSocketOption,
+  toBoolOption,
+  toIntOption,
+  toLingerOption,
+  type SocketOption,
+} from './socket-options.js';
+import { StreamSocket } from './stream-socket.js';
+
+/** Emulated options, one object per kernel socket in this process (keyed by SO_COOKIE), shared by its descriptors. */
+interface SharedOptions {
+  options: EmulatedOptions;
+  refs: number;
+  key: string | undefined;
+}
+
+interface Listening {
+  server: net.Server;
+  queue: net.Socket[];
+  waiters: Set<() => void>;
+  failure: Error | undefined;
+}
+
+interface Entry {
+  switchSocket: number;
+  af: number;
+  type: number;
+  protocol: number;
+  /** `new`: no kernel socket yet (created by WSPConnect or WSPListen); options wait in `queued`. */
+  state: 'new' | 'connecting' | 'listening' | 'stream' | 'closed';
+  bound: SockAddr | undefined;
+  queued: Map<string, { option: SocketOption; value: SockOptValue }>;
+  shared: SharedOptions;
+  stream: StreamSocket | undefined;
+  listening: Listening | undefined;
+  /** Serializes hand-offs of this descriptor. */
+  handoff: Promise<unknown>;
+}
+
+const noOptions = (): EmulatedOptions => ({ rcvtimeoMs: 0, sndtimeoMs: 0 });
+
+function familyOf(af: number): 4 | 6 {
+  return af === AF.INET6 ? 6 : 4;
+}
+
+function checkAddress(af: number, name: SockAddr, allowPortZero: boolean): void {
+  if (typeof name !== 'object' || name === null || typeof name.address !== 'string') {
+    throw new WsaError('WSAEINVAL', 'the address must be { address, port }');
+  }
+  if (net.isIP(name.address) !== familyOf(af)) {
+    throw new WsaError(pick(['WSAEAFNOSUPPORT'], 'WSAEINVAL'), `${name.address} is not an IPv${familyOf(af)} address`);
+  }
+  if (!Number.isInteger(name.port) || name.port < (allowPortZero ? 0 : 1) || name.port > 65535) {
+    throw new WsaError(pick(['WSAEADDRNOTAVAIL'], 'WSAEINVAL'), `invalid port ${String(name.port)}`);
+  }
+}
+
+export class Provider {
+  readonly #options: ResolvedProviderOptions;
+  readonly #upcalls: WspUpcallTable;
+  readonly #catalog: ProtocolInfo;
+  readonly #table: DescriptorTable<Entry>;
+  readonly #pending: PendingImports;
+  readonly #shared = new Map<string, SharedOptions>();
+  #endpoint: HandoffEndpoint | undefined;
+  #cleanedUp = false;
+
+  constructor(options: ResolvedProviderOptions, catalog: ProtocolInfo, upcalls: WspUpcallTable) {
+    this.#options = options;
+    this.#catalog = catalog;
+    this.#upcalls = upcalls;
+    this.#table = new DescriptorTable<Entry>(options.maxSockets);
+    this.#pending = new PendingImports({
+      maxPending: options.maxPendingExports,
+      importTimeoutMs: options.importTimeoutMs,
+      closeFd: (fd) => {
+        try {
+          closeFd(fd);
+        } catch {
+          // Already closed.
+        }
+      },
+      pid: process.pid,
+    });
+  }
+
+  /** Opens the hand-off endpoint `<runtimeDir>/<pid>.sock`. */
+  async start(): Promise<void> {
+    ensureRuntimeDir(this.#options.runtimeDir);
+    this.#endpoint = await HandoffEndpoint.open({
+      path: endpointPath(this.#options.runtimeDir, process.pid),
+      pending: this.#pending,
+      hasRoom: () => this.#table.hasRoom(this.#pending.size),
+      handoffTimeoutMs: this.#options.handoffTimeoutMs,
+    });
+  }
+
+  /** The procedure table, bound to this instance. */
+  procTable(): WspProcTable {
+    return {
+      WSPSocket: (af, type, protocol, info, group, flags) => this.#guard(() => this.socket(af, type, protocol, info, group, flags)),
+      WSPBind: (s, name) => this.#guard(async () => this.bind(s, name)),
+      WSPListen: (s, backlog) => this.#guard(() => this.listen(s, backlog)),
+      WSPAccept: (s, options) => this.#guard(() => this.accept(s, options?.signal)),
+      WSPConnect: (s, name, options) => this.#guard(() => this.connect(s, name, options?.signal, options?.timeoutMs)),
+      WSPSend: (s, data) => this.#guard(() => this.send(s, data)),
+      WSPRecv: (s, options) => this.#guard(() => this.recv(s, options)),
+      WSPShutdown: (s, how) => this.#guard(() => this.shutdown(s, how)),
+      WSPSetSockOpt: (s, level, optname, value) => this.#guardSync(() => this.setSockOpt(s, level, optname, value)),
+      WSPGetSockOpt: (s, level, optname) => this.#guardSync(() => this.getSockOpt(s, level, optname)),
+      WSPGetSockName: (s) => this.#guardSync(() => this.getSockName(s)),
+      WSPGetPeerName: (s) => this.#guardSync(() => this.getPeerName(s)),
+      WSPCloseSocket: (s) => this.#guard(() => this.closeSocket(s)),
+      WSPDuplicateSocket: (s, pid) => this.#guard(() => this.duplicateSocket(s, pid)),
+      WSPCleanup: () => this.cleanup(),
+    };
+  }
+
+  extensions(): WspExtensions {
+    return {
+      WSPAdoptDescriptor: (fd, readAhead) => this.#guard(() => this.adoptDescriptor(fd, readAhead)),
+      WSPDetachDescriptor: (s) => this.#guard(() => this.detachDescriptor(s)),
+      WSPGetSocketCookie: (s) => this.#guardSync(() => getSocketCookie(this.#connected(s).stream.fd)),
+    };
+  }
+
+  /** Every call after WSPCleanup fails with WSAENETDOWN; every failure is a WsaError. */
+  async #guard<T>(run: () => Promise<T>): Promise<T> {
+    if (this.#cleanedUp) throw new WsaError('WSAENETDOWN', 'the provider was cleaned up (WSPCleanup)');
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof Error && error.name === 'AbortError') throw error;
+      throw toWsaError(error, 'provider call failed');
+    }
+  }
+
+  #guardSync<T>(run: () => T): T {
+    if (this.#cleanedUp) throw new WsaError('WSAENETDOWN', 'the provider was cleaned up (WSPCleanup)');
+    try {
+      return run();
+    } catch (error) {
+      throw toWsaError(error, 'provider call failed');
+    }
+  }
+
+  // ---- descriptors ----------------------------------------------------------------------------
+
+  /** Allocates a provider descriptor and the switch's descriptor for it (WPUCreateSocketHandle). */
+  #register(entry: Omit<Entry, 'switchSocket'>): Socket {
+    const full: Entry = { ...entry, switchSocket: -1 };
+    const s = this.#table.allocate(full, this.#pending.size);
+    try {
+      full.switchSocket = this.#upcalls.WPUCreateSocketHandle(this.#catalog.dwCatalogEntryId, s);
+    } catch (error) {
+      this.#table.release(s);
+      throw toWsaError(error, 'WPUCreateSocketHandle failed', 'WSAEMFILE');
+    }
+    return s;
+  }
+
+  #newEntry(af: number, type: number, protocol: number): Omit<Entry, 'switchSocket'> {
+    return {
+      af,
+      type,
+      protocol,
+      state: 'new',
+      bound: undefined,
+      queued: new Map(),
+      shared: { options: noOptions(), refs: 1, key: undefined },
+      stream: undefined,
+      listening: undefined,
+      handoff: Promise.resolve(),
+    };
+  }
+
+  /** Joins the emulated-option state of the kernel socket `fd` names in this process (by SO_COOKIE). */
+  #share(entry: Entry | Omit<Entry, 'switchSocket'>, fd: number, imported?: EmulatedOptions): void {
+    const key = getSocketCookie(fd).toString();
+    let shared = this.#shared.get(key);
+    if (shared === undefined) {
+      shared = { options: { ...entry.shared.options }, refs: 0, key };
+      this.#shared.set(key, shared);
+    }
+    // An import carries the newest values: the exporter was the last to use the socket.
+    if (imported !== undefined) Object.assign(shared.options, imported);
+    shared.refs++;
+    entry.shared = shared;
+  }
+
+  #unshare(entry: Entry): void {
+    const { shared } = entry;
+    shared.refs--;
+    if (shared.refs <= 0 && shared.key !== undefined) this.#shared.delete(shared.key);
+  }
+
+  #connected(s: Socket): Entry & { stream: StreamSocket } {
+    const entry = this.#table.require(s);
+    if (entry.state !== 'stream' || entry.stream === undefined) {
+      throw new WsaError('WSAENOTCONN', `socket ${s} is not connected`);
+    }
+    return entry as Entry & { stream: StreamSocket };
+  }
+
+  // ---- WSPSocket ------------------------------------------------------------------------------
+
+  async socket(af: number, type: number, protocol: number, info: ProtocolInfo | null, group: number, flags: number): Promise<Socket> {
+    void flags;
+    if (group !== 0) throw new WsaError('WSAEINVAL', 'socket groups are not supported');
+    if (info !== null && info !== undefined) {
+      if (typeof info !== 'object') throw new WsaError('WSAEINVAL', 'protocolInfo must be a ProtocolInfo');
+      if (info.handoff !== undefined || info.dwProviderReserved !== 0) {
+        if (af !== FROM_PROTOCOL_INFO || type !== FROM_PROTOCOL_INFO || protocol !== FROM_PROTOCOL_INFO) {
+          throw new WsaError('WSAEINVAL', 'a shared socket is created with af, type and protocol FROM_PROTOCOL_INFO (-1)');
+        }
+        return this.#import(info);
+      }
+      if (af === FROM_PROTOCOL_INFO) af = info.iAddressFamily;
+      if (type === FROM_PROTOCOL_INFO) type = info.iSocketType;
+      if (protocol === FROM_PROTOCOL_INFO) protocol = info.iProtocol;
+    }
+    if (af !== AF.INET && af !== AF.INET6) {
+      throw new WsaError(pick(['WSAEAFNOSUPPORT'], 'WSAEINVAL'), `address family ${af} is not supported (AF_INET 2, AF_INET6 23)`);
+    }
+    if (type !== SOCK.STREAM) throw new WsaError(pick(['WSAESOCKTNOSUPPORT'], 'WSAEINVAL'), `socket type ${type} is not supported (SOCK_STREAM 1)`);
+    if (protocol !== IPPROTO.TCP && protocol !== 0) {
+      throw new WsaError(pick(['WSAEPROTONOSUPPORT'], 'WSAEINVAL'), `protocol ${protocol} is not supported (IPPROTO_TCP 6)`);
+    }
+    // The kernel socket is created by WSPConnect or WSPListen: Node cannot connect an existing fd.
+    return this.#register(this.#newEntry(af, type, IPPROTO.TCP));
+  }
+
+  async #import(info: ProtocolInfo): Promise<Socket> {
+    const pending = this.#pending.find(info);
+    // The import's own slot is counted in `pending.size`: room for everything but it.
+    if (!this.#table.hasRoom(this.#pending.size - 1)) {
+      throw new WsaError('WSAEMFILE', `no descriptor available: the provider's limit of ${this.#table.limit} sockets is reached`);
+    }
+    const socket = wrapDescriptor(pending.fd);
+    this.#pending.take(pending.exportId);
+    const entry = this.#newEntry(pending.socket.addressFamily, pending.socket.socketType, pending.socket.protocol);
+    entry.state = 'stream';
+    entry.stream = new StreamSocket(socket, pending.readAhead);
+    try {
+      this.#share(entry, pending.fd, pending.options);
+      return this.#register(entry);
+    } catch (error) {
+      socket.destroy();
+      throw error;
+    }
+  }
+
+  // ---- connect, bind, listen, accept ----------------------------------------------------------
+
+  bind(s: Socket, name: SockAddr): void {
+    const entry = this.#table.require(s);
+    if (entry.state !== 'new' || entry.bound !== undefined) throw new WsaError('WSAEINVAL', `socket ${s} is already bound`);
+    checkAddress(entry.af, name, true);
+    entry.bound = { address: name.address, port: name.port };
+  }
+
+  async connect(s: Socket, name: SockAddr, signal?: AbortSignal, timeoutMs?: number): Promise<void> {
+    const entry = this.#table.require(s);
+    if (entry.state === 'stream') throw new WsaError(pick(['WSAEISCONN'], 'WSAEINVAL'), `socket ${s} is already connected`);
+    if (entry.state !== 'new') throw new WsaError('WSAEINVAL', `socket ${s} cannot connect now (${entry.state})`);
+    checkAddress(entry.af, name, false);
+    signal?.throwIfAborted();
+    entry.state = 'connecting';
+    const socket = net.connect({
+      host: name.address,
+      port: name.port,
+      family: familyOf(entry.af),
+      allowHalfOpen: true,
+      ...(entry.bound !== undefined ? { localAddress: entry.bound.address, localPort: entry.bound.port } : {}),
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined;
+        const finish = (error?: unknown): void => {
+          socket.off('connect', onConnect);
+          socket.off('error', finish);
+          signal?.removeEventListener('abort', onAbort);
+          if (timer !== undefined) clearTimeout(timer);
+          if (error === undefined) resolve();
+          else reject(error);
+        };
+        const onConnect = (): void => finish();
+        const onAbort = (): void => finish(signal?.reason);
+        socket.once('connect', onConnect);
+        socket.once('error', finish);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        if (timeoutMs !== undefined && timeoutMs > 0) {
+          timer = setTimeout(() => finish(new WsaError(pick(['WSAETIMEDOUT'], 'WSAENOTCONN'), `no connection within ${timeoutMs} ms`)), timeoutMs);
+        }
+      });
+      const fd = descriptorOf(socket);
+      if (fd === undefined) throw new WsaError('WSAENOTCONN', 'the connection closed at once');
+      this.#applyQueued(entry, fd);
+      this.#share(entry, fd);
+    } catch (error) {
+      socket.destroy();
+      if (this.#table.get(s) === entry) entry.state = 'new';
+      if (error instanceof Error && error.name === 'AbortError') throw error;
+      throw toWsaError(error, `connect to ${name.address} port ${name.port}`, 'WSAENOTCONN');
+    }
+    if (this.#table.get(s) !== entry) {
+      // Closed while connecting.
+      socket.destroy();
+      throw new WsaError('WSAENOTSOCK', `socket ${s} was closed while connecting`);
+    }
+    entry.stream = new StreamSocket(socket);
+    entry.state = 'stream';
+  }
+
+  async listen(s: Socket, backlog: number): Promise<void> {
+    const entry = this.#table.require(s);
+    if (entry.state === 'listening') return;
+    if (entry.state !== 'new') throw new WsaError('WSAEINVAL', `socket ${s} cannot listen (${entry.state})`);
+    if (entry.bound === undefined) throw new WsaError('WSAEINVAL', `socket ${s} is not bound (WSPBind first)`);
+    if (!Number.isInteger(backlog)) throw new WsaError('WSAEINVAL', 'backlog must be an integer');
+    const listening: Listening = {
+      // pauseOnConnect: an accepted socket reads nothing until its first WSPRecv, so nothing is read ahead before a hand-off.
+      server: net.createServer({ allowHalfOpen: true, pauseOnConnect: true }),
+      queue: [],
+      waiters: new Set(),
+      failure: undefined,
+    };
+    const { server } = listening;
+    const wake = (): void => {
+      for (const waiter of [...listening.waiters]) waiter();
+    };
+    server.on('connection', (socket: net.Socket) => {
+      socket.on('error', () => {});
+      listening.queue.push(socket);
+      wake();
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: entry.bound?.address, port: entry.bound?.port, backlog: Math.max(1, Math.min(backlog, 4096)), exclusive: true }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    }).catch((error: unknown) => {
+      throw toWsaError(error, `listen on ${entry.bound?.address} port ${entry.bound?.port}`, 'WSAEINVAL');
+    });
+    server.on('error', (error) => {
+      listening.failure = error;
+      wake();
+    });
+    const fd = descriptorOf(server);
+    if (fd !== undefined) this.#applyQueued(entry, fd);
+    entry.listening = listening;
+    entry.state = 'listening';
+  }
+
+  async accept(s: Socket, signal?: AbortSignal): Promise<Socket> {
+    const entry = this.#table.require(s);
+    const listening = entry.listening;
+    if (entry.state !== 'listening' || listening === undefined) throw new WsaError('WSAEINVAL', `socket ${s} is not listening`);
+    for (;;) {
+      signal?.throwIfAborted();
+      if (entry.state !== 'listening') throw new WsaError('WSAENOTSOCK', `socket ${s} was closed`);
+      if (listening.failure !== undefined) throw toWsaError(listening.failure, 'accept');
+      // Check the limit before taking a connection: one refused for WSAEMFILE stays queued.
+      if (listening.queue.length > 0) {
+        if (!this.#table.hasRoom(this.#pending.size)) {
+          throw new WsaError('WSAEMFILE', `no descriptor available: the provider's limit of ${this.#table.limit} sockets is reached`);
+        }
+        const socket = listening.queue.shift() as net.Socket;
+        const fd = descriptorOf(socket);
+        if (fd === undefined) continue; // The peer gave up and the socket closed while queued.
+        const child = this.#newEntry(entry.af, entry.type, entry.protocol);
+        child.state = 'stream';
+        child.stream = new StreamSocket(socket);
+        try {
+          this.#share(child, fd);
+          return this.#register(child);
+        } catch (error) {
+          socket.destroy();
+          throw error;
+        }
+      }
+      await new Promise<void>((resolve, reject) => {
+        const done = (): void => {
+          listening.waiters.delete(done);
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = (): void => {
+          listening.waiters.delete(done);
+          reject(signal?.reason);
+        };
+        listening.waiters.add(done);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    }
+  }
+
+  // ---- data -----------------------------------------------------------------------------------
+
+  /** A handed-off descriptor used again for I/O reads and writes again (the switch's access control allowed it). */
+  #resumeIfHandedOff(entry: Entry & { stream: StreamSocket }): void {
+    if (entry.stream.stopped) entry.stream.resume((fd) => wrapDescriptor(dupFd(fd)));
+  }
+
+  async send(s: Socket, data: Uint8Array): Promise<number> {
+    if (!(data instanceof Uint8Array)) throw new WsaError(pick(['WSAEFAULT'], 'WSAEINVAL'), 'data must be a Uint8Array');
+    const entry = this.#connected(s);
+    await entry.handoff;
+    this.#resumeIfHandedOff(entry);
+    return entry.stream.send(data);
+  }
+
+  async recv(s: Socket, options: RecvOptions = {}): Promise<Uint8Array> {
+    const maxBytes = options.maxBytes ?? DEFAULT_RECV_BYTES;
+    if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new WsaError('WSAEINVAL', 'maxBytes must be a positive integer');
+    const entry = this.#connected(s);
+    await entry.handoff;
+    this.#resumeIfHandedOff(entry);
+    return entry.stream.recv(maxBytes, { signal: options.signal, timeoutMs: entry.shared.options.rcvtimeoMs });
+  }
+
+  async shutdown(s: Socket, how: number): Promise<void> {
+    this.#table.require(s);
+    if (how !== SD.RECEIVE && how !== SD.SEND && how !== SD.BOTH) throw new WsaError('WSAEINVAL', `invalid how ${how}`);
+    const { stream } = this.#connected(s);
+    if (how !== SD.SEND) stream.shutdownReceive();
+    if (how !== SD.RECEIVE) await stream.shutdownSend();
+  }
+
+  // ---- options --------------------------------------------------------------------------------
+
+  /** The kernel descriptor for option calls, or undefined while the kernel socket does not exist yet. */
+  #optionFd(entry: Entry): number | undefined {
+    if (entry.state === 'stream' && entry.stream !== undefined) return entry.stream.fd;
+    if (entry.state === 'listening' && entry.listening !== undefined) return descriptorOf(entry.listening.server);
+    return undefined;
+  }
+
+  #applyQueued(entry: Entry | Omit<Entry, 'switchSocket'>, fd: number): void {
+    for (const { option, value } of entry.queued.values()) this.#setKernelOption(fd, option, value);
+    entry.queued.clear();
+  }
+
+  #setKernelOption(fd: number, option: SocketOption, value: SockOptValue): void {
+    if (option.kind === 'kernel-bool') setSockOptInt(fd, option.level, option.optname, toBoolOption(option, value) ? 1 : 0);
+    else if (option.kind === 'kernel-int') setSockOptInt(fd, option.level, option.optname, toIntOption(option, value));
+    else if (option.kind === 'kernel-linger') {
+      const linger = toLingerOption(option, value);
+      setLinger(fd, linger.onoff, linger.linger);
+    }
+  }
+
+  setSockOpt(s: Socket, level: number, optname: number, value: SockOptValue): void {
+    const entry = this.#table.require(s);
+    const option = lookupSocketOption(level, optname);
+    switch (option.kind) {
+      case 'read-only':
+        throw new WsaError('WSAEINVAL', `${option.name} is read-only`);
+      case 'emulated': {
+        const ms = toIntOption(option, value);
+        if (option.name === 'SO_RCVTIMEO') entry.shared.options.rcvtimeoMs = ms;
+        else entry.shared.options.sndtimeoMs = ms;
+        return;
+      }
+      default: {
+        const fd = this.#optionFd(entry);
+        if (fd === undefined) {
+          // Validate now, apply when the kernel socket exists.
+          if (option.kind === 'kernel-bool') toBoolOption(option, value);
+          else if (option.kind === 'kernel-int') toIntOption(option, value);
+          else toLingerOption(option, value);
+          entry.queued.set(option.name, { option, value });
+          return;
+        }
+        this.#setKernelOption(fd, option, value);
+      }
+    }
+  }
+
+  getSockOpt(s: Socket, level: number, optname: number): SockOptValue {
+    const entry = this.#table.require(s);
+    const option = lookupSocketOption(level, optname);
+    switch (option.kind) {
+      case 'read-only':
+        return option.name === 'SO_TYPE' ? entry.type : this.#protocolInfoOf(entry);
+      case 'emulated':
+        return option.name === 'SO_RCVTIMEO' ? entry.shared.options.rcvtimeoMs : entry.shared.options.sndtimeoMs;
+      default: {
+        const fd = this.#optionFd(entry);
+        if (fd === undefined) {
+          return entry.queued.get(option.name)?.value ?? kernelDefault(option, (path) => readFileSync(path, 'utf8'));
+        }
+        if (option.kind === 'kernel-bool') return getSockOptInt(fd, option.level, option.optname) !== 0;
+        if (option.kind === 'kernel-int') return getSockOptInt(fd, option.level, option.optname);
+        const linger = getLinger(fd);
+        return { onoff: linger.onoff, linger: linger.linger };
+      }
+    }
+  }
+
+  #protocolInfoOf(entry: Entry): ProtocolInfo {
+    const { handoff: _omitted, ...base } = this.#catalog;
+    void _omitted;
+    return {
+      ...base,
+      ProtocolChain: { chainLen: base.ProtocolChain.chainLen, chainEntries: [...base.ProtocolChain.chainEntries] },
+      iAddressFamily: entry.af,
+      iSocketType: entry.type,
+      iProtocol: entry.protocol,
+      iMaxSockAddr: entry.af === AF.INET6 ? 28 : 16,
+      iMinSockAddr: entry.af === AF.INET6 ? 28 : 16,
+      dwProviderReserved: 0,
+    };
+  }
+
+  getSockName(s: Socket): SockAddr {
+    const entry = this.#table.require(s);
+    const address: net.AddressInfo | string | null | undefined | Record<string, never> =
+      entry.state === 'stream' ? entry.stream?.socket.address() : entry.state === 'listening' ? entry.listening?.server.address() : undefined;
+    if (typeof address === 'object' && address !== null && typeof address.port === 'number' && typeof address.address === 'string') {
+      return { address: address.address, port: address.port };
+    }
+    if (entry.bound !== undefined) return { ...entry.bound };
+    throw new WsaError('WSAEINVAL', `socket ${s} is not bound`);
+  }
+
+  getPeerName(s: Socket): SockAddr {
+    const { stream } = this.#connected(s);
+    const { remoteAddress, remotePort } = stream.socket;
+    if (remoteAddress === undefined || remotePort === undefined) throw new WsaError('WSAENOTCONN', `socket ${s} has no peer`);
+    return { address: remoteAddress, port: remotePort };
+  }
+
+  // ---- close, duplicate -----------------------------------------------------------------------
+
+  async closeSocket(s: Socket): Promise<void> {
+    const entry = this.#table.require(s);
+    this.#table.release(s);
+    const previous = entry.state;
+    entry.state = 'closed';
+    try {
+      await this.#closeEntry(entry, previous);
+    } finally {
+      try {
+        this.#upcalls.WPUCloseSocketHandle(entry.switchSocket);
+      } catch {
+        // The switch already forgot it: nothing more to release here.
+      }
+    }
+  }
+
+  async #closeEntry(entry: Entry, previous: Entry['state']): Promise<void> {
+    if (entry.stream !== undefined) {
+      this.#unshare(entry);
+      await entry.stream.close();
+    }
+    if (previous === 'listening' && entry.listening !== undefined) {
+      const { server, queue, waiters } = entry.listening;
+      for (const socket of queue.splice(0)) socket.destroy();
+      for (const waiter of [...waiters]) waiter();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  async duplicateSocket(s: Socket, dwProcessId: number): Promise<ProtocolInfo> {
+    // WSAENETDOWN first: a provider that cannot receive sockets must not hand one away, since the
+    // spec's scenario needs the socket to come back (and it is the one code that says so).
+    const endpoint = this.#endpoint;
+    if (endpoint === undefined) throw new WsaError('WSAENETDOWN', 'the provider has no hand-off endpoint');
+    endpoint.assertUp();
+    const entry = this.#table.require(s);
+    if (!Number.isInteger(dwProcessId) || dwProcessId < 0 || dwProcessId > 0xffffffff) {
+      throw new WsaError('WSAEINVAL', `dwProcessId must be an integer from 0 to 0xFFFFFFFF, got ${String(dwProcessId)}`);
+    }
+    if (entry.state !== 'stream' || entry.stream === undefined) {
+      throw new WsaError('WSAEINVAL', `socket ${s} is not a connected socket (only those can be duplicated)`);
+    }
+    checkProcess(dwProcessId);
+    const run = entry.handoff.then(() => this.#handOff(s, entry as Entry & { stream: StreamSocket }, dwProcessId));
+    entry.handoff = run.catch(() => {});
+    return run;
+  }
+
+  async #handOff(s: Socket, entry: Entry & { stream: StreamSocket }, targetPid: number): Promise<ProtocolInfo> {
+    if (this.#table.get(s) !== entry) throw new WsaError('WSAENOTSOCK', `socket ${s} was closed`);
+    const { stream } = entry;
+    const wasStopped = stream.stopped;
+    const readAhead = await stream.stopForHandoff();
+    try {
+      if (readAhead.length > MAX_READ_AHEAD_BYTES) throw new WsaError('WSAENOBUFS', `${readAhead.length} bytes read ahead exceed the hand-off limit`);
+      const fd = stream.fd;
+      const socketCookie = getSocketCookie(fd);
+      const result = await exportSocket({
+        endpoint: endpointPath(this.#options.runtimeDir, targetPid),
+        targetPid,
+        fd,
+        socketCookie,
+        socket: { addressFamily: entry.af, socketType: entry.type, protocol: entry.protocol, catalogEntryId: this.#catalog.dwCatalogEntryId },
+        options: { ...entry.shared.options },
+        readAhead,
+        timeoutMs: this.#options.handoffTimeoutMs,
+      });
+      stream.commitHandoff();
+      return {
+        ...this.#protocolInfoOf(entry),
+        dwProviderReserved: result.exportId,
+        handoff: {
+          exportId: result.exportId,
+          sourcePid: process.pid,
+          targetPid,
+          socketCookie: socketCookie.toString(),
+          nonce: result.nonce,
+          expiresAtMs: result.expiresAtMs,
+        },
+      };
+    } catch (error) {
+      // Nothing left: this process keeps the socket and reads again, the read-ahead still queued.
+      if (!wasStopped) stream.resume((fd) => wrapDescriptor(dupFd(fd)));
+      throw error;
+    }
+  }
+
+  // ---- extensions -----------------------------------------------------------------------------
+
+  async adoptDescriptor(fd: number, readAhead?: Uint8Array): Promise<Socket> {
+    if (!Number.isInteger(fd) || fd < 0) throw new WsaError('WSAEINVAL', `${String(fd)} is not a descriptor`);
+    if (!this.#table.hasRoom(this.#pending.size)) {
+      throw new WsaError('WSAEMFILE', `no descriptor available: the provider's limit of ${this.#table.limit} sockets is reached`);
+    }
+    try {
+      getSocketCookie(fd);
+    } catch (error) {
+      throw toWsaError(error, `descriptor ${fd} is not a socket`, 'WSAENOTSOCK');
+    }
+    // Wrap a duplicate and close the caller's descriptor only on success: on failure it is still theirs.
+    const socket = wrapDescriptor(dupFd(fd));
+    const entry = this.#newEntry(socket.remoteFamily === 'IPv6' ? AF.INET6 : AF.INET, SOCK.STREAM, IPPROTO.TCP);
+    entry.state = 'stream';
+    entry.stream = new StreamSocket(socket, readAhead);
+    let s: Socket;
+    try {
+      this.#share(entry, fd);
+      s = this.#register(entry);
+    } catch (error) {
+      socket.destroy();
+      throw error;
+    }
+    closeFd(fd);
+    return s;
+  }
+
+  async detachDescriptor(s: Socket): Promise<{ fd: number; readAhead: Uint8Array }> {
+    const entry = this.#connected(s);
+    await entry.handoff;
+    const readAhead = Buffer.from(await entry.stream.stopForHandoff());
+    const fd = dupFd(entry.stream.fd);
+    entry.stream.commitHandoff();
+    await this.closeSocket(s);
+    return { fd, readAhead };
+  }
+
+  // ---- cleanup --------------------------------------------------------------------------------
+
+  async cleanup(): Promise<void> {
+    if (this.#cleanedUp) return;
+    this.#cleanedUp = true;
+    await this.#endpoint?.close();
+    this.#pending.closeAll();
+    const closing: Promise<void>[] = [];
+    for (const [s] of [...this.#table.entries()]) closing.push(this.closeSocket(s).catch(() => {}));
+    await Promise.all(closing);
+  }
+}
+
+/** `WSAEINVAL` unless `pid` is a running process this one may signal (same user, or privileged). */
+function checkProcess(pid: number): void {
+  // kill(0) would probe our own process group, and pids above INT_MAX do not exist on Linux.
+  if (pid === 0 || pid > 0x7fffffff) throw new WsaError('WSAEINVAL', `process ${pid} is not a running process`);
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new WsaError(
+      'WSAEINVAL',
+      code === 'EPERM' ? `process ${pid} belongs to another user` : `process ${pid} is not a running process`,
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * The I/O side of one provider socket: a `net.Socket` over the kernel socket, read only on demand
+ * (WSPRecv), with a queue of bytes already read and not yet returned (the read-ahead). The
+ * read-ahead is what travels with a hand-off, so no received byte is stranded in this process.
+ */
+import type net from 'node:net';
+import { WsaError } from '@sanshare/protocol-info';
+import { pick, toWsaError } from './errors.js';
+import { descriptorOf, stopReading } from './kernel.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** Thrown into WSPRecv calls that were waiting when their socket was handed off. */
+function handedOffError(): WsaError {
+  return new WsaError('WSAEINVAL', 'the socket was handed off by WSPDuplicateSocket while this call waited');
+}
+
+export interface RecvWaitOptions {
+  signal?: AbortSignal | undefined;
+  /** The emulated SO_RCVTIMEO, in ms (0 = none). */
+  timeoutMs?: number | undefined;
+}
+
+export class StreamSocket {
+  #socket: net.Socket;
+  readonly #queue: Buffer[] = [];
+  #eof = false;
+  #failure: Error | undefined;
+  #stopped = false;
+  #closed = false;
+  #sendShutdown = false;
+  #recvShutdown = false;
+  #generation = 0;
+  readonly #waiters = new Set<() => void>();
+  readonly #inflight = new Set<Promise<unknown>>();
+
+  readonly #wake = (): void => {
+    for (const waiter of [...this.#waiters]) waiter();
+  };
+  readonly #onEnd = (): void => {
+    this.#eof = true;
+    this.#wake();
+  };
+  readonly #onError = (error: Error): void => {
+    this.#failure ??= error;
+    this.#wake();
+  };
+
+  constructor(socket: net.Socket, readAhead?: Uint8Array) {
+    this.#socket = socket;
+    if (readAhead !== undefined && readAhead.length > 0) this.#queue.push(Buffer.from(readAhead));
+    this.#attach(socket);
+  }
+
+  #attach(socket: net.Socket): void {
+    socket.allowHalfOpen = true;
+    socket.on('readable', this.#wake);
+    socket.on('end', this.#onEnd);
+    socket.on('error', this.#onError);
+    socket.on('close', this.#wake);
+  }
+
+  #detach(socket: net.Socket): void {
+    socket.off('readable', this.#wake);
+    socket.off('end', this.#onEnd);
+    socket.off('close', this.#wake);
+    // The error listener stays: a late error on a socket being closed must not crash the process.
+  }
+
+  get socket(): net.Socket {
+    return this.#socket;
+  }
+
+  /** True after a hand-off stopped the reads (until `resume`). */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** The kernel descriptor; `WSAENOTCONN` once the socket is closed (never a stale, reused number). */
+  get fd(): number {
+    const fd = descriptorOf(this.#socket);
+    if (fd === undefined) {
+      throw this.#failure !== undefined
+        ? toWsaError(this.#failure, 'the connection failed', 'WSAECONNRESET')
+        : new WsaError('WSAENOTCONN', 'the socket is closed');
+    }
+    return fd;
+  }
+
+  #takeQueued(maxBytes: number): Buffer {
+    const head = this.#queue[0] as Buffer;
+    if (head.length <= maxBytes) {
+      this.#queue.shift();
+      return head;
+    }
+    this.#queue[0] = head.subarray(maxBytes);
+    return head.subarray(0, maxBytes);
+  }
+
+  /** Returns up to `maxBytes` bytes, the read-ahead first; an empty array at the peer's FIN. */
+  async recv(maxBytes: number, options: RecvWaitOptions = {}): Promise<Uint8Array> {
+    const generation = this.#generation;
+    for (;;) {
+      if (this.#closed) throw new WsaError('WSAENOTSOCK', 'the descriptor was closed');
+      if (this.#recvShutdown) throw new WsaError('WSAESHUTDOWN', 'receiving was shut down (SD_RECEIVE)');
+      if (this.#queue.length > 0) return this.#takeQueued(maxBytes);
+      if (generation !== this.#generation || this.#stopped) throw handedOffError();
+      const chunk = this.#socket.read() as Buffer | null;
+      if (chunk !== null) {
+        if (chunk.length <= maxBytes) return chunk;
+        this.#queue.push(chunk.subarray(maxBytes));
+        return chunk.subarray(0, maxBytes);
+      }
+      if (this.#eof || this.#socket.readableEnded) return EMPTY;
+      if (this.#failure !== undefined) throw toWsaError(this.#failure, 'recv', 'WSAECONNRESET');
+      if (this.#socket.destroyed) throw new WsaError('WSAENOTCONN', 'the socket is closed');
+      await this.#waitForData(options);
+    }
+  }
+
+  #waitForData({ signal, timeoutMs }: RecvWaitOptions): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const cleanup = (): void => {
+        this.#waiters.delete(done);
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const done = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onAbort = (): void => {
+        cleanup();
+        reject(signal?.reason);
+      };
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      this.#waiters.add(done);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs !== undefined && timeoutMs > 0) {
+        timer = setTimeout(() => {
+          cleanup();
+          reject(new WsaError(pick(['WSAETIMEDOUT'], 'WSAEWOULDBLOCK'), `no data within SO_RCVTIMEO (${timeoutMs} ms)`));
+        }, timeoutMs);
+      }
+    });
+  }
+
+  /** Resolves with `data.length` once every byte is in the kernel (the write callback). */
+  async send(data: Uint8Array): Promise<number> {
+    if (this.#sendShutdown) throw new WsaError('WSAESHUTDOWN', 'sending was shut down (SD_SEND)');
+    if (this.#failure !== undefined) throw toWsaError(this.#failure, 'send', 'WSAECONNRESET');
+    if (this.#socket.destroyed) throw new WsaError('WSAENOTCONN', 'the socket is closed');
+    if (data.length === 0) return 0;
+    const written = new Promise<void>((resolve, reject) => {
+      this.#socket.write(data, (error) => (error ? reject(toWsaError(error, 'send', 'WSAECONNRESET')) : resolve()));
+    });
+    this.#inflight.add(written);
+    try {
+      await written;
+    } finally {
+      this.#inflight.delete(written);
+    }
+    return data.length;
+  }
+
+  /** Waits until every write accepted so far has reached the kernel (or failed). */
+  async flush(): Promise<void> {
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+  }
+
+  /**
+   * Stops reading for a hand-off and flushes the writes; returns the read-ahead (bytes read from
+   * the kernel that no WSPRecv returned yet). WSPRecv calls waiting now fail; the queue is kept
+   * until `commitHandoff` (success) or `resume` (failure).
+   */
+  async stopForHandoff(): Promise<Buffer> {
+    if (!this.#stopped) {
+      this.#stopped = true;
+      this.#generation++;
+      this.#socket.off('readable', this.#wake);
+      this.#queue.push(...stopReading(this.#socket));
+      this.#wake();
+    }
+    await this.flush();
+    return this.#queue.length === 1 ? (this.#queue[0] as Buffer) : Buffer.concat(this.#queue);
+  }
+
+  /** The read-ahead left with the hand-off: forget it here. The socket stays stopped. */
+  commitHandoff(): void {
+    this.#queue.length = 0;
+  }
+
+  /**
+   * Reads again after a hand-off (a failed one, or I/O on a handed-off descriptor). A stopped
+   * `net.Socket` cannot be restarted cleanly, so a fresh one wraps a duplicate of the descriptor
+   * and the old one is destroyed (closing only its own descriptor: no FIN).
+   */
+  resume(rewrap: (fd: number) => net.Socket): void {
+    if (!this.#stopped) return;
+    const fresh = rewrap(this.fd);
+    const old = this.#socket;
+    this.#detach(old);
+    old.destroy();
+    this.#socket = fresh;
+    this.#stopped = false;
+    this.#eof = false;
+    this.#attach(fresh);
+  }
+
+  /** SD_SEND: flushes, then sends FIN (`shutdown(SHUT_WR)`), for every duplicate: it is the kernel socket's state. */
+  async shutdownSend(): Promise<void> {
+    if (this.#sendShutdown) return;
+    this.#sendShutdown = true;
+    await this.flush();
+    if (this.#socket.destroyed) return;
+    await new Promise<void>((resolve) => {
+      this.#socket.end(() => resolve());
+      // 'close' also ends the wait if the socket dies before 'finish'.
+      this.#socket.once('close', () => resolve());
+    });
+  }
+
+  /** SD_RECEIVE: later WSPRecv calls fail with WSAESHUTDOWN (kept by this descriptor). */
+  shutdownReceive(): void {
+    this.#recvShutdown = true;
+    this.#wake();
+  }
+
+  /** Closes this descriptor only: flushes accepted writes, then destroys the socket (no FIN while duplicates live). */
+  async close(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+    this.#detach(this.#socket);
+    this.#socket.destroy();
+    this.#wake();
+  }
+}
