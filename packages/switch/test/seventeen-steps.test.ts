@@ -1,0 +1,195 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server, type Socket as NetSocket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SD, SOL_SOCKET, SO } from '@sanshare/protocol-info';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Agent } from './helpers/agent.js';
+import { descriptorsOf, tcpSocketInode } from './helpers/kernel-refs.js';
+
+/** The remote TCP peer: a loopback server in the test process that records what it sees. */
+class TcpPeer {
+  readonly connections: NetSocket[] = [];
+  received = '';
+  ended = false;
+  closed = false;
+  readonly #waiters: (() => void)[] = [];
+  private constructor(readonly server: Server) {}
+
+  static async start(): Promise<TcpPeer> {
+    const server = createServer();
+    const peer = new TcpPeer(server);
+    server.on('connection', (socket) => {
+      peer.connections.push(socket);
+      socket.on('data', (chunk) => {
+        peer.received += chunk.toString();
+        peer.#wake();
+      });
+      socket.on('end', () => {
+        peer.ended = true;
+        peer.#wake();
+      });
+      socket.on('close', () => {
+        peer.closed = true;
+        peer.#wake();
+      });
+      peer.#wake();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return peer;
+  }
+
+  get port(): number {
+    return (this.server.address() as { port: number }).port;
+  }
+
+  #wake(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  /** Waits (bounded by the test's timeout, never timed) until `condition` holds. */
+  async until(condition: () => boolean): Promise<void> {
+    while (!condition()) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Takes what was received so far. */
+  take(): string {
+    const text = this.received;
+    this.received = '';
+    return text;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.connections) c.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+describe('the 17-step hand-off through the switch API', () => {
+  let dir: string;
+  let peer: TcpPeer;
+  let source: Agent;
+  let destination: Agent;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'switch-17-'));
+    peer = await TcpPeer.start();
+    source = Agent.spawn();
+    destination = Agent.spawn();
+  });
+  afterEach(async () => {
+    source.kill();
+    destination.kill();
+    await Promise.all([source.exited, destination.exited]);
+    await peer.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('should hand a live connection to another process and back, with access control at each step', async () => {
+    const runtimeDir = join(dir, 'run');
+    const channelPath = join(dir, 'channel.sock');
+    const srcPid = await source.call<number>('startup', { runtimeDir });
+    const dstPid = await destination.call<number>('startup', { runtimeDir });
+    expect(srcPid).toBe(source.pid);
+    const refs = (): [number, number] => {
+      const conn = peer.connections[0] as NetSocket;
+      const inode = tcpSocketInode(conn.remotePort as number, peer.port) as string;
+      return [descriptorsOf(srcPid, inode), descriptorsOf(dstPid, inode)];
+    };
+
+    // 1) Source: WSPSocket, WSPConnect.
+    const s1 = await source.call<number>('socket');
+    await source.call('connect', { s: s1, port: peer.port });
+    await peer.until(() => peer.connections.length === 1);
+    const remotePort = peer.connections[0]?.remotePort;
+    expect(refs()).toEqual([1, 0]);
+    await source.call('send', { s: s1, text: 'step1;' });
+    await peer.until(() => peer.received === 'step1;');
+    peer.take();
+
+    // 2-4) Source asks the destination's pid over the channel; the destination answers by itself.
+    await destination.call('listenChannel', { path: channelPath });
+    const accepted = destination.call<{ pid: number }>('acceptChannel');
+    const seen = await source.call<{ pid: number }>('connectChannel', { path: channelPath });
+    expect(seen.pid).toBe(dstPid);
+    expect((await accepted).pid).toBe(srcPid);
+    expect(await source.call<number>('requestPeerPid')).toBe(dstPid);
+
+    // 5) Source duplicates for the destination; from now on it may not touch the socket.
+    const cookie = await source.call<string>('cookie', { s: s1 });
+    const dup = await source.call<{ targetPid: number; socketCookie: string }>('duplicate', { s: s1, pid: dstPid, as: 'out' });
+    expect(dup).toMatchObject({ targetPid: dstPid, socketCookie: cookie });
+    expect(await source.call('isHandedOff', { s: s1 })).toBe(true);
+    // The kernel socket is already in the destination's provider, waiting for its import.
+    expect(refs()).toEqual([1, 1]);
+    expect(await source.failure('send', { s: s1, text: 'forbidden' })).toBe('WSAEACCES');
+    expect(await source.failure('recv', { s: s1 })).toBe('WSAEACCES');
+    expect(await source.failure('setsockopt', { s: s1, level: SOL_SOCKET, optname: SO.KEEPALIVE, value: 1 })).toBe('WSAEACCES');
+    expect(await source.failure('duplicate', { s: s1, pid: dstPid, as: 'again' })).toBe('WSAEACCES');
+
+    // 6-7) The protocol info travels over the channel.
+    await source.call('sendInfo', { name: 'out' });
+    expect(await destination.call('receiveInfo', { as: 'in' })).toMatchObject({ targetPid: dstPid, socketCookie: cookie });
+
+    // 8) Destination: WSPSocket from the protocol info: the same kernel socket.
+    const d1 = await destination.call<number>('socketFromInfo', { name: 'in' });
+    expect(await destination.call('cookie', { s: d1 })).toBe(cookie);
+    expect(refs()).toEqual([1, 1]);
+    expect(await destination.failure('socketFromInfo', { name: 'in' })).toBe('WSAEINVAL');
+
+    // 9) Destination exchanges data; the peer sees the same connection; the source still may not.
+    await destination.call('send', { s: d1, text: 'step9 from destination;' });
+    await peer.until(() => peer.received === 'step9 from destination;');
+    peer.take();
+    peer.connections[0]?.write('to destination');
+    expect(await destination.call('recvExact', { s: d1, length: 'to destination'.length })).toBe('to destination');
+    expect(await source.failure('send', { s: s1, text: 'forbidden' })).toBe('WSAEACCES');
+    expect(peer.received).toBe('');
+
+    // 10) Destination duplicates back to the source and loses access.
+    await destination.call('duplicate', { s: d1, pid: srcPid, as: 'back' });
+    expect(refs()).toEqual([2, 1]);
+    expect(await destination.failure('send', { s: d1, text: 'forbidden' })).toBe('WSAEACCES');
+    expect(await destination.failure('recv', { s: d1 })).toBe('WSAEACCES');
+
+    // 11, 13) The protocol info goes back.
+    await destination.call('sendInfo', { name: 'back' });
+    expect(await source.call('receiveInfo', { as: 'home' })).toMatchObject({ targetPid: srcPid, socketCookie: cookie });
+
+    // 12) Destination closes its descriptor, not the socket: the peer sees no end.
+    await destination.call('closesocket', { s: d1 });
+    expect(await destination.failure('send', { s: d1, text: 'x' })).toBe('WSAENOTSOCK');
+    expect(peer.ended).toBe(false);
+    expect(refs()).toEqual([2, 0]);
+
+    // 14) Source: WSPSocket from the info regains access control.
+    const s2 = await source.call<number>('socketFromInfo', { name: 'home' });
+    expect(s2).not.toBe(s1);
+    expect(await source.call('cookie', { s: s2 })).toBe(cookie);
+    expect(await source.call('isHandedOff', { s: s2 })).toBe(false);
+
+    // 15) Source closes the original descriptor: allowed, and still no end for the peer.
+    await source.call('closesocket', { s: s1 });
+    expect(refs()).toEqual([1, 0]);
+    await source.call('send', { s: s2, text: 'step15 from source;' });
+    await peer.until(() => peer.received === 'step15 from source;');
+    peer.take();
+    expect(peer.ended).toBe(false);
+    expect(peer.connections).toHaveLength(1);
+    expect(peer.connections[0]?.remotePort).toBe(remotePort);
+
+    // 16) Graceful termination: the peer sees the end, then ends too.
+    await source.call('shutdown', { s: s2, how: SD.SEND });
+    await peer.until(() => peer.ended);
+    peer.connections[0]?.end('bye');
+    expect(await source.call('recvExact', { s: s2, length: 3 })).toBe('bye');
+    expect(await source.call('recv', { s: s2 })).toBe('');
+
+    // 17) The final close ends the connection.
+    await source.call('closesocket', { s: s2 });
+    await peer.until(() => peer.closed);
+    expect(refs()).toEqual([0, 0]);
+    await source.call('cleanup');
+    await destination.call('cleanup');
+  });
+});
