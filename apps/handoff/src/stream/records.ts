@@ -39,6 +39,13 @@ export class StreamCheckError extends Error {
   readonly code = 'ERR_STREAM_CHECK' as const;
 }
 
+/** True when `value` is a `StreamCheckError` (by name and code). */
+export function isStreamCheckError(value: unknown): value is StreamCheckError {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as { name?: unknown; code?: unknown };
+  return candidate.name === 'StreamCheckError' && candidate.code === 'ERR_STREAM_CHECK';
+}
+
 /**
  * Splits a byte stream into records, checking each, and remembers for every tag the first and last
  * number seen. Records may arrive split across reads; `pending` says how many bytes of the current

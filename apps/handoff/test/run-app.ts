@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { TraceEvent } from '../src/trace/trace-event.js';
+
+/** The built app, run as a user runs it (`node dist/main.js ...`). */
+export const APP = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+/** What a finished run of the app printed and how it exited. */
+export interface AppRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** The stdout lines parsed as JSON (with --json, every line). */
+  events: TraceEvent[];
+}
+
+const running = new Set<ChildProcess>();
+
+/** Runs the app to completion (killed after `boundMs`, a safety net, never an assertion). */
+export function runApp(args: readonly string[], boundMs = 45_000): Promise<AppRun> {
+  const child = spawn(process.execPath, [APP, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const bound = setTimeout(() => child.kill('SIGKILL'), boundMs);
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(bound);
+      running.delete(child);
+      const events = stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as TraceEvent);
+      resolve({ code, signal, stdout, stderr, events });
+    });
+  });
+}
+
+/** Kills every app process a test started and did not see finish (for `afterEach`). */
+export function killRunningApps(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
+/** Whether a process exists (zombies count as gone). */
+export { isAlive } from '../src/util/is-alive.js';
+
+/** The `result` line of a run. */
+export function resultOf(run: AppRun): TraceEvent | undefined {
+  return run.events.find((e) => e.kind === 'result');
+}
+
+/** The verdicts of a run, by name. */
+export function verdictsOf(run: AppRun): Record<string, { ok: boolean; detail: string }> {
+  return Object.fromEntries(
+    run.events.filter((e) => e.kind === 'verdict').map((e) => [String(e.data?.name), { ok: e.data?.ok === true, detail: e.detail ?? '' }]),
+  );
+}
+
+/** Every pid that wrote to the trace, except the app's own. */
+export function childPids(run: AppRun): number[] {
+  return [...new Set(run.events.filter((e) => e.role !== 'app').map((e) => e.pid))];
+}
