@@ -25,7 +25,8 @@ function wrap(channel: SwitchChannel): AppChannel {
     peerPid: channel.peer.pid,
     requestPeerPid: (timeoutMs) => channel.requestPeerPid(timeoutMs === undefined ? {} : { timeoutMs }),
     sendProtocolInfo: (info) => channel.sendProtocolInfo(info),
-    receiveProtocolInfo: (timeoutMs) => channel.receiveProtocolInfo(timeoutMs === undefined ? {} : { timeoutMs }),
+    // No bound unless asked: a worker waits for connections as long as its controller keeps the channel open.
+    receiveProtocolInfo: (timeoutMs) => channel.receiveProtocolInfo({ timeoutMs: timeoutMs ?? Infinity }),
     close: () => channel.close(),
   };
 }
