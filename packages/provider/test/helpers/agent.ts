@@ -1,0 +1,148 @@
+/**
+ * A test agent: one real OS process running one provider instance, driven by the test over
+ * stdin/stdout with one JSON command per line (not Node's IPC channel: the processes under test
+ * must be unrelated as far as the provider can tell). Usage: node --import tsx agent.ts <optionsJson>
+ */
+import { openSync, closeSync, readdirSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { ProtocolInfo, SockOptValue, WspExtensions, WspProcTable } from '@sanshare/protocol-info';
+import { WSPStartup } from '../../src/index.js';
+import { testCatalogEntry } from './catalog.js';
+import { createTestUpcalls } from './test-upcalls.js';
+import { fromJson, toJson } from './wire-json.js';
+
+interface Command {
+  id: number;
+  op: string;
+  [key: string]: unknown;
+}
+
+/** The sequence-stream state one holder passes to the next (see sequence-peer.ts). */
+interface PumpState {
+  downNext: number;
+  partial: Uint8Array;
+  upNext: number;
+}
+
+const options = fromJson(process.argv[2] ?? '{}') as Record<string, unknown>;
+const upcalls = createTestUpcalls();
+const fillers: number[] = [];
+let p: WspProcTable;
+let ext: WspExtensions | undefined;
+
+function reply(value: unknown): void {
+  process.stdout.write(`${toJson(value)}\n`);
+}
+
+async function pump(s: number, state: PumpState, minBytes: number, upCount: number): Promise<PumpState> {
+  let { downNext, upNext } = state;
+  let partial = Buffer.from(state.partial);
+  let got = 0;
+  while (got < minBytes) {
+    const chunk = await p.WSPRecv(s);
+    if (chunk.length === 0) throw new Error('unexpected EOF from the peer');
+    got += chunk.length;
+    const bytes = partial.length > 0 ? Buffer.concat([partial, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    const whole = bytes.length - (bytes.length % 4);
+    for (let i = 0; i < whole; i += 4) {
+      const value = bytes.readUInt32BE(i);
+      if (value !== downNext >>> 0) throw new Error(`downstream gap or duplicate: expected ${downNext >>> 0}, got ${value}`);
+      downNext++;
+    }
+    partial = Buffer.from(bytes.subarray(whole));
+  }
+  if (upCount > 0) {
+    const out = Buffer.alloc(upCount * 4);
+    for (let i = 0; i < upCount; i++) out.writeUInt32BE((upNext + i) >>> 0, i * 4);
+    await p.WSPSend(s, out);
+    upNext += upCount;
+  }
+  return { downNext, partial, upNext };
+}
+
+async function run(c: Command): Promise<unknown> {
+  const s = c['s'] as number;
+  switch (c.op) {
+    case 'startup': {
+      const result = await WSPStartup(0x0202, testCatalogEntry(), upcalls, options);
+      p = result.procTable;
+      ext = result.extensions;
+      return { pid: process.pid, version: result.version };
+    }
+    case 'socket': return p.WSPSocket((c['af'] as number) ?? 2, 1, 6, null, 0, 0);
+    case 'listen': {
+      const t = await p.WSPSocket(2, 1, 6, null, 0, 0);
+      await p.WSPBind(t, { address: '127.0.0.1', port: 0 });
+      await p.WSPListen(t, 16);
+      return { s: t, port: p.WSPGetSockName(t).port };
+    }
+    case 'accept': return p.WSPAccept(s);
+    case 'connect': {
+      const t = await p.WSPSocket((c['af'] as number) ?? 2, 1, 6, null, 0, 0);
+      await p.WSPConnect(t, { address: c['address'] as string, port: c['port'] as number });
+      return t;
+    }
+    case 'connectSocket': return p.WSPConnect(s, { address: c['address'] as string, port: c['port'] as number });
+    case 'import': return p.WSPSocket(-1, -1, -1, c['info'] as ProtocolInfo, 0, 0);
+    case 'duplicate': return p.WSPDuplicateSocket(s, c['pid'] as number);
+    case 'duplicateAndExit': {
+      const info = await p.WSPDuplicateSocket(s, c['pid'] as number);
+      // Exit the moment the reply is written: no cleanup, no close (the spec allows the source to vanish).
+      process.stdout.write(`${toJson({ id: c.id, ok: true, value: info })}\n`, () => process.exit(0));
+      return new Promise(() => {});
+    }
+    case 'send': return p.WSPSend(s, c['data'] as Uint8Array);
+    case 'recv': return p.WSPRecv(s, { maxBytes: (c['maxBytes'] as number) ?? 65536 });
+    case 'recvExactly': {
+      const want = c['bytes'] as number;
+      const parts: Uint8Array[] = [];
+      let total = 0;
+      while (total < want) {
+        const chunk = await p.WSPRecv(s, { maxBytes: want - total });
+        if (chunk.length === 0) break;
+        parts.push(chunk);
+        total += chunk.length;
+      }
+      return Buffer.concat(parts);
+    }
+    case 'pump': return pump(s, c['state'] as PumpState, c['minBytes'] as number, c['upCount'] as number);
+    case 'shutdown': return p.WSPShutdown(s, c['how'] as number);
+    case 'close': return p.WSPCloseSocket(s);
+    case 'setopt': return p.WSPSetSockOpt(s, c['level'] as number, c['optname'] as number, c['value'] as SockOptValue);
+    case 'getopt': return p.WSPGetSockOpt(s, c['level'] as number, c['optname'] as number);
+    case 'peername': return p.WSPGetPeerName(s);
+    case 'sockname': return p.WSPGetSockName(s);
+    case 'cookie': return ext?.WSPGetSocketCookie(s);
+    case 'upcalls': return { log: upcalls.log, open: [...upcalls.handles.keys()] };
+    case 'cleanup': return p.WSPCleanup();
+    case 'unlinkEndpoint': rmSync(`${options['runtimeDir'] as string}/${process.pid}.sock`); return null;
+    case 'fillFds': {
+      // Exhausts this process's descriptor limit (the agent runs under a low RLIMIT_NOFILE).
+      for (;;) {
+        try {
+          fillers.push(openSync('/dev/null', 'r'));
+        } catch {
+          return fillers.length;
+        }
+      }
+    }
+    case 'releaseFds': for (const fd of fillers.splice(0)) closeSync(fd); return null;
+    case 'fdCount': return readdirSync('/proc/self/fd').length;
+    case 'exit': return process.exit((c['code'] as number) ?? 0);
+    default: throw new Error(`unknown op ${c.op}`);
+  }
+}
+
+const lines = createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  const command = fromJson(line) as Command;
+  run(command).then(
+    (value) => reply({ id: command.id, ok: true, value: value ?? null }),
+    (error: unknown) => {
+      const e = error as { code?: unknown; message?: unknown };
+      reply({ id: command.id, ok: false, code: typeof e.code === 'string' ? e.code : 'ERROR', message: String(e.message ?? error) });
+    },
+  );
+});
+// The test closing our stdin means it is done with us.
+lines.on('close', () => process.exit(0));
