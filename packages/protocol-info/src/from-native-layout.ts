@@ -2,7 +2,26 @@ import { MAX_PROTOCOL_CHAIN, WSAPROTOCOL_INFOW_OFFSETS as OFF, WSAPROTOCOL_INFOW
 import { WsaError } from './errors.js';
 import { readGuid } from './guid.js';
 import type { ProtocolInfo } from './protocol-info.js';
-import { validateProtocolInfo } from './validate-protocol-info.js';
+import { checkChain, checkEnums, checkSzProtocol } from './validate-protocol-info.js';
+
+function u32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] as number) | ((bytes[at + 1] as number) << 8) | ((bytes[at + 2] as number) << 16) | ((bytes[at + 3] as number) << 24)) >>> 0;
+}
+
+function i32(bytes: Uint8Array, at: number): number {
+  return (bytes[at] as number) | ((bytes[at + 1] as number) << 8) | ((bytes[at + 2] as number) << 16) | ((bytes[at + 3] as number) << 24);
+}
+
+/** `Buffer.prototype.ucs2Slice` decodes UTF-16LE from any Uint8Array, 3x faster than the alternatives. */
+const ucs2Slice = (Buffer.prototype as unknown as { ucs2Slice?: (this: Uint8Array, start: number, end: number) => string }).ucs2Slice;
+
+/** UTF-16LE code units in bytes [start, end) as a string, unpaired surrogates kept (checked afterwards). */
+function utf16le(bytes: Uint8Array, start: number, end: number): string {
+  if (ucs2Slice !== undefined) return ucs2Slice.call(bytes, start, end);
+  let text = '';
+  for (let at = start; at < end; at += 2) text += String.fromCharCode((bytes[at] as number) | ((bytes[at + 1] as number) << 8));
+  return text;
+}
 
 /**
  * Decodes a 628-byte little-endian Win32 `WSAPROTOCOL_INFOW`. `szProtocol` ends at its first NUL (the
@@ -15,49 +34,50 @@ import { validateProtocolInfo } from './validate-protocol-info.js';
  */
 export function fromNativeLayout(bytes: Uint8Array): ProtocolInfo {
   if (!(bytes instanceof Uint8Array)) {
-    throw new WsaError('WSAEINVAL', `fromNativeLayout: bytes must be a Uint8Array of ${WSAPROTOCOL_INFOW_SIZE} bytes, got a ${typeof bytes}`);
+    throw new WsaError('WSAEINVAL', `fromNativeLayout: bytes must be a Uint8Array of ${WSAPROTOCOL_INFOW_SIZE} bytes, got ${bytes === null ? 'null' : `a ${typeof bytes}`}`);
   }
   if (bytes.length !== WSAPROTOCOL_INFOW_SIZE) {
     throw new WsaError('WSAEINVAL', `fromNativeLayout: WSAPROTOCOL_INFOW is ${WSAPROTOCOL_INFOW_SIZE} bytes, got ${bytes.length}`);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, WSAPROTOCOL_INFOW_SIZE);
   let entryCount = MAX_PROTOCOL_CHAIN;
-  while (entryCount > 0 && view.getUint32(OFF.ChainEntries + 4 * (entryCount - 1), true) === 0) entryCount--;
-  const chainEntries = new Array<number>(entryCount);
-  for (let i = 0; i < entryCount; i++) chainEntries[i] = view.getUint32(OFF.ChainEntries + 4 * i, true);
-  let units = 0;
-  while (units <= WSAPROTOCOL_LEN && ((bytes[OFF.szProtocol + 2 * units] as number) | (bytes[OFF.szProtocol + 2 * units + 1] as number)) !== 0) {
-    units++;
+  while (entryCount > 0 && u32(bytes, OFF.ChainEntries + 4 * (entryCount - 1)) === 0) entryCount--;
+  const chainEntries: number[] = [];
+  for (let i = 0; i < entryCount; i++) chainEntries.push(u32(bytes, OFF.ChainEntries + 4 * i));
+  let end = OFF.szProtocol;
+  const last = OFF.szProtocol + 2 * WSAPROTOCOL_LEN;
+  while (((bytes[end] as number) | (bytes[end + 1] as number)) !== 0) {
+    if (end === last) {
+      throw new WsaError('WSAEINVAL', `fromNativeLayout: szProtocol has no terminating NUL in its ${WSAPROTOCOL_LEN + 1} code units`);
+    }
+    end += 2;
   }
-  if (units > WSAPROTOCOL_LEN) {
-    throw new WsaError('WSAEINVAL', `fromNativeLayout: szProtocol has no terminating NUL in its ${WSAPROTOCOL_LEN + 1} code units`);
-  }
-  let szProtocol = '';
-  for (let i = 0, at = OFF.szProtocol; i < units; i++, at += 2) {
-    szProtocol += String.fromCharCode((bytes[at] as number) | ((bytes[at + 1] as number) << 8));
-  }
+  const szProtocol = utf16le(bytes, OFF.szProtocol, end);
   const info: ProtocolInfo = {
-    dwServiceFlags1: view.getUint32(OFF.dwServiceFlags1, true),
-    dwServiceFlags2: view.getUint32(OFF.dwServiceFlags2, true),
-    dwServiceFlags3: view.getUint32(OFF.dwServiceFlags3, true),
-    dwServiceFlags4: view.getUint32(OFF.dwServiceFlags4, true),
-    dwProviderFlags: view.getUint32(OFF.dwProviderFlags, true),
+    dwServiceFlags1: u32(bytes, OFF.dwServiceFlags1),
+    dwServiceFlags2: u32(bytes, OFF.dwServiceFlags2),
+    dwServiceFlags3: u32(bytes, OFF.dwServiceFlags3),
+    dwServiceFlags4: u32(bytes, OFF.dwServiceFlags4),
+    dwProviderFlags: u32(bytes, OFF.dwProviderFlags),
     ProviderId: readGuid(bytes, OFF.ProviderId),
-    dwCatalogEntryId: view.getUint32(OFF.dwCatalogEntryId, true),
-    ProtocolChain: { chainLen: view.getInt32(OFF.ChainLen, true), chainEntries },
-    iVersion: view.getInt32(OFF.iVersion, true),
-    iAddressFamily: view.getInt32(OFF.iAddressFamily, true),
-    iMaxSockAddr: view.getInt32(OFF.iMaxSockAddr, true),
-    iMinSockAddr: view.getInt32(OFF.iMinSockAddr, true),
-    iSocketType: view.getInt32(OFF.iSocketType, true),
-    iProtocol: view.getInt32(OFF.iProtocol, true),
-    iProtocolMaxOffset: view.getInt32(OFF.iProtocolMaxOffset, true),
-    iNetworkByteOrder: view.getInt32(OFF.iNetworkByteOrder, true),
-    iSecurityScheme: view.getInt32(OFF.iSecurityScheme, true),
-    dwMessageSize: view.getUint32(OFF.dwMessageSize, true),
-    dwProviderReserved: view.getUint32(OFF.dwProviderReserved, true),
+    dwCatalogEntryId: u32(bytes, OFF.dwCatalogEntryId),
+    ProtocolChain: { chainLen: i32(bytes, OFF.ChainLen), chainEntries },
+    iVersion: i32(bytes, OFF.iVersion),
+    iAddressFamily: i32(bytes, OFF.iAddressFamily),
+    iMaxSockAddr: i32(bytes, OFF.iMaxSockAddr),
+    iMinSockAddr: i32(bytes, OFF.iMinSockAddr),
+    iSocketType: i32(bytes, OFF.iSocketType),
+    iProtocol: i32(bytes, OFF.iProtocol),
+    iProtocolMaxOffset: i32(bytes, OFF.iProtocolMaxOffset),
+    iNetworkByteOrder: i32(bytes, OFF.iNetworkByteOrder),
+    iSecurityScheme: i32(bytes, OFF.iSecurityScheme),
+    dwMessageSize: u32(bytes, OFF.dwMessageSize),
+    dwProviderReserved: u32(bytes, OFF.dwProviderReserved),
     szProtocol,
   };
-  validateProtocolInfo(info, 'fromNativeLayout');
+  // The rules four bytes can break (a uint32 read from four bytes is always a uint32, and readGuid
+  // always writes canonical text): known enum values, the chain's shape, szProtocol's surrogates.
+  checkEnums(info, 'fromNativeLayout');
+  checkChain(info.ProtocolChain, 'fromNativeLayout');
+  checkSzProtocol(szProtocol, 'fromNativeLayout');
   return info;
 }

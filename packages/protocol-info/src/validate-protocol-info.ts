@@ -2,6 +2,12 @@ import { AF, HANDOFF_NONCE_LENGTH, MAX_PROTOCOL_CHAIN, NETWORK_BYTE_ORDER, SOCK,
 import { WsaError } from './errors.js';
 import type { ProtocolInfo } from './protocol-info.js';
 
+/*
+ * The rules every codec applies, in groups. `validateProtocolInfo` runs them all on a value from a
+ * caller. The decoders run the groups their input can break: a uint32 read from four bytes needs no
+ * range check, but an address family read from them does (see each decoder).
+ */
+
 /** The `dw*` fields: Win32 `DWORD`, so integers 0..2^32-1. */
 const UINT32_FIELDS = [
   'dwServiceFlags1',
@@ -22,26 +28,30 @@ const INT32_FIELDS = ['iVersion', 'iMaxSockAddr', 'iMinSockAddr', 'iProtocol', '
  * a value outside is an "unknown enum value", rejected by every codec so both forms accept the same set.
  */
 const ENUM_FIELDS = [
-  ['iAddressFamily', new Set<number>(Object.values(AF))],
-  ['iSocketType', new Set<number>([0, ...Object.values(SOCK)])],
-  ['iNetworkByteOrder', new Set<number>(Object.values(NETWORK_BYTE_ORDER))],
+  ['iAddressFamily', [AF.UNSPEC, AF.INET, AF.INET6]],
+  ['iSocketType', [0, SOCK.STREAM, SOCK.DGRAM, SOCK.RAW, SOCK.RDM, SOCK.SEQPACKET]],
+  ['iNetworkByteOrder', [NETWORK_BYTE_ORDER.BIGENDIAN, NETWORK_BYTE_ORDER.LITTLEENDIAN]],
 ] as const;
 
-const GUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const UINT64_DECIMAL = /^(?:0|[1-9][0-9]{0,19})$/;
 const UINT64_MAX = 0xffff_ffff_ffff_ffffn;
 
+/** What the validator is given: anything, read field by field. */
+type Loose = { readonly [K in keyof ProtocolInfo]?: unknown };
+
 /** Short, safe rendering of a bad value for an error message (never the whole of a huge string). */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return value.length > 40 ? `a string of ${value.length} code units` : JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value instanceof Uint8Array) return `${value.length} bytes`;
   return `a ${typeof value}`;
 }
 
-function fail(context: string, field: string, rule: string, value: unknown): never {
+/** Throws the WSAEINVAL every rule throws: `<context>: <field> <rule>, got <value>`. */
+export function invalid(context: string, field: string, rule: string, value: unknown): never {
   throw new WsaError('WSAEINVAL', `${context}: ${field} ${rule}, got ${describeValue(value)}`);
 }
 
@@ -53,11 +63,25 @@ function isInt32(value: unknown): value is number {
   return typeof value === 'number' && (value | 0) === value;
 }
 
+/** Canonical lowercase GUID text, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (a loop: faster than a RegExp here). */
+function isGuidText(text: string): boolean {
+  if (text.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = text.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 0x2d) return false;
+    } else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 /**
  * Returns the index of the first problem in `text` as `szProtocol`: a NUL (the native form ends the
  * string there) or an unpaired surrogate (not representable in UTF-8 nor by Windows APIs); -1 if none.
  */
-export function findBadCodeUnit(text: string): number {
+function findBadCodeUnit(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
     if (unit === 0) return i;
@@ -72,33 +96,128 @@ export function findBadCodeUnit(text: string): number {
   return -1;
 }
 
-function validateHandoff(handoff: unknown, dwProviderReserved: number, context: string): void {
-  if (typeof handoff !== 'object' || handoff === null) fail(context, 'handoff', 'must be an object', handoff);
-  const h = handoff as Record<string, unknown>;
-  if (!isUint32(h['exportId']) || h['exportId'] === 0) fail(context, 'handoff.exportId', 'must be a non-zero uint32', h['exportId']);
-  if (h['exportId'] !== dwProviderReserved) {
-    // The native form keeps only dwProviderReserved: the two must agree or the forms would disagree.
-    fail(context, 'handoff.exportId', `must equal dwProviderReserved (${dwProviderReserved})`, h['exportId']);
+/** Rule group: every `dw*` field a uint32, every plain `i*` field an int32. */
+export function checkIntegers(info: Loose, context: string): void {
+  // One expression per group, then a loop only to name the field that failed.
+  if (
+    !(
+      isUint32(info.dwServiceFlags1) &&
+      isUint32(info.dwServiceFlags2) &&
+      isUint32(info.dwServiceFlags3) &&
+      isUint32(info.dwServiceFlags4) &&
+      isUint32(info.dwProviderFlags) &&
+      isUint32(info.dwCatalogEntryId) &&
+      isUint32(info.dwMessageSize) &&
+      isUint32(info.dwProviderReserved)
+    )
+  ) {
+    for (const field of UINT32_FIELDS) {
+      if (!isUint32(info[field])) invalid(context, field, 'must be a uint32 (an integer 0..4294967295)', info[field]);
+    }
   }
-  if (!isUint32(h['sourcePid'])) fail(context, 'handoff.sourcePid', 'must be a uint32 (0..4294967295)', h['sourcePid']);
-  if (!isUint32(h['targetPid'])) fail(context, 'handoff.targetPid', 'must be a uint32 (0..4294967295)', h['targetPid']);
-  const cookie = h['socketCookie'];
+  if (
+    !(
+      isInt32(info.iVersion) &&
+      isInt32(info.iMaxSockAddr) &&
+      isInt32(info.iMinSockAddr) &&
+      isInt32(info.iProtocol) &&
+      isInt32(info.iProtocolMaxOffset) &&
+      isInt32(info.iSecurityScheme)
+    )
+  ) {
+    for (const field of INT32_FIELDS) {
+      if (!isInt32(info[field])) invalid(context, field, 'must be an int32 (an integer -2147483648..2147483647)', info[field]);
+    }
+  }
+}
+
+/** Rule group: `iAddressFamily`, `iSocketType` and `iNetworkByteOrder` are known values. */
+export function checkEnums(info: Loose, context: string): void {
+  const af = info.iAddressFamily;
+  const type = info.iSocketType;
+  const order = info.iNetworkByteOrder;
+  if (
+    !(af === AF.UNSPEC || af === AF.INET || af === AF.INET6) ||
+    !(typeof type === 'number' && type >= 0 && type <= SOCK.SEQPACKET && (type | 0) === type) ||
+    !(order === NETWORK_BYTE_ORDER.BIGENDIAN || order === NETWORK_BYTE_ORDER.LITTLEENDIAN)
+  ) {
+    for (const [field, known] of ENUM_FIELDS) {
+      if (!(known as readonly number[]).includes(info[field] as number)) invalid(context, field, `must be one of ${known.join(', ')}`, info[field]);
+    }
+  }
+}
+
+/** Rule group: `ProviderId` is canonical lowercase GUID text. */
+export function checkProviderId(guid: unknown, context: string): void {
+  if (typeof guid !== 'string' || !isGuidText(guid)) {
+    invalid(context, 'ProviderId', 'must be a GUID in canonical lowercase text (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)', guid);
+  }
+}
+
+/** Rule group: `ProtocolChain` (chainLen 0..7; entries: at most 7 uint32, no trailing 0, a full chain when chainLen >= 2). */
+export function checkChain(chain: unknown, context: string): void {
+  if (typeof chain !== 'object' || chain === null) invalid(context, 'ProtocolChain', 'must be an object', chain);
+  const { chainLen, chainEntries } = chain as { chainLen?: unknown; chainEntries?: unknown };
+  if (!isInt32(chainLen) || chainLen < 0 || chainLen > MAX_PROTOCOL_CHAIN) {
+    invalid(context, 'ProtocolChain.chainLen', `must be an integer 0..${MAX_PROTOCOL_CHAIN} (MAX_PROTOCOL_CHAIN)`, chainLen);
+  }
+  if (!Array.isArray(chainEntries)) invalid(context, 'ProtocolChain.chainEntries', 'must be an array', chainEntries);
+  const count = chainEntries.length;
+  if (count > MAX_PROTOCOL_CHAIN) {
+    invalid(context, 'ProtocolChain.chainEntries', `must hold at most ${MAX_PROTOCOL_CHAIN} entries (MAX_PROTOCOL_CHAIN)`, chainEntries);
+  }
+  for (let i = 0; i < count; i++) {
+    if (!isUint32(chainEntries[i])) invalid(context, `ProtocolChain.chainEntries[${i}]`, 'must be a uint32', chainEntries[i]);
+  }
+  if (count > 0 && chainEntries[count - 1] === 0) {
+    invalid(context, `ProtocolChain.chainEntries[${count - 1}]`, 'must not be a trailing 0 (zeros are the native padding)', 0);
+  }
+  if (chainLen >= 2) {
+    if (count !== chainLen) invalid(context, 'ProtocolChain.chainEntries', `must hold exactly chainLen (${chainLen}) entries`, chainEntries);
+    const zero = chainEntries.indexOf(0);
+    if (zero !== -1) invalid(context, `ProtocolChain.chainEntries[${zero}]`, 'must be a catalog entry id, not 0, in a chain', 0);
+  }
+}
+
+/** Rule group: `szProtocol` has at most 255 UTF-16 code units, no NUL, no unpaired surrogate. */
+export function checkSzProtocol(sz: unknown, context: string): void {
+  if (typeof sz !== 'string') invalid(context, 'szProtocol', 'must be a string', sz);
+  if (sz.length > WSAPROTOCOL_LEN) invalid(context, 'szProtocol', `must be at most ${WSAPROTOCOL_LEN} UTF-16 code units (WSAPROTOCOL_LEN)`, sz);
+  const bad = findBadCodeUnit(sz);
+  if (bad !== -1) {
+    invalid(context, 'szProtocol', `must contain no NUL and no unpaired surrogate (code unit ${bad} is 0x${sz.charCodeAt(bad).toString(16)})`, sz);
+  }
+}
+
+/** Rule group: the hand-off context, when present (see `HandoffContext`). */
+export function checkHandoff(handoff: unknown, dwProviderReserved: unknown, context: string): void {
+  if (handoff === undefined) return;
+  if (typeof handoff !== 'object' || handoff === null) invalid(context, 'handoff', 'must be an object', handoff);
+  const h = handoff as { readonly [K in keyof import('./protocol-info.js').HandoffContext]?: unknown };
+  if (!isUint32(h.exportId) || h.exportId === 0) invalid(context, 'handoff.exportId', 'must be a non-zero uint32', h.exportId);
+  if (h.exportId !== dwProviderReserved) {
+    // The native form keeps only dwProviderReserved: the two must agree or the two forms would disagree.
+    invalid(context, 'handoff.exportId', `must equal dwProviderReserved (${describeValue(dwProviderReserved)})`, h.exportId);
+  }
+  if (!isUint32(h.sourcePid)) invalid(context, 'handoff.sourcePid', 'must be a uint32 (0..4294967295)', h.sourcePid);
+  if (!isUint32(h.targetPid)) invalid(context, 'handoff.targetPid', 'must be a uint32 (0..4294967295)', h.targetPid);
+  const cookie = h.socketCookie;
   if (typeof cookie !== 'string' || !UINT64_DECIMAL.test(cookie) || BigInt(cookie) > UINT64_MAX) {
-    fail(context, 'handoff.socketCookie', 'must be a uint64 in canonical decimal (no sign, no leading zero)', cookie);
+    invalid(context, 'handoff.socketCookie', 'must be a uint64 in canonical decimal (digits only, no leading zero)', cookie);
   }
-  const nonce = h['nonce'];
+  const nonce = h.nonce;
   if (!(nonce instanceof Uint8Array) || nonce.length !== HANDOFF_NONCE_LENGTH) {
-    fail(context, 'handoff.nonce', `must be a Uint8Array of ${HANDOFF_NONCE_LENGTH} bytes`, nonce instanceof Uint8Array ? `${nonce.length} bytes` : nonce);
+    invalid(context, 'handoff.nonce', `must be a Uint8Array of ${HANDOFF_NONCE_LENGTH} bytes`, nonce);
   }
-  const expires = h['expiresAtMs'];
+  const expires = h.expiresAtMs;
   if (typeof expires !== 'number' || !Number.isSafeInteger(expires) || expires < 0) {
-    fail(context, 'handoff.expiresAtMs', 'must be an integer 0..2^53-1 (ms since the Unix epoch)', expires);
+    invalid(context, 'handoff.expiresAtMs', 'must be an integer 0..2^53-1 (ms since the Unix epoch)', expires);
   }
 }
 
 /**
- * Checks that `value` is a `ProtocolInfo` every codec can carry exactly; the four codecs call it on
- * what they encode and on what they decode, so both forms accept exactly the same values.
+ * Checks that `value` is a `ProtocolInfo` every codec carries exactly. The four codecs apply these
+ * rules to what they encode and to what they decode, so both forms accept exactly the same values.
  *
  * Rules: `dw*` fields are uint32, `i*` fields int32; `iAddressFamily` is one of `AF`, `iSocketType` 0 or
  * one of `SOCK`, `iNetworkByteOrder` one of `NETWORK_BYTE_ORDER`; `ProviderId` is canonical lowercase
@@ -106,59 +225,18 @@ function validateHandoff(handoff: unknown, dwProviderReserved: number, context: 
  * native form's padding), and with `chainLen >= 2` exactly `chainLen` non-zero ids; `szProtocol` is at
  * most 255 UTF-16 code units with no NUL and no unpaired surrogate; `handoff`, when present, has a
  * non-zero `exportId` equal to `dwProviderReserved`, uint32 pids, a canonical decimal uint64
- * `socketCookie`, a 16-byte `nonce` and a safe-integer `expiresAtMs`.
+ * `socketCookie`, a 16-byte `nonce` and a safe-integer `expiresAtMs`. Other properties are ignored.
  *
- * @param context - Names the caller in the error message (`'encodeProtocolInfo'`, say).
+ * @param context - Names the caller at the start of the error message (`'encodeProtocolInfo'`, say).
  * @throws WsaError `WSAEINVAL`, its message naming the field, the rule and the value, on the first violation.
  */
 export function validateProtocolInfo(value: unknown, context = 'validateProtocolInfo'): asserts value is ProtocolInfo {
-  if (typeof value !== 'object' || value === null) fail(context, 'ProtocolInfo', 'must be an object', value);
-  const info = value as Record<string, unknown>;
-  for (const field of UINT32_FIELDS) {
-    if (!isUint32(info[field])) fail(context, field, 'must be a uint32 (an integer 0..4294967295)', info[field]);
-  }
-  for (const field of INT32_FIELDS) {
-    if (!isInt32(info[field])) fail(context, field, 'must be an int32 (an integer -2147483648..2147483647)', info[field]);
-  }
-  for (const [field, known] of ENUM_FIELDS) {
-    const v = info[field];
-    if (!isInt32(v)) fail(context, field, 'must be an int32', v);
-    if (!known.has(v)) fail(context, field, `must be one of ${[...known].join(', ')}`, v);
-  }
-  const guid = info['ProviderId'];
-  if (typeof guid !== 'string' || !GUID_TEXT.test(guid)) {
-    fail(context, 'ProviderId', 'must be a GUID in canonical lowercase text (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)', guid);
-  }
-  const chain = info['ProtocolChain'];
-  if (typeof chain !== 'object' || chain === null) fail(context, 'ProtocolChain', 'must be an object', chain);
-  const { chainLen, chainEntries } = chain as Record<string, unknown>;
-  if (!isInt32(chainLen) || chainLen < 0 || chainLen > MAX_PROTOCOL_CHAIN) {
-    fail(context, 'ProtocolChain.chainLen', `must be an integer 0..${MAX_PROTOCOL_CHAIN} (MAX_PROTOCOL_CHAIN)`, chainLen);
-  }
-  if (!Array.isArray(chainEntries)) fail(context, 'ProtocolChain.chainEntries', 'must be an array', chainEntries);
-  if (chainEntries.length > MAX_PROTOCOL_CHAIN) {
-    fail(context, 'ProtocolChain.chainEntries', `must hold at most ${MAX_PROTOCOL_CHAIN} entries (MAX_PROTOCOL_CHAIN)`, chainEntries);
-  }
-  for (let i = 0; i < chainEntries.length; i++) {
-    if (!isUint32(chainEntries[i])) fail(context, `ProtocolChain.chainEntries[${i}]`, 'must be a uint32', chainEntries[i]);
-  }
-  if (chainEntries.length > 0 && chainEntries[chainEntries.length - 1] === 0) {
-    fail(context, `ProtocolChain.chainEntries[${chainEntries.length - 1}]`, 'must not be a trailing 0 (zeros are the native padding)', 0);
-  }
-  if (chainLen >= 2) {
-    if (chainEntries.length !== chainLen) {
-      fail(context, 'ProtocolChain.chainEntries', `must hold exactly chainLen (${chainLen}) entries`, chainEntries);
-    }
-    const zero = chainEntries.indexOf(0);
-    if (zero !== -1) fail(context, `ProtocolChain.chainEntries[${zero}]`, 'must be a catalog entry id, not 0, in a chain', 0);
-  }
-  const sz = info['szProtocol'];
-  if (typeof sz !== 'string') fail(context, 'szProtocol', 'must be a string', sz);
-  if (sz.length > WSAPROTOCOL_LEN) fail(context, 'szProtocol', `must be at most ${WSAPROTOCOL_LEN} UTF-16 code units (WSAPROTOCOL_LEN)`, sz);
-  const bad = findBadCodeUnit(sz);
-  if (bad !== -1) {
-    fail(context, 'szProtocol', `must contain no NUL and no unpaired surrogate (code unit ${bad} is 0x${sz.charCodeAt(bad).toString(16)})`, sz);
-  }
-  const handoff = info['handoff'];
-  if (handoff !== undefined) validateHandoff(handoff, info['dwProviderReserved'] as number, context);
+  if (typeof value !== 'object' || value === null) invalid(context, 'ProtocolInfo', 'must be an object', value);
+  const info = value as Loose;
+  checkIntegers(info, context);
+  checkEnums(info, context);
+  checkProviderId(info.ProviderId, context);
+  checkChain(info.ProtocolChain, context);
+  checkSzProtocol(info.szProtocol, context);
+  checkHandoff(info.handoff, info.dwProviderReserved, context);
 }
