@@ -130,10 +130,11 @@ class Channel implements HandoffChannel {
         if (this.#abandoned.delete(message.requestId)) return;
         const waiter = this.#pidWaiters.get(message.requestId);
         if (waiter === undefined) throw new SwitchError('ERR_CHANNEL_PROTOCOL', `the peer answered pid request ${message.requestId}, which was never asked`);
-        this.#pidWaiters.delete(message.requestId);
         if (message.pid !== this.peer.pid) {
+          // Thrown with the waiter still registered: closing the channel rejects it with this error.
           throw new SwitchError('ERR_CHANNEL_PEER_PID', `the peer claims pid ${message.pid} but the kernel reports pid ${this.peer.pid} (SO_PEERCRED)`);
         }
+        this.#pidWaiters.delete(message.requestId);
         waiter.resolve(message.pid);
         return;
       }
