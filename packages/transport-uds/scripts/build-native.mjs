@@ -1,7 +1,9 @@
-// Builds the N-API addon from source (node-gyp rebuild) into build/Release/, where node-gyp-build
-// finds it. Offline by design: node-gyp gets Node's headers from the machine
+// Builds the N-API addon from source (node-gyp rebuild) into build/Release/, then copies it to
+// prebuilds/<platform>-<arch>/ under a name node-gyp-build matches for any Node with N-API 8.
+// node-gyp-build looks in build/Release first and falls back to prebuilds/, so a process that loads
+// the addon while a rebuild has emptied build/ (parallel builds in this monorepo) still finds one. Offline by design: node-gyp gets Node's headers from the machine
 // (npm's `nodedir`, or the headers installed next to this node binary), never from the network.
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,3 +35,11 @@ if (result.status !== 0) {
   );
   process.exit(result.status ?? 1);
 }
+
+const built = join(root, 'build', 'Release', 'transport_uds.node');
+const dir = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+mkdirSync(dir, { recursive: true });
+const target = join(dir, '@sanshare+transport-uds.napi.node');
+// Copy then rename: a reader never sees a half-written file.
+copyFileSync(built, `${target}.tmp-${process.pid}`);
+renameSync(`${target}.tmp-${process.pid}`, target);

@@ -1,0 +1,211 @@
+import { once } from 'node:events';
+import { connect as connectTcp, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closeFd, connect, detachNetSocket, toNetSocket, getSocketCookie, isFdOpen, isUdsError, listen, seqpacketPair, fromDescriptor, type UdsConnection, type UdsListener } from '../src/index.js';
+import { countFds, tempDir } from './support/harness.js';
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+describe('UdsConnection', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let listener: UdsListener | undefined;
+  const opened: UdsConnection[] = [];
+  let fdsBefore: number;
+
+  beforeEach(() => {
+    ({ dir, cleanup } = tempDir());
+    fdsBefore = countFds();
+  });
+
+  afterEach(async () => {
+    for (const c of opened.splice(0)) await c.close();
+    await listener?.close();
+    listener = undefined;
+    cleanup();
+  });
+
+  async function pair(options: Parameters<typeof listen>[1] = {}): Promise<[UdsConnection, UdsConnection]> {
+    listener = await listen(`${dir}/s.sock`, options);
+    const client = await connect(`${dir}/s.sock`, options);
+    const server = await listener.accept({ timeoutMs: 5000 });
+    opened.push(client, server);
+    return [client, server];
+  }
+
+  it('should carry bytes and descriptors together, in order, with kernel credentials', async () => {
+    const [client, server] = await pair();
+    expect(client.peer.pid).toBe(process.pid);
+    expect(server.peer).toEqual({ pid: process.pid, uid: process.getuid?.(), gid: process.getgid?.() });
+    const [a, b] = seqpacketPair();
+    await client.send(enc('one'), [a]);
+    await client.send(enc('two'));
+    const first = await server.receive();
+    const second = await server.receive();
+    expect(dec(first!.data)).toBe('one');
+    expect(first!.fds).toHaveLength(1);
+    expect(dec(second!.data)).toBe('two');
+    expect(second!.fds).toEqual([]);
+    // The received descriptor is the same kernel socket: the cookie matches and data flows through it.
+    const received = first!.fds[0]!;
+    expect(getSocketCookie(received)).toBe(getSocketCookie(a));
+    const viaReceived = fromDescriptor(received);
+    const other = fromDescriptor(b);
+    await viaReceived.send(enc('through the passed fd'));
+    expect(dec((await other.receive())!.data)).toBe('through the passed fd');
+    await viaReceived.close();
+    await other.close();
+    closeFd(a);
+    await client.close();
+    await server.close();
+    await listener!.close();
+    expect(countFds()).toBe(fdsBefore);
+  });
+
+  it('should fragment and reassemble a message larger than one record', async () => {
+    const [client, server] = await pair();
+    const big = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+    const sent = client.send(big, [0]);
+    const got = await server.receive({ timeoutMs: 10_000 });
+    await sent;
+    expect(got!.data.length).toBe(big.length);
+    expect(Buffer.compare(Buffer.from(got!.data), big)).toBe(0);
+    expect(got!.fds).toHaveLength(1);
+    closeFd(got!.fds[0]!);
+  });
+
+  it('should refuse an oversized message and too many descriptors before sending', async () => {
+    const [client] = await pair({ maxMessageBytes: 10, maxFdsPerMessage: 1 });
+    await expect(client.send(new Uint8Array(11))).rejects.toMatchObject({ code: 'UDS_FRAME_TOO_LARGE' });
+    await expect(client.send(new Uint8Array(1), [0, 1])).rejects.toMatchObject({ code: 'UDS_TOO_MANY_FDS' });
+    await expect(client.send(new Uint8Array(1), [987654])).rejects.toMatchObject({ code: 'UDS_BAD_DESCRIPTOR' });
+    await expect(client.send('x' as unknown as Uint8Array)).rejects.toMatchObject({ code: 'UDS_INVALID_ARGUMENT' });
+    expect(client.closed).toBe(false);
+  });
+
+  it('should make a sender wait while its reader does not read, and lose nothing', async () => {
+    const [client, server] = await pair({ maxQueuedMessages: 4 });
+    const payload = new Uint8Array(100);
+    let sent = 0;
+    let stalled = false;
+    // Keep sending until a send stays pending (the kernel buffer and the bounded queue are full).
+    for (let i = 0; i < 10_000; i++) {
+      payload[0] = i & 0xff;
+      const p = client.send(payload.slice());
+      const settled = await Promise.race([p.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]);
+      if (!settled) {
+        stalled = true;
+        // Drain everything; the pending send completes once there is room.
+        let received = 0;
+        const total = sent + 1;
+        while (received < total) {
+          const m = await server.receive({ timeoutMs: 10_000 });
+          expect(m!.data[0]).toBe(received & 0xff);
+          received++;
+        }
+        await p;
+        break;
+      }
+      sent++;
+    }
+    expect(stalled).toBe(true);
+    // Bounded: the sender stalled after the kernel queue and the 4-message queue filled.
+    expect(sent).toBeGreaterThanOrEqual(4);
+    expect(sent).toBeLessThan(10_000);
+  });
+
+  it('should time out and abort receive without losing the next message', async () => {
+    const [client, server] = await pair();
+    await expect(server.receive({ timeoutMs: 20 })).rejects.toMatchObject({ code: 'UDS_TIMEOUT' });
+    const ac = new AbortController();
+    const pending = server.receive({ signal: ac.signal });
+    ac.abort(new Error('stop'));
+    await expect(pending).rejects.toMatchObject({ code: 'UDS_ABORTED' });
+    await expect(server.receive({ signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'UDS_ABORTED' });
+    await expect(server.receive({ timeoutMs: -1 })).rejects.toMatchObject({ code: 'UDS_INVALID_ARGUMENT' });
+    await client.send(enc('after'));
+    expect(dec((await server.receive())!.data)).toBe('after');
+  });
+
+  it('should end with null after the peer closes, and deliver what it sent before', async () => {
+    const [client, server] = await pair();
+    await client.send(enc('last words'));
+    const closing = once(server, 'close');
+    await client.close();
+    expect(client.closed).toBe(true);
+    expect(dec((await server.receive())!.data)).toBe('last words');
+    expect(await server.receive()).toBeNull();
+    const [err] = (await closing) as [unknown];
+    expect(err).toBeUndefined();
+    await expect(server.send(enc('x'))).rejects.toMatchObject({ code: 'UDS_PEER_CLOSED' });
+    await expect(client.send(enc('x'))).rejects.toMatchObject({ code: 'UDS_CLOSED' });
+    await expect(client.receive()).rejects.toMatchObject({ code: 'UDS_CLOSED' });
+  });
+
+  it('should close the descriptors of unread messages on close', async () => {
+    const [client, server] = await pair();
+    const before = countFds();
+    await client.send(enc('a'), [0, 1, 2]);
+    await client.send(enc('b'), [0]);
+    // Let the server read them into its queue.
+    await new Promise((r) => setTimeout(r, 20));
+    await server.close();
+    await server.close();
+    expect(countFds()).toBe(before - 1);
+  });
+
+  it('should iterate messages until the peer closes', async () => {
+    const [client, server] = await pair();
+    for (const s of ['x', 'y', 'z']) await client.send(enc(s));
+    await client.close();
+    const seen: string[] = [];
+    for await (const m of server) seen.push(dec(m.data));
+    expect(seen).toEqual(['x', 'y', 'z']);
+  });
+
+  it('should hand a live TCP socket to another connection and keep its stream', async () => {
+    const server: Server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const accepted = once(server, 'connection') as Promise<[Socket]>;
+    const { port } = server.address() as AddressInfo;
+    const tcp = connectTcp({ port, host: '127.0.0.1' });
+    await once(tcp, 'connect');
+    const [remote] = await accepted;
+    const [client, srv] = await pair();
+    remote.write('before ');
+    await once(tcp, 'readable');
+    // The local net.Socket has read ahead; detaching hands those bytes over with the descriptor.
+    const { fd, readAhead } = detachNetSocket(tcp);
+    expect(Buffer.from(readAhead).toString()).toBe('before ');
+    await client.send(readAhead, [fd]);
+    closeFd(fd);
+    const m = await srv.receive();
+    expect(isFdOpen(m!.fds[0]!)).toBe(true);
+    const adopted = toNetSocket(m!.fds[0]!, { readAhead: m!.data });
+    remote.write('hello');
+    let text = '';
+    adopted.setEncoding('utf8');
+    while (text !== 'before hello') {
+      const [chunk] = (await once(adopted, 'data')) as [string];
+      text += chunk;
+    }
+    adopted.write('back');
+    const [reply] = (await once(remote, 'data')) as [Buffer];
+    expect(reply.toString()).toBe('back');
+    adopted.destroy();
+    remote.destroy();
+    server.close();
+  });
+
+  it('should fail on a bad wrapped descriptor with a typed error', () => {
+    expect(() => fromDescriptor(999_999)).toThrow(expect.objectContaining({ code: 'UDS_BAD_DESCRIPTOR' }));
+    try {
+      fromDescriptor(0);
+    } catch (error) {
+      expect(isUdsError(error)).toBe(true);
+    }
+  });
+});
