@@ -17,7 +17,8 @@ class TcpPeer {
   private constructor(readonly server: Server) {}
 
   static async start(): Promise<TcpPeer> {
-    const server = createServer();
+    // Half-open allowed: after the source's FIN (step 16) the peer still sends its last bytes.
+    const server = createServer({ allowHalfOpen: true });
     const peer = new TcpPeer(server);
     server.on('connection', (socket) => {
       peer.connections.push(socket);
