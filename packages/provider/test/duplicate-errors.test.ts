@@ -1,0 +1,136 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { ProtocolInfo } from '@sanshare/protocol-info';
+import { listen } from '@sanshare/transport-uds';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expectCode, killAgents, startAgent, type Agent } from './helpers/agent-runner.js';
+import { startPeer, type SequencePeer } from './helpers/sequence-peer.js';
+import { fdCount, makeRuntimeDir, removeRuntimeDir } from './helpers/temp-dir.js';
+
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+const str = (b: Uint8Array): string => Buffer.from(b).toString();
+
+/** The socket still works in `agent` after a failed duplication: nothing lost, reading resumed. */
+async function stillWorks(agent: Agent, s: number, message: string): Promise<void> {
+  await agent.call('send', { s, data: text(message) });
+  expect(str(await agent.call<Uint8Array>('recvExactly', { s, bytes: message.length }))).toBe(message);
+}
+
+/** The pid of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  const pid = child.pid as number;
+  await new Promise((resolve) => child.once('exit', resolve));
+  return pid;
+}
+
+describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
+  let dir: string;
+  let peer: SequencePeer;
+
+  beforeEach(async () => {
+    dir = makeRuntimeDir();
+    peer = await startPeer('echo');
+  });
+  afterEach(async () => {
+    await killAgents();
+    await peer.close();
+    removeRuntimeDir(dir);
+  });
+
+  it('should fail with WSAENOTSOCK for a descriptor this provider does not hold', async () => {
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
+    await expectCode(a.call('duplicate', { s: 4242, pid: b.pid }), 'WSAENOTSOCK');
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    await a.call('close', { s });
+    await expectCode(a.call('duplicate', { s, pid: b.pid }), 'WSAENOTSOCK');
+  });
+
+  it('should fail with WSAEINVAL for a bad pid, a process not running, one without an endpoint, or an impostor', async () => {
+    const [a, other] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: join(dir, 'elsewhere') })]);
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const fdsBefore = fdCount(a.pid);
+    for (const pid of [-1, 0x1_0000_0000, 1.5, 0]) await expectCode(a.call('duplicate', { s, pid }), 'WSAEINVAL');
+    await expectCode(a.call('duplicate', { s, pid: await deadPid() }), 'WSAEINVAL');
+    // Running, but its provider listens in another runtime directory: nothing at <dir>/<pid>.sock.
+    await expectCode(a.call('duplicate', { s, pid: other.pid }), 'WSAEINVAL');
+    await expectCode(a.call('duplicate', { s, pid: process.pid }), 'WSAEINVAL');
+    // An impostor: this test process listens at <dir>/<other.pid>.sock; SO_PEERCRED says it is not `other`.
+    const squatter = await listen(join(dir, `${other.pid}.sock`));
+    try {
+      const error = await expectCode(a.call('duplicate', { s, pid: other.pid }), 'WSAEINVAL');
+      expect(error.message).toMatch(/SO_PEERCRED/);
+    } finally {
+      await squatter.close();
+    }
+    await stillWorks(a, s, 'nothing lost');
+    expect(fdCount(a.pid)).toBe(fdsBefore);
+  });
+
+  it('should make a protocol info single use, valid only in its target, and refuse forged or corrupted ones', async () => {
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => startAgent({ runtimeDir: dir })));
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const info = await a.call<ProtocolInfo>('duplicate', { s, pid: (b as Agent).pid });
+    const handoff = info.handoff as NonNullable<ProtocolInfo['handoff']>;
+    await expectCode((c as Agent).call('import', { info }), 'WSAEINVAL');
+    await expectCode((b as Agent).call('import', { info: { ...info, handoff: { ...handoff, nonce: new Uint8Array(16) } } }), 'WSAEINVAL');
+    await expectCode((b as Agent).call('import', { info: { ...info, dwProviderReserved: info.dwProviderReserved ^ 1, handoff: undefined } }), 'WSAEINVAL');
+    await expectCode((b as Agent).call('import', { info: { ...info, handoff: { ...handoff, socketCookie: '1' } } }), 'WSAEINVAL');
+    // The native 628-byte form carries only dwProviderReserved: that is enough in the right process.
+    const { handoff: _dropped, ...nativeForm } = info;
+    void _dropped;
+    const d = await (b as Agent).call<number>('import', { info: nativeForm });
+    await expectCode((b as Agent).call('import', { info }), 'WSAEINVAL');
+    await stillWorks(b as Agent, d, 'imported once');
+  });
+
+  it('should close an import nobody claims when it expires, then refuse it with WSAEINVAL', async () => {
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir, importTimeoutMs: 300 })]);
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const fdsBefore = fdCount(b.pid);
+    const info = await a.call<ProtocolInfo>('duplicate', { s, pid: b.pid });
+    expect(fdCount(b.pid)).toBe(fdsBefore + 1);
+    const expiresAt = info.handoff?.expiresAtMs ?? 0;
+    while (Date.now() <= expiresAt || fdCount(b.pid) > fdsBefore) await new Promise((r) => setTimeout(r, 20));
+    await expectCode(b.call('import', { info }), 'WSAEINVAL');
+    expect(fdCount(b.pid)).toBe(fdsBefore);
+  });
+
+  it("should fail with WSAEMFILE at the target's socket limit and at the source's process descriptor limit", async () => {
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }, { nofile: 128 }), startAgent({ runtimeDir: dir, maxSockets: 1 })]);
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    // The target reserves a descriptor for each unclaimed import: one fits, the second does not.
+    await a.call('duplicate', { s, pid: b.pid });
+    await expectCode(a.call('duplicate', { s, pid: b.pid }), 'WSAEMFILE');
+    // No descriptor left in the source process itself (RLIMIT_NOFILE reached).
+    const c = await startAgent({ runtimeDir: dir });
+    const filled = await a.call<number>('fillFds');
+    expect(filled).toBeGreaterThan(0);
+    await expectCode(a.call('duplicate', { s, pid: c.pid }), 'WSAEMFILE');
+    await a.call('releaseFds');
+    const d = await c.call<number>('import', { info: await a.call('duplicate', { s, pid: c.pid }) });
+    await stillWorks(c, d, 'after EMFILE');
+  });
+
+  it("should fail with WSAENOBUFS at the target's cap on pending imports", async () => {
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir, maxPendingExports: 1 })]);
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const first = await a.call<ProtocolInfo>('duplicate', { s, pid: b.pid });
+    await expectCode(a.call('duplicate', { s, pid: b.pid }), 'WSAENOBUFS');
+    // Claiming the first makes room again.
+    await b.call('import', { info: first });
+    await a.call('duplicate', { s, pid: b.pid });
+  });
+
+  it("should fail with WSAENETDOWN when the provider's own endpoint is down, and never with WSAEINPROGRESS", async () => {
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    await a.call('unlinkEndpoint');
+    await expectCode(a.call('duplicate', { s, pid: b.pid }), 'WSAENETDOWN');
+    await stillWorks(a, s, 'the socket itself is fine');
+    const t = await b.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    await b.call('cleanup');
+    await expectCode(b.call('duplicate', { s: t, pid: a.pid }), 'WSAENETDOWN');
+    await expectCode(b.call('recv', { s: t }), 'WSAENETDOWN');
+  });
+});
