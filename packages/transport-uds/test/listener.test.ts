@@ -1,0 +1,166 @@
+import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connect, listen, SUN_PATH_MAX, type UdsConnection, type UdsListener } from '../src/index.js';
+import { countFds, killAll, spawnFixture, tempDir } from './support/harness.js';
+
+describe('listen', () => {
+  let dir: string;
+  let cleanup: () => void;
+  const listeners: UdsListener[] = [];
+  const connections: UdsConnection[] = [];
+
+  beforeEach(() => {
+    ({ dir, cleanup } = tempDir());
+  });
+
+  afterEach(async () => {
+    await killAll();
+    for (const c of connections.splice(0)) await c.close();
+    for (const l of listeners.splice(0)) await l.close();
+    cleanup();
+  });
+
+  async function open(path: string, options: Parameters<typeof listen>[1] = {}): Promise<UdsListener> {
+    const l = await listen(path, options);
+    listeners.push(l);
+    return l;
+  }
+
+  it('should create the socket 0600 in a directory created 0700, and unlink it on close', async () => {
+    const path = join(dir, 'run', 'deeper', 'l.sock');
+    const l = await open(path);
+    expect(statSync(join(dir, 'run')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'run', 'deeper')).mode & 0o777).toBe(0o700);
+    const st = statSync(path);
+    expect(st.isSocket()).toBe(true);
+    expect(st.mode & 0o777).toBe(0o600);
+    expect(l.path).toBe(path);
+    await l.close();
+    await l.close();
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('should refuse a path over the sun_path limit before any syscall, naming the limit', async () => {
+    const path = join(dir, 'never-created', 'x'.repeat(SUN_PATH_MAX));
+    await expect(listen(path)).rejects.toMatchObject({ code: 'UDS_PATH_TOO_LONG', message: expect.stringContaining('107') });
+    await expect(connect(path)).rejects.toMatchObject({ code: 'UDS_PATH_TOO_LONG' });
+    expect(existsSync(join(dir, 'never-created'))).toBe(false);
+    await expect(listen('')).rejects.toMatchObject({ code: 'UDS_INVALID_ARGUMENT' });
+    await expect(listen(`${dir}/a\0b`)).rejects.toMatchObject({ code: 'UDS_INVALID_ARGUMENT' });
+  });
+
+  it('should replace the stale socket file of a dead process', async () => {
+    const path = join(dir, 'stale.sock');
+    const child = spawnFixture('listen-and-wait.mjs', [path]);
+    await child.line((v) => v.ready === true);
+    child.process.kill('SIGKILL');
+    await child.exited;
+    expect(statSync(path).isSocket()).toBe(true);
+    const l = await open(path);
+    const c = await connect(path);
+    connections.push(c);
+    const s = await l.accept({ timeoutMs: 5000 });
+    connections.push(s);
+    expect(s.peer.pid).toBe(process.pid);
+  });
+
+  it('should never steal a live socket', async () => {
+    const path = join(dir, 'live.sock');
+    const child = spawnFixture('listen-and-wait.mjs', [path]);
+    const { pid } = await child.line((v) => v.ready === true);
+    await expect(listen(path)).rejects.toMatchObject({ code: 'UDS_ADDRESS_IN_USE', errno: 98 });
+    // The owner still serves: a connection reaches it (its peer pid is the child's).
+    const c = await connect(path);
+    expect(c.peer.pid).toBe(pid);
+    expect(await c.receive({ timeoutMs: 5000 })).toBeNull();
+    await c.close();
+  });
+
+  it('should leave a file that is not a socket alone', async () => {
+    const path = join(dir, 'plain-file');
+    writeFileSync(path, 'keep me');
+    await expect(listen(path)).rejects.toMatchObject({ code: 'UDS_ADDRESS_IN_USE', message: expect.stringContaining('not a socket') });
+    expect(readFileSync(path, 'utf8')).toBe('keep me');
+  });
+
+  it('should report no listener for a missing path and for a stream socket', async () => {
+    await expect(connect(join(dir, 'nobody.sock'))).rejects.toMatchObject({ code: 'UDS_NO_LISTENER' });
+    const streamPath = join(dir, 'stream.sock');
+    const server = createServer().listen(streamPath);
+    await once(server, 'listening');
+    await expect(connect(streamPath)).rejects.toMatchObject({ code: 'UDS_NO_LISTENER', message: expect.stringContaining('SOCK_SEQPACKET') });
+    server.close();
+  });
+
+  it('should deliver each connection once: pending accept first, then events, then the queue', async () => {
+    const path = join(dir, 'd.sock');
+    const l = await open(path);
+    const accepting = l.accept({ timeoutMs: 5000 });
+    connections.push(await connect(path));
+    const first = await accepting;
+    connections.push(first);
+    const viaEvent = once(l, 'connection') as Promise<[UdsConnection]>;
+    connections.push(await connect(path));
+    const [second] = await viaEvent;
+    connections.push(second);
+    expect(second).not.toBe(first);
+    connections.push(await connect(path));
+    const third = await l.accept({ timeoutMs: 5000 });
+    connections.push(third);
+    expect(third).not.toBe(second);
+  });
+
+  it('should time out, abort and end accept cleanly', async () => {
+    const l = await open(join(dir, 't.sock'));
+    await expect(l.accept({ timeoutMs: 10 })).rejects.toMatchObject({ code: 'UDS_TIMEOUT' });
+    await expect(l.accept({ signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'UDS_ABORTED' });
+    const pending = l.accept();
+    const iterated: UdsConnection[] = [];
+    const loop = (async () => {
+      for await (const c of l) iterated.push(c);
+    })();
+    await l.close();
+    await expect(pending).rejects.toMatchObject({ code: 'UDS_CLOSED' });
+    await loop;
+    expect(iterated).toEqual([]);
+    await expect(l.accept()).rejects.toMatchObject({ code: 'UDS_CLOSED' });
+  });
+
+  it('should close on abort, and close connections nobody accepted without leaking', async () => {
+    const before = countFds();
+    const ac = new AbortController();
+    const path = join(dir, 'a.sock');
+    const l = await listen(path, { signal: ac.signal });
+    const c = await connect(path);
+    await new Promise((r) => setTimeout(r, 20));
+    ac.abort();
+    expect(l.closed).toBe(true);
+    expect(existsSync(path)).toBe(false);
+    expect(await c.receive({ timeoutMs: 5000 })).toBeNull();
+    await c.close();
+    expect(countFds()).toBe(before);
+  });
+});
+
+describe('loadBinding', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+
+  it('should find the addon from both dist/index.js and dist/index.cjs', () => {
+    mkdirSync(join(root, 'dist'), { recursive: true });
+    const cjs = spawnSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(join(root, 'dist/index.cjs'))}).seqpacketPair().length)`], { encoding: 'utf8' });
+    expect(cjs.stderr).toBe('');
+    expect(cjs.stdout.trim()).toBe('2');
+    const esm = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(root, 'dist/index.js'))}); console.log(m.seqpacketPair().length)`],
+      { encoding: 'utf8' },
+    );
+    expect(esm.stderr).toBe('');
+    expect(esm.stdout.trim()).toBe('2');
+  });
+});
