@@ -27,7 +27,10 @@ export interface HandoffChannel {
    * `ERR_CHANNEL_PEER_PID` before anything is sent; an invalid one with `WsaError` `WSAEINVAL`.
    */
   sendProtocolInfo(info: ProtocolInfo, options?: ChannelOperationOptions): Promise<void>;
-  /** Resolves with the next protocol info the peer sent (spec steps 7 and 13), in order. */
+  /**
+   * Resolves with the next protocol info the peer sent (spec steps 7 and 13), in order. Infos sent
+   * before the peer closed the channel are still returned; then it rejects with `ERR_CHANNEL_CLOSED`.
+   */
   receiveProtocolInfo(options?: ChannelOperationOptions): Promise<ProtocolInfo>;
   /** Closes the channel (idempotent); pending calls reject with `ERR_CHANNEL_CLOSED`. */
   close(): Promise<void>;
@@ -103,7 +106,9 @@ class Channel implements HandoffChannel {
         return;
       }
       if (message === null) {
-        await this.#fail(new SwitchError('ERR_CHANNEL_CLOSED', `the peer (pid ${this.peer.pid}) closed the hand-off channel`));
+        // A clean close after sending is normal (spec step 11, then the peer is done): what it sent
+        // before closing stays receivable.
+        await this.#fail(new SwitchError('ERR_CHANNEL_CLOSED', `the peer (pid ${this.peer.pid}) closed the hand-off channel`), true);
         return;
       }
       try {
@@ -153,11 +158,15 @@ class Channel implements HandoffChannel {
     }
   }
 
-  /** Closes the channel because of `error`; every waiter rejects with it. */
-  async #fail(error: SwitchError): Promise<void> {
+  /**
+   * Closes the channel because of `error`; every waiter rejects with it. Protocol infos already
+   * received are dropped, unless `keepReceived` (the peer closed cleanly): a peer that broke the
+   * protocol is not trusted with anything it sent.
+   */
+  async #fail(error: SwitchError, keepReceived = false): Promise<void> {
     if (this.#failure !== undefined) return;
     this.#failure = error;
-    this.#infos.length = 0;
+    if (!keepReceived) this.#infos.length = 0;
     for (const w of this.#pidWaiters.values()) w.reject(error);
     this.#pidWaiters.clear();
     for (const w of this.#infoWaiters.splice(0)) w.reject(error);

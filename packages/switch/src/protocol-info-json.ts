@@ -1,4 +1,4 @@
-import { MAX_PROTOCOL_CHAIN, WSAPROTOCOL_LEN, type ProtocolInfo } from '@sanshare/protocol-info';
+import { MAX_PROTOCOL_CHAIN, WSAPROTOCOL_LEN, validateProtocolInfo, type ProtocolInfo } from '@sanshare/protocol-info';
 
 const UINT32_FIELDS = [
   'dwServiceFlags1',
@@ -47,7 +47,7 @@ export function toCatalogProtocolInfo(value: unknown): ProtocolInfo | string {
   if (!Array.isArray(chainEntries) || chainEntries.length > MAX_PROTOCOL_CHAIN || !chainEntries.every(isUint32)) {
     return `protocolInfo.ProtocolChain.chainEntries is not a list of at most ${MAX_PROTOCOL_CHAIN} uint32`;
   }
-  return {
+  const info: ProtocolInfo = {
     dwServiceFlags1: v['dwServiceFlags1'] as number,
     dwServiceFlags2: v['dwServiceFlags2'] as number,
     dwServiceFlags3: v['dwServiceFlags3'] as number,
@@ -69,4 +69,12 @@ export function toCatalogProtocolInfo(value: unknown): ProtocolInfo | string {
     dwProviderReserved: v['dwProviderReserved'] as number,
     szProtocol: v['szProtocol'],
   };
+  try {
+    // protocol-info's own rules too (known address families, no unpaired surrogates...), so that every
+    // catalog entry can travel in both of its codecs.
+    validateProtocolInfo(info, 'protocolInfo');
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return info;
 }

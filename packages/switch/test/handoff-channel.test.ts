@@ -74,6 +74,17 @@ describe('hand-off channel', () => {
     expect(await client.requestPeerPid()).toBe(process.pid);
   });
 
+  it('should still deliver what the peer sent before it closed', async () => {
+    const { client, accepted } = await pair();
+    const info = { ...defaultProtocolInfo('inet'), dwCatalogEntryId: 1001 };
+    await client.sendProtocolInfo(info);
+    await client.sendProtocolInfo(info);
+    await client.close();
+    expect(await accepted.receiveProtocolInfo()).toEqual(info);
+    expect(await accepted.receiveProtocolInfo()).toEqual(info);
+    await expect(accepted.receiveProtocolInfo()).rejects.toSatisfy((e) => isSwitchError(e, 'ERR_CHANNEL_CLOSED'));
+  });
+
   it('should reject pending calls when the peer closes', async () => {
     const { client, accepted } = await pair();
     const waiting = client.receiveProtocolInfo({ timeoutMs: Infinity });
