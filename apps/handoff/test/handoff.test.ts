@@ -53,19 +53,28 @@ describe('sanshare-handoff (the 17-step hand-off)', () => {
     expect(run.stdout).toContain('==>');
   });
 
-  // Killing the destination before each of its own steps, and before two of the source's.
-  it.each([3, 5, 8, 9, 11, 12])('should report the failed step and leave nothing behind when the destination is killed before step %i', async (step) => {
+  // Killing the destination before steps of its own and of the source: [kill before, step that fails].
+  it.each([
+    [3, 2],
+    [5, 5],
+    [9, 9],
+    [12, 12],
+  ])('should report the failed step and leave nothing behind when the destination is killed before step %i', async (step, failedStep) => {
     const run = await runApp(['--json', '--kill-destination-at', String(step)]);
     const result = resultOf(run);
     expect(run.code, run.stdout + run.stderr).toBe(1);
-    expect(result?.data?.ok).toBe(false);
-    expect(result?.data?.failedStep).toEqual(expect.any(Number));
-    if ([3, 8, 9, 11, 12].includes(step)) expect(result?.data?.failedStep).toBe(step);
+    expect(result?.data).toMatchObject({ ok: false, exitCode: 1, failedStep });
     expect(String(result?.data?.reason)).toContain(`killed before step ${step}`);
     const verdicts = verdictsOf(run);
     expect(verdicts['no-stray-process-or-file']).toMatchObject({ ok: true });
     expect(verdicts['no-descriptor-left']).toMatchObject({ ok: true });
     for (const pid of childPids(run)) expect(isAlive(pid)).toBe(false);
     expect(existsSync(runDir(run) ?? '/')).toBe(false);
+  });
+
+  it('should complete the hand-off when the destination is killed after its part (before step 14)', async () => {
+    const run = await runApp(['--json', '--kill-destination-at', '14']);
+    expect(resultOf(run)?.data, run.stdout + run.stderr).toMatchObject({ ok: true, exitCode: 0 });
+    expect(run.code).toBe(0);
   });
 });

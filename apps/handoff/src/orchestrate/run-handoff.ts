@@ -9,8 +9,8 @@ import type { RoleProcess } from './spawn-role.js';
 import type { Verdict } from './verdict.js';
 import { join } from 'node:path';
 
-/** The steps of the table that the destination performs (the others are the source's). */
-const DESTINATION_STEPS: ReadonlySet<number> = new Set([3, 7, 8, 9, 10, 11, 12]);
+/** The steps of the table that the destination performs, in order (the others are the source's). */
+const DESTINATION_STEPS: readonly number[] = [3, 7, 8, 9, 10, 11, 12];
 
 /**
  * The default command: the spec's 17-step hand-off across three real processes (a remote TCP peer,
@@ -39,7 +39,15 @@ export async function runHandoff(command: HandoffCommand, printer: TracePrinter)
   const onPause = async (event: TraceEvent, from: RoleProcess): Promise<void> => {
     if (event.kind !== 'pause' || destination === undefined) return;
     killedBefore = event.step ?? null;
-    const wasRunning = !destination.hasExited;
+    // "Before step N" in the table's order: the destination's own steps that come earlier are done first,
+    // so the same flag gives the same run every time.
+    const earlier = DESTINATION_STEPS.filter((step) => step < (event.step ?? 0));
+    const lastEarlier = earlier[earlier.length - 1];
+    if (from !== destination && lastEarlier !== undefined) {
+      await destination.waitForEvent((e) => e.kind === 'step' && e.step === lastEarlier).catch(() => undefined);
+    }
+    const finishedItsPart = destination.events.some((e) => e.kind === 'step' && e.step === 12);
+    const wasRunning = !destination.hasExited && !finishedItsPart;
     destination.kill();
     await destination.exited;
     printer.app.emit({
@@ -48,7 +56,7 @@ export async function runHandoff(command: HandoffCommand, printer: TracePrinter)
       call: 'kill -9 destination',
       detail: wasRunning
         ? `fault injection: killed destination pid ${destination.pid} before step ${event.step ?? '?'}`
-        : `fault injection: destination pid ${destination.pid} had already finished and exited before step ${event.step ?? '?'}`,
+        : `fault injection: killed destination pid ${destination.pid} before step ${event.step ?? '?'}, after it had done its part (steps 3-12)`,
       ...(wasRunning ? { error: { code: 'SIGKILL', message: `destination pid ${destination.pid} killed before step ${event.step ?? '?'}` } } : {}),
       data: { killedPid: destination.pid, wasRunning },
     });
@@ -73,6 +81,11 @@ export async function runHandoff(command: HandoffCommand, printer: TracePrinter)
     // The destination is found through the hand-off channel, not through the app: the source starts
     // once the channel listens, and knows nothing but its path.
     await destination.waitForEvent((e) => e.call === 'listen hand-off channel' || e.kind === 'pause' || e.kind === 'failure').catch(() => undefined);
+    if (command.killDestinationAt === 3) {
+      // Killed before it answers: start the source only once it is gone, so the run is the same every time
+      // (the switch answers pid requests as soon as the kernel accepts a connection).
+      await destination.exited;
+    }
     source = scope.spawn('source', ['source', '--peer-port', String(port), '--channel', channelPath, '--dir', scope.dir, '--runtime-dir', scope.runtimeDir, ...pause], onEvent);
 
     await Promise.all([source.exited, destination.exited]);
@@ -113,7 +126,7 @@ export async function runHandoff(command: HandoffCommand, printer: TracePrinter)
   });
   for (const verdict of verdicts) printer.app.emit({ kind: 'verdict', call: verdict.name, detail: verdict.detail, data: { ok: verdict.ok, name: verdict.name } });
 
-  const outcome = explainFailure(events, { killedBefore, timedOut, failure, timeoutMs: command.timeoutMs, children });
+  const outcome = explainFailure([...events, ...printer.appEvents], { killedBefore, timedOut, failure, timeoutMs: command.timeoutMs, children });
   const ok = verdicts.every((v) => v.ok) && outcome === undefined;
   const exitCode = ok ? 0 : 1;
   printer.app.emit({
@@ -134,8 +147,15 @@ function explainFailure(
   const consequence = first ? `${first.role} pid ${first.pid} failed at step ${first.step ?? '?'}: ${first.error?.code ?? ''} ${first.error?.message ?? ''}`.trim() : undefined;
   const killEvent = events.find((e) => e.role === 'app' && e.kind === 'failure' && e.call === 'kill -9 destination');
   if (killEvent && context.killedBefore !== null) {
-    const step = DESTINATION_STEPS.has(context.killedBefore) ? context.killedBefore : (first?.step ?? context.killedBefore);
-    return { step, reason: `the destination was killed before step ${context.killedBefore}${consequence ? `; then ${consequence}` : ''}` };
+    // The step the killed destination did not get to, or the source's failed step if that came first in the table.
+    const done = events.filter((e) => e.role === 'destination' && e.kind === 'step').map((e) => e.step ?? 0);
+    const last = done.length > 0 ? Math.max(...done) : 0;
+    const missed = DESTINATION_STEPS.find((step) => step > last);
+    const candidates = [missed, first?.step].filter((step): step is number => step !== undefined);
+    if (candidates.length === 0) return undefined;
+    const step = Math.min(...candidates);
+    const progress = last > 0 ? `, having done step ${last}` : '';
+    return { step, reason: `the destination was killed before step ${context.killedBefore}${progress}${missed !== undefined ? ` (it never did step ${missed})` : ''}${consequence ? `; then ${consequence}` : ''}` };
   }
   if (first) return { step: first.step, reason: consequence ?? 'a process failed' };
   if (context.timedOut) {

@@ -100,6 +100,8 @@ async function runFirst(values: ServerOptions): Promise<number> {
       if (c.index < traceFirst) trace.step(5, `WSADuplicateSocket(s=${c.s}, ${channel.peerPid}) + send + closesocket`, before, describeHandoff(info), { connection: c.index });
     }
     trace.info(`moved ${moved} connection(s) to pid ${channel.peerPid} in ${Date.now() - startedAt} ms; exiting`, { moved, moveMs: Date.now() - startedAt });
+    // Linger until the successor has taken every protocol info and closes the channel.
+    await channel.waitForPeerClose(20_000);
     await channel.close();
     await channelServer.close();
     await ws.closesocket(listener);

@@ -73,6 +73,8 @@ export async function runDestination(argv: readonly string[]): Promise<number> {
     s = undefined;
     trace.step(12, 'closesocket', view, 'closed this descriptor only: no FIN, no RST, the source holds the socket');
 
+    // Linger until the source, having taken the protocol info (step 13), closes the channel.
+    await channel.waitForPeerClose(20_000);
     await channel.close();
     channel = undefined;
     await server.close();

@@ -72,6 +72,9 @@ export async function runSource(argv: readonly string[]): Promise<number> {
     await ctx.begin(13);
     const back = await channel.receiveProtocolInfo(20_000);
     trace.step(13, 'receive WSAPROTOCOL_INFOW back', undefined, describeHandoff(back), { handoff: handoffData(back) });
+    // The channel has done its work: closing it lets the destination go.
+    await channel.close();
+    channel = undefined;
 
     await ctx.begin(14);
     const s2 = await ws.fromProtocolInfo(back);
@@ -107,8 +110,6 @@ export async function runSource(argv: readonly string[]): Promise<number> {
     open.delete(s2);
     trace.step(17, `closesocket(s=${s2})`, view, 'last descriptor closed: the connection is over');
 
-    await channel.close();
-    channel = undefined;
     await ws.cleanup();
     ws = undefined;
     trace.info('WSACleanup');

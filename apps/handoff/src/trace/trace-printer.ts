@@ -7,6 +7,8 @@ export interface TracePrinter {
   print(event: TraceEvent): void;
   /** A writer for the app's own events (role `app`), printed through this printer. */
   readonly app: TraceWriter;
+  /** Every event written through `app`, in order. */
+  readonly appEvents: TraceEvent[];
   /** Plain text for humans (a header, a blank line); nothing in JSON mode. */
   text(line: string): void;
 }
@@ -15,12 +17,16 @@ export function createTracePrinter(json: boolean, write: (text: string) => void 
   const print = (event: TraceEvent): void => {
     write(json ? `${JSON.stringify(event)}\n` : `${formatTraceLine(event)}\n`);
   };
+  const appEvents: TraceEvent[] = [];
   const app = createTraceWriter('app', (line) => {
-    print(JSON.parse(line) as TraceEvent);
+    const event = JSON.parse(line) as TraceEvent;
+    appEvents.push(event);
+    print(event);
   });
   return {
     print,
     app,
+    appEvents,
     text(line) {
       if (!json) write(`${line}\n`);
     },

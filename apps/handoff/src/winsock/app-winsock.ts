@@ -42,6 +42,12 @@ export interface AppChannel {
   sendProtocolInfo(info: ProtocolInfo): Promise<void>;
   /** Steps 7/13. */
   receiveProtocolInfo(timeoutMs?: number): Promise<ProtocolInfo>;
+  /**
+   * Waits (at most `timeoutMs`) until the other side closes the channel. A sender lingers like this
+   * before closing its end, because the switch drops protocol infos the receiver has not yet taken
+   * when the channel closes (see the README).
+   */
+  waitForPeerClose(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 

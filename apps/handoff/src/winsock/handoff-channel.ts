@@ -27,6 +27,10 @@ function wrap(channel: SwitchChannel): AppChannel {
     sendProtocolInfo: (info) => channel.sendProtocolInfo(info),
     // No bound unless asked: a worker waits for connections as long as its controller keeps the channel open.
     receiveProtocolInfo: (timeoutMs) => channel.receiveProtocolInfo({ timeoutMs: timeoutMs ?? Infinity }),
+    waitForPeerClose: async (timeoutMs) => {
+      // Nothing more is expected on the channel: the receive ends when the peer closes (or at the bound).
+      await channel.receiveProtocolInfo({ timeoutMs }).catch(() => undefined);
+    },
     close: () => channel.close(),
   };
 }
