@@ -97,6 +97,7 @@ function readVarint(end: number): void {
       lo |= (b & 0x0f) << 28;
       hi |= (b & 0x7f) >>> 4;
     } else hi |= (b & 0x7f) << (7 * i - 32);
+    // The 10th byte holds bit 63 only; anything more (a value over 64 bits, or an 11th byte) is invalid.
     if (i === 9 && b > 1) fail(`varint at byte ${pos - 10} does not fit in 64 bits`);
     if (b < 0x80) {
       lo >>>= 0;
@@ -104,7 +105,7 @@ function readVarint(end: number): void {
       return;
     }
   }
-  fail(`varint at byte ${pos - 10} is longer than 10 bytes`);
+  fail(`varint at byte ${pos - 10} is longer than 10 bytes`); // unreachable: the 10th byte check fires first
 }
 
 /** Reads a length prefix and checks the bytes it announces are there; returns the length. */
