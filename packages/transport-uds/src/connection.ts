@@ -20,6 +20,9 @@ import type { OperationOptions, PeerCredentials, UdsConnection, UdsMessage } fro
 
 const EAGAIN = constants.errno.EAGAIN;
 const EPIPE = constants.errno.EPIPE;
+const ECONNRESET = constants.errno.ECONNRESET;
+const SOL_SOCKET = 1;
+const SO_ERROR = 4;
 const CHUNK_MAX = RECORD_MAX_BYTES - HEADER_BYTES;
 
 // One receive buffer for every connection: JavaScript runs one recvmsg at a time and the
@@ -68,6 +71,7 @@ export class Connection extends EventEmitter implements UdsConnection {
   #polling = 0;
   #writeBlocked = false;
   #peerGone = false;
+  #reset = false;
   #end: End | undefined;
 
   constructor(native: NativeBinding, fd: number, peer: PeerCredentials, limits: ResolvedLimits) {
@@ -213,7 +217,18 @@ export class Connection extends EventEmitter implements UdsConnection {
   #onPoll(status: number, events: number): void {
     if (this.#end !== undefined) return;
     if (status < 0) {
-      this.#fail(systemError(-status, 'poll', 'connection'));
+      // libuv reports POLLERR as UV_EBADF and stops the handle. The socket's pending error is
+      // what matters: recvmsg returns it (ECONNRESET...) and then whatever is still queued.
+      this.#polling = 0;
+      this.#read();
+      if (this.#end === undefined) {
+        const pending = this.#socketError();
+        if (pending !== 0 && pending !== constants.errno.ECONNRESET) {
+          this.#fail(systemError(pending, 'recvmsg', 'receive'));
+          return;
+        }
+        this.#updatePoll();
+      }
       return;
     }
     if ((events & POLL_WRITABLE) !== 0) this.#flush();
@@ -230,6 +245,12 @@ export class Connection extends EventEmitter implements UdsConnection {
       const n = native.recvmsg(this.#fd, buffer, meta, maxFds);
       if (n < 0) {
         if (-n === EAGAIN) return;
+        if (-n === ECONNRESET) {
+          // The peer closed with messages of ours unread. Records it sent before are still
+          // queued here: keep reading them, and report the reset at the end.
+          this.#reset = true;
+          continue;
+        }
         this.#fail(systemError(-n, 'recvmsg', 'receive'));
         return;
       }
@@ -240,6 +261,13 @@ export class Connection extends EventEmitter implements UdsConnection {
       if ((flags & RECV_EOF) !== 0) {
         if (this.#assembler.inProgress) {
           this.#fail(new UdsError('UDS_PEER_DIED', 'the peer closed the connection in the middle of a message'));
+        } else if (this.#reset) {
+          this.#fail(
+            new UdsError('UDS_PEER_DIED', 'the peer closed the connection without reading what was sent to it (ECONNRESET)', {
+              errno: ECONNRESET,
+              syscall: 'recvmsg',
+            }),
+          );
         } else {
           this.#teardown({ kind: 'eof' });
         }
@@ -264,6 +292,14 @@ export class Connection extends EventEmitter implements UdsConnection {
         return;
       }
       if (message !== null) this.#deliver(message);
+    }
+  }
+
+  #socketError(): number {
+    try {
+      return this.#native.getSockOptInt(this.#fd, SOL_SOCKET, SO_ERROR);
+    } catch {
+      return 0;
     }
   }
 

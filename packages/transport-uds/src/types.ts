@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { UdsError } from './errors.js';
 
 /** The peer process as the kernel recorded it (`SO_PEERCRED`), not as the peer claims. */
@@ -52,7 +53,7 @@ export interface ListenOptions extends ConnectionLimits {
 export interface ConnectOptions extends ConnectionLimits, OperationOptions {}
 
 /** A connected, framed Unix-domain socket. See {@link connect} and {@link listen}. */
-export interface UdsConnection extends AsyncIterable<UdsMessage> {
+export interface UdsConnection extends EventEmitter, AsyncIterable<UdsMessage> {
   /** The peer process (`SO_PEERCRED`): the connecting process, or the one that listens. */
   readonly peer: PeerCredentials;
   /** True once the socket is closed: by `close()`, by the peer's close, or by a fault. */
@@ -90,7 +91,7 @@ export interface RejectedPeer {
  * `accept()` (the async iterator is a loop of `accept()`), else to `connection` listeners if
  * there are any, else held (up to `maxPendingConnections`) for a later `accept()`.
  */
-export interface UdsListener extends AsyncIterable<UdsConnection> {
+export interface UdsListener extends EventEmitter, AsyncIterable<UdsConnection> {
   /** The socket path. */
   readonly path: string;
   readonly closed: boolean;

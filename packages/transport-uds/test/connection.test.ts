@@ -144,6 +144,16 @@ describe('UdsConnection', () => {
     await expect(client.receive()).rejects.toMatchObject({ code: 'UDS_CLOSED' });
   });
 
+  it('should deliver what a peer sent before it closed without reading ours, then report the reset', async () => {
+    const [client, server] = await pair();
+    await server.send(enc('from server'));
+    await client.send(enc('never read'));
+    await new Promise((r) => setTimeout(r, 20));
+    await server.close();
+    expect(dec((await client.receive({ timeoutMs: 5000 }))!.data)).toBe('from server');
+    await expect(client.receive({ timeoutMs: 5000 })).rejects.toMatchObject({ code: 'UDS_PEER_DIED', errno: 104 });
+  });
+
   it('should close the descriptors of unread messages on close', async () => {
     const [client, server] = await pair();
     const before = countFds();
