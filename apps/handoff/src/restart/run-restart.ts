@@ -61,7 +61,7 @@ export async function runRestart(command: RestartCommand, printer: TracePrinter)
     await until('every echo is back', () => clients.every((c) => c.echoed === c.sentRecords || c.error !== null));
     await Promise.all(clients.map((c) => c.end()));
     await server.exited;
-    printer.app.info(`clients done; successor reported the move took ${String(adopted.data?.moveMs)} ms`);
+    printer.app.info(`clients done; the successor took over ${String(adopted.data?.adopted)} connection(s)`);
   } catch (error) {
     failure ??= error instanceof Error ? error.message : String(error);
   }
@@ -69,12 +69,20 @@ export async function runRestart(command: RestartCommand, printer: TracePrinter)
 
   const adoptedEvent = events.find((e) => e.call === 'adopted');
   const moved = typeof adoptedEvent?.data?.adopted === 'number' ? adoptedEvent.data.adopted : 0;
-  const moveMs = typeof adoptedEvent?.data?.moveMs === 'number' ? adoptedEvent.data.moveMs : null;
+  // The move: from the moment the successor was ready (the old server stops serving) until it served
+  // every connection; startup: from the restart request until the successor was ready.
+  const connectedEvent = events.find((e) => e.call === 'successor connected');
+  const moveMs = adoptedEvent && connectedEvent ? adoptedEvent.at - connectedEvent.at : null;
+  const startupMs = typeof connectedEvent?.data?.startupMs === 'number' ? connectedEvent.data.startupMs : null;
   const bad = clients.filter((c) => c.error !== null || !c.gotEnd || c.echoed !== c.sentRecords);
   const bytes = clients.reduce((sum, c) => sum + (c.error === null ? c.echoed * 12 : 0), 0);
   const firstBad = bad[0];
   const verdicts: Verdict[] = [
-    { name: 'connections-moved', ok: moved === command.connections, detail: `${moved} of ${command.connections} connections moved to the successor${moveMs !== null ? ` in ${moveMs} ms` : ''}` },
+    {
+      name: 'connections-moved',
+      ok: moved === command.connections,
+      detail: `${moved} of ${command.connections} connections moved to the successor${moveMs !== null ? ` in ${moveMs} ms` : ''}${startupMs !== null ? ` (its startup took ${startupMs} ms, while the old server kept serving)` : ''}`,
+    },
     {
       name: 'clients-noticed-nothing',
       ok: clients.length === command.connections && bad.length === 0,
@@ -84,6 +92,6 @@ export async function runRestart(command: RestartCommand, printer: TracePrinter)
           : `${bad.length} client(s) noticed: client #${firstBad?.index ?? '?'}: ${firstBad?.error ?? `${firstBad?.echoed ?? 0} of ${firstBad?.sentRecords ?? 0} records echoed${firstBad?.gotEnd ? '' : ', no FIN'}`}`,
     },
   ];
-  const data = { connections: command.connections, moved, moveMs, bytesVerified: bytes };
+  const data = { connections: command.connections, moved, moveMs, startupMs, bytesVerified: bytes };
   return finishRun({ scope, printer, events, baseline, verdicts, failure, mode: 'restart', data });
 }

@@ -85,21 +85,24 @@ async function runFirst(values: ServerOptions): Promise<number> {
     trace.info(`restart: started successor pid ${successor.pid ?? '?'}`, { successorPid: successor.pid ?? null });
     const channel = await channelServer.accept(20_000);
     if (channel.peerPid !== successor.pid) throw new Error(`the hand-off channel peer is pid ${channel.peerPid}, not the successor ${successor.pid ?? '?'}`);
+    // Until here every connection was served as usual: the pause the clients may see starts now.
+    const moveStartedAt = Date.now();
+    trace.emit({ kind: 'info', call: 'successor connected', detail: `successor pid ${channel.peerPid} ready after ${moveStartedAt - startedAt} ms; moving the connections`, data: { startupMs: moveStartedAt - startedAt } });
 
     // Stop every echo loop at a record boundary of its own work (what it read, it echoed), then hand off.
     for (const c of connections) c.stop.abort();
     const outcomes = await Promise.all(connections.map((c) => c.loop));
+    // Duplicated concurrently: each duplication is a round trip to the successor's provider endpoint.
+    const live = connections.filter((c) => outcomes[c.index] !== 'eof');
+    const infos = await Promise.all(live.map(async (c) => ({ c, before: ws.view(c.s), info: await ws.duplicate(c.s, channel.peerPid) })));
     let moved = 0;
-    for (const c of connections) {
-      if (outcomes[c.index] === 'eof') continue;
-      const before = ws.view(c.s);
-      const info: ProtocolInfo = await ws.duplicate(c.s, channel.peerPid);
+    for (const { c, before, info } of infos) {
       await channel.sendProtocolInfo(info);
       await ws.closesocket(c.s);
       moved += 1;
       if (c.index < traceFirst) trace.step(5, `WSADuplicateSocket(s=${c.s}, ${channel.peerPid}) + send + closesocket`, before, describeHandoff(info), { connection: c.index });
     }
-    trace.info(`moved ${moved} connection(s) to pid ${channel.peerPid} in ${Date.now() - startedAt} ms; exiting`, { moved, moveMs: Date.now() - startedAt });
+    trace.info(`handed ${moved} connection(s) to pid ${channel.peerPid} in ${Date.now() - moveStartedAt} ms; exiting`, { moved, handOffMs: Date.now() - moveStartedAt });
     // Linger until the successor has taken every protocol info and closes the channel.
     await channel.waitForPeerClose(20_000);
     await channel.close();
@@ -131,6 +134,8 @@ async function runSuccessor(values: ServerOptions, predecessor: number): Promise
     const pid = await channel.requestPeerPid(10_000);
     if (pid !== predecessor) throw new Error(`the hand-off channel leads to pid ${pid}, not the predecessor ${predecessor}`);
     trace.info(`successor of pid ${predecessor}: taking its connections`);
+    // Imports run concurrently; each connection's echo loop starts as soon as its import is done.
+    const imports: Promise<void>[] = [];
     for (let index = 0; index < expected; index += 1) {
       let info: ProtocolInfo;
       try {
@@ -138,12 +143,17 @@ async function runSuccessor(values: ServerOptions, predecessor: number): Promise
       } catch {
         break;
       }
-      const s = await ws.fromProtocolInfo(info);
-      if (index < traceFirst) trace.step(8, 'WSASocket(FROM_PROTOCOL_INFO)', ws.view(s), describeHandoff(info), { connection: index });
-      connections.push(serve(ws, s, index));
+      imports.push(
+        (async () => {
+          const s = await ws.fromProtocolInfo(info);
+          if (index < traceFirst) trace.step(8, 'WSASocket(FROM_PROTOCOL_INFO)', ws.view(s), describeHandoff(info), { connection: index });
+          connections.push(serve(ws, s, index));
+        })(),
+      );
     }
-    const moveMs = Date.now() - startedAt;
-    trace.emit({ kind: 'info', call: 'adopted', detail: `took over ${connections.length} connection(s); the move took ${moveMs} ms`, data: { adopted: connections.length, moveMs } });
+    await Promise.all(imports);
+    const sinceRestartMs = Date.now() - startedAt;
+    trace.emit({ kind: 'info', call: 'adopted', detail: `took over ${connections.length} connection(s), ${sinceRestartMs} ms after the restart began`, data: { adopted: connections.length, sinceRestartMs } });
     await channel.close();
     const outcomes = await Promise.all(connections.map((c) => c.loop));
     const ended = outcomes.filter((o) => o === 'eof').length;

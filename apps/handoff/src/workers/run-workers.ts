@@ -28,6 +28,8 @@ export async function runWorkers(command: WorkersCommand, printer: TracePrinter)
     events.push(event);
   };
   const traceFirst = String(command.json ? command.clients : TRACED_CONNECTIONS);
+  // In text mode each worker shows its first connection; the controller its first few.
+  const workerTraceFirst = command.json ? traceFirst : '1';
   printer.text(`sanshare workers: ${command.clients} client connections, ${command.workers} worker processes (temp dir ${scope.dir})`);
   let results: ClientResult[] = [];
   let failure: string | undefined;
@@ -42,7 +44,7 @@ export async function runWorkers(command: WorkersCommand, printer: TracePrinter)
     for (let i = 0; i < command.workers; i += 1) {
       const path = join(scope.dir, `worker-${i}.sock`);
       paths.push(path);
-      processes.push(scope.spawn(`worker ${i}`, ['worker', '--index', String(i), '--channel', path, '--runtime-dir', scope.runtimeDir, '--records', String(REQUEST_RECORDS), '--trace-first', traceFirst], onEvent));
+      processes.push(scope.spawn(`worker ${i}`, ['worker', '--index', String(i), '--channel', path, '--runtime-dir', scope.runtimeDir, '--records', String(REQUEST_RECORDS), '--trace-first', workerTraceFirst], onEvent));
     }
     for (const worker of processes) await worker.waitForEvent((e) => e.call === 'listen hand-off channel');
     const controller = scope.spawn('controller', ['controller', '--workers', paths.join(','), '--clients', String(command.clients), '--runtime-dir', scope.runtimeDir, '--trace-first', traceFirst], onEvent);
