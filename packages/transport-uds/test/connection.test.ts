@@ -146,10 +146,10 @@ describe('UdsConnection', () => {
 
   it('should deliver what a peer sent before it closed without reading ours, then report the reset', async () => {
     const [client, server] = await pair();
-    await server.send(enc('from server'));
-    await client.send(enc('never read'));
-    await new Promise((r) => setTimeout(r, 20));
-    await server.close();
+    // All in one tick, so the server never gets to read what the client sent.
+    const sends = [server.send(enc('from server')), client.send(enc('never read'))];
+    const closing = server.close();
+    await Promise.all([...sends, closing]);
     expect(dec((await client.receive({ timeoutMs: 5000 }))!.data)).toBe('from server');
     await expect(client.receive({ timeoutMs: 5000 })).rejects.toMatchObject({ code: 'UDS_PEER_DIED', errno: 104 });
   });
