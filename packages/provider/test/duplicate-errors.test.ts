@@ -68,19 +68,19 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
   });
 
   it('should make a protocol info single use, valid only in its target, and refuse forged or corrupted ones', async () => {
-    const [a, b, c] = await Promise.all([1, 2, 3].map(() => startAgent({ runtimeDir: dir })));
+    const [a, b, c] = (await Promise.all([1, 2, 3].map(() => startAgent({ runtimeDir: dir })))) as [Agent, Agent, Agent];
     const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
-    const info = await a.call<ProtocolInfo>('duplicate', { s, pid: (b as Agent).pid });
+    const info = await a.call<ProtocolInfo>('duplicate', { s, pid: b.pid });
     const handoff = info.handoff as NonNullable<ProtocolInfo['handoff']>;
-    await expectCode((c as Agent).call('import', { info }), 'WSAEINVAL');
-    await expectCode((b as Agent).call('import', { info: { ...info, handoff: { ...handoff, nonce: new Uint8Array(16) } } }), 'WSAEINVAL');
-    await expectCode((b as Agent).call('import', { info: { ...info, dwProviderReserved: info.dwProviderReserved ^ 1, handoff: undefined } }), 'WSAEINVAL');
-    await expectCode((b as Agent).call('import', { info: { ...info, handoff: { ...handoff, socketCookie: '1' } } }), 'WSAEINVAL');
+    await expectCode(c.call('import', { info }), 'WSAEINVAL');
+    await expectCode(b.call('import', { info: { ...info, handoff: { ...handoff, nonce: new Uint8Array(16) } } }), 'WSAEINVAL');
+    await expectCode(b.call('import', { info: { ...info, dwProviderReserved: info.dwProviderReserved ^ 1, handoff: undefined } }), 'WSAEINVAL');
+    await expectCode(b.call('import', { info: { ...info, handoff: { ...handoff, socketCookie: '1' } } }), 'WSAEINVAL');
     // The native 628-byte form carries only dwProviderReserved: that is enough in the right process.
     const { handoff: _dropped, ...nativeForm } = info;
     void _dropped;
-    const d = await (b as Agent).call<number>('import', { info: nativeForm });
-    await expectCode((b as Agent).call('import', { info }), 'WSAEINVAL');
+    const d = await b.call<number>('import', { info: nativeForm });
+    await expectCode(b.call('import', { info }), 'WSAEINVAL');
     await stillWorks(b as Agent, d, 'imported once');
   });
 

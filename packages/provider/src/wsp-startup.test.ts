@@ -1,0 +1,177 @@
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { isWsaError, SD, SO, SOL_SOCKET, TCP_NODELAY, type WspStartupResult } from '@sanshare/protocol-info';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testCatalogEntry } from '../test/helpers/catalog.js';
+import { fdCount, makeRuntimeDir, removeRuntimeDir } from '../test/helpers/temp-dir.js';
+import { createTestUpcalls, type TestUpcalls } from '../test/helpers/test-upcalls.js';
+import { WSPStartup } from './index.js';
+
+async function echoServer(host: string): Promise<{ server: net.Server; port: number }> {
+  const server = net.createServer({ allowHalfOpen: true }, (c) => {
+    c.on('error', () => {});
+    c.on('data', (d) => c.write(d));
+    c.on('end', () => c.end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return { server, port: (server.address() as net.AddressInfo).port };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('WSPStartup', () => {
+  let dir: string;
+  let upcalls: TestUpcalls;
+  let started: WspStartupResult | undefined;
+
+  beforeEach(() => {
+    dir = makeRuntimeDir();
+    upcalls = createTestUpcalls();
+  });
+  afterEach(async () => {
+    await started?.procTable.WSPCleanup();
+    started = undefined;
+    removeRuntimeDir(dir);
+  });
+
+  const start = async (options: Record<string, unknown> = {}): Promise<WspStartupResult> => {
+    started = await WSPStartup(0x0202, testCatalogEntry(), upcalls, { runtimeDir: dir, ...options });
+    return started;
+  };
+
+  it('should accept version 2.2 only, and reject malformed arguments with WSAEINVAL', async () => {
+    for (const version of [0x0101, 0x0002, 0x0203]) {
+      expect(isWsaError(await rejection(WSPStartup(version, testCatalogEntry(), upcalls, { runtimeDir: dir })), 'WSAEINVAL')).toBe(true);
+    }
+    expect(isWsaError(await rejection(WSPStartup(0x0202, testCatalogEntry(), upcalls, { runtimeDir: dir, maxSockets: -1 })), 'WSAEINVAL')).toBe(true);
+    const noUpcalls = { WPUCreateSocketHandle: upcalls.WPUCreateSocketHandle } as unknown as TestUpcalls;
+    expect(isWsaError(await rejection(WSPStartup(0x0202, testCatalogEntry(), noUpcalls, { runtimeDir: dir })), 'WSAEINVAL')).toBe(true);
+    const result = await start();
+    expect(result.version).toBe(0x0202);
+    expect(result.extensions).toBeDefined();
+    expect(existsSync(join(dir, `${process.pid}.sock`))).toBe(true);
+  });
+
+  it('should connect over IPv6, echo, report both addresses and close without a leak', async () => {
+    const { server, port } = await echoServer('::1');
+    try {
+      const { procTable: p } = await start();
+      const s = await p.WSPSocket(23, 1, 6, null, 0, 0);
+      await p.WSPConnect(s, { address: '::1', port });
+      expect(p.WSPGetPeerName(s)).toEqual({ address: '::1', port });
+      expect(p.WSPGetSockName(s).address).toBe('::1');
+      expect(await p.WSPSend(s, new Uint8Array([1, 2, 3]))).toBe(3);
+      let got = 0;
+      while (got < 3) got += (await p.WSPRecv(s, { maxBytes: 2 })).length;
+      expect(got).toBe(3);
+      await p.WSPShutdown(s, SD.SEND);
+      expect((await p.WSPRecv(s)).length).toBe(0);
+      await p.WSPCloseSocket(s);
+      expect([...upcalls.handles.keys()]).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('should validate socket arguments and state with WsaError codes', async () => {
+    const { procTable: p } = await start();
+    expect(isWsaError(await rejection(p.WSPSocket(99, 1, 6, null, 0, 0)))).toBe(true);
+    expect(isWsaError(await rejection(p.WSPSocket(2, 2, 17, null, 0, 0)))).toBe(true);
+    const s = await p.WSPSocket(2, 1, 6, null, 0, 0);
+    expect(isWsaError(await rejection(p.WSPRecv(s)), 'WSAENOTCONN')).toBe(true);
+    expect(isWsaError(await rejection(p.WSPSend(s, new Uint8Array(1))), 'WSAENOTCONN')).toBe(true);
+    expect(isWsaError(await rejection(p.WSPConnect(s, { address: '::1', port: 1 })))).toBe(true);
+    expect(isWsaError(await rejection(p.WSPShutdown(s, 7)), 'WSAEINVAL')).toBe(true);
+    expect(isWsaError(await rejection(p.WSPListen(s, 5)), 'WSAEINVAL')).toBe(true);
+    expect(isWsaError(await rejection(p.WSPDuplicateSocket(s, process.pid)), 'WSAEINVAL')).toBe(true);
+    expect(() => p.WSPSetSockOpt(s, SOL_SOCKET, 0x7777, 1)).toThrow(expect.objectContaining({ code: 'WSAEINVAL' }));
+    expect(isWsaError(await rejection(p.WSPSocket(-1, -1, -1, { ...testCatalogEntry(), dwProviderReserved: 5 }, 0, 0)), 'WSAEINVAL')).toBe(true);
+    // Options before the kernel socket exists: validated now, defaults from the kernel's settings.
+    expect(p.WSPGetSockOpt(s, SOL_SOCKET, SO.KEEPALIVE)).toBe(false);
+    expect(p.WSPGetSockOpt(s, SOL_SOCKET, SO.RCVBUF)).toBeGreaterThan(0);
+    expect(() => p.WSPSetSockOpt(s, 6, TCP_NODELAY, { onoff: true, linger: 1 })).toThrow(expect.objectContaining({ code: 'WSAEINVAL' }));
+    await p.WSPCloseSocket(s);
+    expect(isWsaError(await rejection(p.WSPCloseSocket(s)), 'WSAENOTSOCK')).toBe(true);
+  });
+
+  it('should fail a refused connection with a WsaError and keep the socket usable for another try', async () => {
+    const { server, port } = await echoServer('127.0.0.1');
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const { procTable: p } = await start();
+    const s = await p.WSPSocket(2, 1, 6, null, 0, 0);
+    const error = await rejection(p.WSPConnect(s, { address: '127.0.0.1', port }));
+    expect(isWsaError(error)).toBe(true);
+    expect(isWsaError(error, 'WSAEINPROGRESS')).toBe(false);
+    await p.WSPCloseSocket(s);
+  });
+
+  it('should time a WSPRecv out with SO_RCVTIMEO, and cancel one with an AbortSignal', async () => {
+    const { server, port } = await echoServer('127.0.0.1');
+    try {
+      const { procTable: p } = await start();
+      const s = await p.WSPSocket(2, 1, 6, null, 0, 0);
+      await p.WSPConnect(s, { address: '127.0.0.1', port });
+      const controller = new AbortController();
+      const pending = p.WSPRecv(s, { signal: controller.signal });
+      controller.abort();
+      expect((await rejection(pending)) as Error).toMatchObject({ name: 'AbortError' });
+      p.WSPSetSockOpt(s, SOL_SOCKET, SO.RCVTIMEO, 50);
+      const timedOut = await rejection(p.WSPRecv(s));
+      expect(isWsaError(timedOut)).toBe(true);
+      await p.WSPCloseSocket(s);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('should adopt, identify and detach a kernel descriptor', async () => {
+    const { server, port } = await echoServer('127.0.0.1');
+    try {
+      const { procTable: p, extensions } = await start();
+      const ext = extensions as NonNullable<WspStartupResult['extensions']>;
+      const s = await p.WSPSocket(2, 1, 6, null, 0, 0);
+      await p.WSPConnect(s, { address: '127.0.0.1', port });
+      await p.WSPSend(s, new Uint8Array([9, 9]));
+      const cookie = ext.WSPGetSocketCookie(s);
+      const { fd, readAhead } = await ext.WSPDetachDescriptor(s);
+      expect(isWsaError(await rejection(p.WSPRecv(s)), 'WSAENOTSOCK')).toBe(true);
+      const t = await ext.WSPAdoptDescriptor(fd, readAhead);
+      expect(ext.WSPGetSocketCookie(t)).toBe(cookie);
+      let got = 0;
+      while (got < 2) got += (await p.WSPRecv(t)).length;
+      expect(got).toBe(2);
+      await p.WSPCloseSocket(t);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('should answer WSAENETDOWN after WSPCleanup, with its endpoint and descriptors gone', async () => {
+    const { server, port } = await echoServer('127.0.0.1');
+    try {
+      const baseline = fdCount(process.pid);
+      const { procTable: p } = await start();
+      const s = await p.WSPSocket(2, 1, 6, null, 0, 0);
+      await p.WSPConnect(s, { address: '127.0.0.1', port });
+      await p.WSPCleanup();
+      started = undefined;
+      expect(existsSync(join(dir, `${process.pid}.sock`))).toBe(false);
+      expect(isWsaError(await rejection(p.WSPRecv(s)), 'WSAENETDOWN')).toBe(true);
+      expect(isWsaError(await rejection(p.WSPSocket(2, 1, 6, null, 0, 0)), 'WSAENETDOWN')).toBe(true);
+      expect([...upcalls.handles.keys()]).toEqual([]);
+      // The echo server's side of the connection closes when our close reaches it.
+      for (let i = 0; i < 200 && fdCount(process.pid) !== baseline; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(fdCount(process.pid)).toBe(baseline);
+    } finally {
+      server.close();
+    }
+  });
+});
