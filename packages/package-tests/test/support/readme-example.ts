@@ -1,0 +1,53 @@
+import ts from 'typescript';
+
+/** The runnable example of a package's README, in the two module systems users load it with. */
+export interface ReadmeExample {
+  /** An ES module (types stripped when the README shows TypeScript). */
+  readonly esm: string;
+  /** The CommonJS form: the README's own ```cjs block, or the ESM example compiled to `require`. */
+  readonly cjs: string;
+}
+
+interface Fence {
+  readonly lang: string;
+  readonly code: string;
+}
+
+function fences(markdown: string): Fence[] {
+  const found: Fence[] = [];
+  for (const match of markdown.matchAll(/^```([\w-]*)[^\n]*\n([\s\S]*?)^```/gm)) {
+    found.push({ lang: (match[1] ?? '').toLowerCase(), code: match[2] ?? '' });
+  }
+  return found;
+}
+
+const ESM_LANGS = new Set(['js', 'mjs', 'javascript', 'ts', 'mts', 'typescript']);
+
+function importsPackage(code: string, name: string): boolean {
+  const quoted = `(['"])${name.replace(/[/.]/g, '\\$&')}\\1`;
+  return new RegExp(`\\bfrom\\s*${quoted}|\\bimport\\s*\\(?\\s*${quoted}`).test(code);
+}
+
+function transpile(code: string, module: ts.ModuleKind): string {
+  return ts.transpileModule(code, {
+    compilerOptions: { module, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+  }).outputText;
+}
+
+/**
+ * Finds the example a user would copy from a README: the first fenced JS/TS block that imports
+ * `name`. Returns a problem string instead when the README has none, so that a README without a
+ * runnable example fails the release test with a clear message.
+ */
+export function readmeExample(markdown: string, name: string): ReadmeExample | string {
+  const blocks = fences(markdown);
+  const esmBlock = blocks.find((block) => ESM_LANGS.has(block.lang) && importsPackage(block.code, name));
+  if (!esmBlock) return `no \`\`\`js or \`\`\`ts block importing '${name}' in its README`;
+  const esm = transpile(esmBlock.code, ts.ModuleKind.ESNext);
+  const cjsBlock = blocks.find((block) => block.lang === 'cjs');
+  // CommonJS has no top-level await: run the compiled body inside an async function.
+  const cjs =
+    cjsBlock?.code ??
+    `(async () => {\n${transpile(esmBlock.code, ts.ModuleKind.CommonJS)}\n})().catch((error) => {\n  console.error(error);\n  process.exit(1);\n});\n`;
+  return { esm, cjs };
+}
