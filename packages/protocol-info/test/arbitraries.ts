@@ -15,7 +15,7 @@ export const chain: fc.Arbitrary<ProtocolChain> = fc.oneof(
   fc.record({
     chainLen: fc.constantFrom(0, 1),
     chainEntries: fc.array(uint32, { maxLength: 7 }).filter((e) => e.length === 0 || e[e.length - 1] !== 0),
-  }),
+  }, { noNullPrototype: true }),
   fc
     .integer({ min: 2, max: 7 })
     .chain((n) => fc.array(fc.integer({ min: 1, max: 0xffff_ffff }), { minLength: n, maxLength: n }).map((chainEntries) => ({ chainLen: n, chainEntries }))),
@@ -37,7 +37,7 @@ export const handoffFor = (exportId: number): fc.Arbitrary<HandoffContext> =>
     socketCookie: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String),
     nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }),
     expiresAtMs: fc.maxSafeNat(),
-  });
+  }, { noNullPrototype: true });
 
 const base = fc.record({
   dwServiceFlags1: uint32,
@@ -60,7 +60,7 @@ const base = fc.record({
   dwMessageSize: uint32,
   dwProviderReserved: uint32,
   szProtocol,
-});
+}, { noNullPrototype: true });
 
 /** Any valid protocol info: half of them carry a hand-off context (its exportId is dwProviderReserved). */
 export const protocolInfo: fc.Arbitrary<ProtocolInfo> = fc.oneof(
