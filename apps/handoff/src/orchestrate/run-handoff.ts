@@ -145,7 +145,7 @@ function explainFailure(
   const failures = events.filter((e) => e.kind === 'failure' && e.role !== 'app');
   const first = failures[0];
   const consequence = first ? `${first.role} pid ${first.pid} failed at step ${first.step ?? '?'}: ${first.error?.code ?? ''} ${first.error?.message ?? ''}`.trim() : undefined;
-  const killEvent = events.find((e) => e.role === 'app' && e.kind === 'failure' && e.call === 'kill -9 destination');
+  const killEvent = events.find((e) => e.role === 'app' && e.call === 'kill -9 destination');
   if (killEvent && context.killedBefore !== null) {
     // The step the killed destination did not get to, or the source's failed step if that came first in the table.
     const done = events.filter((e) => e.role === 'destination' && e.kind === 'step').map((e) => e.step ?? 0);

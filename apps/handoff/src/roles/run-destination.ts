@@ -58,6 +58,8 @@ export async function runDestination(argv: readonly string[]): Promise<number> {
     const reader = new RecordReader({ expectFirst: { d: 0 } });
     const ex = await exchangeRecords(ws, s, { tag: 'd', first: 0, count: RECORDS_PER_PHASE, minStream: RECORDS_PER_PHASE, log, reader });
     trace.step(9, 'send/recv (data exchange)', ws.view(s), describeExchange(ex), { phase: 'destination', ...ex });
+    // Written now: the checks need them even if this process is killed later.
+    saveLog(dir, log);
 
     await ctx.begin(10);
     const back = await ws.duplicate(s, channel.peerPid);
@@ -82,7 +84,6 @@ export async function runDestination(argv: readonly string[]): Promise<number> {
     await ws.cleanup();
     ws = undefined;
     trace.info('WSACleanup');
-    saveLog(dir, log);
     return ctx.finish(0);
   } catch (error) {
     trace.failure(ctx.step, error, `destination failed at step ${ctx.step ?? '?'}`);
