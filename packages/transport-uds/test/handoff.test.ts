@@ -37,8 +37,12 @@ describe('descriptor hand-off between two processes', () => {
         socket.setEncoding('utf8');
         socket.on('data', (text: string) => {
           received += text;
+          if (received.includes('end pid') && !stop) {
+            stop = true;
+            socket.end();
+          }
         });
-        socket.on('end', () => {
+        socket.on('close', () => {
           stop = true;
           resolve();
         });
