@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { childPids, isAlive, killRunningApps, resultOf, runApp, verdictsOf, type AppRun } from './run-app.js';
 
@@ -70,6 +72,8 @@ describe('sanshare-handoff (the 17-step hand-off)', () => {
     expect(verdicts['no-descriptor-left']).toMatchObject({ ok: true });
     for (const pid of childPids(run)) expect(isAlive(pid)).toBe(false);
     expect(existsSync(runDir(run) ?? '/')).toBe(false);
+    // The providers' endpoints lived in the run's dir, never in the default runtime dir.
+    for (const pid of childPids(run)) expect(existsSync(join(tmpdir(), `sanshare-${process.getuid?.() ?? 0}`, `${pid}.sock`))).toBe(false);
   });
 
   it('should complete the hand-off when the destination is killed after its part (before step 14)', async () => {

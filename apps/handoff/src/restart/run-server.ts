@@ -4,6 +4,7 @@ import type { ProtocolInfo } from '@sanshare/protocol-info';
 import { startWinsock } from '../winsock/start-winsock.js';
 import { connectChannel, listenChannel } from '../winsock/handoff-channel.js';
 import type { AppWinsock } from '../winsock/app-winsock.js';
+import { PROCESS_TIMEOUT_MS, QUICK_TIMEOUT_MS, RECV_TIMEOUT_MS } from '../constants.js';
 import { RoleContext } from '../roles/role-context.js';
 import { describeHandoff } from '../roles/describe-handoff.js';
 import { MAIN_SCRIPT } from '../orchestrate/spawn-role.js';
@@ -65,7 +66,7 @@ async function runFirst(values: ServerOptions): Promise<number> {
     const port = Number((view.local ?? ':0').split(':').pop());
     trace.emit({ kind: 'info', call: 'listen', socket: view, detail: `server (generation 1) echoing on 127.0.0.1:${port}`, data: { port } });
     for (let index = 0; index < expected; index += 1) {
-      const s = await ws.accept(listener, AbortSignal.timeout(20_000));
+      const s = await ws.accept(listener, AbortSignal.timeout(PROCESS_TIMEOUT_MS));
       connections.push(serve(ws, s, index));
     }
     trace.info(`accepted ${expected} connection(s), echoing`, { accepted: expected });
@@ -83,7 +84,7 @@ async function runFirst(values: ServerOptions): Promise<number> {
     );
     successor.unref();
     trace.info(`restart: started successor pid ${successor.pid ?? '?'}`, { successorPid: successor.pid ?? null });
-    const channel = await channelServer.accept(20_000);
+    const channel = await channelServer.accept(PROCESS_TIMEOUT_MS);
     if (channel.peerPid !== successor.pid) throw new Error(`the hand-off channel peer is pid ${channel.peerPid}, not the successor ${successor.pid ?? '?'}`);
     // Until here every connection was served as usual: the pause the clients may see starts now.
     const moveStartedAt = Date.now();
@@ -104,7 +105,7 @@ async function runFirst(values: ServerOptions): Promise<number> {
     }
     trace.info(`handed ${moved} connection(s) to pid ${channel.peerPid} in ${Date.now() - moveStartedAt} ms; exiting`, { moved, handOffMs: Date.now() - moveStartedAt });
     // Linger until the successor has taken every protocol info and closes the channel.
-    await channel.waitForPeerClose(20_000);
+    await channel.waitForPeerClose(PROCESS_TIMEOUT_MS);
     await channel.close();
     await channelServer.close();
     await ws.closesocket(listener);
@@ -131,7 +132,7 @@ async function runSuccessor(values: ServerOptions, predecessor: number): Promise
   const connections: Connection[] = [];
   try {
     const channel = await connectChannel(values.channel ?? '');
-    const pid = await channel.requestPeerPid(10_000);
+    const pid = await channel.requestPeerPid(QUICK_TIMEOUT_MS);
     if (pid !== predecessor) throw new Error(`the hand-off channel leads to pid ${pid}, not the predecessor ${predecessor}`);
     trace.info(`successor of pid ${predecessor}: taking its connections`);
     // Imports run concurrently; each connection's echo loop starts as soon as its import is done.
@@ -139,7 +140,7 @@ async function runSuccessor(values: ServerOptions, predecessor: number): Promise
     for (let index = 0; index < expected; index += 1) {
       let info: ProtocolInfo;
       try {
-        info = await channel.receiveProtocolInfo(20_000);
+        info = await channel.receiveProtocolInfo(PROCESS_TIMEOUT_MS);
       } catch {
         break;
       }
@@ -175,7 +176,7 @@ function serve(ws: AppWinsock, s: number, index: number): Connection {
       if (stop.signal.aborted) return 'stopped';
       let chunk: Uint8Array;
       try {
-        chunk = await ws.recv(s, { signal: AbortSignal.any([stop.signal, AbortSignal.timeout(15_000)]) });
+        chunk = await ws.recv(s, { signal: AbortSignal.any([stop.signal, AbortSignal.timeout(RECV_TIMEOUT_MS)]) });
       } catch (error) {
         if (stop.signal.aborted) return 'stopped';
         throw error;

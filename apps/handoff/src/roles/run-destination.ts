@@ -7,8 +7,8 @@ import { startWinsock } from '../winsock/start-winsock.js';
 import { listenChannel } from '../winsock/handoff-channel.js';
 import type { AppChannel, AppChannelServer, AppWinsock } from '../winsock/app-winsock.js';
 import { RoleContext, pauseStep } from './role-context.js';
-import { describeHandoff } from './describe-handoff.js';
-import { RECORDS_PER_PHASE, describeExchange, handoffData } from './run-source.js';
+import { describeExchange, describeHandoff, handoffData } from './describe-handoff.js';
+import { PROCESS_TIMEOUT_MS, RECORDS_PER_PHASE } from '../constants.js';
 
 /**
  * The destination process of the spec's table: steps 3, 7 to 12. Started on its own, it listens on
@@ -43,11 +43,11 @@ export async function runDestination(argv: readonly string[]): Promise<number> {
     trace.emit({ kind: 'info', call: 'listen hand-off channel', detail: `waiting for a source at ${channelPath}`, data: { channel: channelPath } });
 
     await ctx.begin(3);
-    channel = await server.accept(20_000);
+    channel = await server.accept(PROCESS_TIMEOUT_MS);
     trace.step(3, 'answer pid request', undefined, `told source pid ${channel.peerPid} (SO_PEERCRED) that this is pid ${process.pid}`, { sourcePid: channel.peerPid });
 
     await ctx.begin(7);
-    const info = await channel.receiveProtocolInfo(20_000);
+    const info = await channel.receiveProtocolInfo(PROCESS_TIMEOUT_MS);
     trace.step(7, 'receive WSAPROTOCOL_INFOW', undefined, describeHandoff(info), { handoff: handoffData(info) });
 
     await ctx.begin(8);
@@ -76,7 +76,7 @@ export async function runDestination(argv: readonly string[]): Promise<number> {
     trace.step(12, 'closesocket', view, 'closed this descriptor only: no FIN, no RST, the source holds the socket');
 
     // Linger until the source, having taken the protocol info (step 13), closes the channel.
-    await channel.waitForPeerClose(20_000);
+    await channel.waitForPeerClose(PROCESS_TIMEOUT_MS);
     await channel.close();
     channel = undefined;
     await server.close();

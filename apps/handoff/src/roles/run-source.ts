@@ -7,10 +7,8 @@ import { startWinsock } from '../winsock/start-winsock.js';
 import { connectChannel } from '../winsock/handoff-channel.js';
 import type { AppChannel, AppWinsock } from '../winsock/app-winsock.js';
 import { RoleContext, pauseStep } from './role-context.js';
-import { describeHandoff } from './describe-handoff.js';
-
-/** Records each side sends per phase, and stream records it reads at least: a short, visible run. */
-export const RECORDS_PER_PHASE = 16;
+import { describeExchange, describeHandoff, handoffData } from './describe-handoff.js';
+import { PROCESS_TIMEOUT_MS, QUICK_TIMEOUT_MS, RECORDS_PER_PHASE } from '../constants.js';
 
 /**
  * The source process of the spec's table: steps 1, 2, 4, 5, 6, then 13 to 17.
@@ -57,7 +55,7 @@ export async function runSource(argv: readonly string[]): Promise<number> {
     await ctx.begin(2);
     trace.step(2, `connect hand-off channel + request pid`, undefined, `asking the process at ${channelPath} for its pid`);
     channel = await connectChannel(channelPath);
-    const destinationPid = await channel.requestPeerPid(10_000);
+    const destinationPid = await channel.requestPeerPid(QUICK_TIMEOUT_MS);
     await ctx.begin(4);
     trace.step(4, 'receive destination pid', undefined, `destination pid ${destinationPid} (SO_PEERCRED says ${channel.peerPid})`, { destinationPid });
 
@@ -70,7 +68,7 @@ export async function runSource(argv: readonly string[]): Promise<number> {
     trace.step(6, 'send WSAPROTOCOL_INFOW to destination', undefined, `over the hand-off channel to pid ${destinationPid}`);
 
     await ctx.begin(13);
-    const back = await channel.receiveProtocolInfo(20_000);
+    const back = await channel.receiveProtocolInfo(PROCESS_TIMEOUT_MS);
     trace.step(13, 'receive WSAPROTOCOL_INFOW back', undefined, describeHandoff(back), { handoff: handoffData(back) });
     // The channel has done its work: closing it lets the destination go.
     await channel.close();
@@ -130,18 +128,4 @@ function saveLogs(dir: string, phase1: ByteLog, phase2: ByteLog): Record<string,
   writeFileSync(join(dir, 'source-2-sent.bin'), Buffer.concat(phase2.sent));
   writeFileSync(join(dir, 'source-2-recv.bin'), Buffer.concat(phase2.received));
   return {};
-}
-
-export function describeExchange(result: { bytesSent: number; bytesReceived: number; ranges: Record<string, { first: number; last: number; count: number }> }): string {
-  const ranges = Object.entries(result.ranges)
-    .map(([tag, r]) => `${tag}${r.first}..${tag}${r.last}`)
-    .join(' ');
-  return `sent ${result.bytesSent} bytes, received ${result.bytesReceived} (records ${ranges})`;
-}
-
-export function handoffData(info: { dwProviderReserved: number; handoff?: { exportId: number; sourcePid: number; targetPid: number; socketCookie: string } }): Record<string, unknown> {
-  return {
-    dwProviderReserved: info.dwProviderReserved,
-    ...(info.handoff ? { exportId: info.handoff.exportId, sourcePid: info.handoff.sourcePid, targetPid: info.handoff.targetPid, cookie: info.handoff.socketCookie } : {}),
-  };
 }

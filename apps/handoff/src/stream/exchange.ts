@@ -1,5 +1,6 @@
 import type { AppWinsock } from '../winsock/app-winsock.js';
 import { RecordReader, encodeRecords, StreamCheckError } from './records.js';
+import { RECV_TIMEOUT_MS } from '../constants.js';
 
 /** Everything one process sent and received on the connection, kept to be compared with the peer's. */
 export interface ByteLog {
@@ -15,8 +16,6 @@ export interface ExchangeResult {
   ranges: Record<string, { first: number; last: number; count: number }>;
 }
 
-/** Bound on one receive: the peer streams continuously, so silence this long means something broke. */
-const RECV_TIMEOUT_MS = 10_000;
 
 /**
  * Sends `count` records of `tag` numbered from `first` and reads until every one came back echoed

@@ -1,5 +1,6 @@
 import { connectHandoffChannel, listenHandoffChannel } from '@sanshare/switch';
 import type { AppChannel, AppChannelServer } from './app-winsock.js';
+import { QUICK_TIMEOUT_MS } from '../constants.js';
 
 /**
  * The switch's hand-off channel, seen from the sample: one side listens at a Unix socket path, the
@@ -14,7 +15,7 @@ export async function listenChannel(path: string): Promise<AppChannelServer> {
 }
 
 /** Connects to the hand-off channel listening at `path`. */
-export async function connectChannel(path: string, timeoutMs = 10_000): Promise<AppChannel> {
+export async function connectChannel(path: string, timeoutMs = QUICK_TIMEOUT_MS): Promise<AppChannel> {
   return wrap(await connectHandoffChannel(path, { timeoutMs }));
 }
 

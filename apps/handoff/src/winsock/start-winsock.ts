@@ -2,6 +2,7 @@ import { AF, IPPROTO, SOCK, type ProtocolInfo } from '@sanshare/protocol-info';
 import { WSAStartup, createCatalog, defaultCatalogEntry, type Switch } from '@sanshare/switch';
 import type { SocketView } from '../trace/trace-event.js';
 import type { AppWinsock } from './app-winsock.js';
+import { QUICK_TIMEOUT_MS } from '../constants.js';
 
 /** The provider the catalog names: loaded by the switch, by module name, as ws2_32 loads a DLL. */
 export const PROVIDER_MODULE = '@sanshare/provider';
@@ -28,7 +29,7 @@ export function wrapSwitch(sw: Switch, providerDescription: string): AppWinsock 
     providerDescription,
     pid: sw.pid,
     tcpSocket: () => sw.socket(AF.INET, SOCK.STREAM, IPPROTO.TCP),
-    connect: (s, address, port) => sw.connect(s, { address, port }, { timeoutMs: 10_000 }),
+    connect: (s, address, port) => sw.connect(s, { address, port }, { timeoutMs: QUICK_TIMEOUT_MS }),
     bind: (s, address, port) => sw.bind(s, { address, port }),
     listen: (s, backlog) => sw.listen(s, backlog),
     accept: (s, signal) => sw.accept(s, signal ? { signal } : {}),

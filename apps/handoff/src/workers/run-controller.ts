@@ -3,6 +3,7 @@ import type { ProtocolInfo } from '@sanshare/protocol-info';
 import { startWinsock } from '../winsock/start-winsock.js';
 import { connectChannel } from '../winsock/handoff-channel.js';
 import type { AppChannel, AppWinsock } from '../winsock/app-winsock.js';
+import { PROCESS_TIMEOUT_MS, QUICK_TIMEOUT_MS, RECV_TIMEOUT_MS } from '../constants.js';
 import { RoleContext } from '../roles/role-context.js';
 import { describeHandoff } from '../roles/describe-handoff.js';
 
@@ -43,7 +44,7 @@ export async function runController(argv: readonly string[]): Promise<number> {
   try {
     for (const path of paths) {
       const channel = await connectChannel(path);
-      const pid = await channel.requestPeerPid(10_000);
+      const pid = await channel.requestPeerPid(QUICK_TIMEOUT_MS);
       workers.push({ channel, pid });
       trace.step(4, 'request + receive worker pid', undefined, `worker pid ${pid} at ${path}`);
     }
@@ -98,7 +99,7 @@ export async function runController(argv: readonly string[]): Promise<number> {
     };
 
     for (let index = 0; index < expected; index += 1) {
-      const s = await ws.accept(listener, AbortSignal.timeout(20_000));
+      const s = await ws.accept(listener, AbortSignal.timeout(PROCESS_TIMEOUT_MS));
       const worker = workers[index % workers.length];
       if (worker === undefined) throw new Error('no worker to hand the connection to');
       const view = ws.view(s);
@@ -131,7 +132,7 @@ export async function runController(argv: readonly string[]): Promise<number> {
 
 async function drain(ws: AppWinsock, s: number): Promise<void> {
   for (;;) {
-    const chunk = await ws.recv(s, { signal: AbortSignal.timeout(10_000) });
+    const chunk = await ws.recv(s, { signal: AbortSignal.timeout(RECV_TIMEOUT_MS) });
     if (chunk.length === 0) return;
   }
 }

@@ -3,6 +3,7 @@ import { RecordReader } from '../stream/records.js';
 import { startWinsock } from '../winsock/start-winsock.js';
 import { listenChannel } from '../winsock/handoff-channel.js';
 import type { AppChannel } from '../winsock/app-winsock.js';
+import { PROCESS_TIMEOUT_MS, RECV_TIMEOUT_MS } from '../constants.js';
 import { RoleContext } from '../roles/role-context.js';
 import { describeHandoff } from '../roles/describe-handoff.js';
 
@@ -36,7 +37,7 @@ export async function runWorker(argv: readonly string[]): Promise<number> {
   let failed = 0;
   let bytes = 0;
   try {
-    channel = await server.accept(20_000);
+    channel = await server.accept(PROCESS_TIMEOUT_MS);
     trace.step(3, 'answer pid request', undefined, `controller pid ${channel.peerPid} connected`);
     const inFlight = new Set<Promise<void>>();
     const controllerPid = channel.peerPid;
@@ -58,7 +59,7 @@ export async function runWorker(argv: readonly string[]): Promise<number> {
           const reader = new RecordReader();
           const got: Buffer[] = [];
           while ((reader.range('c')?.count ?? 0) < records) {
-            const chunk = await ws.recv(s, { maxBytes: records * 12 - reader.bytes, signal: AbortSignal.timeout(10_000) });
+            const chunk = await ws.recv(s, { maxBytes: records * 12 - reader.bytes, signal: AbortSignal.timeout(RECV_TIMEOUT_MS) });
             if (chunk.length === 0) throw new Error('the client closed before sending its request');
             reader.feed(chunk);
             got.push(Buffer.from(chunk));
