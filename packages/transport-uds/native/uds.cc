@@ -34,6 +34,11 @@ constexpr int kFlagTrunc = 1;   // the record was longer than the buffer (MSG_TR
 constexpr int kFlagCtrunc = 2;  // more descriptors than allowed (MSG_CTRUNC or over the limit)
 constexpr int kFlagEof = 4;     // orderly shutdown by the peer (no record)
 
+// SCM_MAX_FD (include/net/scm.h): the kernel never passes more in one message. Control buffers
+// live on the stack, sized for that plus one (to see "too many").
+constexpr int kMaxFds = 253;
+constexpr size_t kControlBytes = CMSG_SPACE(sizeof(int) * (kMaxFds + 1));
+
 Napi::Value ThrowErrno(Napi::Env env, int err, const char* syscall) {
   Napi::Error e = Napi::Error::New(env, std::string(syscall) + ": " + strerror(err));
   e.Set("errno", Napi::Number::New(env, err));
@@ -205,14 +210,15 @@ Napi::Value SendMsg(const Napi::CallbackInfo& info) {
   memset(&msg, 0, sizeof(msg));
   msg.msg_iov = iov;
   msg.msg_iovlen = blen > 0 ? 2 : 1;
-  std::vector<char> control;
+  alignas(cmsghdr) char control[kControlBytes];
   if (nfds > 0) {
     if (!info[5].IsTypedArray()) return ThrowType(env, "sendmsg: fds must be an Int32Array");
     Napi::Int32Array fds = info[5].As<Napi::Int32Array>();
-    if (static_cast<size_t>(nfds) > fds.ElementLength()) return ThrowType(env, "sendmsg: nfds");
-    control.assign(CMSG_SPACE(sizeof(int) * nfds), 0);
-    msg.msg_control = control.data();
-    msg.msg_controllen = control.size();
+    if (static_cast<size_t>(nfds) > fds.ElementLength() || nfds > kMaxFds)
+      return ThrowType(env, "sendmsg: nfds");
+    memset(control, 0, CMSG_SPACE(sizeof(int) * nfds));
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
     cmsghdr* cm = CMSG_FIRSTHDR(&msg);
     cm->cmsg_level = SOL_SOCKET;
     cm->cmsg_type = SCM_RIGHTS;
@@ -244,13 +250,14 @@ Napi::Value RecvMsg(const Napi::CallbackInfo& info) {
   iov.iov_len = buf.ByteLength();
   // Room for one more descriptor than allowed, so "too many" is seen even when alignment
   // padding would have hidden it.
-  std::vector<char> control(CMSG_SPACE(sizeof(int) * (maxFds + 1)), 0);
+  if (maxFds > kMaxFds) return ThrowType(env, "recvmsg: maxFds above SCM_MAX_FD");
+  alignas(cmsghdr) char control[kControlBytes];
   msghdr msg;
   memset(&msg, 0, sizeof(msg));
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  msg.msg_control = control.data();
-  msg.msg_controllen = control.size();
+  msg.msg_control = control;
+  msg.msg_controllen = CMSG_SPACE(sizeof(int) * (maxFds + 1));
   ssize_t n;
   do {
     n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);

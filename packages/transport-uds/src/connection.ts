@@ -21,6 +21,7 @@ import type { OperationOptions, PeerCredentials, UdsConnection, UdsMessage } fro
 const EAGAIN = constants.errno.EAGAIN;
 const EPIPE = constants.errno.EPIPE;
 const ECONNRESET = constants.errno.ECONNRESET;
+const EBADF = constants.errno.EBADF;
 const SOL_SOCKET = 1;
 const SO_ERROR = 4;
 const CHUNK_MAX = RECORD_MAX_BYTES - HEADER_BYTES;
@@ -208,8 +209,9 @@ export class Connection extends EventEmitter implements UdsConnection {
       throw new UdsError('UDS_TOO_MANY_FDS', `send: ${fds.length} descriptors; the limit is ${maxFdsPerMessage} per message`);
     }
     for (const fd of fds) {
-      if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fff_ffff || !this.#native.isOpen(fd)) {
-        throw new UdsError('UDS_BAD_DESCRIPTOR', `send: ${String(fd)} is not an open descriptor`);
+      // Whether it is open, sendmsg itself says (EBADF, nothing sent): no extra syscall here.
+      if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fff_ffff) {
+        throw new UdsError('UDS_BAD_DESCRIPTOR', `send: ${String(fd)} is not a descriptor number`);
       }
     }
   }
@@ -291,7 +293,11 @@ export class Connection extends EventEmitter implements UdsConnection {
         this.#fail(error instanceof UdsError ? error : new UdsError('UDS_MALFORMED_FRAME', String(error), { cause: error }));
         return;
       }
-      if (message !== null) this.#deliver(message);
+      if (message !== null && this.#deliver(message)) {
+        // Someone was waiting and now has work: return to the event loop instead of paying a
+        // recvmsg that would most likely say EAGAIN (level-triggered polling reports any rest).
+        return;
+      }
     }
   }
 
@@ -303,20 +309,22 @@ export class Connection extends EventEmitter implements UdsConnection {
     }
   }
 
-  #deliver(message: UdsMessage): void {
+  /** Hands a message to the oldest waiting receive(), else queues it; true when a waiter took it. */
+  #deliver(message: UdsMessage): boolean {
     const waiter = this.#waiters.shift();
     if (waiter === undefined) {
       this.#queue.push(message);
-      return;
+      return false;
     }
     waiter.disarm();
     waiter.resolve(message);
+    return true;
   }
 
   #flush(): void {
     const native = this.#native;
     const head = this.#head;
-    while (this.#end === undefined) {
+    sending: while (this.#end === undefined) {
       const s = this.#sends[0];
       if (s === undefined) break;
       const total = s.data.length;
@@ -336,6 +344,18 @@ export class Connection extends EventEmitter implements UdsConnection {
           if (-n === EAGAIN) {
             this.#writeBlocked = true;
             return;
+          }
+          if (-n === EBADF && nfds > 0) {
+            // One of the caller's descriptors is not open: nothing was sent, the connection is fine.
+            this.#sends.shift();
+            const error = new UdsError('UDS_BAD_DESCRIPTOR', `send: one of the descriptors [${Array.from(s.fds ?? []).join(', ')}] is not open`, {
+              errno: EBADF,
+              syscall: 'sendmsg',
+            });
+            s.outcome = error;
+            s.disarm();
+            s.reject(error);
+            continue sending;
           }
           if (-n === EPIPE) {
             // The peer closed its end: what it sent before may still wait in our receive queue,
