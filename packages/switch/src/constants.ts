@@ -40,3 +40,12 @@ export const HANDOFF_CHANNEL_MAX_MESSAGE_BYTES = 16 * 1024;
 
 /** Default bound of a hand-off channel wait (connect, pid request, receive) when no `timeoutMs` is given. */
 export const HANDOFF_CHANNEL_DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * Protocol infos a channel holds for `receiveProtocolInfo` before it stops reading from the peer; the
+ * peer's sends then wait (backpressure) instead of growing our memory. A hand-off needs one at a time.
+ */
+export const HANDOFF_CHANNEL_MAX_QUEUED_INFOS = 16;
+
+/** Channels a server holds for `accept()` before it closes new ones at once (default of `maxPendingChannels`). */
+export const HANDOFF_CHANNEL_MAX_PENDING = 16;

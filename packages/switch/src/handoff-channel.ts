@@ -1,6 +1,6 @@
 import { decodeProtocolInfo, encodeProtocolInfo, type ProtocolInfo } from '@sanshare/protocol-info';
 import { closeFd, connect, isUdsError, listen, type PeerCredentials, type UdsConnection, type UdsListener } from '@sanshare/transport-uds';
-import { HANDOFF_CHANNEL_MAX_MESSAGE_BYTES } from './constants.js';
+import { HANDOFF_CHANNEL_MAX_MESSAGE_BYTES, HANDOFF_CHANNEL_MAX_PENDING, HANDOFF_CHANNEL_MAX_QUEUED_INFOS } from './constants.js';
 import { type ChannelOperationOptions, timeoutOf, withDeadline } from './deadline.js';
 import { SwitchError, isSwitchError } from './errors.js';
 import { type ChannelMessage, decodeChannelMessage, encodeChannelMessage } from './handoff-channel-codec.js';
@@ -61,8 +61,15 @@ export interface HandoffChannelServer extends AsyncIterable<HandoffChannel> {
   close(): Promise<void>;
 }
 
-/** Protocol infos held for `receiveProtocolInfo` before the channel stops reading (backpressure). */
-const MAX_QUEUED_INFOS = 16;
+/** Closes a descriptor a peer pushed on us; one that is somehow already closed is no reason to fail. */
+function closeQuietly(fd: number): void {
+  try {
+    closeFd(fd);
+  } catch {
+    // Already closed: nothing leaks.
+  }
+}
+
 
 class Channel implements HandoffChannel {
   readonly #conn: UdsConnection;
@@ -90,7 +97,7 @@ class Channel implements HandoffChannel {
 
   async #readLoop(): Promise<void> {
     for (;;) {
-      if (this.#infos.length >= MAX_QUEUED_INFOS) {
+      if (this.#infos.length >= HANDOFF_CHANNEL_MAX_QUEUED_INFOS) {
         await new Promise<void>((resolve) => (this.#resumeReading = resolve));
         if (this.closed) return;
       }
@@ -102,7 +109,7 @@ class Channel implements HandoffChannel {
         return;
       }
       if (this.closed) {
-        if (message !== null) for (const fd of message.fds) closeFd(fd);
+        if (message !== null) for (const fd of message.fds) closeQuietly(fd);
         return;
       }
       if (message === null) {
@@ -123,7 +130,7 @@ class Channel implements HandoffChannel {
   async #handle(data: Uint8Array, fds: number[]): Promise<void> {
     if (fds.length > 0) {
       // The channel never carries descriptors: close them at once so that none leaks.
-      for (const fd of fds) closeFd(fd);
+      for (const fd of fds) closeQuietly(fd);
       throw new SwitchError('ERR_CHANNEL_PROTOCOL', `the peer sent ${fds.length} descriptor(s) on the hand-off channel`);
     }
     const message: ChannelMessage = decodeChannelMessage(data);
@@ -288,7 +295,7 @@ export async function connectHandoffChannel(path: string, options: ConnectHandof
  * are answered (spec step 3) before the application accepts it; `accept()` then hands it out.
  */
 export async function listenHandoffChannel(path: string, options: ListenHandoffChannelOptions = {}): Promise<HandoffChannelServer> {
-  const maxPending = options.maxPendingChannels ?? 16;
+  const maxPending = options.maxPendingChannels ?? HANDOFF_CHANNEL_MAX_PENDING;
   const listener: UdsListener = await listen(path, {
     maxMessageBytes: HANDOFF_CHANNEL_MAX_MESSAGE_BYTES,
     maxFdsPerMessage: 1,

@@ -125,13 +125,16 @@ export function switchCoreOf(sw: Switch): SwitchCore {
 /**
  * Starts a switch: loads the provider of every catalog entry (entries naming the same module and
  * options share one provider instance, started once) and hands each the upcall table. A provider
- * that fails to load is listed in `loadFailures`; the others work. Rejects with
+ * that fails to load is listed in `loadFailures`; the others work. Rejects with `WsaError` `WSAEINVAL` without a catalog, with
  * `WSAVERNOTSUPPORTED` when asked for a version other than 2.2.
  */
 export async function WSAStartup(options: WsaStartupOptions): Promise<Switch> {
+  if (typeof options !== 'object' || options === null || typeof options.catalog?.list !== 'function') {
+    throw new WsaError('WSAEINVAL', 'WSAStartup: options.catalog must be a catalog from createCatalog');
+  }
   const versionRequested = options.versionRequested ?? WINSOCK_VERSION_2_2;
   if (versionRequested !== WINSOCK_VERSION_2_2) {
-    throw new SwitchError('WSAVERNOTSUPPORTED', `version 0x${versionRequested.toString(16)} requested; this switch supports 2.2 (0x0202) only`);
+    throw new SwitchError('WSAVERNOTSUPPORTED', `version 0x${Number(versionRequested).toString(16)} requested; this switch supports 2.2 (0x0202) only`);
   }
   const core = new SwitchCore();
   await core.load(options.catalog.list(), versionRequested);
@@ -383,6 +386,7 @@ export class SwitchCore {
       },
       send: async (s, data) => {
         const d = core.use(s, 'send');
+        if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw new WsaError('WSAEFAULT', 'send: data must be a Uint8Array or a string');
         const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
         return d.provider.procTable.WSPSend(d.context, bytes);
       },

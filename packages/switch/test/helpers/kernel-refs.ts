@@ -31,3 +31,14 @@ export function descriptorsOf(pid: number, inode: string): number {
 export function openDescriptors(): number {
   return readdirSync('/proc/self/fd').length;
 }
+
+/** What each open descriptor of this process refers to (for a leak's message). */
+export function describeDescriptors(): string[] {
+  return readdirSync('/proc/self/fd').map((fd) => {
+    try {
+      return `${fd} -> ${readlinkSync(`/proc/self/fd/${fd}`)}`;
+    } catch {
+      return `${fd} -> ?`;
+    }
+  });
+}
