@@ -1,14 +1,14 @@
 /**
  * The source's side of the hand-off protocol (docs/provider.md): connect to the target's endpoint,
  * check with SO_PEERCRED that it is the process the caller named, push the descriptor with an
- * `Export` frame and wait for the `ExportReply`.
+ * `Export` frame and wait for the `ExportReply`. Channels stay open for the next hand-off.
  */
-import { randomBytes, randomInt } from 'node:crypto';
 import { WsaError } from '@sanshare/protocol-info';
 import { HANDOFF_PROTOCOL_VERSION, MAX_HANDOFF_MESSAGE_BYTES, NONCE_BYTES } from './constants.js';
 import { toWsaError } from './errors.js';
 import { decodeExportReply, encodeExport, HandoffStatus, type EmulatedOptions, type SocketEssentials } from './handoff-codec.js';
-import { connect, type UdsConnection } from './kernel.js';
+import { closeFd, connect, type UdsConnection } from './kernel.js';
+import { randomBytesPooled, randomExportId } from './random-pool.js';
 
 export interface ExportRequest {
   endpoint: string;
@@ -53,13 +53,85 @@ async function open(request: ExportRequest): Promise<UdsConnection> {
   return connection;
 }
 
-/** Pushes the socket to the target; resolves once the target holds it as a pending import. */
-export async function exportSocket(request: ExportRequest): Promise<ExportResult> {
-  for (let attempt = 1; ; attempt++) {
+/** Failures of a cached channel that mean it died while idle: the export never reached a live target. */
+function isStale(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === 'UDS_PEER_CLOSED' || code === 'UDS_CLOSED' || code === 'UDS_PEER_DIED' || error instanceof StaleChannel;
+}
+
+class StaleChannel extends Error {}
+
+interface Channel {
+  connection: UdsConnection;
+  /** Exports on one channel run one at a time (request, reply). */
+  queue: Promise<unknown>;
+}
+
+/**
+ * The source's channels to target endpoints, one per target pid, kept open between hand-offs:
+ * connecting, the SO_PEERCRED check and the endpoint's accept are paid once per target, not once
+ * per hand-off. A channel whose target died reads EOF and is replaced (and the new connect checks
+ * the credentials again, so a recycled pid is never trusted on an old check).
+ */
+export class ExportClient {
+  readonly #channels = new Map<number, Channel>();
+  readonly #maxChannels: number;
+
+  constructor(maxChannels = 64) {
+    this.#maxChannels = maxChannels;
+  }
+
+  /** True while a channel to `pid` is open: that process is alive and passed the credential check. */
+  hasLiveChannel(pid: number): boolean {
+    const channel = this.#channels.get(pid);
+    return channel !== undefined && !channel.connection.closed;
+  }
+
+  /** Pushes the socket to the target; resolves once the target holds it as a pending import. */
+  async exportSocket(request: ExportRequest): Promise<ExportResult> {
+    const cached = this.#channels.get(request.targetPid);
+    if (cached !== undefined && !cached.connection.closed) {
+      try {
+        return await this.#run(cached, request);
+      } catch (error) {
+        if (!isStale(error)) throw error;
+      }
+    }
+    const channel = await this.#open(request);
+    return this.#run(channel, request);
+  }
+
+  async #open(request: ExportRequest): Promise<Channel> {
+    this.#drop(request.targetPid);
     const connection = await open(request);
-    try {
-      const exportId = randomInt(1, 0x1_0000_0000);
-      const nonce = randomBytes(NONCE_BYTES);
+    connection.unref();
+    const channel: Channel = { connection, queue: Promise.resolve() };
+    this.#channels.set(request.targetPid, channel);
+    if (this.#channels.size > this.#maxChannels) {
+      const [oldest] = this.#channels.keys();
+      if (oldest !== undefined) this.#drop(oldest);
+    }
+    return channel;
+  }
+
+  #drop(pid: number): void {
+    const channel = this.#channels.get(pid);
+    if (channel === undefined) return;
+    this.#channels.delete(pid);
+    void channel.connection.close().catch(() => {});
+  }
+
+  #run(channel: Channel, request: ExportRequest): Promise<ExportResult> {
+    const run = channel.queue.then(() => this.#exchange(channel, request));
+    channel.queue = run.catch(() => {});
+    return run;
+  }
+
+  async #exchange(channel: Channel, request: ExportRequest): Promise<ExportResult> {
+    const { connection } = channel;
+    for (let attempt = 1; ; attempt++) {
+      const exportId = randomExportId();
+      const nonce = randomBytesPooled(NONCE_BYTES);
       const frame = encodeExport({
         version: HANDOFF_PROTOCOL_VERSION,
         exportId,
@@ -74,9 +146,13 @@ export async function exportSocket(request: ExportRequest): Promise<ExportResult
       try {
         await connection.send(frame, [request.fd], { timeoutMs: request.timeoutMs });
         const reply = await connection.receive({ timeoutMs: request.timeoutMs });
-        if (reply === null) throw unreachable(request.targetPid, 'its endpoint closed the connection without an answer');
+        if (reply === null) throw new StaleChannel('the target closed the channel');
+        for (const fd of reply.fds) closeQuietly(fd);
         replyBytes = reply.data;
       } catch (error) {
+        // The channel's state is unknown now (a timeout mid-exchange, a dead target): never reuse it.
+        if (this.#channels.get(request.targetPid) === channel) this.#drop(request.targetPid);
+        if (isStale(error)) throw error;
         const mapped = toWsaError(error, 'hand-off', 'WSAEINVAL');
         if (mapped.code === 'WSAEMFILE' || mapped.code === 'WSAENOBUFS' || mapped.code === 'WSAEINVAL') throw mapped;
         throw unreachable(request.targetPid, mapped.message, error);
@@ -97,8 +173,19 @@ export async function exportSocket(request: ExportRequest): Promise<ExportResult
         default:
           throw new WsaError('WSAEINVAL', `process ${request.targetPid} refused the socket: ${why}`);
       }
-    } finally {
-      await connection.close().catch(() => {});
     }
+  }
+
+  /** Closes every channel (WSPCleanup). */
+  closeAll(): void {
+    for (const pid of [...this.#channels.keys()]) this.#drop(pid);
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeFd(fd);
+  } catch {
+    // Already closed.
   }
 }

@@ -89,16 +89,31 @@ export class HandoffEndpoint {
     await this.#listener.close().catch(() => {});
   }
 
+  /** Serves one source's channel: export after export, until the source closes it. */
   async #serve(connection: UdsConnection): Promise<void> {
-    let fds: number[] = [];
-    let exportId = 0;
+    // An idle channel must not keep this process alive.
+    connection.unref();
     try {
-      const message = await connection.receive({ timeoutMs: this.#options.handoffTimeoutMs });
-      if (message === null) return;
-      fds = message.fds;
+      for (;;) {
+        const message = await connection.receive();
+        if (message === null) return;
+        await this.#serveOne(connection, message.data, message.fds);
+      }
+    } catch {
+      // A broken channel: the source sees it fail and opens another.
+    } finally {
+      await connection.close().catch(() => {});
+    }
+  }
+
+  async #serveOne(connection: UdsConnection, data: Uint8Array, received: number[]): Promise<void> {
+    let fds = received;
+    let exportId = 0;
+    let reply: Uint8Array;
+    try {
       let decoded: ExportMessage;
       try {
-        decoded = decodeExport(message.data);
+        decoded = decodeExport(data);
       } catch (error) {
         throw new Refusal(HandoffStatus.INVALID, error instanceof Error ? error.message : 'malformed');
       }
@@ -117,20 +132,14 @@ export class HandoffEndpoint {
         readAhead: decoded.readAhead,
       });
       fds = [];
-      await connection.send(encodeExportReply({ exportId, status: HandoffStatus.OK, expiresAtMs, message: '' }), [], {
-        timeoutMs: this.#options.handoffTimeoutMs,
-      });
+      reply = encodeExportReply({ exportId, status: HandoffStatus.OK, expiresAtMs, message: '' });
     } catch (error) {
       const refusal = error instanceof Refusal ? error : refusalFor(error);
-      await connection
-        .send(encodeExportReply({ exportId, status: refusal.status, expiresAtMs: 0, message: refusal.message }), [], {
-          timeoutMs: this.#options.handoffTimeoutMs,
-        })
-        .catch(() => {});
+      reply = encodeExportReply({ exportId, status: refusal.status, expiresAtMs: 0, message: refusal.message });
     } finally {
       for (const fd of fds) closeQuietly(fd);
-      await connection.close().catch(() => {});
     }
+    await connection.send(reply, [], { timeoutMs: this.#options.handoffTimeoutMs });
   }
 
   /** Checks an export against this process; returns the descriptor to keep or throws a `Refusal`. */

@@ -24,7 +24,7 @@ import {
 import { DEFAULT_RECV_BYTES, MAX_READ_AHEAD_BYTES } from './constants.js';
 import { DescriptorTable } from './descriptor-table.js';
 import { pick, toWsaError } from './errors.js';
-import { exportSocket } from './export-socket.js';
+import { ExportClient } from './export-socket.js';
 import type { EmulatedOptions } from './handoff-codec.js';
 import { HandoffEndpoint } from './handoff-endpoint.js';
 import {
@@ -106,6 +106,7 @@ export class Provider {
   readonly #table: DescriptorTable<Entry>;
   readonly #pending: PendingImports;
   readonly #shared = new Map<string, SharedOptions>();
+  readonly #exports = new ExportClient();
   #endpoint: HandoffEndpoint | undefined;
   #cleanedUp = false;
 
@@ -620,7 +621,8 @@ export class Provider {
     if (entry.state !== 'stream' || entry.stream === undefined) {
       throw new WsaError('WSAEINVAL', `socket ${s} is not a connected socket (only those can be duplicated)`);
     }
-    checkProcess(dwProcessId);
+    // An open channel to the target already proves it runs (its EOF would have closed the channel).
+    if (!this.#exports.hasLiveChannel(dwProcessId)) checkProcess(dwProcessId);
     const run = entry.handoff.then(() => this.#handOff(s, entry as Entry & { stream: StreamSocket }, dwProcessId));
     entry.handoff = run.catch(() => {});
     return run;
@@ -635,7 +637,7 @@ export class Provider {
       if (readAhead.length > MAX_READ_AHEAD_BYTES) throw new WsaError('WSAENOBUFS', `${readAhead.length} bytes read ahead exceed the hand-off limit`);
       const fd = stream.fd;
       const socketCookie = getSocketCookie(fd);
-      const result = await exportSocket({
+      const result = await this.#exports.exportSocket({
         endpoint: endpointPath(this.#options.runtimeDir, targetPid),
         targetPid,
         fd,
@@ -710,6 +712,7 @@ export class Provider {
     if (this.#cleanedUp) return;
     this.#cleanedUp = true;
     await this.#endpoint?.close();
+    this.#exports.closeAll();
     this.#pending.closeAll();
     const closing: Promise<void>[] = [];
     for (const [s] of [...this.#table.entries()]) closing.push(this.closeSocket(s).catch(() => {}));

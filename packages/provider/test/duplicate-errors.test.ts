@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ProtocolInfo } from '@sanshare/protocol-info';
 import { listen } from '@sanshare/transport-uds';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectCode, killAgents, startAgent, type Agent } from './helpers/agent-runner.js';
+import { expectCode, killAgents, startAgent, warmUp, type Agent } from './helpers/agent-runner.js';
 import { startPeer, type SequencePeer } from './helpers/sequence-peer.js';
 import { fdCount, makeRuntimeDir, removeRuntimeDir } from './helpers/temp-dir.js';
 
@@ -86,6 +86,7 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
 
   it('should close an import nobody claims when it expires, then refuse it with WSAEINVAL', async () => {
     const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir, importTimeoutMs: 300 })]);
+    await warmUp(a, b, peer.port);
     const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
     const fdsBefore = fdCount(b.pid);
     const info = await a.call<ProtocolInfo>('duplicate', { s, pid: b.pid });

@@ -1,6 +1,6 @@
 import type { ProtocolInfo } from '@sanshare/protocol-info';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { killAgents, startAgent } from './helpers/agent-runner.js';
+import { expectCode, killAgents, startAgent, warmUp } from './helpers/agent-runner.js';
 import { startPeer, type SequencePeer } from './helpers/sequence-peer.js';
 import { fdCount, makeRuntimeDir, removeRuntimeDir } from './helpers/temp-dir.js';
 
@@ -48,6 +48,8 @@ describe('processes dying around a hand-off', () => {
     expect(str(await b.call<Uint8Array>('recvExactly', { s: d, bytes: 6 }))).toBe('from b');
     b.child.kill('SIGKILL');
     expect(await b.exited).toBe('SIGKILL');
+    // The cached channel to the dead process is dropped: duplicating to it again is WSAEINVAL.
+    await expectCode(a.call('duplicate', { s, pid: b.pid }), 'WSAEINVAL');
     // The kernel socket lives on in the source, which still holds a descriptor: using it resumes reading.
     expect(conn.gotFin).toBe(false);
     await a.call('send', { s, data: text('source again') });
@@ -73,6 +75,7 @@ describe('processes dying around a hand-off', () => {
 
   it('should leak no descriptor over many hand-offs, failures and closes in either process', async () => {
     const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
+    await warmUp(a, b, peer.port);
     const before = [fdCount(a.pid), fdCount(b.pid)];
     for (let round = 0; round < 20; round++) {
       const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });

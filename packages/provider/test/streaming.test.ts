@@ -1,6 +1,6 @@
 import type { ProtocolInfo } from '@sanshare/protocol-info';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { killAgents, startAgent } from './helpers/agent-runner.js';
+import { killAgents, startAgent, warmUp } from './helpers/agent-runner.js';
 import { startPeer, type SequencePeer } from './helpers/sequence-peer.js';
 import { fdCount, makeRuntimeDir, removeRuntimeDir } from './helpers/temp-dir.js';
 
@@ -36,6 +36,7 @@ describe('hand-offs under continuous streaming', () => {
   it('should lose, duplicate or reorder no byte in either direction across 1,000 hand-offs', { timeout: 180_000 }, async () => {
     peer = await startPeer('sequence');
     const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
+    await warmUp(a, b, peer.port);
     const fdsBefore = [fdCount(a.pid), fdCount(b.pid)];
     const accepted = peer.nextConnection();
     let s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });

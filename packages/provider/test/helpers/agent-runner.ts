@@ -101,3 +101,17 @@ export async function expectCode(promise: Promise<unknown>, code: string): Promi
   }
   throw new Error(`expected ${code}, but the call succeeded`);
 }
+
+/**
+ * One hand-off each way between `a` and `b`, everything closed afterwards: the providers' cached
+ * channels (one descriptor at each end) are open after it, so descriptor counts taken next are a
+ * fair baseline for leak checks.
+ */
+export async function warmUp(a: Agent, b: Agent, port: number): Promise<void> {
+  const s = await a.call<number>('connect', { address: '127.0.0.1', port });
+  const d = await b.call<number>('import', { info: await a.call('duplicate', { s, pid: b.pid }) });
+  const back = await a.call<number>('import', { info: await b.call('duplicate', { s: d, pid: a.pid }) });
+  await b.call('close', { s: d });
+  await a.call('close', { s });
+  await a.call('close', { s: back });
+}

@@ -1,0 +1,244 @@
+/**
+ * The provider's benchmark (`pnpm bench`): prints a table and writes bench/results/provider.json.
+ * Measures, in one run: duplicate+import round trips per second between two processes, next to
+ * Node's own child_process handle passing; bulk throughput through WSPSend/WSPRecv on an imported
+ * socket next to a plain net.Socket; WSPDuplicateSocket latency with 10 and with 10,000 open
+ * sockets in the process. Numbers, never assertions: the targets are in the README.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { ProtocolInfo, WspProcTable } from '@sanshare/protocol-info';
+import { WSPStartup } from '../src/index.js';
+import { testCatalogEntry } from '../test/helpers/catalog.js';
+import { createTestUpcalls } from '../test/helpers/test-upcalls.js';
+import { fromJson, toJson } from '../test/helpers/wire-json.js';
+
+const CHILD = fileURLToPath(new URL('./bench-child.ts', import.meta.url));
+const RESULTS = fileURLToPath(new URL('./results/provider.json', import.meta.url));
+const ROUND_TRIPS = Number(process.env['BENCH_ROUND_TRIPS'] ?? 1000);
+const BULK_BYTES = Number(process.env['BENCH_BULK_MIB'] ?? 256) * 1024 * 1024;
+const MANY_SOCKETS = Number(process.env['BENCH_MANY_SOCKETS'] ?? 10_000);
+const LATENCY_SAMPLES = 300;
+
+const children: ChildProcess[] = [];
+
+function spawnChild(args: string[], ipc = false): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], {
+    stdio: ipc ? ['pipe', 'pipe', 'inherit', 'ipc'] : ['pipe', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return child;
+}
+
+function lineReader(child: ChildProcess): () => Promise<unknown> {
+  const lines: Interface = createInterface({ input: child.stdout as NonNullable<ChildProcess['stdout']> });
+  const queue: string[] = [];
+  const waiters: Array<(line: string) => void> = [];
+  lines.on('line', (line) => {
+    const waiter = waiters.shift();
+    if (waiter !== undefined) waiter(line);
+    else queue.push(line);
+  });
+  return () =>
+    new Promise<unknown>((resolve) => {
+      const line = queue.shift();
+      if (line !== undefined) resolve(fromJson(line));
+      else waiters.push((l) => resolve(fromJson(l)));
+    });
+}
+
+function header(kind: 'D' | 'U' | 'H', bytes: number): Buffer {
+  const h = Buffer.alloc(9);
+  h.write(kind, 0, 'latin1');
+  h.writeBigUInt64BE(BigInt(bytes), 1);
+  return h;
+}
+
+const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+}
+
+async function connectPlain(port: number): Promise<net.Socket> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  return socket;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sanshare-provider-bench-'));
+  const rows: Array<{ name: string; value: number; unit: string; note?: string }> = [];
+  try {
+    const peer = spawnChild(['peer']);
+    const port = ((await lineReader(peer)()) as { port: number }).port;
+    const agent = spawnChild(['agent', dir]);
+    const fromAgent = lineReader(agent);
+    const agentPid = ((await fromAgent()) as { ready: number }).ready;
+    const toAgent = async (message: unknown): Promise<{ back: ProtocolInfo | null }> => {
+      agent.stdin?.write(`${toJson(message)}\n`);
+      return (await fromAgent()) as { back: ProtocolInfo | null };
+    };
+    const { procTable: p } = await WSPStartup(0x0202, testCatalogEntry(), createTestUpcalls(), { runtimeDir: dir });
+
+    const connectHeld = async (): Promise<number> => {
+      const s = await p.WSPSocket(2, 1, 6, null, 0, 0);
+      await p.WSPConnect(s, { address: '127.0.0.1', port });
+      await p.WSPSend(s, header('H', 0));
+      return s;
+    };
+
+    // 1) duplicate + import round trips: here -> agent -> here, both imports complete.
+    {
+      let s = await connectHeld();
+      const trip = async (): Promise<void> => {
+        const info = await p.WSPDuplicateSocket(s, agentPid);
+        const { back } = await toAgent({ info, then: 'back', to: process.pid });
+        const next = await p.WSPSocket(-1, -1, -1, back as ProtocolInfo, 0, 0);
+        await p.WSPCloseSocket(s);
+        s = next;
+      };
+      for (let i = 0; i < 50; i++) await trip();
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < ROUND_TRIPS; i++) await trip();
+      rows.push({ name: 'sanshare duplicate+import round trip', value: ROUND_TRIPS / seconds(start), unit: 'trips/s', note: 'A->B->A, SO_PEERCRED + single use' });
+      await p.WSPCloseSocket(s);
+    }
+
+    // 1b) Node's own handle passing, the same round trip: parent -> child -> parent.
+    {
+      const child = spawnChild(['node-ipc'], true);
+      let socket = await connectPlain(port);
+      socket.write(header('H', 0));
+      const trip = (): Promise<void> =>
+        new Promise<void>((resolve) => {
+          child.once('message', (_message: unknown, handle: unknown) => {
+            socket = handle as net.Socket;
+            resolve();
+          });
+          child.send('s', socket, { keepOpen: false });
+        });
+      for (let i = 0; i < 50; i++) await trip();
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < ROUND_TRIPS; i++) await trip();
+      rows.push({ name: 'node child_process send(msg, socket) round trip', value: ROUND_TRIPS / seconds(start), unit: 'trips/s', note: 'parent->child->parent' });
+      socket.destroy();
+      child.kill();
+    }
+
+    // 2) bulk throughput: an imported provider socket against a plain net.Socket.
+    const importedSocket = async (): Promise<number> => {
+      const s = await p.WSPSocket(2, 1, 6, null, 0, 0);
+      await p.WSPConnect(s, { address: '127.0.0.1', port });
+      const t = await p.WSPSocket(-1, -1, -1, await p.WSPDuplicateSocket(s, process.pid), 0, 0);
+      await p.WSPCloseSocket(s);
+      return t;
+    };
+    const best = async (run: () => Promise<number>): Promise<number> => {
+      let top = 0;
+      for (let i = 0; i < 3; i++) top = Math.max(top, await run());
+      return top;
+    };
+    const mbps = (start: bigint): number => BULK_BYTES / 1e6 / seconds(start);
+    const plainDown = await best(async () => {
+      const socket = await connectPlain(port);
+      const start = process.hrtime.bigint();
+      let got = 0;
+      await new Promise<void>((resolve) => {
+        socket.on('data', (d: Buffer) => {
+          got += d.length;
+          if (got >= BULK_BYTES) resolve();
+        });
+        socket.write(header('D', BULK_BYTES));
+      });
+      const rate = mbps(start);
+      socket.destroy();
+      return rate;
+    });
+    const providerDown = await best(async () => {
+      const t = await importedSocket();
+      const start = process.hrtime.bigint();
+      await p.WSPSend(t, header('D', BULK_BYTES));
+      let got = 0;
+      while (got < BULK_BYTES) got += (await p.WSPRecv(t)).length;
+      const rate = mbps(start);
+      await p.WSPCloseSocket(t);
+      return rate;
+    });
+    const chunk = Buffer.alloc(64 * 1024, 3);
+    const plainUp = await best(async () => {
+      const socket = await connectPlain(port);
+      const start = process.hrtime.bigint();
+      const done = new Promise<void>((resolve) => socket.once('data', () => resolve()));
+      socket.write(header('U', BULK_BYTES));
+      for (let sent = 0; sent < BULK_BYTES; sent += chunk.length) {
+        if (!socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve));
+      }
+      await done;
+      const rate = mbps(start);
+      socket.destroy();
+      return rate;
+    });
+    const providerUp = await best(async () => {
+      const t = await importedSocket();
+      const start = process.hrtime.bigint();
+      await p.WSPSend(t, header('U', BULK_BYTES));
+      for (let sent = 0; sent < BULK_BYTES; sent += chunk.length) await p.WSPSend(t, chunk);
+      await p.WSPRecv(t, { maxBytes: 1 });
+      const rate = mbps(start);
+      await p.WSPCloseSocket(t);
+      return rate;
+    });
+    rows.push({ name: 'plain net.Socket download', value: plainDown, unit: 'MB/s' });
+    rows.push({ name: 'imported socket WSPRecv download', value: providerDown, unit: 'MB/s', note: `${(providerDown / plainDown).toFixed(2)}x plain` });
+    rows.push({ name: 'plain net.Socket upload', value: plainUp, unit: 'MB/s' });
+    rows.push({ name: 'imported socket WSPSend upload', value: providerUp, unit: 'MB/s', note: `${(providerUp / plainUp).toFixed(2)}x plain` });
+
+    // 3) WSPDuplicateSocket latency with 10, then MANY_SOCKETS, open sockets in this process.
+    const open: number[] = [];
+    const latency = async (label: string): Promise<void> => {
+      const s = open[0] as number;
+      const samples: number[] = [];
+      for (let i = 0; i < LATENCY_SAMPLES + 20; i++) {
+        const start = process.hrtime.bigint();
+        const info = await p.WSPDuplicateSocket(s, agentPid);
+        if (i >= 20) samples.push(seconds(start) * 1e6);
+        await toAgent({ info, then: 'close', to: 0 });
+      }
+      samples.sort((x, y) => x - y);
+      rows.push({ name: `WSPDuplicateSocket p50, ${label} open sockets`, value: percentile(samples, 50), unit: 'us', note: `p99 ${percentile(samples, 99).toFixed(0)} us` });
+    };
+    while (open.length < 10) open.push(await connectHeld());
+    await latency('10');
+    while (open.length < MANY_SOCKETS) {
+      const batch = Math.min(200, MANY_SOCKETS - open.length);
+      open.push(...(await Promise.all(Array.from({ length: batch }, connectHeld))));
+    }
+    await latency(String(MANY_SOCKETS));
+    await Promise.all(open.map((s) => p.WSPCloseSocket(s)));
+    await p.WSPCleanup();
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const width = Math.max(...rows.map((r) => r.name.length));
+  console.log(`\n${'benchmark'.padEnd(width)}  ${'value'.padStart(12)}  unit      note`);
+  for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.value.toFixed(1).padStart(12)}  ${r.unit.padEnd(8)}  ${r.note ?? ''}`);
+  mkdirSync(join(RESULTS, '..'), { recursive: true });
+  writeFileSync(
+    RESULTS,
+    `${JSON.stringify({ package: '@sanshare/provider', date: new Date().toISOString(), node: process.version, bulkBytes: BULK_BYTES, roundTrips: ROUND_TRIPS, results: rows }, null, 2)}\n`,
+  );
+  console.log(`\nwritten to ${RESULTS}`);
+}
+
+await main();
