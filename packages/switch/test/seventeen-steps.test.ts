@@ -1,70 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server, type Socket as NetSocket } from 'node:net';
+import type { Socket as NetSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SD, SOL_SOCKET, SO } from '@sanshare/protocol-info';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from './helpers/agent.js';
 import { descriptorsOf, tcpSocketInode } from './helpers/kernel-refs.js';
-
-/** The remote TCP peer: a loopback server in the test process that records what it sees. */
-class TcpPeer {
-  readonly connections: NetSocket[] = [];
-  received = '';
-  ended = false;
-  closed = false;
-  readonly #waiters: (() => void)[] = [];
-  private constructor(readonly server: Server) {}
-
-  static async start(): Promise<TcpPeer> {
-    // Half-open allowed: after the source's FIN (step 16) the peer still sends its last bytes.
-    const server = createServer({ allowHalfOpen: true });
-    const peer = new TcpPeer(server);
-    server.on('connection', (socket) => {
-      peer.connections.push(socket);
-      socket.on('data', (chunk) => {
-        peer.received += chunk.toString();
-        peer.#wake();
-      });
-      socket.on('end', () => {
-        peer.ended = true;
-        peer.#wake();
-      });
-      socket.on('close', () => {
-        peer.closed = true;
-        peer.#wake();
-      });
-      peer.#wake();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return peer;
-  }
-
-  get port(): number {
-    return (this.server.address() as { port: number }).port;
-  }
-
-  #wake(): void {
-    for (const w of this.#waiters.splice(0)) w();
-  }
-
-  /** Waits (bounded by the test's timeout, never timed) until `condition` holds. */
-  async until(condition: () => boolean): Promise<void> {
-    while (!condition()) await new Promise<void>((resolve) => this.#waiters.push(resolve));
-  }
-
-  /** Takes what was received so far. */
-  take(): string {
-    const text = this.received;
-    this.received = '';
-    return text;
-  }
-
-  async close(): Promise<void> {
-    for (const c of this.connections) c.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
+import { TcpPeer } from './helpers/tcp-peer.js';
 
 describe('the 17-step hand-off through the switch API', () => {
   let dir: string;

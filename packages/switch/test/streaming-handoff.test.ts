@@ -1,0 +1,68 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Agent } from './helpers/agent.js';
+import { TcpPeer } from './helpers/tcp-peer.js';
+
+const HANDOFFS = 12;
+const LINES = 30_000;
+
+describe('hand-offs while the peer streams (two processes, through the switch API)', () => {
+  let dir: string;
+  let peer: TcpPeer;
+  let a: Agent;
+  let b: Agent;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'switch-stream-'));
+    peer = await TcpPeer.start();
+    a = Agent.spawn();
+    b = Agent.spawn();
+  });
+  afterEach(async () => {
+    a.kill();
+    b.kill();
+    await Promise.all([a.exited, b.exited]);
+    await peer.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('should deliver every byte once and in order across many hand-offs', async () => {
+    const runtimeDir = join(dir, 'run');
+    const pids = [await a.call<number>('startup', { runtimeDir }), await b.call<number>('startup', { runtimeDir })];
+    await b.call('listenChannel', { path: join(dir, 'c.sock') });
+    const accepted = b.call('acceptChannel');
+    await a.call('connectChannel', { path: join(dir, 'c.sock') });
+    await accepted;
+
+    let s = await a.call<number>('socket');
+    await a.call('connect', { s, port: peer.port });
+    await peer.until(() => peer.connections.length === 1);
+    // The peer sends everything at once; the kernel and Node's buffer release it as the holders read.
+    const payload = Array.from({ length: LINES }, (_, i) => `${String(i).padStart(7, '0')}\n`).join('');
+    peer.connections[0]?.end(payload);
+
+    const holders = [a, b];
+    let received = '';
+    for (let i = 0; i < HANDOFFS; i++) {
+      const from = holders[i % 2] as Agent;
+      const to = holders[(i + 1) % 2] as Agent;
+      received += await from.call<string>('recvAtLeast', { s, bytes: 8_000 });
+      await from.call('duplicate', { s, pid: pids[(i + 1) % 2], as: `h${i}` });
+      // Nothing may be read from the old descriptor once it is handed off.
+      expect(await from.failure('recv', { s })).toBe('WSAEACCES');
+      await from.call('sendInfo', { name: `h${i}` });
+      await to.call('receiveInfo', { as: `h${i}` });
+      const next = await to.call<number>('socketFromInfo', { name: `h${i}` });
+      await from.call('closesocket', { s });
+      s = next;
+    }
+    const last = holders[HANDOFFS % 2] as Agent;
+    received += await last.call<string>('recvAtLeast', { s, bytes: payload.length });
+    expect(received.length).toBe(payload.length);
+    expect(received === payload).toBe(true);
+    await last.call('closesocket', { s });
+    expect(peer.connections).toHaveLength(1);
+  });
+});
