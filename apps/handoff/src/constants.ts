@@ -17,3 +17,6 @@ export const QUICK_TIMEOUT_MS = 10_000;
  * info back, to accept. Covers a process starting up (Node, the switch, the provider, the addon).
  */
 export const PROCESS_TIMEOUT_MS = 20_000;
+
+/** How long a process waits at its end for descriptors that other processes' cleanup will close. */
+export const LEAK_GRACE_MS = 3_000;

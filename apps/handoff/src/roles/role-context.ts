@@ -1,5 +1,6 @@
 import { createTraceWriter, type TraceWriter } from '../trace/trace-writer.js';
 import type { Role } from '../trace/trace-event.js';
+import { LEAK_GRACE_MS } from '../constants.js';
 import { closeControlChannel, controlChannel, type ControlChannel } from '../util/control-channel.js';
 import { descriptorsOpenedSince, openDescriptors, type OpenDescriptor } from '../util/open-descriptors.js';
 
@@ -41,13 +42,26 @@ export class RoleContext {
     return descriptorsOpenedSince(this.baseline);
   }
 
-  /** Writes the `exit` event (with the descriptor check) and exits with `code`. */
-  finish(code: number, data: Record<string, unknown> = {}): never {
-    const leaked = this.leakedDescriptors();
+  /**
+   * Writes the `exit` event (with the descriptor check) and exits with `code`.
+   *
+   * Descriptors still open are given a short grace first: a provider's hand-off endpoint keeps the
+   * connections other providers opened to it until those close them (at their own `WSACleanup`), so a
+   * process that cleans up first sees them for a moment (see the README). What is still open after the
+   * grace is reported as left open.
+   */
+  async finish(code: number, data: Record<string, unknown> = {}): Promise<never> {
+    const started = Date.now();
+    let leaked = this.leakedDescriptors();
+    while (leaked.length > 0 && Date.now() - started < LEAK_GRACE_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      leaked = this.leakedDescriptors();
+    }
+    const waitedMs = Date.now() - started;
     this.trace.emit({
       kind: 'exit',
-      detail: `exits with code ${code}; ${leaked.length} descriptor(s) left open${leaked.length > 0 ? `: ${leaked.map((d) => `${d.fd}=${d.target}`).join(', ')}` : ''}`,
-      data: { ...data, exitCode: code, baselineDescriptors: this.baseline.length, leakedDescriptors: leaked },
+      detail: `exits with code ${code}; ${leaked.length} descriptor(s) left open${leaked.length > 0 ? `: ${leaked.map((d) => `${d.fd}=${d.target}`).join(', ')}` : ''}${waitedMs >= 20 ? ` (after waiting ${waitedMs} ms for peers to close their endpoint connections)` : ''}`,
+      data: { ...data, exitCode: code, baselineDescriptors: this.baseline.length, leakedDescriptors: leaked, waitedMs },
     });
     closeControlChannel();
     process.exit(code);

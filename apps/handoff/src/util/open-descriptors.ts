@@ -1,4 +1,4 @@
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 /** One open descriptor of this process and what it refers to (`socket:[123]`, `pipe:[45]`, a path). */
 export interface OpenDescriptor {
@@ -29,7 +29,29 @@ export function openDescriptors(): OpenDescriptor[] {
  */
 export function descriptorsOpenedSince(baseline: readonly OpenDescriptor[]): OpenDescriptor[] {
   const before = new Set(baseline.map((d) => `${d.fd} ${d.target}`));
-  return openDescriptors().filter((d) => !before.has(`${d.fd} ${d.target}`) && !isRuntimeInternal(d.target));
+  const opened = openDescriptors().filter((d) => !before.has(`${d.fd} ${d.target}`) && !isRuntimeInternal(d.target));
+  return opened.map((d) => ({ ...d, target: describeSocket(d.target) }));
+}
+
+/** `socket:[123]` plus what the kernel says it is (`tcp 127.0.0.1:80 > ...`, `unix /path`), for reports. */
+function describeSocket(target: string): string {
+  const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+  if (inode === undefined) return target;
+  try {
+    for (const line of readFileSync('/proc/net/unix', 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[6] === inode) return `${target} unix ${fields[7] ?? '(unnamed)'}`;
+    }
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+        const fields = line.trim().split(/\s+/);
+        if (fields[9] === inode) return `${target} tcp ${fields[1] ?? '?'} > ${fields[2] ?? '?'} state ${fields[3] ?? '?'}`;
+      }
+    }
+  } catch {
+    // Not Linux, or /proc unreadable: the bare target says enough.
+  }
+  return target;
 }
 
 function isRuntimeInternal(target: string): boolean {

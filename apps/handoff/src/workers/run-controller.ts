@@ -35,7 +35,7 @@ export async function runController(argv: readonly string[]): Promise<number> {
   let closed = 0;
   let failed = 0;
   let handoffs = 0;
-  const pending = new Map<string, { s: number; index: number }>();
+  const pending = new Map<string, { s: number; index: number; worker: number }>();
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   const settle = (): void => {
@@ -57,13 +57,23 @@ export async function runController(argv: readonly string[]): Promise<number> {
 
     // Connections coming back from each worker: regain access (14), close the old descriptor (15),
     // shut down gracefully (16) and close (17).
-    const returns = workers.map(({ channel }) =>
+    const returns = workers.map(({ channel, pid }) =>
       (async () => {
         for (;;) {
           let back: ProtocolInfo;
           try {
             back = await channel.receiveProtocolInfo();
-          } catch {
+          } catch (error) {
+            // The channel closed. If the worker went away with connections, they are not coming back:
+            // close this process's descriptors (the last ones: the kernel ends those connections).
+            for (const [cookie, entry] of pending) {
+              if (entry.worker !== pid) continue;
+              pending.delete(cookie);
+              failed += 1;
+              trace.failure(undefined, error, `worker ${pid} went away holding connection #${entry.index}`);
+              await ws.closesocket(entry.s).catch(() => undefined);
+            }
+            settle();
             return;
           }
           void finish(back);
@@ -105,7 +115,7 @@ export async function runController(argv: readonly string[]): Promise<number> {
       const view = ws.view(s);
       try {
         const info = await ws.duplicate(s, worker.pid);
-        pending.set(info.handoff?.socketCookie ?? view.cookie ?? String(s), { s, index });
+        pending.set(info.handoff?.socketCookie ?? view.cookie ?? String(s), { s, index, worker: worker.pid });
         await worker.channel.sendProtocolInfo(info);
         handoffs += 1;
         if (index < traceFirst) trace.step(6, `accept + WSADuplicateSocket(s=${s}, ${worker.pid}) + send`, view, describeHandoff(info), { connection: index });
