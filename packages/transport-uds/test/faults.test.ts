@@ -141,3 +141,46 @@ describe('UdsConnection faults', () => {
     expect(countFds()).toBe(fdsBefore);
   });
 });
+
+describe('UdsConnection fuzzing', () => {
+  it('should turn any sequence of raw records into messages or one typed error, leaking no descriptor', async () => {
+    const fc = (await import('fast-check')).default;
+    const validRecord = fc
+      .record({ data: fc.uint8Array({ maxLength: 64 }), fds: fc.integer({ min: 0, max: 3 }), flags: fc.constantFrom(0, 0, 1, 2, 3) })
+      .map(({ data, fds, flags }) => {
+        const record = new Uint8Array(HEADER_BYTES + data.length);
+        encodeFrameHeader(record, { flags, fdCount: fds, messageLength: data.length + (flags & 1 ? 10 : 0), chunkOffset: flags & 2 ? 5 : 0 });
+        record.set(data, HEADER_BYTES);
+        return { bytes: record, fds };
+      });
+    const garbage = fc.record({ bytes: fc.uint8Array({ maxLength: 80 }), fds: fc.integer({ min: 0, max: 3 }) });
+    const before = countFds();
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(validRecord, garbage), { minLength: 1, maxLength: 8 }), async (records) => {
+        const [a, b] = native.socketpair();
+        const { fromDescriptor } = await import('../src/index.js');
+        const conn = fromDescriptor(a, { maxFdsPerMessage: 2 });
+        for (const r of records) {
+          const fds = Array.from({ length: r.fds }, () => 0);
+          native.sendmsg(b, r.bytes, new Uint8Array(0), 0, 0, fds.length > 0 ? Int32Array.from(fds) : null, fds.length);
+        }
+        native.closeFd(b);
+        for (;;) {
+          let message;
+          try {
+            message = await conn.receive({ timeoutMs: 5000 });
+          } catch (error) {
+            expect(error).toMatchObject({ name: 'UdsError' });
+            expect((error as { code: string }).code).not.toBe('UDS_TIMEOUT');
+            break;
+          }
+          if (message === null) break;
+          for (const fd of message.fds) native.closeFd(fd);
+        }
+        await conn.close();
+        expect(countFds()).toBe(before);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

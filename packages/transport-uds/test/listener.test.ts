@@ -115,6 +115,39 @@ describe('listen', () => {
     expect(third).not.toBe(second);
   });
 
+  it('should wait while the backlog is full, time out, and connect once there is room', async () => {
+    const path = join(dir, 'full.sock');
+    const l = await open(path, { maxPendingConnections: 1 });
+    const { loadBinding } = await import('../src/load-binding.js');
+    const native = loadBinding();
+    const raw: number[] = [];
+    // Fill the kernel's backlog; give the listener a turn (it takes one connection, then stops
+    // accepting: its pending queue holds 1), and fill the slot it freed.
+    const fill = (): void => {
+      for (;;) {
+        try {
+          raw.push(native.connect(path));
+        } catch (error) {
+          expect(error).toMatchObject({ errno: 11 });
+          return;
+        }
+        if (raw.length > 10_000) throw new Error('the backlog never filled');
+      }
+    };
+    fill();
+    // Once a connect succeeds again, the listener has taken its one and stopped: the backlog is
+    // full for good.
+    for (let filled = raw.length; raw.length === filled; ) {
+      await new Promise((r) => setTimeout(r, 10));
+      fill();
+    }
+    await expect(connect(path, { timeoutMs: 30 })).rejects.toMatchObject({ code: 'UDS_TIMEOUT' });
+    const late = connect(path, { timeoutMs: 10_000 });
+    for (let i = 0; i < 3; i++) connections.push(await l.accept({ timeoutMs: 5000 }));
+    connections.push(await late);
+    for (const fd of raw) native.closeFd(fd);
+  });
+
   it('should time out, abort and end accept cleanly', async () => {
     const l = await open(join(dir, 't.sock'));
     await expect(l.accept({ timeoutMs: 10 })).rejects.toMatchObject({ code: 'UDS_TIMEOUT' });
