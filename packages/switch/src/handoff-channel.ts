@@ -293,6 +293,8 @@ export async function connectHandoffChannel(path: string, options: ConnectHandof
  * Listens for hand-off channels at `path` (a Unix socket path, at most 107 bytes; the file is
  * created, and removed again by `close`). Each connection becomes a channel at once, so pid requests
  * are answered (spec step 3) before the application accepts it; `accept()` then hands it out.
+ * Rejects with the transport's `UdsError` when it cannot listen (`UDS_ADDRESS_IN_USE` when a live
+ * listener owns the path, `UDS_PATH_TOO_LONG`, `UDS_PERMISSION_DENIED`).
  */
 export async function listenHandoffChannel(path: string, options: ListenHandoffChannelOptions = {}): Promise<HandoffChannelServer> {
   const maxPending = options.maxPendingChannels ?? HANDOFF_CHANNEL_MAX_PENDING;
