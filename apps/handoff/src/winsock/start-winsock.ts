@@ -24,6 +24,17 @@ export async function startWinsock(runtimeDir?: string): Promise<AppWinsock & { 
 
 /** The sample's view of a started switch (see `AppWinsock`). */
 export function wrapSwitch(sw: Switch, providerDescription: string): AppWinsock & { readonly providerDescription: string; readonly sw: Switch } {
+  // Workaround: concurrent first duplications to one pid each make the provider open a channel to that
+  // pid's endpoint, and it keeps (and closes at cleanup) only one. So the first duplication to a pid
+  // runs alone; the ones after it share the channel it opened.
+  const firstToPid = new Map<number, Promise<unknown>>();
+  const duplicate = (s: number, pid: number): Promise<ProtocolInfo> => {
+    const first = firstToPid.get(pid);
+    if (first !== undefined) return first.then(() => sw.WSADuplicateSocket(s, pid));
+    const run = sw.WSADuplicateSocket(s, pid);
+    firstToPid.set(pid, run.catch(() => firstToPid.delete(pid)));
+    return run;
+  };
   return {
     sw,
     providerDescription,
@@ -37,7 +48,7 @@ export function wrapSwitch(sw: Switch, providerDescription: string): AppWinsock 
     recv: (s, options) => sw.recv(s, options ?? {}),
     shutdown: (s, how) => sw.shutdown(s, how),
     closesocket: (s) => sw.closesocket(s),
-    duplicate: (s, pid) => sw.WSADuplicateSocket(s, pid),
+    duplicate,
     fromProtocolInfo: (info: ProtocolInfo) => sw.WSASocket(-1, -1, -1, info),
     view: (s) => viewOf(sw, s),
     cleanup: () => sw.WSACleanup(),
