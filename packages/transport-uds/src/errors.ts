@@ -132,8 +132,10 @@ export function fromNativeError(error: unknown, context: string): UdsError {
   if (typeof error === 'object' && error !== null) {
     const e = error as { errno?: unknown; syscall?: unknown };
     if (typeof e.errno === 'number' && typeof e.syscall === 'string') {
-      const out = systemError(e.errno, e.syscall, context);
-      return new UdsError(out.code, out.message, { errno: e.errno, syscall: e.syscall, cause: error });
+      // The addon reports positive errno values; Node's fs errors negative ones.
+      const errno = Math.abs(e.errno);
+      const out = systemError(errno, e.syscall, context);
+      return new UdsError(out.code, out.message, { errno, syscall: e.syscall, cause: error });
     }
   }
   const message = error instanceof Error ? error.message : String(error);

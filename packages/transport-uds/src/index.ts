@@ -37,6 +37,7 @@ export type {
   RejectedPeer,
 } from './types.js';
 export { toNetSocket, detachNetSocket } from './net-socket.js';
+export type { ToNetSocketOptions } from './net-socket.js';
 export {
   closeFd,
   dupFd,

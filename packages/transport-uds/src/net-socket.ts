@@ -3,6 +3,18 @@ import { LINUX } from './constants.js';
 import { dupFd, socketInfo } from './descriptors.js';
 import { UdsError } from './errors.js';
 
+/** Options of {@link toNetSocket}. */
+export interface ToNetSocketOptions {
+  /** Bytes read from the connection before the hand-over; the socket delivers them first. */
+  readAhead?: Uint8Array;
+  /**
+   * Keep our sending side open when the peer's FIN arrives (Node's default, false, answers it with
+   * our own FIN, which ends the connection for every process sharing the socket).
+   */
+  allowHalfOpen?: boolean;
+  readableHighWaterMark?: number;
+}
+
 /**
  * Wraps a connected stream socket descriptor (TCP, or a Unix stream socket) as a readable and
  * writable `net.Socket`, which takes ownership of `fd` (destroying the socket closes it).
@@ -12,14 +24,20 @@ import { UdsError } from './errors.js';
  * Throws UdsError `UDS_BAD_DESCRIPTOR`, `UDS_NOT_A_SOCKET`, or `UDS_INVALID_ARGUMENT` (not a
  * stream socket).
  */
-export function toNetSocket(fd: number, options: { readAhead?: Uint8Array } = {}): Socket {
+export function toNetSocket(fd: number, options: ToNetSocketOptions = {}): Socket {
   const info = socketInfo(fd);
   if (info === null) throw new UdsError('UDS_NOT_A_SOCKET', `toNetSocket: descriptor ${fd} is not a socket`);
   if (info.type !== LINUX.SOCK_STREAM) {
     throw new UdsError('UDS_INVALID_ARGUMENT', `toNetSocket: descriptor ${fd} is not a stream socket (type ${info.type})`);
   }
   // Without readable/writable, Node opens a descriptor-backed socket in neither direction.
-  const socket = new Socket({ fd, readable: true, writable: true });
+  const socket = new Socket({
+    fd,
+    readable: true,
+    writable: true,
+    ...(options.allowHalfOpen === undefined ? {} : { allowHalfOpen: options.allowHalfOpen }),
+    ...(options.readableHighWaterMark === undefined ? {} : { readableHighWaterMark: options.readableHighWaterMark }),
+  });
   const readAhead = options.readAhead;
   if (readAhead !== undefined && readAhead.length > 0) socket.unshift(Buffer.from(readAhead));
   return socket;

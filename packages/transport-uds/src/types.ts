@@ -103,6 +103,11 @@ export interface UdsListener extends EventEmitter, AsyncIterable<UdsConnection> 
   on(event: 'connection', listener: (connection: UdsConnection) => void): this;
   on(event: 'rejected', listener: (info: RejectedPeer) => void): this;
   on(event: 'close', listener: () => void): this;
+  /**
+   * accept(2) failed for a reason other than a vanished peer (EMFILE, ENFILE, ENOBUFS...): the
+   * waiting connection stays in the kernel's backlog and accepting resumes 100 ms later.
+   */
+  on(event: 'acceptError', listener: (error: UdsError) => void): this;
   off(event: 'connection', listener: (connection: UdsConnection) => void): this;
   off(event: 'rejected', listener: (info: RejectedPeer) => void): this;
   off(event: 'close', listener: () => void): this;
