@@ -17,7 +17,7 @@
 // ~/.npmrc, or an npmrc the CI job writes from a secret); never from this repository.
 //
 // Usage: pnpm release [-- <extra flags for changeset publish, e.g. --otp 123456>]
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -66,13 +66,22 @@ function configuredRegistry() {
 
 /** True when `name@version` is on `registry`; exits on anything but "found" or "not found". */
 function isPublished(name, version, registry) {
-  const result = spawnSync('npm', ['view', `${name}@${version}`, 'version', '--json', '--no-update-notifier', `--registry=${registry}`], {
-    cwd: root,
-    encoding: 'utf8',
+  const args = ['view', `${name}@${version}`, 'version', '--json', '--no-update-notifier', `--registry=${registry}`];
+  return new Promise((resolvePublished) => {
+    execFile('npm', args, { cwd: root, encoding: 'utf8' }, (error, stdout, stderr) => {
+      // Found: the version as a JSON string (or a one-element array); a missing version of a known
+      // package: empty output and exit 0.
+      if (!error) return resolvePublished(stdout.trim().length > 0 && [JSON.parse(stdout)].flat().includes(version));
+      if (/E404|404 Not Found|is not in this registry/.test(stderr + stdout)) return resolvePublished(false);
+      fail(`cannot ask ${registry} about ${name}@${version}; nothing was published.\n${stderr}`);
+    });
   });
-  if (result.status === 0) return result.stdout.trim().length > 0;
-  if (/E404|404 Not Found|is not in this registry/.test(result.stderr + result.stdout)) return false;
-  fail(`cannot ask ${registry} about ${name}@${version}; nothing was published.\n${result.stderr}`);
+}
+
+/** The packages of `list` whose current version the registry lacks (asked in parallel). */
+async function unpublishedOf(list, registry) {
+  const published = await Promise.all(list.map((pkg) => isPublished(pkg.name, pkg.version, registry)));
+  return list.filter((_, index) => !published[index]);
 }
 
 function run(command, args, env) {
@@ -92,9 +101,14 @@ if (pending.length > 0) {
   );
 }
 
+// `changeset publish` publishes with `pnpm publish` (it rewrites the workspace: ranges).
+if (spawnSync('pnpm', ['--version'], { cwd: root, encoding: 'utf8' }).status !== 0) {
+  fail('pnpm is not on PATH; run this as `npx -y pnpm@10.34.9 release`. Nothing was published.');
+}
+
 const registry = configuredRegistry();
 say(`registry: ${registry}`);
-const unpublished = packages.filter((pkg) => !isPublished(pkg.name, pkg.version, registry));
+const unpublished = await unpublishedOf(packages, registry);
 if (unpublished.length === 0) {
   say(
     `nothing to release: every public package is already on the registry at its current version\n` +
@@ -130,7 +144,7 @@ if (run(bin('turbo'), ['run', 'build', 'lint', ...filters, '--output-logs=errors
 // `changeset publish` reads the registry from npm_config_registry only: pin it to the one above.
 const publishStatus = run(bin('changeset'), ['publish', ...process.argv.slice(2)], { npm_config_registry: registry });
 
-const missing = packages.filter((pkg) => !isPublished(pkg.name, pkg.version, registry));
+const missing = await unpublishedOf(packages, registry);
 if (missing.length > 0) {
   const done = unpublished.filter((pkg) => !missing.includes(pkg));
   fail(

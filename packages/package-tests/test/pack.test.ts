@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { createConsumerProject, nodeIn, npmIn } from './support/consumer-project
 import { packPackage, type PackedPackage } from './support/pack-package.js';
 import { describeResult, runCommand } from './support/run-command.js';
 import { makeTempDir, removeTempDir } from './support/temp-dir.js';
+import { makeToolFreePath } from './support/tool-free-path.js';
 import { listPublicPackages, workspaceRoot, type Manifest } from './support/workspace.js';
 
 // Issue 3: the checks a user would otherwise hit. Each public package is packed exactly as it is
@@ -61,7 +63,9 @@ describe('published tarballs', () => {
     const local = Object.fromEntries([...packed.values()].map((p) => [p.name, `file:${p.tarball}`]));
     consumerDir = join(tempDir, 'consumer');
     await createConsumerProject(consumerDir, { dependencies: local, overrides: local });
-    const installed = await npmIn(consumerDir, ['install']);
+    // A user's machine: no compiler, make or python on PATH, so a native addon must come prebuilt.
+    const toolFreePath = await makeToolFreePath(join(tempDir, 'bin'));
+    const installed = await npmIn(consumerDir, ['install'], { PATH: toolFreePath });
     expect(installed.code, describeResult(installed)).toBe(0);
   }, 300_000);
 
@@ -83,6 +87,13 @@ describe('published tarballs', () => {
       const tarball = packed.get(name);
       expect(tarball).toBeDefined();
       expect(checkPackedFiles(tarball?.files ?? [])).toEqual([]);
+    });
+
+    it('should ship a prebuilt linux-x64 binary when it has a native addon, and compile nothing at install', () => {
+      const files = packed.get(name)?.files ?? [];
+      if (!files.includes('binding.gyp')) return;
+      expect(files.filter((file) => /^prebuilds\/linux-x64\/[^/]+\.node$/.test(file))).not.toEqual([]);
+      expect(existsSync(join(consumerDir, 'node_modules', name, 'build')), 'node-gyp ran at install').toBe(false);
     });
 
     it('should publish a manifest with engines, license, repository and no workspace: ranges', async () => {

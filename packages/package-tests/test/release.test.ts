@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyWorkspace } from './support/copy-workspace.js';
 import { consumerEnv } from './support/consumer-env.js';
@@ -11,11 +11,12 @@ import {
   startLocalRegistry,
   type LocalRegistry,
 } from './support/local-registry.js';
-import { readmeExample } from './support/readme-example.js';
+import { readmeExample, readmeInstall } from './support/readme-example.js';
 import { describeResult, runCommand, type CommandResult } from './support/run-command.js';
 import { makeTempDir, removeTempDir } from './support/temp-dir.js';
 import { makeToolFreePath, reachableBuildTools } from './support/tool-free-path.js';
-import { listPublicPackages, PNPM, readManifest, type PublicPackage } from './support/workspace.js';
+import { pnpmCommand } from './support/pnpm-command.js';
+import { listPublicPackages, readManifest, type PublicPackage } from './support/workspace.js';
 
 // Issue 8: the release path proven against a real registry. Verdaccio runs as a separate process
 // on loopback with its storage in a temp dir; the workspace is copied to a temp dir so that
@@ -61,11 +62,16 @@ describe('release to a real registry', () => {
   };
 
   /** `pnpm <script>` in the copy, as a maintainer runs it, with the registry and token of this test. */
-  const pnpmRun = (script: string): Promise<CommandResult> => {
-    const [command, ...prefix] = PNPM;
+  const pnpmRun = async (script: string): Promise<CommandResult> => {
+    const [command, ...prefix] = await pnpmCommand();
     return runCommand(command, [...prefix, script], {
       cwd: repo,
-      env: consumerEnv({ npm_config_registry: registryUrl(), npm_config_userconfig: npmrc }),
+      // `changeset publish` runs `pnpm publish`: the pnpm running the script must be on PATH, as under npx.
+      env: consumerEnv({
+        npm_config_registry: registryUrl(),
+        npm_config_userconfig: npmrc,
+        PATH: `${dirname(command)}${delimiter}${process.env['PATH'] ?? ''}`,
+      }),
       timeoutMs: 600_000,
     });
   };
@@ -73,10 +79,21 @@ describe('release to a real registry', () => {
   const publishedVersions = async (name: string): Promise<string[]> =>
     Object.keys((await registryVersions(registryUrl(), name)).versions).sort();
 
-  /** Installs `name` alone in a fresh project, from the registry, with no build tools on PATH. */
+  /** The README of `name` in the copy (the one the tarball ships). */
+  const readmeOf = async (name: string): Promise<string> => {
+    const pkg = packagesOfCopy().find((candidate) => candidate.name === name);
+    if (!pkg) throw new Error(`${name} is not in the copy`);
+    return readFile(join(pkg.dir, 'README.md'), 'utf8');
+  };
+
+  /**
+   * Follows the README's install line (just `name` when it has none) in a fresh project, from the
+   * registry, with no build tools on PATH and no user npmrc.
+   */
   const installAlone = async (name: string, dir: string): Promise<CommandResult> => {
     await createConsumerProject(dir, { npmrc: [`registry=${registryUrl()}`] });
-    return npmIn(dir, ['install', name], { PATH: toolFreePath, npm_config_userconfig: join(dir, 'no-user-npmrc') });
+    const packages = readmeInstall(await readmeOf(name), name);
+    return npmIn(dir, ['install', ...packages], { PATH: toolFreePath, npm_config_userconfig: join(dir, 'no-user-npmrc') });
   };
 
   beforeAll(async () => {
@@ -188,7 +205,7 @@ describe('release to a real registry', () => {
   });
 
   describe.each(names.map((name) => [name]))('%s', (name) => {
-    it('should install alone with plain npm, without build tools, and run its README example with import and require', async () => {
+    it('should install from the registry as its README says, without build tools, and run its README example with import and require', async () => {
       const dir = join(temp ?? '', 'consumers', name.replace('/', '__'));
       const installed = await installAlone(name, dir);
       expect(installed.code, describeResult(installed)).toBe(0);
@@ -208,7 +225,9 @@ describe('release to a real registry', () => {
         expect(load.code, describeResult(load)).toBe(0);
       }
 
-      const example = readmeExample(await readFile(join(pkgDir, 'README.md'), 'utf8'), name);
+      const readme = await readFile(join(pkgDir, 'README.md'), 'utf8');
+      expect(readme).toBe(await readmeOf(name));
+      const example = readmeExample(readme, name);
       if (typeof example === 'string') throw new Error(`${name}: ${example}`);
       await writeFile(join(dir, 'example.mjs'), example.esm);
       await writeFile(join(dir, 'example.cjs'), example.cjs);

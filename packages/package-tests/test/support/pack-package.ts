@@ -1,7 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeResult, runCommand } from './run-command.js';
-import { PNPM, type PublicPackage } from './workspace.js';
+import { pnpmCommand } from './pnpm-command.js';
+import type { PublicPackage } from './workspace.js';
 
 /** A package packed the way `pnpm publish` packs it. */
 export interface PackedPackage {
@@ -19,7 +20,7 @@ export interface PackedPackage {
  * list is what users download rather than what a packer reports.
  */
 export async function packPackage(pkg: PublicPackage, destination: string): Promise<PackedPackage> {
-  const [command, ...prefix] = PNPM;
+  const [command, ...prefix] = await pnpmCommand();
   const before = new Set(await readdir(destination));
   const packed = await runCommand(command, [...prefix, 'pack', '--pack-destination', destination], {
     cwd: pkg.dir,

@@ -10,13 +10,15 @@ export interface ReadmeExample {
 
 interface Fence {
   readonly lang: string;
+  /** The rest of the fence's info string (`no-run` marks a fragment that is not meant to run alone). */
+  readonly info: string;
   readonly code: string;
 }
 
 function fences(markdown: string): Fence[] {
   const found: Fence[] = [];
-  for (const match of markdown.matchAll(/^```([\w-]*)[^\n]*\n([\s\S]*?)^```/gm)) {
-    found.push({ lang: (match[1] ?? '').toLowerCase(), code: match[2] ?? '' });
+  for (const match of markdown.matchAll(/^```([\w-]*)([^\n]*)\n([\s\S]*?)^```/gm)) {
+    found.push({ lang: (match[1] ?? '').toLowerCase(), info: match[2] ?? '', code: match[3] ?? '' });
   }
   return found;
 }
@@ -36,12 +38,15 @@ function transpile(code: string, module: ts.ModuleKind): string {
 
 /**
  * Finds the example a user would copy from a README: the first fenced JS/TS block that imports
- * `name`. Returns a problem string instead when the README has none, so that a README without a
- * runnable example fails the release test with a clear message.
+ * `name` and is not marked `no-run` (```` ```ts no-run ```` for a fragment that cannot run alone).
+ * Returns a problem string instead when the README has none, so that a README without a runnable
+ * example fails the release test with a clear message.
  */
 export function readmeExample(markdown: string, name: string): ReadmeExample | string {
   const blocks = fences(markdown);
-  const esmBlock = blocks.find((block) => ESM_LANGS.has(block.lang) && importsPackage(block.code, name));
+  const esmBlock = blocks.find(
+    (block) => ESM_LANGS.has(block.lang) && !/\bno-run\b/.test(block.info) && importsPackage(block.code, name),
+  );
   if (!esmBlock) return `no \`\`\`js or \`\`\`ts block importing '${name}' in its README`;
   const esm = transpile(esmBlock.code, ts.ModuleKind.ESNext);
   const cjsBlock = blocks.find((block) => block.lang === 'cjs');
@@ -50,4 +55,20 @@ export function readmeExample(markdown: string, name: string): ReadmeExample | s
     cjsBlock?.code ??
     `(async () => {\n${transpile(esmBlock.code, ts.ModuleKind.CommonJS)}\n})().catch((error) => {\n  console.error(error);\n  process.exit(1);\n});\n`;
   return { esm, cjs };
+}
+
+/**
+ * The packages a README tells users to install: the arguments of its first `npm install` (or
+ * `npm i`) line that names `name`, without flags; just `name` when the README has no such line.
+ */
+export function readmeInstall(markdown: string, name: string): string[] {
+  for (const block of fences(markdown)) {
+    if (!['sh', 'bash', 'shell', 'console', ''].includes(block.lang)) continue;
+    for (const line of block.code.split('\n')) {
+      const match = /^\s*(?:\$\s*)?npm\s+(?:install|i|add)\s+(.+)$/.exec(line);
+      const args = (match?.[1] ?? '').split(/\s+/).filter((arg) => arg.length > 0 && !arg.startsWith('-'));
+      if (args.includes(name)) return args;
+    }
+  }
+  return [name];
 }
