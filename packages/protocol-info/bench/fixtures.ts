@@ -32,7 +32,7 @@ export const duplicatedInfo: ProtocolInfo = {
     exportId: 0x2a0001,
     sourcePid: 41230,
     targetPid: 41231,
-    socketCookie: '18446744073709551615',
+    socketCookie: '81604378625', // SO_COOKIE counts up from 1: a realistic value
     nonce: Uint8Array.from({ length: 16 }, (_, i) => (i * 37 + 11) & 0xff),
     expiresAtMs: 1_795_000_000_000,
   },

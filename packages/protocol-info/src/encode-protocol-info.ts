@@ -2,7 +2,22 @@ import { sanshare } from './gen/protocol-info.js';
 import type { ProtocolInfo } from './protocol-info.js';
 import { validateProtocolInfo } from './validate-protocol-info.js';
 
-const UINT32_MASK = 0xffff_ffffn;
+/**
+ * Splits a canonical decimal uint64 (already validated) into its low and high 32 bits, digit by digit:
+ * each step stays below 2^36, exact in a double, and it avoids BigInt, which costs more than the rest
+ * of the encoding.
+ */
+function decimalToBits(text: string): { low: number; high: number; unsigned: true } {
+  let low = 0;
+  let high = 0;
+  for (let i = 0; i < text.length; i++) {
+    const next = low * 10 + (text.charCodeAt(i) - 0x30);
+    low = next % 0x1_0000_0000;
+    high = high * 10 + Math.floor(next / 0x1_0000_0000);
+  }
+  // protobufjs reads { low, high } as signed 32-bit halves, as Long stores them.
+  return { low: low | 0, high: high | 0, unsigned: true };
+}
 
 /**
  * Encodes `info` as a `sanshare.v1.ProtocolInfo` protobuf message (proto/sanshare/v1/protocol_info.proto),
@@ -16,13 +31,12 @@ export function encodeProtocolInfo(info: ProtocolInfo): Uint8Array {
   const handoff = info.handoff;
   let handoffMessage: sanshare.v1.HandoffContext.$Properties | undefined;
   if (handoff !== undefined) {
-    const cookie = BigInt(handoff.socketCookie);
     handoffMessage = {
       exportId: handoff.exportId,
       sourcePid: handoff.sourcePid,
       targetPid: handoff.targetPid,
       // protobufjs writes a uint64 from any { low, high } pair (a Long or LongBits), exactly.
-      socketCookie: { low: Number(cookie & UINT32_MASK) | 0, high: Number(cookie >> 32n) | 0, unsigned: true } as never,
+      socketCookie: decimalToBits(handoff.socketCookie) as never,
       nonce: handoff.nonce,
       expiresAtMs: handoff.expiresAtMs,
     };
@@ -51,5 +65,24 @@ export function encodeProtocolInfo(info: ProtocolInfo): Uint8Array {
     szProtocol: info.szProtocol,
     handoff: handoffMessage ?? null,
   };
-  return sanshare.v1.ProtocolInfo.encode(message).finish();
+  const writer = takeWriter();
+  const bytes = sanshare.v1.ProtocolInfo.encode(message, writer).finish();
+  spareWriter = writer.reset();
+  return bytes;
+}
+
+type Writer = ReturnType<typeof sanshare.v1.ProtocolInfo.encode>;
+
+/**
+ * One protobufjs writer, reused: once its buffer has grown to fit a protocol info, later calls neither
+ * allocate nor grow it (finish() copies the bytes out, reset() rewinds). Taken out while in use, so
+ * that a throw mid-encode leaves no half-written writer behind for the next call.
+ */
+let spareWriter: Writer | undefined;
+
+function takeWriter(): Writer {
+  // Encoding an empty message is how the generated code hands out a fresh, empty writer.
+  const writer = spareWriter ?? sanshare.v1.ProtocolInfo.encode({});
+  spareWriter = undefined;
+  return writer;
 }

@@ -1,6 +1,7 @@
 import { MAX_PROTOCOL_CHAIN, WSAPROTOCOL_INFOW_OFFSETS as OFF, WSAPROTOCOL_INFOW_SIZE, WSAPROTOCOL_LEN } from './constants.js';
 import { WsaError } from './errors.js';
 import { readGuid } from './guid.js';
+import { StringMemo } from './string-memo.js';
 import type { ProtocolInfo } from './protocol-info.js';
 import { checkChain, checkEnums, checkSzProtocol } from './validate-protocol-info.js';
 
@@ -22,6 +23,9 @@ function utf16le(bytes: Uint8Array, start: number, end: number): string {
   for (let at = start; at < end; at += 2) text += String.fromCharCode((bytes[at] as number) | ((bytes[at + 1] as number) << 8));
   return text;
 }
+
+/** The last szProtocol decoded (a provider's catalog string): see StringMemo. Checked again on every use. */
+const szProtocolMemo = new StringMemo();
 
 /**
  * Decodes a 628-byte little-endian Win32 `WSAPROTOCOL_INFOW`. `szProtocol` ends at its first NUL (the
@@ -51,7 +55,11 @@ export function fromNativeLayout(bytes: Uint8Array): ProtocolInfo {
     }
     end += 2;
   }
-  const szProtocol = utf16le(bytes, OFF.szProtocol, end);
+  let szProtocol = szProtocolMemo.get(bytes, OFF.szProtocol, end);
+  if (szProtocol === undefined) {
+    szProtocol = utf16le(bytes, OFF.szProtocol, end);
+    szProtocolMemo.set(bytes, OFF.szProtocol, end, szProtocol);
+  }
   const info: ProtocolInfo = {
     dwServiceFlags1: u32(bytes, OFF.dwServiceFlags1),
     dwServiceFlags2: u32(bytes, OFF.dwServiceFlags2),

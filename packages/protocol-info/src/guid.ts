@@ -4,30 +4,51 @@
  * `00112233-4455-6677-8899-aabbccddeeff` is the bytes `33 22 11 00 55 44 77 66 88 99 aa bb cc dd ee ff`.
  * Callers validate the text first (validateProtocolInfo); these helpers only convert.
  */
-
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+import { StringMemo } from './string-memo.js';
 
 /** Text index of the two hex digits of each of the 16 native bytes, in native byte order. */
 const TEXT_INDEX = [6, 4, 2, 0, 11, 9, 16, 14, 19, 21, 24, 26, 28, 30, 32, 34] as const;
+const HEX_DIGITS = '0123456789abcdef';
+
+/** `Buffer.prototype.latin1Slice` makes a string from bytes with one allocation (no 20 concatenations). */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
+/** The text being built, as ASCII bytes; the dashes never move. */
+const scratch = Uint8Array.from('00000000-0000-0000-0000-000000000000', (c) => c.charCodeAt(0));
 
 function hexValue(code: number): number {
   // '0'..'9' -> 0..9, 'a'..'f' -> 10..15 (the text is already validated as lowercase hex).
   return code <= 0x39 ? code - 0x30 : code - 0x57;
 }
 
+// The last GUID written: a provider writes its own ProviderId into every protocol info.
+let lastText = '';
+const lastBytes = new Uint8Array(16);
+
 /** Writes canonical GUID text as the 16 native bytes at `offset`. */
 export function writeGuid(text: string, target: Uint8Array, offset: number): void {
-  for (let i = 0; i < 16; i++) {
-    const at = TEXT_INDEX[i] as number;
-    target[offset + i] = (hexValue(text.charCodeAt(at)) << 4) | hexValue(text.charCodeAt(at + 1));
+  if (text !== lastText) {
+    for (let i = 0; i < 16; i++) {
+      const at = TEXT_INDEX[i] as number;
+      lastBytes[i] = (hexValue(text.charCodeAt(at)) << 4) | hexValue(text.charCodeAt(at + 1));
+    }
+    lastText = text;
   }
+  for (let i = 0; i < 16; i++) target[offset + i] = lastBytes[i] as number;
 }
+
+const memo = new StringMemo();
 
 /** Reads the 16 native bytes at `offset` as canonical lowercase GUID text. */
 export function readGuid(source: Uint8Array, offset: number): string {
-  const h = (i: number): string => HEX[source[offset + i] as number] as string;
-  return (
-    h(3) + h(2) + h(1) + h(0) + '-' + h(5) + h(4) + '-' + h(7) + h(6) + '-' + h(8) + h(9) + '-' +
-    h(10) + h(11) + h(12) + h(13) + h(14) + h(15)
-  );
+  const known = memo.get(source, offset, offset + 16);
+  if (known !== undefined) return known;
+  for (let i = 0; i < 16; i++) {
+    const byte = source[offset + i] as number;
+    const at = TEXT_INDEX[i] as number;
+    scratch[at] = HEX_DIGITS.charCodeAt(byte >>> 4);
+    scratch[at + 1] = HEX_DIGITS.charCodeAt(byte & 0x0f);
+  }
+  const text = latin1Slice !== undefined ? latin1Slice.call(scratch, 0, 36) : String.fromCharCode(...scratch);
+  memo.set(source, offset, offset + 16, text);
+  return text;
 }

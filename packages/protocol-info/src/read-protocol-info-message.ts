@@ -1,6 +1,7 @@
 import { MAX_PROTOCOL_CHAIN } from './constants.js';
 import { WsaError } from './errors.js';
 import type { HandoffContext, ProtocolChain, ProtocolInfo } from './protocol-info.js';
+import { StringMemo } from './string-memo.js';
 
 /**
  * The strict decoder of `sanshare.v1.ProtocolInfo` (proto/sanshare/v1/protocol_info.proto): one pass
@@ -152,14 +153,22 @@ function int32(end: number): number {
   return fail('value is out of int32 range');
 }
 
-function string(end: number): string {
+/** Reads a string field; `memo` returns the previous string when the bytes are the same. */
+function string(end: number, memo: StringMemo): string {
   const length = readLength(end);
   const start = pos;
   pos += length;
+  const known = memo.get(buf, start, pos);
+  if (known !== undefined) return known;
   if (!isUtf8Range(start, pos)) fail('string is not valid UTF-8');
-  if (length === 0) return '';
-  return utf8Slice !== undefined ? utf8Slice.call(buf, start, pos) : utf8Decoder.decode(buf.subarray(start, pos));
+  const text = length === 0 ? '' : utf8Slice !== undefined ? utf8Slice.call(buf, start, pos) : utf8Decoder.decode(buf.subarray(start, pos));
+  memo.set(buf, start, pos, text);
+  return text;
 }
+
+// Valid UTF-8 only: the string checks of the validator still run on what these return.
+const providerIdMemo = new StringMemo();
+const szProtocolMemo = new StringMemo();
 
 function skipUnknown(number: number, end: number): void {
   atLabel = `unknown field ${number}`;
@@ -238,7 +247,8 @@ function readHandoff(end: number): HandoffContext {
       case 4:
         seen = enter('socketCookie (socket_cookie = 4)', VARINT, seen, number);
         readVarint(end);
-        handoff.socketCookie = hi === 0 ? String(lo) : ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+        // Exact as a double below 2^53 (the usual case: cookies count up from 1); BigInt only above.
+        handoff.socketCookie = hi < 0x20_0000 ? String(hi * 0x1_0000_0000 + lo) : ((BigInt(hi) << 32n) | BigInt(lo)).toString();
         break;
       case 5: {
         seen = enter('nonce (nonce = 5)', LEN, seen, number);
@@ -322,7 +332,7 @@ export function readProtocolInfoMessage(bytes: Uint8Array): ProtocolInfo {
           break;
         case 6:
           seen = enter('ProviderId (provider_id = 6)', LEN, seen, number);
-          info.ProviderId = string(end);
+          info.ProviderId = string(end, providerIdMemo);
           break;
         case 7:
           seen = enter('dwCatalogEntryId (catalog_entry_id = 7)', VARINT, seen, number);
@@ -380,7 +390,7 @@ export function readProtocolInfoMessage(bytes: Uint8Array): ProtocolInfo {
           break;
         case 20:
           seen = enter('szProtocol (sz_protocol = 20)', LEN, seen, number);
-          info.szProtocol = string(end);
+          info.szProtocol = string(end, szProtocolMemo);
           break;
         case 21: {
           seen = enter('handoff (handoff = 21)', LEN, seen, number);

@@ -33,8 +33,19 @@ const ENUM_FIELDS = [
   ['iNetworkByteOrder', [NETWORK_BYTE_ORDER.BIGENDIAN, NETWORK_BYTE_ORDER.LITTLEENDIAN]],
 ] as const;
 
-const UINT64_DECIMAL = /^(?:0|[1-9][0-9]{0,19})$/;
-const UINT64_MAX = 0xffff_ffff_ffff_ffffn;
+const UINT64_MAX_DECIMAL = '18446744073709551615';
+
+/** A uint64 in canonical decimal: digits only, no leading zero, at most 2^64 - 1 (no BigInt: it is slow here). */
+function isUint64Decimal(text: string): boolean {
+  const length = text.length;
+  if (length === 0 || length > 20 || (length > 1 && text.charCodeAt(0) === 0x30)) return false;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  // Same length, digits only: string order is numeric order.
+  return length < 20 || text <= UINT64_MAX_DECIMAL;
+}
 
 /** What the validator is given: anything, read field by field. */
 type Loose = { readonly [K in keyof ProtocolInfo]?: unknown };
@@ -147,11 +158,21 @@ export function checkEnums(info: Loose, context: string): void {
   }
 }
 
+/*
+ * The last ProviderId and szProtocol that passed: a provider sends the same catalog strings in every
+ * protocol info, and comparing a string to the last good one (a pointer compare when it is the same
+ * string, a memcmp otherwise) is cheaper than walking it again.
+ */
+let lastGoodGuid: string | undefined;
+let lastGoodSz: string | undefined;
+
 /** Rule group: `ProviderId` is canonical lowercase GUID text. */
 export function checkProviderId(guid: unknown, context: string): void {
+  if (guid === lastGoodGuid) return;
   if (typeof guid !== 'string' || !isGuidText(guid)) {
     invalid(context, 'ProviderId', 'must be a GUID in canonical lowercase text (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)', guid);
   }
+  lastGoodGuid = guid;
 }
 
 /** Rule group: `ProtocolChain` (chainLen 0..7; entries: at most 7 uint32, no trailing 0, a full chain when chainLen >= 2). */
@@ -181,12 +202,14 @@ export function checkChain(chain: unknown, context: string): void {
 
 /** Rule group: `szProtocol` has at most 255 UTF-16 code units, no NUL, no unpaired surrogate. */
 export function checkSzProtocol(sz: unknown, context: string): void {
+  if (sz === lastGoodSz) return;
   if (typeof sz !== 'string') invalid(context, 'szProtocol', 'must be a string', sz);
   if (sz.length > WSAPROTOCOL_LEN) invalid(context, 'szProtocol', `must be at most ${WSAPROTOCOL_LEN} UTF-16 code units (WSAPROTOCOL_LEN)`, sz);
   const bad = findBadCodeUnit(sz);
   if (bad !== -1) {
     invalid(context, 'szProtocol', `must contain no NUL and no unpaired surrogate (code unit ${bad} is 0x${sz.charCodeAt(bad).toString(16)})`, sz);
   }
+  lastGoodSz = sz;
 }
 
 /** Rule group: the hand-off context, when present (see `HandoffContext`). */
@@ -202,7 +225,7 @@ export function checkHandoff(handoff: unknown, dwProviderReserved: unknown, cont
   if (!isUint32(h.sourcePid)) invalid(context, 'handoff.sourcePid', 'must be a uint32 (0..4294967295)', h.sourcePid);
   if (!isUint32(h.targetPid)) invalid(context, 'handoff.targetPid', 'must be a uint32 (0..4294967295)', h.targetPid);
   const cookie = h.socketCookie;
-  if (typeof cookie !== 'string' || !UINT64_DECIMAL.test(cookie) || BigInt(cookie) > UINT64_MAX) {
+  if (typeof cookie !== 'string' || !isUint64Decimal(cookie)) {
     invalid(context, 'handoff.socketCookie', 'must be a uint64 in canonical decimal (digits only, no leading zero)', cookie);
   }
   const nonce = h.nonce;
