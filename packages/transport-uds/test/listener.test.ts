@@ -148,6 +148,21 @@ describe('listen', () => {
     for (const fd of raw) native.closeFd(fd);
   });
 
+  it('should survive running out of descriptors (EMFILE) and accept once some are free', async () => {
+    const path = join(dir, 'emfile.sock');
+    const child = spawnFixture('run-with-limit.mjs', ['64', 'emfile-listener.mjs', path]);
+    await child.line((v) => v.ready === true);
+    const c = await connect(path, { timeoutMs: 10_000 });
+    connections.push(c);
+    const failure = await child.line((v) => 'acceptError' in v);
+    expect(failure).toEqual({ acceptError: 'UDS_SYSTEM', errno: 24 });
+    await c.send(new TextEncoder().encode('ping'));
+    expect(new TextDecoder().decode((await c.receive({ timeoutMs: 10_000 }))!.data)).toBe('ping');
+    const done = await child.line((v) => v.accepted === true);
+    expect(done).toMatchObject({ peerPid: process.pid, failures: true });
+    expect((await child.exited).code).toBe(0);
+  });
+
   it('should time out, abort and end accept cleanly', async () => {
     const l = await open(join(dir, 't.sock'));
     await expect(l.accept({ timeoutMs: 10 })).rejects.toMatchObject({ code: 'UDS_TIMEOUT' });

@@ -29,7 +29,8 @@ const live = new Set<ChildProcess>();
 
 /** Spawns `node fixtures/<script> ...args` (a separate process, no IPC channel), tracked for killAll. */
 export function spawnFixture(script: string, args: readonly string[]): Child {
-  const child = spawn(process.execPath, [join(fixturesDir, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so that killAll also reaches anything the fixture started itself.
+  const child = spawn(process.execPath, [join(fixturesDir, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   live.add(child);
   const stdout: string[] = [];
   let stderr = '';
@@ -84,7 +85,11 @@ export async function killAll(): Promise<void> {
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('close', () => resolve());
-        child.kill('SIGKILL');
+        try {
+          process.kill(-(child.pid as number), 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
       }),
   );
   await Promise.all(waits);
