@@ -5,6 +5,9 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // Real processes and sockets: generous per-test bound, never a timing assertion.
     testTimeout: 60_000,
+    // Both files pack, install and build whole packages: run them one after the other so that they
+    // do not fight over the CPU (each test sets its own bound for the slow steps).
+    fileParallelism: false,
     hookTimeout: 30_000,
   },
 });
