@@ -2,6 +2,7 @@ import type { HandoffCommand } from '../cli/parse-cli.js';
 import type { PeerConnectionReport } from '../peer/run-peer.js';
 import type { TraceEvent } from '../trace/trace-event.js';
 import type { TracePrinter } from '../trace/trace-printer.js';
+import { TRACE_HEADER } from '../trace/format-trace-line.js';
 import { descriptorsOpenedSince, openDescriptors } from '../util/open-descriptors.js';
 import { handoffVerdicts } from './handoff-verdicts.js';
 import { RunScope } from './run-scope.js';
@@ -32,7 +33,7 @@ export async function runHandoff(command: HandoffCommand, printer: TracePrinter)
     events.push(event);
   };
   printer.text(`sanshare hand-off: the 17 steps of WSPDuplicateSocket's table, across real processes (temp dir ${scope.dir})`);
-  printer.text('step process         pid  call                                descriptors    socket identity / detail');
+  printer.text(TRACE_HEADER);
   printer.app.info(`run directory ${scope.dir}`, { dir: scope.dir, killDestinationAt: command.killDestinationAt });
 
   // Fault injection: a process stopped before step N (it says so); kill the destination, then let it go on.

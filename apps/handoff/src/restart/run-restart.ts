@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { RestartCommand } from '../cli/parse-cli.js';
 import type { TracePrinter } from '../trace/trace-printer.js';
+import { TRACE_HEADER } from '../trace/format-trace-line.js';
 import type { TraceEvent } from '../trace/trace-event.js';
 import { openDescriptors } from '../util/open-descriptors.js';
 import { RunScope } from '../orchestrate/run-scope.js';
@@ -32,6 +33,7 @@ export async function runRestart(command: RestartCommand, printer: TracePrinter)
     }
   };
   printer.text(`sanshare restart: ${command.connections} live connections move to a new server process (temp dir ${scope.dir})`);
+  printer.text(TRACE_HEADER);
   try {
     scope.armTimeout(command.timeoutMs, () => {
       failure = `timed out after ${command.timeoutMs} ms`;

@@ -11,17 +11,23 @@ import type { TraceEvent } from './trace-event.js';
  * Lines that are not steps use `--` (data exchange), `..` (information), `!!` (failure),
  * `OK`/`NO` (verdicts).
  */
+const CALL_WIDTH = 40;
+const DESCRIPTORS_WIDTH = 13;
+
+/** The column titles above the text lines. */
+export const TRACE_HEADER = `${'step'.padEnd(5)}${'process'.padEnd(12)}${'pid'.padStart(7)}  ${'call'.padEnd(CALL_WIDTH)}  ${'descriptors'.padEnd(DESCRIPTORS_WIDTH)}  socket identity (SO_COOKIE, local > remote), detail`;
+
 export function formatTraceLine(event: TraceEvent): string {
   const mark = markOf(event);
   const proc = `${event.role.padEnd(11)} ${String(event.pid).padStart(7)}`;
   const parts: string[] = [];
-  if (event.call !== undefined) parts.push(event.call.padEnd(34));
+  if (event.call !== undefined) parts.push(event.call.padEnd(CALL_WIDTH));
   const socket = event.socket;
   if (socket) {
     const descriptors: string[] = [];
     if (socket.switchSocket !== undefined) descriptors.push(`s=${socket.switchSocket}`);
     if (socket.providerSocket !== undefined) descriptors.push(`prov=${socket.providerSocket}`);
-    parts.push(descriptors.join(' ').padEnd(13));
+    parts.push(descriptors.join(' ').padEnd(DESCRIPTORS_WIDTH));
     const identity: string[] = [];
     if (socket.cookie !== undefined) identity.push(`cookie ${socket.cookie}`);
     if (socket.local !== undefined || socket.remote !== undefined) identity.push(`${socket.local ?? '?'} > ${socket.remote ?? '?'}`);

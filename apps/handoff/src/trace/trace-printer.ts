@@ -13,7 +13,7 @@ export interface TracePrinter {
   text(line: string): void;
 }
 
-export function createTracePrinter(json: boolean, write: (text: string) => void = (text) => process.stdout.write(text)): TracePrinter {
+export function createTracePrinter(json: boolean, write: (text: string) => void = writeStdout): TracePrinter {
   const print = (event: TraceEvent): void => {
     write(json ? `${JSON.stringify(event)}\n` : `${formatTraceLine(event)}\n`);
   };
@@ -31,4 +31,20 @@ export function createTracePrinter(json: boolean, write: (text: string) => void 
       if (!json) write(`${line}\n`);
     },
   };
+}
+
+let stdoutGone = false;
+
+/**
+ * Writes to stdout unless its reader went away (`| head`): then the run goes on silently, so that it
+ * still ends its processes and removes its files, instead of dying of EPIPE.
+ */
+function writeStdout(text: string): void {
+  if (stdoutGone) return;
+  if (process.stdout.listenerCount('error') === 0) {
+    process.stdout.on('error', () => {
+      stdoutGone = true;
+    });
+  }
+  process.stdout.write(text);
 }

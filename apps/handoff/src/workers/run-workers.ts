@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { WorkersCommand } from '../cli/parse-cli.js';
 import type { TracePrinter } from '../trace/trace-printer.js';
+import { TRACE_HEADER } from '../trace/format-trace-line.js';
 import type { TraceEvent } from '../trace/trace-event.js';
 import { openDescriptors } from '../util/open-descriptors.js';
 import { RunScope } from '../orchestrate/run-scope.js';
@@ -31,6 +32,7 @@ export async function runWorkers(command: WorkersCommand, printer: TracePrinter)
   // In text mode each worker shows its first connection; the controller its first few.
   const workerTraceFirst = command.json ? traceFirst : '1';
   printer.text(`sanshare workers: ${command.clients} client connections, ${command.workers} worker processes (temp dir ${scope.dir})`);
+  printer.text(TRACE_HEADER);
   let results: ClientResult[] = [];
   let failure: string | undefined;
   let elapsedMs = 0;
