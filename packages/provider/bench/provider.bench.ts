@@ -21,14 +21,19 @@ import { fromJson, toJson } from '../test/helpers/wire-json.js';
 const CHILD = fileURLToPath(new URL('./bench-child.ts', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/provider.json', import.meta.url));
 const ROUND_TRIPS = Number(process.env['BENCH_ROUND_TRIPS'] ?? 1000);
-const BULK_BYTES = Number(process.env['BENCH_BULK_MIB'] ?? 256) * 1024 * 1024;
+const BULK_BYTES = Number(process.env['BENCH_BULK_MIB'] ?? 128) * 1024 * 1024;
+/** Bulk runs alternate plain and provider, this many times each; the median is reported (a shared machine is noisy). */
+const BULK_REPEATS = Number(process.env['BENCH_BULK_REPEATS'] ?? 5);
 const MANY_SOCKETS = Number(process.env['BENCH_MANY_SOCKETS'] ?? 10_000);
 const LATENCY_SAMPLES = 300;
 
 const children: ChildProcess[] = [];
 
 function spawnChild(args: string[], ipc = false): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], {
+  // BENCH_CPU_PROF=<dir>: V8 CPU profiles of the children, to see where a hand-off's time goes.
+  const profile = process.env['BENCH_CPU_PROF'];
+  const flags = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', CHILD, ...args], {
     stdio: ipc ? ['pipe', 'pipe', 'inherit', 'ipc'] : ['pipe', 'pipe', 'inherit'],
   });
   children.push(child);
@@ -131,7 +136,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < ROUND_TRIPS; i++) await trip();
       rows.push({ name: 'node child_process send(msg, socket) round trip', value: ROUND_TRIPS / seconds(start), unit: 'trips/s', note: 'parent->child->parent' });
       socket.destroy();
-      child.kill();
+      child.disconnect();
     }
 
     // 2) bulk throughput: an imported provider socket against a plain net.Socket.
@@ -142,13 +147,8 @@ async function main(): Promise<void> {
       await p.WSPCloseSocket(s);
       return t;
     };
-    const best = async (run: () => Promise<number>): Promise<number> => {
-      let top = 0;
-      for (let i = 0; i < 3; i++) top = Math.max(top, await run());
-      return top;
-    };
     const mbps = (start: bigint): number => BULK_BYTES / 1e6 / seconds(start);
-    const plainDown = await best(async () => {
+    const plainDown = async (): Promise<number> => {
       const socket = await connectPlain(port);
       const start = process.hrtime.bigint();
       let got = 0;
@@ -162,8 +162,8 @@ async function main(): Promise<void> {
       const rate = mbps(start);
       socket.destroy();
       return rate;
-    });
-    const providerDown = await best(async () => {
+    };
+    const providerDown = async (): Promise<number> => {
       const t = await importedSocket();
       const start = process.hrtime.bigint();
       await p.WSPSend(t, header('D', BULK_BYTES));
@@ -172,9 +172,9 @@ async function main(): Promise<void> {
       const rate = mbps(start);
       await p.WSPCloseSocket(t);
       return rate;
-    });
+    };
     const chunk = Buffer.alloc(64 * 1024, 3);
-    const plainUp = await best(async () => {
+    const plainUp = async (): Promise<number> => {
       const socket = await connectPlain(port);
       const start = process.hrtime.bigint();
       const done = new Promise<void>((resolve) => socket.once('data', () => resolve()));
@@ -186,8 +186,8 @@ async function main(): Promise<void> {
       const rate = mbps(start);
       socket.destroy();
       return rate;
-    });
-    const providerUp = await best(async () => {
+    };
+    const providerUp = async (): Promise<number> => {
       const t = await importedSocket();
       const start = process.hrtime.bigint();
       await p.WSPSend(t, header('U', BULK_BYTES));
@@ -196,11 +196,21 @@ async function main(): Promise<void> {
       const rate = mbps(start);
       await p.WSPCloseSocket(t);
       return rate;
-    });
-    rows.push({ name: 'plain net.Socket download', value: plainDown, unit: 'MB/s' });
-    rows.push({ name: 'imported socket WSPRecv download', value: providerDown, unit: 'MB/s', note: `${(providerDown / plainDown).toFixed(2)}x plain` });
-    rows.push({ name: 'plain net.Socket upload', value: plainUp, unit: 'MB/s' });
-    rows.push({ name: 'imported socket WSPSend upload', value: providerUp, unit: 'MB/s', note: `${(providerUp / plainUp).toFixed(2)}x plain` });
+    };
+    const runs = { plainDown: [] as number[], providerDown: [] as number[], plainUp: [] as number[], providerUp: [] as number[] };
+    for (let i = 0; i < BULK_REPEATS; i++) {
+      runs.plainDown.push(await plainDown());
+      runs.providerDown.push(await providerDown());
+      runs.plainUp.push(await plainUp());
+      runs.providerUp.push(await providerUp());
+    }
+    const median = (values: number[]): number => percentile([...values].sort((x, y) => x - y), 50);
+    const [pd, vd, pu, vu] = [median(runs.plainDown), median(runs.providerDown), median(runs.plainUp), median(runs.providerUp)];
+    const spread = (values: number[]): string => `runs ${values.map((v) => v.toFixed(0)).join('/')}`;
+    rows.push({ name: 'plain net.Socket download', value: pd, unit: 'MB/s', note: spread(runs.plainDown) });
+    rows.push({ name: 'imported socket WSPRecv download', value: vd, unit: 'MB/s', note: `${(vd / pd).toFixed(2)}x plain; ${spread(runs.providerDown)}` });
+    rows.push({ name: 'plain net.Socket upload', value: pu, unit: 'MB/s', note: spread(runs.plainUp) });
+    rows.push({ name: 'imported socket WSPSend upload', value: vu, unit: 'MB/s', note: `${(vu / pu).toFixed(2)}x plain; ${spread(runs.providerUp)}` });
 
     // 3) WSPDuplicateSocket latency with 10, then MANY_SOCKETS, open sockets in this process.
     const open: number[] = [];
@@ -226,7 +236,21 @@ async function main(): Promise<void> {
     await Promise.all(open.map((s) => p.WSPCloseSocket(s)));
     await p.WSPCleanup();
   } finally {
-    for (const child of children) child.kill('SIGKILL');
+    // Ask politely first (stdin closed: the children exit and write their profiles), then insist.
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.stdin?.end();
+          }),
+      ),
+    );
     rmSync(dir, { recursive: true, force: true });
   }
 

@@ -17,7 +17,13 @@ export const DEFAULT_MAX_PENDING_EXPORTS = 1_024;
 export const DEFAULT_IMPORT_TIMEOUT_MS = 30_000;
 /** Default `handoffTimeoutMs`: how long WSPDuplicateSocket waits for the target's endpoint to answer. */
 export const DEFAULT_HANDOFF_TIMEOUT_MS = 10_000;
-/** Largest read-ahead an export message carries; the stream buffer never holds more than ~130 KiB. */
+/**
+ * Readable high-water mark of the provider's `net.Socket`s. Node's 16 KiB default makes libuv stop
+ * and restart reading (two epoll_ctl calls) around every 64 KiB chunk while WSPRecv pulls; 256 KiB
+ * lets it keep reading. It also bounds the read-ahead a hand-off carries (about this plus one chunk).
+ */
+export const READ_HIGH_WATER_MARK = 256 * 1024;
+/** Largest read-ahead an export message carries (the stream buffer holds at most ~320 KiB). */
 export const MAX_READ_AHEAD_BYTES = 1024 * 1024;
 /** Largest hand-off frame: the read-ahead plus the fixed fields. */
 export const MAX_HANDOFF_MESSAGE_BYTES = MAX_READ_AHEAD_BYTES + 4096;

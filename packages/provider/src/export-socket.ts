@@ -98,7 +98,14 @@ export class ExportClient {
       }
     }
     const channel = await this.#open(request);
-    return this.#run(channel, request);
+    try {
+      return await this.#run(channel, request);
+    } catch (error) {
+      // A fresh channel failing like a stale one: the target closed it on us (it faulted on our
+      // message, or it is exiting).
+      if (isStale(error)) throw unreachable(request.targetPid, 'its endpoint closed the connection without an answer', error);
+      throw error;
+    }
   }
 
   async #open(request: ExportRequest): Promise<Channel> {

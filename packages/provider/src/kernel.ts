@@ -5,6 +5,7 @@
  * isolated here (see DESIGN.md "Bytes in flight" for why each step is needed).
  */
 import net from 'node:net';
+import { READ_HIGH_WATER_MARK } from './constants.js';
 import {
   closeFd as udsCloseFd,
   connect as udsConnect,
@@ -45,13 +46,21 @@ export function descriptorOf(target: net.Socket | net.Server): number | undefine
 }
 
 /**
+ * Adds `readableHighWaterMark` (READ_HIGH_WATER_MARK) to `net.Socket`/`net.connect` options: Node
+ * passes them on to `stream.Duplex`, which honours it, but @types/node does not list it.
+ */
+export function withHighWaterMark<T extends object>(options: T): T {
+  return Object.assign(options, { readableHighWaterMark: READ_HIGH_WATER_MARK });
+}
+
+/**
  * Wraps a connected TCP descriptor in a `net.Socket` that owns it (destroying the socket closes
  * the descriptor, and only it: no FIN while another descriptor holds the socket). A socket made
  * from an fd is neither readable nor writable unless told so; half-open so that the peer's FIN
  * never makes Node shut down our sending side for every duplicate.
  */
 export function wrapDescriptor(fd: number): net.Socket {
-  return new net.Socket({ fd, readable: true, writable: true, allowHalfOpen: true });
+  return new net.Socket(withHighWaterMark({ fd, readable: true, writable: true, allowHalfOpen: true }));
 }
 
 /**

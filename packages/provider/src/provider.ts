@@ -21,7 +21,7 @@ import {
   type WspProcTable,
   type WspUpcallTable,
 } from '@sanshare/protocol-info';
-import { DEFAULT_RECV_BYTES, MAX_READ_AHEAD_BYTES } from './constants.js';
+import { DEFAULT_RECV_BYTES, MAX_READ_AHEAD_BYTES, READ_HIGH_WATER_MARK } from './constants.js';
 import { DescriptorTable } from './descriptor-table.js';
 import { pick, toWsaError } from './errors.js';
 import { ExportClient } from './export-socket.js';
@@ -36,6 +36,7 @@ import {
   getSocketCookie,
   setLinger,
   setSockOptInt,
+  withHighWaterMark,
   wrapDescriptor,
 } from './kernel.js';
 import { PendingImports } from './pending-imports.js';
@@ -311,13 +312,13 @@ export class Provider {
     checkAddress(entry.af, name, false);
     signal?.throwIfAborted();
     entry.state = 'connecting';
-    const socket = net.connect({
+    const socket = net.connect(withHighWaterMark({
       host: name.address,
       port: name.port,
       family: familyOf(entry.af),
       allowHalfOpen: true,
       ...(entry.bound !== undefined ? { localAddress: entry.bound.address, localPort: entry.bound.port } : {}),
-    });
+    }));
     try {
       await new Promise<void>((resolve, reject) => {
         let timer: NodeJS.Timeout | undefined;
@@ -365,7 +366,7 @@ export class Provider {
     if (!Number.isInteger(backlog)) throw new WsaError('WSAEINVAL', 'backlog must be an integer');
     const listening: Listening = {
       // pauseOnConnect: an accepted socket reads nothing until its first WSPRecv, so nothing is read ahead before a hand-off.
-      server: net.createServer({ allowHalfOpen: true, pauseOnConnect: true }),
+      server: net.createServer({ allowHalfOpen: true, pauseOnConnect: true, highWaterMark: READ_HIGH_WATER_MARK }),
       queue: [],
       waiters: new Set(),
       failure: undefined,
