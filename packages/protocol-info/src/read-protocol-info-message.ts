@@ -22,24 +22,32 @@ import { StringMemo } from './string-memo.js';
  * unknown fields are skipped, except groups (no such thing in proto3) and wire types 6 and 7.
  */
 
-// Decoder state: a decode is synchronous and not re-entrant, so module state saves allocations.
-const EMPTY = new Uint8Array(0);
-let buf: Uint8Array = EMPTY;
-let pos = 0;
-/** Low and high 32 bits of the last varint read. */
-let lo = 0;
-let hi = 0;
-// Where the decoder is, for error messages only: plain assignments, formatted only on failure.
-let atPath = '';
-let atLabel = '';
-let atByte = 0;
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+/**
+ * Decoder state. A decode is synchronous and not re-entrant, so one module-level object saves
+ * allocations; an object rather than module `let`s, which V8 hole-checks on every access.
+ */
+const st = {
+  buf: EMPTY as Uint8Array,
+  pos: 0,
+  /** Low and high 32 bits of the last varint read. */
+  lo: 0,
+  hi: 0,
+  /** Wire type of the last tag read. */
+  wireType: 0,
+  // Where the decoder is, for error messages only: plain assignments, formatted only on failure.
+  atPath: '',
+  atLabel: '',
+  atByte: 0,
+};
 
 const WIRE_NAMES = ['varint', 'fixed64', 'length-delimited', 'start-group', 'end-group', 'fixed32', '6', '7'];
 const VARINT = 0;
 const LEN = 2;
 
 function fail(problem: string): never {
-  const where = atLabel === '' ? `${atPath} at byte ${atByte}` : `${atPath}.${atLabel} at byte ${atByte}`;
+  const where = st.atLabel === '' ? `${st.atPath} at byte ${st.atByte}` : `${st.atPath}.${st.atLabel} at byte ${st.atByte}`;
   throw new WsaError('WSAEINVAL', `decodeProtocolInfo: ${where}: ${problem}`);
 }
 
@@ -51,7 +59,7 @@ const utf8Decoder = new TextDecoder('utf-8');
 function isUtf8Range(start: number, end: number): boolean {
   let i = start;
   while (i < end) {
-    const b = buf[i] as number;
+    const b = st.buf[i] as number;
     if (b < 0x80) {
       i++;
       continue;
@@ -76,7 +84,7 @@ function isUtf8Range(start: number, end: number): boolean {
     }
     if (end - i <= need) return false;
     for (let k = 1; k <= need; k++) {
-      const c = buf[i + k] as number;
+      const c = st.buf[i + k] as number;
       if ((c & 0xc0) !== 0x80) return false;
       cp = (cp << 6) | (c & 0x3f);
     }
@@ -86,54 +94,53 @@ function isUtf8Range(start: number, end: number): boolean {
   return true;
 }
 
-/** Reads a varint ending before `end` into `lo`/`hi`. */
+/** Reads a varint ending before `end` into `st.lo`/`st.hi`. */
 function readVarint(end: number): void {
-  lo = 0;
-  hi = 0;
+  st.lo = 0;
+  st.hi = 0;
   for (let i = 0; i < 10; i++) {
-    if (pos >= end) fail(`truncated inside a varint at byte ${pos}`);
-    const b = buf[pos++] as number;
-    if (i < 4) lo |= (b & 0x7f) << (7 * i);
+    if (st.pos >= end) fail(`truncated inside a varint at byte ${st.pos}`);
+    const b = st.buf[st.pos++] as number;
+    if (i < 4) st.lo |= (b & 0x7f) << (7 * i);
     else if (i === 4) {
-      lo |= (b & 0x0f) << 28;
-      hi |= (b & 0x7f) >>> 4;
-    } else hi |= (b & 0x7f) << (7 * i - 32);
+      st.lo |= (b & 0x0f) << 28;
+      st.hi |= (b & 0x7f) >>> 4;
+    } else st.hi |= (b & 0x7f) << (7 * i - 32);
     // The 10th byte holds bit 63 only; anything more (a value over 64 bits, or an 11th byte) is invalid.
-    if (i === 9 && b > 1) fail(`varint at byte ${pos - 10} does not fit in 64 bits`);
+    if (i === 9 && b > 1) fail(`varint at byte ${st.pos - 10} does not fit in 64 bits`);
     if (b < 0x80) {
-      lo >>>= 0;
-      hi >>>= 0;
+      st.lo >>>= 0;
+      st.hi >>>= 0;
       return;
     }
   }
-  fail(`varint at byte ${pos - 10} is longer than 10 bytes`); // unreachable: the 10th byte check fires first
+  fail(`varint at byte ${st.pos - 10} is longer than 10 bytes`); // unreachable: the 10th byte check fires first
 }
 
 /** Reads a length prefix and checks the bytes it announces are there; returns the length. */
 function readLength(end: number): number {
   readVarint(end);
-  if (hi !== 0 || lo > end - pos) fail(`length ${hi !== 0 ? 'of 2^32 or more' : lo} at byte ${pos} runs past the end (${end - pos} bytes left)`);
-  return lo;
+  if (st.hi !== 0 || st.lo > end - st.pos) fail(`length ${st.hi !== 0 ? 'of 2^32 or more' : st.lo} at byte ${st.pos} runs past the end (${end - st.pos} bytes left)`);
+  return st.lo;
 }
 
-/** Reads a tag; returns the field number and leaves the wire type in `wireType`. */
-let wireType = 0;
+/** Reads a tag; returns the field number and leaves the wire type in `st.wireType`. */
 function readTag(end: number, path: string): number {
-  atPath = path;
-  atLabel = '';
-  atByte = pos;
+  st.atPath = path;
+  st.atLabel = '';
+  st.atByte = st.pos;
   readVarint(end);
-  wireType = lo & 7;
-  const number = lo >>> 3;
-  const tagHigh: number = hi;
+  st.wireType = st.lo & 7;
+  const number = st.lo >>> 3;
+  const tagHigh: number = st.hi;
   if (tagHigh !== 0 || number === 0) fail('field number out of range (1..2^29-1)');
   return number;
 }
 
 /** Enters known field `label`: checks its wire type and that a singular field was not seen before. */
 function enter(label: string, expected: number, seen: number, number: number): number {
-  atLabel = label;
-  if (wireType !== expected) fail(`wire type ${WIRE_NAMES[wireType]}, expected ${WIRE_NAMES[expected]}`);
+  st.atLabel = label;
+  if (st.wireType !== expected) fail(`wire type ${WIRE_NAMES[st.wireType]}, expected ${WIRE_NAMES[expected]}`);
   const bit = 1 << number;
   if ((seen & bit) !== 0) fail('singular field appears more than once');
   return seen | bit;
@@ -141,28 +148,28 @@ function enter(label: string, expected: number, seen: number, number: number): n
 
 function uint32(end: number): number {
   readVarint(end);
-  if (hi !== 0) fail('value is out of uint32 range');
-  return lo;
+  if (st.hi !== 0) fail('value is out of uint32 range');
+  return st.lo;
 }
 
 function int32(end: number): number {
   readVarint(end);
   // An int32 is its value zero-extended (>= 0) or sign-extended to 64 bits (< 0): nothing else.
-  if (hi === 0 && lo < 0x8000_0000) return lo;
-  if (hi === 0xffff_ffff && lo >= 0x8000_0000) return lo | 0;
+  if (st.hi === 0 && st.lo < 0x8000_0000) return st.lo;
+  if (st.hi === 0xffff_ffff && st.lo >= 0x8000_0000) return st.lo | 0;
   return fail('value is out of int32 range');
 }
 
 /** Reads a string field; `memo` returns the previous string when the bytes are the same. */
 function string(end: number, memo: StringMemo): string {
   const length = readLength(end);
-  const start = pos;
-  pos += length;
-  const known = memo.get(buf, start, pos);
+  const start = st.pos;
+  st.pos += length;
+  const known = memo.get(st.buf, start, st.pos);
   if (known !== undefined) return known;
-  if (!isUtf8Range(start, pos)) fail('string is not valid UTF-8');
-  const text = length === 0 ? '' : utf8Slice !== undefined ? utf8Slice.call(buf, start, pos) : utf8Decoder.decode(buf.subarray(start, pos));
-  memo.set(buf, start, pos, text);
+  if (!isUtf8Range(start, st.pos)) fail('string is not valid UTF-8');
+  const text = length === 0 ? '' : utf8Slice !== undefined ? utf8Slice.call(st.buf, start, st.pos) : utf8Decoder.decode(st.buf.subarray(start, st.pos));
+  memo.set(st.buf, start, st.pos, text);
   return text;
 }
 
@@ -171,27 +178,27 @@ const providerIdMemo = new StringMemo();
 const szProtocolMemo = new StringMemo();
 
 function skipUnknown(number: number, end: number): void {
-  atLabel = `unknown field ${number}`;
-  switch (wireType) {
+  st.atLabel = `unknown field ${number}`;
+  switch (st.wireType) {
     case 0:
       readVarint(end);
       return;
     case 1:
-      if (end - pos < 8) fail(`truncated fixed64 at byte ${pos}`);
-      pos += 8;
+      if (end - st.pos < 8) fail(`truncated fixed64 at byte ${st.pos}`);
+      st.pos += 8;
       return;
     case 2: {
-      // Not `pos += readLength()`: that reads `pos` before readLength moves it past the length.
+      // Not `st.pos += readLength()`: that reads `st.pos` before readLength moves it past the length.
       const length = readLength(end);
-      pos += length;
+      st.pos += length;
       return;
     }
     case 5:
-      if (end - pos < 4) fail(`truncated fixed32 at byte ${pos}`);
-      pos += 4;
+      if (end - st.pos < 4) fail(`truncated fixed32 at byte ${st.pos}`);
+      st.pos += 4;
       return;
     default:
-      fail(`wire type ${WIRE_NAMES[wireType]} is not allowed`);
+      fail(`wire type ${WIRE_NAMES[st.wireType]} is not allowed`);
   }
 }
 
@@ -202,22 +209,22 @@ const HANDOFF_PATH = 'ProtocolInfo.handoff (handoff = 21)';
 function readChain(end: number, chain: ProtocolChain): void {
   let seen = 0;
   const entries = chain.chainEntries;
-  while (pos < end) {
+  while (st.pos < end) {
     const number = readTag(end, CHAIN_PATH);
     if (number === 1) {
       seen = enter('chainLen (chain_len = 1)', VARINT, seen, 1);
       chain.chainLen = int32(end);
     } else if (number === 2) {
       // Repeated scalars may come packed (length-delimited) or one varint per element, even mixed.
-      atLabel = 'chainEntries (chain_entries = 2)';
-      if (wireType === VARINT) {
+      st.atLabel = 'chainEntries (chain_entries = 2)';
+      if (st.wireType === VARINT) {
         entries.push(uint32(end));
-      } else if (wireType === LEN) {
+      } else if (st.wireType === LEN) {
         const length = readLength(end);
-        const stop = pos + length;
-        while (pos < stop) entries.push(uint32(stop));
+        const stop = st.pos + length;
+        while (st.pos < stop) entries.push(uint32(stop));
       } else {
-        fail(`wire type ${WIRE_NAMES[wireType]}, expected varint or length-delimited`);
+        fail(`wire type ${WIRE_NAMES[st.wireType]}, expected varint or length-delimited`);
       }
       if (entries.length > MAX_PROTOCOL_CHAIN) fail(`more than ${MAX_PROTOCOL_CHAIN} entries (MAX_PROTOCOL_CHAIN)`);
     } else {
@@ -229,7 +236,7 @@ function readChain(end: number, chain: ProtocolChain): void {
 function readHandoff(end: number): HandoffContext {
   const handoff: HandoffContext = { exportId: 0, sourcePid: 0, targetPid: 0, socketCookie: '0', nonce: EMPTY, expiresAtMs: 0 };
   let seen = 0;
-  while (pos < end) {
+  while (st.pos < end) {
     const number = readTag(end, HANDOFF_PATH);
     switch (number) {
       case 1:
@@ -248,23 +255,23 @@ function readHandoff(end: number): HandoffContext {
         seen = enter('socketCookie (socket_cookie = 4)', VARINT, seen, number);
         readVarint(end);
         // Exact as a double below 2^53 (the usual case: cookies count up from 1); BigInt only above.
-        handoff.socketCookie = hi < 0x20_0000 ? String(hi * 0x1_0000_0000 + lo) : ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+        handoff.socketCookie = st.hi < 0x20_0000 ? String(st.hi * 0x1_0000_0000 + st.lo) : ((BigInt(st.hi) << 32n) | BigInt(st.lo)).toString();
         break;
       case 5: {
         seen = enter('nonce (nonce = 5)', LEN, seen, number);
         const length = readLength(end);
         // A copy into a plain Uint8Array: the caller may reuse `bytes`, and Buffer#slice would share it.
         const nonce = new Uint8Array(length);
-        for (let i = 0; i < length; i++) nonce[i] = buf[pos + i] as number;
+        for (let i = 0; i < length; i++) nonce[i] = st.buf[st.pos + i] as number;
         handoff.nonce = nonce;
-        pos += length;
+        st.pos += length;
         break;
       }
       case 6:
         seen = enter('expiresAtMs (expires_at_ms = 6)', VARINT, seen, number);
         readVarint(end);
-        if (hi >= 0x20_0000) fail('value is over 2^53-1');
-        handoff.expiresAtMs = hi * 0x1_0000_0000 + lo;
+        if (st.hi >= 0x20_0000) fail('value is over 2^53-1');
+        handoff.expiresAtMs = st.hi * 0x1_0000_0000 + st.lo;
         break;
       default:
         skipUnknown(number, end);
@@ -279,8 +286,8 @@ function readHandoff(end: number): HandoffContext {
  * (GUID text, enum values, chain shape, hand-off) are the validator's, applied by the caller.
  */
 export function readProtocolInfoMessage(bytes: Uint8Array): ProtocolInfo {
-  buf = bytes;
-  pos = 0;
+  st.buf = bytes;
+  st.pos = 0;
   const end = bytes.length;
   // Every property in one literal, in one order: one hidden class for every decoded info.
   const info: ProtocolInfo = {
@@ -307,7 +314,7 @@ export function readProtocolInfoMessage(bytes: Uint8Array): ProtocolInfo {
   };
   let seen = 0;
   try {
-    while (pos < end) {
+    while (st.pos < end) {
       const number = readTag(end, 'ProtocolInfo');
       switch (number) {
         case 1:
@@ -341,7 +348,7 @@ export function readProtocolInfoMessage(bytes: Uint8Array): ProtocolInfo {
         case 8: {
           seen = enter('ProtocolChain (protocol_chain = 8)', LEN, seen, number);
           const length = readLength(end);
-          readChain(pos + length, info.ProtocolChain);
+          readChain(st.pos + length, info.ProtocolChain);
           break;
         }
         case 9:
@@ -395,7 +402,7 @@ export function readProtocolInfoMessage(bytes: Uint8Array): ProtocolInfo {
         case 21: {
           seen = enter('handoff (handoff = 21)', LEN, seen, number);
           const length = readLength(end);
-          info.handoff = readHandoff(pos + length);
+          info.handoff = readHandoff(st.pos + length);
           break;
         }
         default:
@@ -404,7 +411,7 @@ export function readProtocolInfoMessage(bytes: Uint8Array): ProtocolInfo {
     }
   } finally {
     // Drop the reference so that this module does not keep the caller's buffer alive.
-    buf = EMPTY;
+    st.buf = EMPTY;
   }
   return info;
 }
