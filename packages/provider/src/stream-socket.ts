@@ -1,7 +1,8 @@
 /**
- * The I/O side of one provider socket: a `net.Socket` over the kernel socket, read only on demand
- * (WSPRecv), with a queue of bytes already read and not yet returned (the read-ahead). The
- * read-ahead is what travels with a hand-off, so no received byte is stranded in this process.
+ * The I/O side of one provider socket: a `net.Socket` over the kernel socket, read on demand
+ * (WSPRecv). The bytes it read and WSPRecv did not return yet (the read-ahead: its stream buffer,
+ * at most about one high-water mark) are drained when a hand-off stops it and travel with the
+ * socket, so no received byte is stranded in this process.
  */
 import type net from 'node:net';
 import { WsaError } from '@sanshare/protocol-info';
@@ -23,6 +24,7 @@ export interface RecvWaitOptions {
 
 export class StreamSocket {
   #socket: net.Socket;
+  /** The read-ahead drained by a hand-off, kept until it commits (dropped) or fails (put back). */
   readonly #queue: Buffer[] = [];
   #eof = false;
   #failure: Error | undefined;
@@ -48,7 +50,10 @@ export class StreamSocket {
 
   constructor(socket: net.Socket, readAhead?: Uint8Array) {
     this.#socket = socket;
-    if (readAhead !== undefined && readAhead.length > 0) this.#queue.push(Buffer.from(readAhead));
+    // Into the stream's own buffer, not beside it: what is buffered counts against the high-water
+    // mark, so libuv reads no more until WSPRecv drains it, and the read-ahead of the next hand-off
+    // stays bounded (about one high-water mark) however many hand-offs a slow reader goes through.
+    if (readAhead !== undefined && readAhead.length > 0) socket.unshift(Buffer.from(readAhead));
     this.#attach(socket);
   }
 
@@ -87,30 +92,19 @@ export class StreamSocket {
     return fd;
   }
 
-  #takeQueued(maxBytes: number): Buffer {
-    const head = this.#queue[0] as Buffer;
-    if (head.length <= maxBytes) {
-      this.#queue.shift();
-      return head;
-    }
-    this.#queue[0] = head.subarray(maxBytes);
-    return head.subarray(0, maxBytes);
-  }
-
   /** Returns up to `maxBytes` bytes, the read-ahead first; an empty array at the peer's FIN. */
   async recv(maxBytes: number, options: RecvWaitOptions = {}): Promise<Uint8Array> {
     const generation = this.#generation;
     for (;;) {
       if (this.#closed) throw new WsaError('WSAENOTSOCK', 'the descriptor was closed');
       if (this.#recvShutdown) throw new WsaError('WSAESHUTDOWN', 'receiving was shut down (SD_RECEIVE)');
-      if (this.#queue.length > 0) return this.#takeQueued(maxBytes);
+      // Checked first: while stopped, the read-ahead is on its way to another process.
       if (generation !== this.#generation || this.#stopped) throw handedOffError();
-      const chunk = this.#socket.read() as Buffer | null;
-      if (chunk !== null) {
-        if (chunk.length <= maxBytes) return chunk;
-        this.#queue.push(chunk.subarray(maxBytes));
-        return chunk.subarray(0, maxBytes);
-      }
+      const available = this.#socket.readableLength;
+      // read(n) with n <= what is buffered returns exactly n bytes (a slice when one chunk holds them);
+      // read() when nothing is buffered asks for more and notices the end of the stream.
+      const chunk = (available > 0 ? this.#socket.read(Math.min(available, maxBytes)) : this.#socket.read()) as Buffer | null;
+      if (chunk !== null) return chunk;
       if (this.#eof || this.#socket.readableEnded) return EMPTY;
       if (this.#failure !== undefined) throw toWsaError(this.#failure, 'recv', 'WSAECONNRESET');
       if (this.#socket.destroyed) throw new WsaError('WSAENOTCONN', 'the socket is closed');
@@ -205,6 +199,8 @@ export class StreamSocket {
     const old = this.#socket;
     this.#detach(old);
     old.destroy();
+    // The read-ahead goes back in front of the stream, where it counts against the high-water mark.
+    if (this.#queue.length > 0) fresh.unshift(Buffer.concat(this.#queue.splice(0)));
     this.#socket = fresh;
     this.#stopped = false;
     this.#eof = false;

@@ -132,6 +132,27 @@ describe('WSPStartup', () => {
     }
   });
 
+  it('should fail a WSPRecv waiting during a hand-off with WSAEINVAL and deliver its bytes to the importer only', async () => {
+    const { server, port } = await echoServer('127.0.0.1');
+    try {
+      const { procTable: p } = await start();
+      const s = await p.WSPSocket(2, 1, 6, null, 0, 0);
+      await p.WSPConnect(s, { address: '127.0.0.1', port });
+      const waiting = p.WSPRecv(s);
+      const info = await p.WSPDuplicateSocket(s, process.pid);
+      expect(isWsaError(await rejection(waiting), 'WSAEINVAL')).toBe(true);
+      const t = await p.WSPSocket(-1, -1, -1, info, 0, 0);
+      await p.WSPCloseSocket(s);
+      await p.WSPSend(t, new Uint8Array([5, 6, 7]));
+      const got: number[] = [];
+      while (got.length < 3) got.push(...(await p.WSPRecv(t)));
+      expect(got).toEqual([5, 6, 7]);
+      await p.WSPCloseSocket(t);
+    } finally {
+      server.close();
+    }
+  });
+
   it('should adopt, identify and detach a kernel descriptor', async () => {
     const { server, port } = await echoServer('127.0.0.1');
     try {
