@@ -47,6 +47,10 @@ export async function runHandoff(command: HandoffCommand, printer: TracePrinter)
     if (from !== destination && lastEarlier !== undefined) {
       await destination.waitForEvent((e) => e.kind === 'step' && e.step === lastEarlier).catch(() => undefined);
     }
+    if (from === destination && (event.step ?? 0) > 6 && source !== undefined) {
+      // Likewise the source's steps before it (up to 6: sending the protocol info).
+      await source.waitForEvent((e) => e.kind === 'step' && e.step === 6).catch(() => undefined);
+    }
     const finishedItsPart = destination.events.some((e) => e.kind === 'step' && e.step === 12);
     const wasRunning = !destination.hasExited && !finishedItsPart;
     destination.kill();

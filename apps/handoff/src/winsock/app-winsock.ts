@@ -43,9 +43,8 @@ export interface AppChannel {
   /** Steps 7/13. */
   receiveProtocolInfo(timeoutMs?: number): Promise<ProtocolInfo>;
   /**
-   * Waits (at most `timeoutMs`) until the other side closes the channel. A sender lingers like this
-   * before closing its end, because the switch drops protocol infos the receiver has not yet taken
-   * when the channel closes (see the README).
+   * Waits (at most `timeoutMs`) until the other side closes the channel. The channel has no
+   * acknowledgement: a sender lingers like this before closing its end, to know its protocol info was taken.
    */
   waitForPeerClose(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
