@@ -138,9 +138,9 @@ describe('WSPStartup', () => {
       const { procTable: p } = await start();
       const s = await p.WSPSocket(2, 1, 6, null, 0, 0);
       await p.WSPConnect(s, { address: '127.0.0.1', port });
-      const waiting = p.WSPRecv(s);
+      const waiting = rejection(p.WSPRecv(s));
       const info = await p.WSPDuplicateSocket(s, process.pid);
-      expect(isWsaError(await rejection(waiting), 'WSAEINVAL')).toBe(true);
+      expect(isWsaError(await waiting, 'WSAEINVAL')).toBe(true);
       const t = await p.WSPSocket(-1, -1, -1, info, 0, 0);
       await p.WSPCloseSocket(s);
       await p.WSPSend(t, new Uint8Array([5, 6, 7]));
