@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { HandoffCommand } from '../cli/parse-cli.js';
 import type { PeerConnectionReport } from '../peer/run-peer.js';
 import type { TraceEvent } from '../trace/trace-event.js';
@@ -8,7 +9,6 @@ import { handoffVerdicts } from './handoff-verdicts.js';
 import { RunScope } from './run-scope.js';
 import type { RoleProcess } from './spawn-role.js';
 import type { Verdict } from './verdict.js';
-import { join } from 'node:path';
 
 /** The steps of the table that the destination performs, in order (the others are the source's). */
 const DESTINATION_STEPS: readonly number[] = [3, 7, 8, 9, 10, 11, 12];
