@@ -176,3 +176,22 @@ describe('toNativeLayout', () => {
     expect(() => toNativeLayout({ ...expected, ProtocolChain: { chainLen: 7, chainEntries: [1, 2, 3, 4, 5, 6, 7, 8] } })).toThrow(/ProtocolChain.chainEntries/);
   });
 });
+
+describe('toNativeLayout results', () => {
+  it('should stay usable when a caller lists one in a postMessage transfer list', async () => {
+    const { MessageChannel } = await import('node:worker_threads');
+    const { port1, port2 } = new MessageChannel();
+    try {
+      const first = toNativeLayout(sampleInfo());
+      const received = new Promise<unknown>((resolve) => port2.once('message', resolve));
+      port1.postMessage(first, [first.buffer as ArrayBuffer]);
+      await received;
+      // The slab was not detached: the next block comes from it and decodes.
+      expect(first.length).toBe(628);
+      expect(fromNativeLayout(toNativeLayout(sampleInfo()))).toStrictEqual(sampleInfo());
+    } finally {
+      port1.close();
+      port2.close();
+    }
+  });
+});

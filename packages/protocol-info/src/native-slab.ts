@@ -1,3 +1,4 @@
+import { markAsUntransferable } from 'node:worker_threads';
 import { WSAPROTOCOL_INFOW_SIZE } from './constants.js';
 
 /**
@@ -8,13 +9,21 @@ import { WSAPROTOCOL_INFOW_SIZE } from './constants.js';
  * always honour `bytes.byteOffset` (or copy with `bytes.slice()`).
  */
 const BLOCKS_PER_SLAB = 16;
-let slab = new Uint8Array(WSAPROTOCOL_INFOW_SIZE * BLOCKS_PER_SLAB);
+let slab = newSlab();
 let next = 0;
+
+function newSlab(): Uint8Array {
+  const bytes = new Uint8Array(WSAPROTOCOL_INFOW_SIZE * BLOCKS_PER_SLAB);
+  // As Node does for its Buffer pool: a caller listing `bytes.buffer` in a postMessage transfer list
+  // gets a copy instead of detaching everyone else's blocks.
+  markAsUntransferable(bytes.buffer);
+  return bytes;
+}
 
 /** Returns a zeroed 628-byte view of the current slab. */
 export function allocateNativeBlock(): Uint8Array {
   if (next === BLOCKS_PER_SLAB) {
-    slab = new Uint8Array(WSAPROTOCOL_INFOW_SIZE * BLOCKS_PER_SLAB);
+    slab = newSlab();
     next = 0;
   }
   const start = WSAPROTOCOL_INFOW_SIZE * next++;
