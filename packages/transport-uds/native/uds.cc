@@ -439,22 +439,41 @@ class Poller : public Napi::ObjectWrap<Poller> {
     }
     handle_->data = this;
     callback_ = Napi::Persistent(info[1].As<Napi::Function>());
+    // At environment teardown (the process exits with this handle unref()ed and open), JavaScript
+    // can no longer run: stop polling before Node drains the loop one last time.
+    env_ = env;
+    napi_add_env_cleanup_hook(env_, OnCleanup, this);
+    hooked_ = true;
   }
 
   ~Poller() override { Release(); }
 
  private:
+  static void OnCleanup(void* arg) {
+    Poller* self = static_cast<Poller*>(arg);
+    self->hooked_ = false;  // Node has already dropped the hook
+    self->Release();
+  }
+
   static void OnPoll(uv_poll_t* handle, int status, int events) {
     Poller* self = static_cast<Poller*>(handle->data);
     if (self == nullptr) return;
-    Napi::Env env = self->Env();
-    Napi::HandleScope scope(env);
-    self->callback_.MakeCallback(env.Global(),
-                                 {Napi::Number::New(env, status), Napi::Number::New(env, events)});
-    if (env.IsExceptionPending()) {
-      Napi::Error err = env.GetAndClearPendingException();
-      napi_fatal_exception(env, err.Value());
+    napi_env env = self->env_;
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+    napi_value global, fn, args[2], result;
+    napi_get_global(env, &global);
+    fn = self->callback_.Value();
+    napi_create_int32(env, status, &args[0]);
+    napi_create_int32(env, events, &args[1]);
+    // The C API, not node-addon-api's MakeCallback: that one aborts the process when the call
+    // fails, which it does while the environment is shutting down.
+    napi_status rc = napi_make_callback(env, nullptr, global, fn, 2, args, &result);
+    if (rc == napi_pending_exception) {
+      napi_value error;
+      if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
     }
+    napi_close_handle_scope(env, scope);
   }
 
   Napi::Value Start(const Napi::CallbackInfo& info) {
@@ -498,6 +517,10 @@ class Poller : public Napi::ObjectWrap<Poller> {
   }
 
   void Release() {
+    if (hooked_) {
+      napi_remove_env_cleanup_hook(env_, OnCleanup, this);
+      hooked_ = false;
+    }
     if (handle_ == nullptr) return;
     uv_poll_stop(handle_);
     handle_->data = nullptr;
@@ -507,6 +530,8 @@ class Poller : public Napi::ObjectWrap<Poller> {
   }
 
   uv_poll_t* handle_ = nullptr;
+  napi_env env_ = nullptr;
+  bool hooked_ = false;
   Napi::FunctionReference callback_;
   bool pinned_ = false;
 };

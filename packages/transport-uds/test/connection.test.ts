@@ -116,6 +116,56 @@ describe('UdsConnection', () => {
     expect(sent).toBeLessThan(10_000);
   });
 
+  it('should abort a send still waiting for room without disturbing the others', async () => {
+    const [client, server] = await pair({ maxQueuedMessages: 1 });
+    const small = new Uint8Array(100);
+    // Fill everything until a send waits.
+    let n = 0;
+    let waiting: Promise<void> | undefined;
+    for (; n < 100_000; n++) {
+      small[0] = n & 0xff;
+      const p = client.send(small.slice());
+      const done = await Promise.race([p.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]);
+      if (!done) {
+        waiting = p;
+        break;
+      }
+    }
+    expect(waiting).toBeDefined();
+    const ac = new AbortController();
+    const aborted = client.send(new Uint8Array([0xee]), [], { signal: ac.signal });
+    const timedOut = client.send(new Uint8Array([0xdd]), [], { timeoutMs: 1 });
+    const after = client.send(new Uint8Array([(n + 1) & 0xff]));
+    ac.abort();
+    await expect(aborted).rejects.toMatchObject({ code: 'UDS_ABORTED' });
+    await expect(timedOut).rejects.toMatchObject({ code: 'UDS_TIMEOUT' });
+    // Drain: every message but the two cancelled ones arrives, in order.
+    const seen: number[] = [];
+    for (let i = 0; i <= n + 1; i++) seen.push((await server.receive({ timeoutMs: 10_000 }))!.data[0]!);
+    await waiting;
+    await after;
+    expect(seen).toEqual(Array.from({ length: n + 2 }, (_, i) => i & 0xff));
+    expect(client.closed).toBe(false);
+  });
+
+  it('should close the connection when a half-sent large message times out', async () => {
+    const [client, server] = await pair({ maxQueuedMessages: 1 });
+    const big = new Uint8Array(1024 * 1024);
+    const closed = once(client, 'close') as Promise<[unknown]>;
+    // The reader never calls receive(): its queue (1) fills, it stops reading, the kernel queue
+    // fills, and only the first records of the large message get in.
+    await client.send(enc('first'));
+    await client.send(enc('second'));
+    await expect(client.send(big, [], { timeoutMs: 200 })).rejects.toMatchObject({ code: 'UDS_TIMEOUT', message: expect.stringContaining('half sent') });
+    const [reason] = await closed;
+    expect(reason).toMatchObject({ code: 'UDS_TIMEOUT' });
+    expect(client.closed).toBe(true);
+    // The reader gets what was complete, then sees the peer die mid-message.
+    expect(dec((await server.receive())!.data)).toBe('first');
+    expect(dec((await server.receive())!.data)).toBe('second');
+    await expect(server.receive({ timeoutMs: 10_000 })).rejects.toMatchObject({ code: 'UDS_PEER_DIED' });
+  });
+
   it('should time out and abort receive without losing the next message', async () => {
     const [client, server] = await pair();
     await expect(server.receive({ timeoutMs: 20 })).rejects.toMatchObject({ code: 'UDS_TIMEOUT' });

@@ -195,6 +195,27 @@ describe('listen', () => {
   });
 });
 
+describe('ref and unref', () => {
+  it('should let a process exit with an unref()ed listener and connection, and keep it alive otherwise', () => {
+    const { dir, cleanup } = tempDir();
+    const entry = JSON.stringify(fileURLToPath(new URL('../dist/index.js', import.meta.url)));
+    const script = (unref: boolean): string =>
+      `const m = await import(${entry});
+       const l = await m.listen(${JSON.stringify(join(dir, 'u.sock'))});
+       const c = await m.connect(l.path);
+       ${unref ? 'l.unref(); c.unref();' : 'setTimeout(() => { console.log("still alive"); process.exit(0); }, 300);'}`;
+    try {
+      const exits = spawnSync(process.execPath, ['--input-type=module', '-e', script(true)], { encoding: 'utf8', timeout: 20_000 });
+      expect(exits.status).toBe(0);
+      expect(exits.stdout).toBe('');
+      const stays = spawnSync(process.execPath, ['--input-type=module', '-e', script(false)], { encoding: 'utf8', timeout: 20_000 });
+      expect(stays.stdout.trim()).toBe('still alive');
+    } finally {
+      cleanup();
+    }
+  });
+});
+
 describe('loadBinding', () => {
   const root = fileURLToPath(new URL('..', import.meta.url));
 
