@@ -29,12 +29,17 @@ export async function finishRun(options: {
   const closed = await scope.close();
   const appLeaks = descriptorsOpenedSince(options.baseline);
   if (appLeaks.length > 0) leaks.push(`app ${process.pid}: ${appLeaks.length}`);
+  // Descriptors open at the end, per process (what each reported at its exit, and the app's own).
+  const descriptorsLeft: Record<string, number> = Object.fromEntries([
+    ...exits.map((e) => [`${e.role} ${e.pid}`, Array.isArray(e.data?.leakedDescriptors) ? e.data.leakedDescriptors.length : 0] as const),
+    [`app ${process.pid}`, appLeaks.length] as const,
+  ]);
   verdicts.push({
     name: 'no-descriptor-left',
     ok: leaks.length === 0 && unreported.length === 0,
     detail:
       leaks.length === 0
-        ? `${exits.length} process(es) and the app closed every descriptor they opened${unreported.length > 0 ? `; no report from ${unreported.join(', ')}` : ''}`
+        ? `descriptors open at the end: ${Object.entries(descriptorsLeft).map(([who, n]) => `${who}: ${n}`).join(', ')}${unreported.length > 0 ? `; no report from ${unreported.join(', ')}` : ''}`
         : `left open: ${leaks.join('; ')}`,
   });
   verdicts.push({
@@ -50,7 +55,7 @@ export async function finishRun(options: {
   printer.app.emit({
     kind: 'result',
     detail: ok ? `${options.mode}: every check passed` : `${options.mode} FAILED: ${reason ?? 'see the checks above'}`,
-    data: { ok, exitCode, mode: options.mode, reason: reason ?? null, ...options.data, verdicts },
+    data: { ok, exitCode, mode: options.mode, reason: reason ?? null, ...options.data, descriptorsLeft, verdicts },
   });
   return exitCode;
 }
