@@ -31,6 +31,8 @@ export class HandoffEndpoint {
   readonly #listener: UdsListener;
   readonly #options: HandoffEndpointOptions;
   readonly #ino: number;
+  /** Channels being served: closed with the endpoint, so no source hands a socket to a provider that stopped. */
+  readonly #channels = new Set<UdsConnection>();
   #down: string | undefined;
 
   private constructor(listener: UdsListener, options: HandoffEndpointOptions) {
@@ -87,12 +89,14 @@ export class HandoffEndpoint {
   async close(): Promise<void> {
     this.#down ??= 'the provider was cleaned up';
     await this.#listener.close().catch(() => {});
+    await Promise.all([...this.#channels].map((channel) => channel.close().catch(() => {})));
   }
 
   /** Serves one source's channel: export after export, until the source closes it. */
   async #serve(connection: UdsConnection): Promise<void> {
     // An idle channel must not keep this process alive.
     connection.unref();
+    this.#channels.add(connection);
     try {
       for (;;) {
         const message = await connection.receive();
@@ -102,6 +106,7 @@ export class HandoffEndpoint {
     } catch {
       // A broken channel: the source sees it fail and opens another.
     } finally {
+      this.#channels.delete(connection);
       await connection.close().catch(() => {});
     }
   }
@@ -118,6 +123,7 @@ export class HandoffEndpoint {
         throw new Refusal(HandoffStatus.INVALID, error instanceof Error ? error.message : 'malformed');
       }
       exportId = decoded.exportId;
+      if (this.#down !== undefined) throw new Refusal(HandoffStatus.INVALID, `process ${process.pid} stopped receiving sockets: ${this.#down}`);
       const fd = this.#check(decoded, fds);
       const expiresAtMs = this.#options.pending.nextExpiry();
       this.#options.pending.add({

@@ -130,7 +130,12 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
     await expectCode(a.call('duplicate', { s, pid: b.pid }), 'WSAENETDOWN');
     await stillWorks(a, s, 'the socket itself is fine');
     const t = await b.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    // C duplicated into B before (a channel is open), then B stopped: C cannot hand B a socket any more.
+    const c = await startAgent({ runtimeDir: dir });
+    const u = await c.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    await b.call('import', { info: await c.call('duplicate', { s: u, pid: b.pid }) });
     await b.call('cleanup');
+    await expectCode(c.call('duplicate', { s: u, pid: b.pid }), 'WSAEINVAL');
     await expectCode(b.call('duplicate', { s: t, pid: a.pid }), 'WSAENETDOWN');
     await expectCode(b.call('recv', { s: t }), 'WSAENETDOWN');
   });
