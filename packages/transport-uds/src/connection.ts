@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:os';
-import { FLAG_CONTINUATION, FLAG_MORE, HEADER_BYTES, RECORD_MAX_BYTES } from './constants.js';
+import { FLAG_CONTINUATION, FLAG_MORE, HEADER_BYTES, LINUX, RECORD_MAX_BYTES } from './constants.js';
 import { armDeadline, checkOperation } from './deadline.js';
 import { systemError, UdsError } from './errors.js';
 import { FrameAssembler } from './frame-assembler.js';
@@ -22,8 +22,6 @@ const EAGAIN = constants.errno.EAGAIN;
 const EPIPE = constants.errno.EPIPE;
 const ECONNRESET = constants.errno.ECONNRESET;
 const EBADF = constants.errno.EBADF;
-const SOL_SOCKET = 1;
-const SO_ERROR = 4;
 const CHUNK_MAX = RECORD_MAX_BYTES - HEADER_BYTES;
 
 // One receive buffer for every connection: JavaScript runs one recvmsg at a time and the
@@ -303,7 +301,7 @@ export class Connection extends EventEmitter implements UdsConnection {
 
   #socketError(): number {
     try {
-      return this.#native.getSockOptInt(this.#fd, SOL_SOCKET, SO_ERROR);
+      return this.#native.getSockOptInt(this.#fd, LINUX.SOL_SOCKET, LINUX.SO_ERROR);
     } catch {
       return 0;
     }

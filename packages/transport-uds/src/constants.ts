@@ -15,6 +15,13 @@ export const DEFAULT_MAX_QUEUED_MESSAGES = 64;
 /** Default bound of a listener's queue of accepted connections nobody has taken yet. */
 export const DEFAULT_MAX_PENDING_CONNECTIONS = 64;
 
+/**
+ * After accept(2) fails with EMFILE, ENFILE or ENOBUFS, accepting pauses this long: the peer waits
+ * in the kernel's backlog, and level-triggered polling would otherwise report it again at once,
+ * spinning the loop.
+ */
+export const ACCEPT_PAUSE_MS = 100;
+
 /** Backlog passed to listen(2). */
 export const LISTEN_BACKLOG = 128;
 

@@ -1,6 +1,4 @@
 import {
-  FLAG_CONTINUATION,
-  FLAG_MORE,
   FRAME_MAGIC,
   HEADER_BYTES,
   KNOWN_FLAGS,
@@ -16,7 +14,7 @@ import { UdsError } from './errors.js';
  * | --- | --- | --- |
  * | 0 | 4 | magic, the ASCII bytes `SSUD` |
  * | 4 | 1 | version, {@link WIRE_VERSION} |
- * | 5 | 1 | flags: {@link FLAG_MORE}, {@link FLAG_CONTINUATION}; other bits zero |
+ * | 5 | 1 | flags: `FLAG_MORE` (0x01), `FLAG_CONTINUATION` (0x02); other bits zero |
  * | 6 | 2 | descriptors attached to this record (SCM_RIGHTS); zero on continuations |
  * | 8 | 4 | payload length of the whole message |
  * | 12 | 4 | offset of this record's payload within the message |
@@ -78,4 +76,3 @@ export function decodeFrameHeader(record: Uint8Array): FrameHeader {
   };
 }
 
-export { FLAG_CONTINUATION, FLAG_MORE };

@@ -3,7 +3,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { unlinkSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { DEFAULT_MAX_PENDING_CONNECTIONS, LISTEN_BACKLOG } from './constants.js';
+import { ACCEPT_PAUSE_MS, DEFAULT_MAX_PENDING_CONNECTIONS, LISTEN_BACKLOG } from './constants.js';
 import { Connection } from './connection.js';
 import { abortError, armDeadline, checkOperation } from './deadline.js';
 import { errnoName, fromNativeError, UdsError } from './errors.js';
@@ -13,8 +13,6 @@ import { checkSocketPath } from './socket-path.js';
 import type { ListenOptions, OperationOptions, PeerCredentials, UdsConnection, UdsListener } from './types.js';
 
 const E = constants.errno;
-/** After EMFILE/ENFILE, accepting pauses this long (level-triggered polling would spin). */
-const ACCEPT_PAUSE_MS = 100;
 
 interface AcceptWaiter {
   resolve: (connection: UdsConnection) => void;
