@@ -79,11 +79,12 @@ describe('release to a real registry', () => {
   const publishedVersions = async (name: string): Promise<string[]> =>
     Object.keys((await registryVersions(registryUrl(), name)).versions).sort();
 
-  /** The README of `name` in the copy (the one the tarball ships). */
+  /** The README of `name` in the copy (the one the tarball ships); empty when there is none. */
   const readmeOf = async (name: string): Promise<string> => {
     const pkg = packagesOfCopy().find((candidate) => candidate.name === name);
     if (!pkg) throw new Error(`${name} is not in the copy`);
-    return readFile(join(pkg.dir, 'README.md'), 'utf8');
+    const file = join(pkg.dir, 'README.md');
+    return existsSync(file) ? readFile(file, 'utf8') : '';
   };
 
   /**
@@ -225,6 +226,7 @@ describe('release to a real registry', () => {
         expect(load.code, describeResult(load)).toBe(0);
       }
 
+      expect(existsSync(join(pkgDir, 'README.md')), `${name} was published without a README.md`).toBe(true);
       const readme = await readFile(join(pkgDir, 'README.md'), 'utf8');
       expect(readme).toBe(await readmeOf(name));
       const example = readmeExample(readme, name);
