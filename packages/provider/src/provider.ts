@@ -82,6 +82,9 @@ interface Entry {
   handoff: Promise<unknown>;
 }
 
+/** The codes WSPDuplicateSocket may fail with (WSPDuplicateSocket.txt); SAN providers never use WSAEINPROGRESS. */
+const DUPLICATE_ERRORS: ReadonlySet<string> = new Set(['WSAENETDOWN', 'WSAEINVAL', 'WSAEMFILE', 'WSAENOBUFS', 'WSAENOTSOCK']);
+
 const noOptions = (): EmulatedOptions => ({ rcvtimeoMs: 0, sndtimeoMs: 0 });
 
 function familyOf(af: number): 4 | 6 {
@@ -624,7 +627,14 @@ export class Provider {
     }
     // An open channel to the target already proves it runs (its EOF would have closed the channel).
     if (!this.#exports.hasLiveChannel(dwProcessId)) checkProcess(dwProcessId);
-    const run = entry.handoff.then(() => this.#handOff(s, entry as Entry & { stream: StreamSocket }, dwProcessId));
+    const run = entry.handoff
+      .then(() => this.#handOff(s, entry as Entry & { stream: StreamSocket }, dwProcessId))
+      .catch((error: unknown) => {
+        // The spec's five codes only: a connection that failed under us (reset, closed) is a bad argument now.
+        const mapped = toWsaError(error, 'WSPDuplicateSocket');
+        if (DUPLICATE_ERRORS.has(mapped.code)) throw mapped;
+        throw new WsaError('WSAEINVAL', `socket ${s} cannot be duplicated: ${mapped.message}`, { cause: mapped });
+      });
     entry.handoff = run.catch(() => {});
     return run;
   }
@@ -662,8 +672,14 @@ export class Provider {
         },
       };
     } catch (error) {
-      // Nothing left: this process keeps the socket and reads again, the read-ahead still queued.
-      if (!wasStopped) stream.resume((fd) => wrapDescriptor(dupFd(fd)));
+      // Nothing left: this process keeps the socket and reads again, the read-ahead first in line.
+      if (!wasStopped) {
+        try {
+          stream.resume((fd) => wrapDescriptor(dupFd(fd)));
+        } catch {
+          // The connection itself is gone (reset, or its descriptor closed): the first error says why.
+        }
+      }
       throw error;
     }
   }

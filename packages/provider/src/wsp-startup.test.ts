@@ -153,6 +153,22 @@ describe('WSPStartup', () => {
     }
   });
 
+  it('should fail WSPDuplicateSocket of a reset connection with WSAEINVAL, one of its five codes', async () => {
+    const server = net.createServer((c) => c.on('data', () => c.resetAndDestroy()));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { procTable: p } = await start();
+      const s = await p.WSPSocket(2, 1, 6, null, 0, 0);
+      await p.WSPConnect(s, { address: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
+      await p.WSPSend(s, new Uint8Array([1]));
+      expect(isWsaError(await rejection(p.WSPRecv(s)), 'WSAECONNRESET')).toBe(true);
+      expect(isWsaError(await rejection(p.WSPDuplicateSocket(s, process.pid)), 'WSAEINVAL')).toBe(true);
+      await p.WSPCloseSocket(s);
+    } finally {
+      server.close();
+    }
+  });
+
   it('should adopt, identify and detach a kernel descriptor', async () => {
     const { server, port } = await echoServer('127.0.0.1');
     try {
