@@ -85,7 +85,7 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
   });
 
   it('should close an import nobody claims when it expires, then refuse it with WSAEINVAL', async () => {
-    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir, importTimeoutMs: 300 })]);
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir, importTimeoutMs: 1500 })]);
     await warmUp(a, b, peer.port);
     const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
     const fdsBefore = fdCount(b.pid);
