@@ -199,6 +199,15 @@ describe('decodeProtocolInfo', () => {
     expect(rejection(handoff(nonce))).toContain('handoff.exportId must be a non-zero uint32');
   });
 
+  it('should print every socket cookie exactly, around 2^31, 2^53 and 2^64', () => {
+    const cookies = ['0', '1', '2147483647', '2147483648', '1000000000', '1000000005', '81604378625', '9007199254740991', '9007199254740992', '18446744073709551615'];
+    for (const socketCookie of cookies) {
+      const info = sampleDuplicatedInfo();
+      const withCookie = { ...info, handoff: { ...info.handoff!, socketCookie } };
+      expect(decodeProtocolInfo(encodeProtocolInfo(withCookie)).handoff?.socketCookie).toBe(socketCookie);
+    }
+  });
+
   it('should not share memory with the input', () => {
     const bytes = encodeProtocolInfo(sampleDuplicatedInfo());
     const info = decodeProtocolInfo(bytes);

@@ -34,7 +34,10 @@ export const handoffFor = (exportId: number): fc.Arbitrary<HandoffContext> =>
     exportId: fc.constant(exportId),
     sourcePid: uint32,
     targetPid: uint32,
-    socketCookie: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String),
+    // Small, around 2^31 and 2^53 (the decoder's fast paths) and anywhere up to 2^64 - 1.
+    socketCookie: fc
+      .oneof(fc.bigInt({ min: 0n, max: 2n ** 33n }), fc.bigInt({ min: 2n ** 52n, max: 2n ** 54n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }))
+      .map(String),
     nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }),
     expiresAtMs: fc.maxSafeNat(),
   }, { noNullPrototype: true });
