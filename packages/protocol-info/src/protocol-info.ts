@@ -10,7 +10,10 @@ export type Guid = string;
 export interface ProtocolChain {
   /** int32. `LAYERED_PROTOCOL` (0), `BASE_PROTOCOL` (1), or the length of a chain (2..7). */
   chainLen: number;
-  /** uint32 catalog entry ids; at most `MAX_PROTOCOL_CHAIN` (7). */
+  /**
+   * uint32 catalog entry ids; at most `MAX_PROTOCOL_CHAIN` (7), no trailing 0 (the native form's
+   * padding); with `chainLen` >= 2, exactly `chainLen` non-zero ids.
+   */
   chainEntries: number[];
 }
 
@@ -20,17 +23,17 @@ export interface ProtocolChain {
  * the export id (see docs/protocol-info.md).
  */
 export interface HandoffContext {
-  /** Export id, unique on this machine and valid only for `targetPid` (uint32, non-zero). */
+  /** Export id, unique on this machine and valid only for `targetPid` (uint32, non-zero); equals `dwProviderReserved`. */
   exportId: number;
   /** Pid of the process that duplicated the socket (uint32). */
   sourcePid: number;
   /** Pid of the only process that may import it: WSPDuplicateSocket's `dwProcessId` (uint32). */
   targetPid: number;
-  /** Kernel identity of the socket (`SO_COOKIE`), as a decimal string of a uint64. */
+  /** Kernel identity of the socket (`SO_COOKIE`): a uint64 in canonical decimal (digits, no leading zero). */
   socketCookie: string;
   /** Random secret (16 bytes) that the import must present: forged or guessed infos fail. */
   nonce: Uint8Array;
-  /** Milliseconds since the Unix epoch after which the pending import is closed unclaimed (uint64). */
+  /** Milliseconds since the Unix epoch after which the pending import is closed unclaimed (0..2^53-1). */
   expiresAtMs: number;
 }
 
