@@ -1,4 +1,5 @@
-import { AF, IPPROTO, SOCK, XP1, type ProtocolInfo } from '../dist/index.js';
+import { AF, IPPROTO, SOCK, XP1 } from '../src/constants.js';
+import type { ProtocolInfo } from '../src/protocol-info.js';
 
 /** A catalog entry as a provider publishes it: what WSCEnumProtocols would show. */
 export const catalogInfo: ProtocolInfo = {
