@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkPackedFiles } from './support/check-packed-files.js';
 import { createConsumerProject, nodeIn, npmIn } from './support/consumer-project.js';
 import { packPackage, type PackedPackage } from './support/pack-package.js';
-import { describeResult, runCommand } from './support/run-command.js';
+import { describeResult, killRunningCommands, runCommand } from './support/run-command.js';
 import { makeTempDir, removeTempDir } from './support/temp-dir.js';
 import { makeToolFreePath } from './support/tool-free-path.js';
 import { listPublicPackages, workspaceRoot, type Manifest } from './support/workspace.js';
@@ -69,7 +69,12 @@ describe('published tarballs', () => {
     expect(installed.code, describeResult(installed)).toBe(0);
   }, 300_000);
 
+  afterEach(() => {
+    killRunningCommands();
+  });
+
   afterAll(async () => {
+    killRunningCommands();
     await removeTempDir(tempDir);
   });
 

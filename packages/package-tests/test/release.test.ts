@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { copyWorkspace } from './support/copy-workspace.js';
 import { consumerEnv } from './support/consumer-env.js';
 import { createConsumerProject, nodeIn, npmIn } from './support/consumer-project.js';
@@ -12,7 +12,7 @@ import {
   type LocalRegistry,
 } from './support/local-registry.js';
 import { readmeExample, readmeInstall } from './support/readme-example.js';
-import { describeResult, runCommand, type CommandResult } from './support/run-command.js';
+import { describeResult, killRunningCommands, runCommand, type CommandResult } from './support/run-command.js';
 import { makeTempDir, removeTempDir } from './support/temp-dir.js';
 import { makeToolFreePath, reachableBuildTools } from './support/tool-free-path.js';
 import { pnpmCommand } from './support/pnpm-command.js';
@@ -123,7 +123,12 @@ describe('release to a real registry', () => {
     );
   }, 120_000);
 
+  afterEach(() => {
+    killRunningCommands();
+  });
+
   afterAll(async () => {
+    killRunningCommands();
     await registry?.stop();
     await removeTempDir(temp);
   }, 60_000);

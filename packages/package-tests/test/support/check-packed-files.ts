@@ -15,7 +15,7 @@ const ALLOWED: readonly RegExp[] = [
   // The native addon: what node-gyp needs to build from source, and the prebuilt binaries.
   /^binding\.gyp$/,
   /^(src|native)\/[\w./-]+\.(cc|cpp|c|h|hpp)$/,
-  /^prebuilds\/[\w.-]+\/[\w.+-]+\.node$/,
+  /^prebuilds\/[\w.-]+\/[\w.+@-]+\.node$/,
 ];
 
 /** Files every public package must ship. */

@@ -16,6 +16,18 @@ export interface RunCommandOptions {
   readonly timeoutMs?: number;
 }
 
+/** Process groups started by {@link runCommand} that have not exited yet. */
+const running = new Set<number>();
+
+/**
+ * Kills every command still running (for `afterEach`): a test that timed out in vitest must not
+ * leave its `pnpm release` or `npm install` behind.
+ */
+export function killRunningCommands(): void {
+  for (const pid of running) killGroup(pid);
+  running.clear();
+}
+
 /**
  * Runs a real OS process to completion and collects its output. Never rejects on a non-zero exit:
  * the caller asserts on `code` so that a failure shows the command's own stderr.
@@ -35,6 +47,8 @@ export function runCommand(
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    const pid = child.pid;
+    if (pid !== undefined) running.add(pid);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -45,10 +59,12 @@ export function runCommand(
     }, options.timeoutMs ?? 120_000);
     child.on('error', (error) => {
       clearTimeout(timer);
+      if (pid !== undefined) running.delete(pid);
       reject(error);
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (pid !== undefined) running.delete(pid);
       resolve({ code, signal, stdout, stderr });
     });
   });
