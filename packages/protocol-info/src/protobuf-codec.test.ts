@@ -25,7 +25,7 @@ function rejection(bytes: unknown): string {
 
 describe('decodeProtocolInfo', () => {
   it('should decode every field of a hand-built message', () => {
-    const nonce = Array.from({ length: 16 }, (_, i) => 0xf0 + i - 0xe0);
+    const nonce = Array.from({ length: 16 }, (_, i) => 0x10 + i);
     const bytes = bytesOf(
       vfield(1, 0x0002_0066),
       vfield(2, 1),
@@ -104,8 +104,9 @@ describe('decodeProtocolInfo', () => {
   it('should accept chain entries packed, unpacked, or both, and skip unknown fields of every wire type', () => {
     const chain = lfield(8, [...vfield(1, 3), ...vfield(2, 5), ...lfield(2, [...varint(6), ...varint(7)])]);
     const unknown = [...vfield(99, 5), ...tag(100, 1), 1, 2, 3, 4, 5, 6, 7, 8, ...tag(101, 5), 1, 2, 3, 4, ...lfield(102, [1, 2, 3])];
-    const info = decodeProtocolInfo(message(chain, unknown, lfield(8 + 0, []).slice(0, 0)));
+    const info = decodeProtocolInfo(message(chain, unknown, vfield(7, 1234)));
     expect(info.ProtocolChain).toStrictEqual({ chainLen: 3, chainEntries: [5, 6, 7] });
+    expect(info.dwCatalogEntryId).toBe(1234);
   });
 
   it('should reject truncated input, naming the field it stopped in', () => {
