@@ -127,6 +127,18 @@ describe('WSPDuplicateSocket between two processes', () => {
     expect(await get(a, sa, IPPROTO_TCP, TCP_NODELAY)).toBe(true);
   });
 
+  it('should hand off an IPv6 connection with its address family', async () => {
+    peer = await startPeer('echo', '::1');
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
+    const sa = await a.call<number>('connect', { af: 23, address: '::1', port: peer.port });
+    const info = await a.call<ProtocolInfo>('duplicate', { s: sa, pid: b.pid });
+    expect(info.iAddressFamily).toBe(23);
+    const sb = await b.call<number>('import', { info });
+    expect(await b.call('peername', { s: sb })).toEqual({ address: '::1', port: peer.port });
+    expect(((await b.call('getopt', { s: sb, level: SOL_SOCKET, optname: SO.PROTOCOL_INFOW })) as ProtocolInfo).iAddressFamily).toBe(23);
+    expect(await roundTrip(b, sb, 'over IPv6')).toBe('over IPv6');
+  });
+
   it('should hand off a connection accepted by a controlling process', async () => {
     const [controller, worker] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
     const { s: listener, port } = await controller.call<{ s: number; port: number }>('listen');

@@ -1,5 +1,5 @@
 /**
- * The remote TCP peer of the tests, on 127.0.0.1 port 0: in `sequence` mode it streams uint32
+ * The remote TCP peer of the tests, on 127.0.0.1 (or `host`) port 0: in `sequence` mode it streams uint32
  * big-endian counters 0, 1, 2... as fast as the connection takes them and checks that what it
  * receives is the same kind of sequence (no gap, no duplicate); in `echo` mode it echoes.
  * It records the FIN (`end`) and close of each connection, to observe refcounted close.
@@ -29,7 +29,7 @@ export interface SequencePeer {
   close(): Promise<void>;
 }
 
-export async function startPeer(mode: 'sequence' | 'echo'): Promise<SequencePeer> {
+export async function startPeer(mode: 'sequence' | 'echo', host = '127.0.0.1'): Promise<SequencePeer> {
   const connections: PeerConnection[] = [];
   const waiting: Array<(c: PeerConnection) => void> = [];
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
@@ -96,7 +96,7 @@ export async function startPeer(mode: 'sequence' | 'echo'): Promise<SequencePeer
     const waiter = waiting.shift();
     if (waiter !== undefined) waiter(conn);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as net.AddressInfo;
   return {
     port,
