@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { consumerEnv } from './consumer-env.js';
 import { freePort } from './free-port.js';
 import { killGroup } from './run-command.js';
 
@@ -80,6 +81,25 @@ async function waitUntilUp(url: string, child: ChildProcess, boundMs: number): P
   throw new Error(`verdaccio did not answer on ${url} within ${boundMs} ms`);
 }
 
+/**
+ * The environment for Verdaccio: this one, plus the CA bundle npm is configured with (`cafile`) as
+ * `NODE_EXTRA_CA_CERTS`, so that its uplink trusts what npm trusts. turbo (strict env mode) hands
+ * tasks neither NODE_EXTRA_CA_CERTS nor SSL_CERT_FILE, and behind a TLS-inspecting proxy the uplink
+ * would otherwise fail with SELF_SIGNED_CERT_IN_CHAIN while npm itself works.
+ */
+function registryEnv(): NodeJS.ProcessEnv {
+  if (process.env['NODE_EXTRA_CA_CERTS']) return process.env;
+  let cafile = '';
+  try {
+    cafile = execFileSync('npm', ['config', 'get', 'cafile'], { encoding: 'utf8', env: consumerEnv() }).trim();
+  } catch {
+    // No npm config to read: Node's own CAs only.
+  }
+  return cafile && cafile !== 'null' && cafile !== 'undefined' && existsSync(cafile)
+    ? { ...process.env, NODE_EXTRA_CA_CERTS: cafile }
+    : process.env;
+}
+
 /** Starts Verdaccio (the package-tests devDependency) as a real separate process. */
 export async function startLocalRegistry(options: LocalRegistryOptions): Promise<LocalRegistry> {
   await mkdir(join(options.dir, 'storage'), { recursive: true });
@@ -90,6 +110,7 @@ export async function startLocalRegistry(options: LocalRegistryOptions): Promise
   const log = createWriteStream(join(options.dir, 'verdaccio.log'), { flags: 'a' });
   const child = spawn(process.execPath, [bin, '--config', configFile], {
     cwd: options.dir,
+    env: registryEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
