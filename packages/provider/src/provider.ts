@@ -285,16 +285,17 @@ export class Provider {
     if (!this.#table.hasRoom(this.#pending.size - 1)) {
       throw new WsaError('WSAEMFILE', `no descriptor available: the provider's limit of ${this.#table.limit} sockets is reached`);
     }
-    const socket = wrapDescriptor(pending.fd);
     this.#pending.take(pending.exportId);
     const entry = this.#newEntry(pending.socket.addressFamily, pending.socket.socketType, pending.socket.protocol);
     entry.state = 'stream';
-    entry.stream = new StreamSocket(socket, pending.readAhead);
+    // The descriptor is wrapped in a net.Socket at its first use: handed straight on, it never is.
+    const stream = new StreamSocket(pending.fd, pending.readAhead);
+    entry.stream = stream;
     try {
       this.#share(entry, pending.fd, pending.options);
       return this.#register(entry);
     } catch (error) {
-      socket.destroy();
+      await stream.close().catch(() => {});
       throw error;
     }
   }

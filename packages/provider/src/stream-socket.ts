@@ -7,7 +7,7 @@
 import type net from 'node:net';
 import { WsaError } from '@sanshare/protocol-info';
 import { pick, toWsaError } from './errors.js';
-import { descriptorOf, stopReading } from './kernel.js';
+import { closeFd, descriptorOf, stopReading, wrapDescriptor } from './kernel.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -23,7 +23,11 @@ export interface RecvWaitOptions {
 }
 
 export class StreamSocket {
-  #socket: net.Socket;
+  /** Made on first use: an imported socket that is only handed on again never pays for a `net.Socket`. */
+  #socket: net.Socket | undefined;
+  /** The owned descriptor while no `net.Socket` wraps it yet, and the read-ahead that came with it. */
+  #rawFd: number | undefined;
+  #rawReadAhead: Buffer | undefined;
   /** The read-ahead drained by a hand-off, kept until it commits (dropped) or fails (put back). */
   readonly #queue: Buffer[] = [];
   #eof = false;
@@ -48,13 +52,33 @@ export class StreamSocket {
     this.#wake();
   };
 
-  constructor(socket: net.Socket, readAhead?: Uint8Array) {
-    this.#socket = socket;
+  /** Over a connected `net.Socket`, or over a descriptor this object now owns (wrapped when first used). */
+  constructor(source: net.Socket | number, readAhead?: Uint8Array) {
+    const ahead = readAhead !== undefined && readAhead.length > 0 ? Buffer.from(readAhead) : undefined;
+    if (typeof source === 'number') {
+      this.#rawFd = source;
+      this.#rawReadAhead = ahead;
+      return;
+    }
+    this.#socket = source;
     // Into the stream's own buffer, not beside it: what is buffered counts against the high-water
     // mark, so libuv reads no more until WSPRecv drains it, and the read-ahead of the next hand-off
     // stays bounded (about one high-water mark) however many hand-offs a slow reader goes through.
-    if (readAhead !== undefined && readAhead.length > 0) socket.unshift(Buffer.from(readAhead));
+    if (ahead !== undefined) source.unshift(ahead);
+    this.#attach(source);
+  }
+
+  /** The `net.Socket`, made now if this socket was imported and not used yet. */
+  #ensure(): net.Socket {
+    if (this.#socket !== undefined) return this.#socket;
+    if (this.#rawFd === undefined) throw new WsaError('WSAENOTSOCK', 'the descriptor was closed');
+    const socket = wrapDescriptor(this.#rawFd);
+    this.#rawFd = undefined;
+    if (this.#rawReadAhead !== undefined) socket.unshift(this.#rawReadAhead);
+    this.#rawReadAhead = undefined;
+    this.#socket = socket;
     this.#attach(socket);
+    return socket;
   }
 
   #attach(socket: net.Socket): void {
@@ -73,7 +97,7 @@ export class StreamSocket {
   }
 
   get socket(): net.Socket {
-    return this.#socket;
+    return this.#ensure();
   }
 
   /** True after a hand-off stopped the reads (until `resume`). */
@@ -83,7 +107,8 @@ export class StreamSocket {
 
   /** The kernel descriptor; `WSAENOTCONN` once the socket is closed (never a stale, reused number). */
   get fd(): number {
-    const fd = descriptorOf(this.#socket);
+    if (this.#socket === undefined && this.#rawFd !== undefined) return this.#rawFd;
+    const fd = this.#socket === undefined ? undefined : descriptorOf(this.#socket);
     if (fd === undefined) {
       throw this.#failure !== undefined
         ? toWsaError(this.#failure, 'the connection failed', 'WSAECONNRESET')
@@ -100,14 +125,15 @@ export class StreamSocket {
       if (this.#recvShutdown) throw new WsaError('WSAESHUTDOWN', 'receiving was shut down (SD_RECEIVE)');
       // Checked first: while stopped, the read-ahead is on its way to another process.
       if (generation !== this.#generation || this.#stopped) throw handedOffError();
-      const available = this.#socket.readableLength;
+      const socket = this.#ensure();
+      const available = socket.readableLength;
       // read(n) with n <= what is buffered returns exactly n bytes (a slice when one chunk holds them);
       // read() when nothing is buffered asks for more and notices the end of the stream.
-      const chunk = (available > 0 ? this.#socket.read(Math.min(available, maxBytes)) : this.#socket.read()) as Buffer | null;
+      const chunk = (available > 0 ? socket.read(Math.min(available, maxBytes)) : socket.read()) as Buffer | null;
       if (chunk !== null) return chunk;
-      if (this.#eof || this.#socket.readableEnded) return EMPTY;
+      if (this.#eof || socket.readableEnded) return EMPTY;
       if (this.#failure !== undefined) throw toWsaError(this.#failure, 'recv', 'WSAECONNRESET');
-      if (this.#socket.destroyed) throw new WsaError('WSAENOTCONN', 'the socket is closed');
+      if (socket.destroyed) throw new WsaError('WSAENOTCONN', 'the socket is closed');
       await this.#waitForData(options);
     }
   }
@@ -147,10 +173,11 @@ export class StreamSocket {
   async send(data: Uint8Array): Promise<number> {
     if (this.#sendShutdown) throw new WsaError('WSAESHUTDOWN', 'sending was shut down (SD_SEND)');
     if (this.#failure !== undefined) throw toWsaError(this.#failure, 'send', 'WSAECONNRESET');
-    if (this.#socket.destroyed) throw new WsaError('WSAENOTCONN', 'the socket is closed');
+    const socket = this.#ensure();
+    if (socket.destroyed) throw new WsaError('WSAENOTCONN', 'the socket is closed');
     if (data.length === 0) return 0;
     const written = new Promise<void>((resolve, reject) => {
-      this.#socket.write(data, (error) => (error ? reject(toWsaError(error, 'send', 'WSAECONNRESET')) : resolve()));
+      socket.write(data, (error) => (error ? reject(toWsaError(error, 'send', 'WSAECONNRESET')) : resolve()));
     });
     this.#inflight.add(written);
     try {
@@ -175,8 +202,14 @@ export class StreamSocket {
     if (!this.#stopped) {
       this.#stopped = true;
       this.#generation++;
-      this.#socket.off('readable', this.#wake);
-      this.#queue.push(...stopReading(this.#socket));
+      if (this.#socket !== undefined) {
+        this.#socket.off('readable', this.#wake);
+        this.#queue.push(...stopReading(this.#socket));
+      } else if (this.#rawReadAhead !== undefined) {
+        // Never wrapped: nothing read it; its read-ahead is still the one it arrived with.
+        this.#queue.push(this.#rawReadAhead);
+        this.#rawReadAhead = undefined;
+      }
       this.#wake();
     }
     await this.flush();
@@ -195,6 +228,11 @@ export class StreamSocket {
    */
   resume(rewrap: (fd: number) => net.Socket): void {
     if (!this.#stopped) return;
+    if (this.#socket === undefined) {
+      this.#stopped = false;
+      if (this.#queue.length > 0) this.#rawReadAhead = Buffer.concat(this.#queue.splice(0));
+      return;
+    }
     const fresh = rewrap(this.fd);
     const old = this.#socket;
     this.#detach(old);
@@ -212,11 +250,12 @@ export class StreamSocket {
     if (this.#sendShutdown) return;
     this.#sendShutdown = true;
     await this.flush();
-    if (this.#socket.destroyed) return;
+    const socket = this.#ensure();
+    if (socket.destroyed) return;
     await new Promise<void>((resolve) => {
-      this.#socket.end(() => resolve());
+      socket.end(() => resolve());
       // 'close' also ends the wait if the socket dies before 'finish'.
-      this.#socket.once('close', () => resolve());
+      socket.once('close', () => resolve());
     });
   }
 
@@ -230,8 +269,15 @@ export class StreamSocket {
   async close(): Promise<void> {
     await this.flush();
     this.#closed = true;
-    this.#detach(this.#socket);
-    this.#socket.destroy();
+    if (this.#socket !== undefined) {
+      this.#detach(this.#socket);
+      this.#socket.destroy();
+    } else if (this.#rawFd !== undefined) {
+      const fd = this.#rawFd;
+      this.#rawFd = undefined;
+      this.#rawReadAhead = undefined;
+      closeFd(fd);
+    }
     this.#wake();
   }
 }
