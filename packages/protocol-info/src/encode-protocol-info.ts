@@ -36,7 +36,7 @@ export function encodeProtocolInfo(info: ProtocolInfo): Uint8Array {
       sourcePid: handoff.sourcePid,
       targetPid: handoff.targetPid,
       // protobufjs writes a uint64 from any { low, high } pair (a Long or LongBits), exactly.
-      socketCookie: decimalToBits(handoff.socketCookie) as never,
+      socketCookie: decimalToBits(handoff.socketCookie),
       nonce: handoff.nonce,
       expiresAtMs: handoff.expiresAtMs,
     };
