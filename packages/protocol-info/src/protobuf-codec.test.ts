@@ -82,6 +82,38 @@ describe('decodeProtocolInfo', () => {
     expect(decodeProtocolInfo(bytes)).toStrictEqual(expected);
   });
 
+  it('should decode, and re-encode byte for byte, a message written by C++ libprotobuf', () => {
+    // Written by protoc 3.21.12 --cpp_out code for this .proto, linked with libprotobuf and
+    // <sys/socket.h> (Debian 12): set_provider_id, ADDRESS_FAMILY_INET6, SOCKET_TYPE_STREAM,
+    // set_protocol(-1), chain 2 [1001, 1002], sz_protocol "Sän", handoff { export_id 7,
+    // socket_cookie 2^64-1, nonce 16 x 01, expires_at_ms 1795000000000 }, provider_reserved 7.
+    const fromCpp = Buffer.from(
+      '322465373066316161302d616238622d313163662d386361332d303038303566343861313932420808021204e907ea07501768' +
+        '0170ffffffffffffffffff01980107a2010453c3a46eaa0126080720ffffffffffffffffff012a1001010101010101010101' +
+        '0101010101013080bcd9f29e34',
+      'hex',
+    );
+    const info = decodeProtocolInfo(fromCpp);
+    expect(info).toStrictEqual({
+      ...sampleInfo(),
+      dwServiceFlags1: 0,
+      dwProviderFlags: 0,
+      ProviderId: GUID,
+      dwCatalogEntryId: 0,
+      ProtocolChain: { chainLen: 2, chainEntries: [1001, 1002] },
+      iVersion: 0,
+      iAddressFamily: 23,
+      iMaxSockAddr: 0,
+      iMinSockAddr: 0,
+      iSocketType: 1,
+      iProtocol: -1,
+      dwProviderReserved: 7,
+      szProtocol: 'Sän',
+      handoff: { exportId: 7, sourcePid: 0, targetPid: 0, socketCookie: '18446744073709551615', nonce: new Uint8Array(16).fill(1), expiresAtMs: 1_795_000_000_000 },
+    });
+    expect(Buffer.from(encodeProtocolInfo(info)).equals(fromCpp)).toBe(true);
+  });
+
   it('should give absent fields their proto3 defaults', () => {
     const info = decodeProtocolInfo(message());
     expect(info).toStrictEqual({

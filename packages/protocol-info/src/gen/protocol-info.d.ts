@@ -10,46 +10,46 @@ export namespace sanshare {
         /** AddressFamily enum. */
         enum AddressFamily {
 
-            /** AF_UNSPEC value */
-            AF_UNSPEC = 0,
+            /** ADDRESS_FAMILY_UNSPEC value */
+            ADDRESS_FAMILY_UNSPEC = 0,
 
-            /** AF_INET value */
-            AF_INET = 2,
+            /** ADDRESS_FAMILY_INET value */
+            ADDRESS_FAMILY_INET = 2,
 
-            /** AF_INET6 value */
-            AF_INET6 = 23
+            /** ADDRESS_FAMILY_INET6 value */
+            ADDRESS_FAMILY_INET6 = 23
         }
 
         /** SocketType enum. */
         enum SocketType {
 
-            /** SOCK_UNSPECIFIED value */
-            SOCK_UNSPECIFIED = 0,
+            /** SOCKET_TYPE_UNSPECIFIED value */
+            SOCKET_TYPE_UNSPECIFIED = 0,
 
-            /** SOCK_STREAM value */
-            SOCK_STREAM = 1,
+            /** SOCKET_TYPE_STREAM value */
+            SOCKET_TYPE_STREAM = 1,
 
-            /** SOCK_DGRAM value */
-            SOCK_DGRAM = 2,
+            /** SOCKET_TYPE_DGRAM value */
+            SOCKET_TYPE_DGRAM = 2,
 
-            /** SOCK_RAW value */
-            SOCK_RAW = 3,
+            /** SOCKET_TYPE_RAW value */
+            SOCKET_TYPE_RAW = 3,
 
-            /** SOCK_RDM value */
-            SOCK_RDM = 4,
+            /** SOCKET_TYPE_RDM value */
+            SOCKET_TYPE_RDM = 4,
 
-            /** SOCK_SEQPACKET value */
-            SOCK_SEQPACKET = 5
+            /** SOCKET_TYPE_SEQPACKET value */
+            SOCKET_TYPE_SEQPACKET = 5
         }
 
         /** NetworkByteOrder enum. */
         enum NetworkByteOrder {
 
-            /** BIGENDIAN value */
-            BIGENDIAN = 0,
+            /** NETWORK_BYTE_ORDER_BIG_ENDIAN value */
+            NETWORK_BYTE_ORDER_BIG_ENDIAN = 0,
 
-            /** LITTLEENDIAN value */
-            LITTLEENDIAN = 1
+            /** NETWORK_BYTE_ORDER_LITTLE_ENDIAN value */
+            NETWORK_BYTE_ORDER_LITTLE_ENDIAN = 1
         }
 
         /**

@@ -30,15 +30,15 @@ export const sanshare = $root.sanshare = (() => {
          * AddressFamily enum.
          * @name sanshare.v1.AddressFamily
          * @enum {number}
-         * @property {number} AF_UNSPEC=0 AF_UNSPEC value
-         * @property {number} AF_INET=2 AF_INET value
-         * @property {number} AF_INET6=23 AF_INET6 value
+         * @property {number} ADDRESS_FAMILY_UNSPEC=0 ADDRESS_FAMILY_UNSPEC value
+         * @property {number} ADDRESS_FAMILY_INET=2 ADDRESS_FAMILY_INET value
+         * @property {number} ADDRESS_FAMILY_INET6=23 ADDRESS_FAMILY_INET6 value
          */
         v1.AddressFamily = (function() {
             const valuesById = $Object.create(null), values = $Object.create(valuesById);
-            values[valuesById[0] = "AF_UNSPEC"] = 0;
-            values[valuesById[2] = "AF_INET"] = 2;
-            values[valuesById[23] = "AF_INET6"] = 23;
+            values[valuesById[0] = "ADDRESS_FAMILY_UNSPEC"] = 0;
+            values[valuesById[2] = "ADDRESS_FAMILY_INET"] = 2;
+            values[valuesById[23] = "ADDRESS_FAMILY_INET6"] = 23;
             return values;
         })();
 
@@ -46,21 +46,21 @@ export const sanshare = $root.sanshare = (() => {
          * SocketType enum.
          * @name sanshare.v1.SocketType
          * @enum {number}
-         * @property {number} SOCK_UNSPECIFIED=0 SOCK_UNSPECIFIED value
-         * @property {number} SOCK_STREAM=1 SOCK_STREAM value
-         * @property {number} SOCK_DGRAM=2 SOCK_DGRAM value
-         * @property {number} SOCK_RAW=3 SOCK_RAW value
-         * @property {number} SOCK_RDM=4 SOCK_RDM value
-         * @property {number} SOCK_SEQPACKET=5 SOCK_SEQPACKET value
+         * @property {number} SOCKET_TYPE_UNSPECIFIED=0 SOCKET_TYPE_UNSPECIFIED value
+         * @property {number} SOCKET_TYPE_STREAM=1 SOCKET_TYPE_STREAM value
+         * @property {number} SOCKET_TYPE_DGRAM=2 SOCKET_TYPE_DGRAM value
+         * @property {number} SOCKET_TYPE_RAW=3 SOCKET_TYPE_RAW value
+         * @property {number} SOCKET_TYPE_RDM=4 SOCKET_TYPE_RDM value
+         * @property {number} SOCKET_TYPE_SEQPACKET=5 SOCKET_TYPE_SEQPACKET value
          */
         v1.SocketType = (function() {
             const valuesById = $Object.create(null), values = $Object.create(valuesById);
-            values[valuesById[0] = "SOCK_UNSPECIFIED"] = 0;
-            values[valuesById[1] = "SOCK_STREAM"] = 1;
-            values[valuesById[2] = "SOCK_DGRAM"] = 2;
-            values[valuesById[3] = "SOCK_RAW"] = 3;
-            values[valuesById[4] = "SOCK_RDM"] = 4;
-            values[valuesById[5] = "SOCK_SEQPACKET"] = 5;
+            values[valuesById[0] = "SOCKET_TYPE_UNSPECIFIED"] = 0;
+            values[valuesById[1] = "SOCKET_TYPE_STREAM"] = 1;
+            values[valuesById[2] = "SOCKET_TYPE_DGRAM"] = 2;
+            values[valuesById[3] = "SOCKET_TYPE_RAW"] = 3;
+            values[valuesById[4] = "SOCKET_TYPE_RDM"] = 4;
+            values[valuesById[5] = "SOCKET_TYPE_SEQPACKET"] = 5;
             return values;
         })();
 
@@ -68,13 +68,13 @@ export const sanshare = $root.sanshare = (() => {
          * NetworkByteOrder enum.
          * @name sanshare.v1.NetworkByteOrder
          * @enum {number}
-         * @property {number} BIGENDIAN=0 BIGENDIAN value
-         * @property {number} LITTLEENDIAN=1 LITTLEENDIAN value
+         * @property {number} NETWORK_BYTE_ORDER_BIG_ENDIAN=0 NETWORK_BYTE_ORDER_BIG_ENDIAN value
+         * @property {number} NETWORK_BYTE_ORDER_LITTLE_ENDIAN=1 NETWORK_BYTE_ORDER_LITTLE_ENDIAN value
          */
         v1.NetworkByteOrder = (function() {
             const valuesById = $Object.create(null), values = $Object.create(valuesById);
-            values[valuesById[0] = "BIGENDIAN"] = 0;
-            values[valuesById[1] = "LITTLEENDIAN"] = 1;
+            values[valuesById[0] = "NETWORK_BYTE_ORDER_BIG_ENDIAN"] = 0;
+            values[valuesById[1] = "NETWORK_BYTE_ORDER_LITTLE_ENDIAN"] = 1;
             return values;
         })();
 
