@@ -254,6 +254,7 @@ export class Provider {
   // ---- WSPSocket ------------------------------------------------------------------------------
 
   async socket(af: number, type: number, protocol: number, info: ProtocolInfo | null, group: number, flags: number): Promise<Socket> {
+    // dwFlags (WSA_FLAG_OVERLAPPED...) change nothing here: every call is already asynchronous.
     void flags;
     if (group !== 0) throw new WsaError('WSAEINVAL', 'socket groups are not supported');
     if (info !== null && info !== undefined) {
@@ -550,8 +551,9 @@ export class Provider {
   }
 
   #protocolInfoOf(entry: Entry): ProtocolInfo {
-    const { handoff: _omitted, ...base } = this.#catalog;
-    void _omitted;
+    const base: ProtocolInfo = { ...this.#catalog };
+    // The catalog entry describes the provider; a hand-off context belongs only to a duplicate's info.
+    delete base.handoff;
     return {
       ...base,
       ProtocolChain: { chainLen: base.ProtocolChain.chainLen, chainEntries: [...base.ProtocolChain.chainEntries] },
