@@ -142,7 +142,9 @@ if (run(bin('turbo'), ['run', 'build', 'lint', ...filters, '--output-logs=errors
 }
 
 // `changeset publish` reads the registry from npm_config_registry only: pin it to the one above.
-const publishStatus = run(bin('changeset'), ['publish', ...process.argv.slice(2)], { npm_config_registry: registry });
+// (pnpm may forward a literal `--` separator; changeset would then ignore the flags after it.)
+const extra = process.argv.slice(2).filter((arg) => arg !== '--');
+const publishStatus = run(bin('changeset'), ['publish', ...extra], { npm_config_registry: registry });
 
 const missing = await unpublishedOf(packages, registry);
 if (missing.length > 0) {
