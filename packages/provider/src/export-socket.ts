@@ -75,7 +75,12 @@ interface Channel {
  */
 export class ExportClient {
   readonly #channels = new Map<number, Channel>();
+  /** Opens in progress, one per target pid: concurrent first hand-offs share it (single flight). */
+  readonly #opening = new Map<number, Promise<Channel>>();
+  /** Every connection opened and not yet closed, cached or not: `closeAll` closes each one. */
+  readonly #open = new Set<UdsConnection>();
   readonly #maxChannels: number;
+  #closed = false;
 
   constructor(maxChannels = 64) {
     this.#maxChannels = maxChannels;
@@ -90,14 +95,16 @@ export class ExportClient {
   /** Pushes the socket to the target; resolves once the target holds it as a pending import. */
   async exportSocket(request: ExportRequest): Promise<ExportResult> {
     const cached = this.#channels.get(request.targetPid);
+    let stale: Channel | undefined;
     if (cached !== undefined && !cached.connection.closed) {
       try {
         return await this.#run(cached, request);
       } catch (error) {
         if (!isStale(error)) throw error;
+        stale = cached;
       }
     }
-    const channel = await this.#open(request);
+    const channel = await this.#channelFor(request, stale);
     try {
       return await this.#run(channel, request);
     } catch (error) {
@@ -108,10 +115,35 @@ export class ExportClient {
     }
   }
 
-  async #open(request: ExportRequest): Promise<Channel> {
+  /**
+   * The channel to use after the cached one (`stale`, if any) failed or was missing: one another
+   * caller already opened or is opening, else a new one. Concurrent callers share one open, so
+   * no channel is opened only to be replaced (and leaked) by the next caller's.
+   */
+  #channelFor(request: ExportRequest, stale: Channel | undefined): Promise<Channel> {
+    const pid = request.targetPid;
+    const opening = this.#opening.get(pid);
+    if (opening !== undefined) return opening;
+    const current = this.#channels.get(pid);
+    if (current !== undefined && current !== stale && !current.connection.closed) return Promise.resolve(current);
+    const run = this.#openChannel(request).finally(() => {
+      if (this.#opening.get(pid) === run) this.#opening.delete(pid);
+    });
+    this.#opening.set(pid, run);
+    return run;
+  }
+
+  async #openChannel(request: ExportRequest): Promise<Channel> {
     this.#drop(request.targetPid);
     const connection = await open(request);
     connection.unref();
+    if (this.#closed) {
+      // WSPCleanup ran while connecting: this channel would outlive the provider.
+      await connection.close().catch(() => {});
+      throw new WsaError('WSAENETDOWN', 'the provider was cleaned up (WSPCleanup)');
+    }
+    this.#open.add(connection);
+    connection.once('close', () => this.#open.delete(connection));
     const channel: Channel = { connection, queue: Promise.resolve() };
     this.#channels.set(request.targetPid, channel);
     if (this.#channels.size > this.#maxChannels) {
@@ -183,9 +215,14 @@ export class ExportClient {
     }
   }
 
-  /** Closes every channel (WSPCleanup). */
-  closeAll(): void {
-    for (const pid of [...this.#channels.keys()]) this.#drop(pid);
+  /** Closes every channel this client opened, cached or not, and any still being opened (WSPCleanup). */
+  async closeAll(): Promise<void> {
+    this.#closed = true;
+    this.#channels.clear();
+    const closing = [...this.#open].map((connection) => connection.close().catch(() => {}));
+    this.#open.clear();
+    // Opens in flight close their connection themselves when they finish (see #openChannel).
+    await Promise.all([...closing, ...[...this.#opening.values()].map((run) => run.catch(() => {}))]);
   }
 }
 

@@ -732,7 +732,7 @@ export class Provider {
     if (this.#cleanedUp) return;
     this.#cleanedUp = true;
     await this.#endpoint?.close();
-    this.#exports.closeAll();
+    await this.#exports.closeAll();
     this.#pending.closeAll();
     const closing: Promise<void>[] = [];
     for (const [s] of [...this.#table.entries()]) closing.push(this.closeSocket(s).catch(() => {}));

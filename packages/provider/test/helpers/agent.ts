@@ -85,6 +85,11 @@ async function run(c: Command): Promise<unknown> {
     case 'connectSocket': return p.WSPConnect(s, { address: c['address'] as string, port: c['port'] as number });
     case 'import': return p.WSPSocket(-1, -1, -1, c['info'] as ProtocolInfo, 0, 0);
     case 'duplicate': return p.WSPDuplicateSocket(s, c['pid'] as number);
+    case 'duplicateAll': {
+      // Every duplication started in the same tick: concurrent first hand-offs to one target.
+      const ss = c['ss'] as number[];
+      return Promise.all(ss.map((t) => p.WSPDuplicateSocket(t, c['pid'] as number)));
+    }
     case 'duplicateAndExit': {
       const info = await p.WSPDuplicateSocket(s, c['pid'] as number);
       // Exit the moment the reply is written: no cleanup, no close (the spec allows the source to vanish).

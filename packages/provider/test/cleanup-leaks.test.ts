@@ -1,0 +1,52 @@
+import type { ProtocolInfo } from '@sanshare/protocol-info';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { killAgents, startAgent, type Agent } from './helpers/agent-runner.js';
+import { startPeer, type SequencePeer } from './helpers/sequence-peer.js';
+import { fdCount, makeRuntimeDir, removeRuntimeDir } from './helpers/temp-dir.js';
+
+/** Connects `n` sockets in `agent` to the peer. */
+async function connectMany(agent: Agent, port: number, n: number): Promise<number[]> {
+  const ss: number[] = [];
+  for (let i = 0; i < n; i++) ss.push(await agent.call<number>('connect', { address: '127.0.0.1', port }));
+  return ss;
+}
+
+describe('WSPCleanup releasing hand-off channels', () => {
+  let dir: string;
+  let peer: SequencePeer;
+
+  beforeEach(async () => {
+    dir = makeRuntimeDir();
+    peer = await startPeer('echo');
+  });
+  afterEach(async () => {
+    await killAgents();
+    await peer.close();
+    removeRuntimeDir(dir);
+  });
+
+  it('should open one channel for concurrent first duplications to one target and close it at cleanup', async () => {
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
+    const fdsAtStart = fdCount(a.pid);
+    const ss = await connectMany(a, peer.port, 8);
+    const infos = await a.call<ProtocolInfo[]>('duplicateAll', { ss, pid: b.pid });
+    expect(infos).toHaveLength(8);
+    // One channel: the 8 sockets plus one Unix socket, nothing per caller.
+    expect(fdCount(a.pid)).toBe(fdsAtStart + 8 + 1);
+    for (const info of infos) await b.call('close', { s: await b.call<number>('import', { info }) });
+    await a.call('cleanup');
+    // The endpoint's listener is gone too: strictly fewer than at start, never more.
+    expect(fdCount(a.pid)).toBeLessThan(fdsAtStart);
+  });
+
+  it("should close the channels the target's endpoint accepted when the target cleans up", async () => {
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
+    const fdsAtStart = fdCount(b.pid);
+    const [s] = (await connectMany(a, peer.port, 1)) as [number];
+    const info = await a.call<ProtocolInfo>('duplicate', { s, pid: b.pid });
+    await b.call('close', { s: await b.call<number>('import', { info }) });
+    // The source keeps its channel open (and alive): only the target's cleanup can close its end.
+    await b.call('cleanup');
+    expect(fdCount(b.pid)).toBeLessThan(fdsAtStart);
+  });
+});
