@@ -31,6 +31,13 @@ export const MAX_HANDOFF_MESSAGE_BYTES = MAX_READ_AHEAD_BYTES + 4096;
 export const DEFAULT_RECV_BYTES = 64 * 1024;
 /** Version of the `Export` message (proto/sanshare/v1/handoff.proto). */
 export const HANDOFF_PROTOCOL_VERSION = 1;
+/**
+ * Free descriptors a target needs for a hand-off: one for the socket, one for the channel it may
+ * have to accept. Fewer means a silent or closed channel was the target running out (`WSAEMFILE`).
+ */
+export const MIN_FREE_TARGET_DESCRIPTORS = 2;
+/** While a fresh channel waits for its first reply, how often the source checks the target's descriptors. */
+export const TARGET_PROBE_INTERVAL_MS = 100;
 /** Length of the import nonce. */
 export const NONCE_BYTES = 16;
 

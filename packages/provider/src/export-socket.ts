@@ -4,11 +4,12 @@
  * `Export` frame and wait for the `ExportReply`. Channels stay open for the next hand-off.
  */
 import { WsaError } from '@sanshare/protocol-info';
-import { HANDOFF_PROTOCOL_VERSION, MAX_HANDOFF_MESSAGE_BYTES, NONCE_BYTES } from './constants.js';
+import { HANDOFF_PROTOCOL_VERSION, MAX_HANDOFF_MESSAGE_BYTES, NONCE_BYTES, TARGET_PROBE_INTERVAL_MS } from './constants.js';
 import { toWsaError } from './errors.js';
 import { decodeExportReply, encodeExport, HandoffStatus, type EmulatedOptions, type SocketEssentials } from './handoff-codec.js';
 import { closeFd, connect, type UdsConnection } from './kernel.js';
 import { randomBytesPooled, randomExportId } from './random-pool.js';
+import { targetOutOfDescriptors } from './target-descriptors.js';
 
 export interface ExportRequest {
   endpoint: string;
@@ -29,6 +30,13 @@ export interface ExportResult {
 
 /** Attempts when the target already holds a pending import with a random id (1 in 2^32 each). */
 const MAX_ID_ATTEMPTS = 4;
+
+const outOfDescriptors = (pid: number, cause?: unknown): WsaError =>
+  new WsaError(
+    'WSAEMFILE',
+    `no descriptor available in process ${pid}: it is at its open-file limit (RLIMIT_NOFILE)`,
+    cause === undefined ? undefined : { cause },
+  );
 
 const unreachable = (pid: number, why: string, cause?: unknown): WsaError =>
   new WsaError('WSAEINVAL', `process ${pid} is not reachable by this provider: ${why}`, cause === undefined ? undefined : { cause });
@@ -65,6 +73,8 @@ interface Channel {
   connection: UdsConnection;
   /** Exports on one channel run one at a time (request, reply). */
   queue: Promise<unknown>;
+  /** No reply received on it yet: the target may be unable to accept it (out of descriptors). */
+  fresh: boolean;
 }
 
 /**
@@ -101,6 +111,9 @@ export class ExportClient {
         return await this.#run(cached, request);
       } catch (error) {
         if (!isStale(error)) throw error;
+        // The target closing the channel on an export is what its running out of descriptors
+        // looks like (MSG_CTRUNC): say so rather than open a channel it cannot accept.
+        if (targetOutOfDescriptors(request.targetPid)) throw outOfDescriptors(request.targetPid, error);
         stale = cached;
       }
     }
@@ -110,7 +123,10 @@ export class ExportClient {
     } catch (error) {
       // A fresh channel failing like a stale one: the target closed it on us (it faulted on our
       // message, or it is exiting).
-      if (isStale(error)) throw unreachable(request.targetPid, 'its endpoint closed the connection without an answer', error);
+      if (isStale(error)) {
+        if (targetOutOfDescriptors(request.targetPid)) throw outOfDescriptors(request.targetPid, error);
+        throw unreachable(request.targetPid, 'its endpoint closed the connection without an answer', error);
+      }
       throw error;
     }
   }
@@ -144,7 +160,7 @@ export class ExportClient {
     }
     this.#open.add(connection);
     connection.once('close', () => this.#open.delete(connection));
-    const channel: Channel = { connection, queue: Promise.resolve() };
+    const channel: Channel = { connection, queue: Promise.resolve(), fresh: true };
     this.#channels.set(request.targetPid, channel);
     if (this.#channels.size > this.#maxChannels) {
       const [oldest] = this.#channels.keys();
@@ -182,19 +198,28 @@ export class ExportClient {
         readAhead: request.readAhead,
       });
       let replyBytes: Uint8Array;
+      let watch: { full: boolean; timer: NodeJS.Timeout } | undefined;
       try {
+        // A target out of descriptors never accepts a fresh channel: watch it instead of waiting out the timeout.
+        if (channel.fresh) watch = watchTarget(request.targetPid, connection);
         await connection.send(frame, [request.fd], { timeoutMs: request.timeoutMs });
         const reply = await connection.receive({ timeoutMs: request.timeoutMs });
         if (reply === null) throw new StaleChannel('the target closed the channel');
         for (const fd of reply.fds) closeQuietly(fd);
         replyBytes = reply.data;
+        channel.fresh = false;
       } catch (error) {
         // The channel's state is unknown now (a timeout mid-exchange, a dead target): never reuse it.
         if (this.#channels.get(request.targetPid) === channel) this.#drop(request.targetPid);
+        if (watch?.full === true || (isUdsTimeout(error) && targetOutOfDescriptors(request.targetPid))) {
+          throw outOfDescriptors(request.targetPid, error);
+        }
         if (isStale(error)) throw error;
         const mapped = toWsaError(error, 'hand-off', 'WSAEINVAL');
         if (mapped.code === 'WSAEMFILE' || mapped.code === 'WSAENOBUFS' || mapped.code === 'WSAEINVAL') throw mapped;
         throw unreachable(request.targetPid, mapped.message, error);
+      } finally {
+        if (watch !== undefined) clearInterval(watch.timer);
       }
       const reply = decodeExportReply(replyBytes);
       if (reply.status === HandoffStatus.OK && reply.exportId === exportId) {
@@ -224,6 +249,24 @@ export class ExportClient {
     // Opens in flight close their connection themselves when they finish (see #openChannel).
     await Promise.all([...closing, ...[...this.#opening.values()].map((run) => run.catch(() => {}))]);
   }
+}
+
+function isUdsTimeout(error: unknown): boolean {
+  return (error as { code?: unknown }).code === 'UDS_TIMEOUT';
+}
+
+/** Checks the target's descriptors every TARGET_PROBE_INTERVAL_MS; closes `connection` (ending the wait) once it is out. */
+function watchTarget(pid: number, connection: UdsConnection): { full: boolean; timer: NodeJS.Timeout } {
+  const watch = {
+    full: false,
+    timer: setInterval(() => {
+      if (!targetOutOfDescriptors(pid)) return;
+      watch.full = true;
+      clearInterval(watch.timer);
+      void connection.close().catch(() => {});
+    }, TARGET_PROBE_INTERVAL_MS).unref(),
+  };
+  return watch;
 }
 
 function closeQuietly(fd: number): void {

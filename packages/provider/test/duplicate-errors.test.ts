@@ -113,6 +113,29 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
     await stillWorks(c, d, 'after EMFILE');
   });
 
+  it('should fail with WSAEMFILE when the target process is out of descriptors, over a cached channel and a fresh one', async () => {
+    const [a, b, c] = (await Promise.all([
+      startAgent({ runtimeDir: dir }),
+      startAgent({ runtimeDir: dir }, { nofile: 128 }),
+      startAgent({ runtimeDir: dir }),
+    ])) as [Agent, Agent, Agent];
+    await warmUp(a, b, peer.port);
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const u = await c.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const fdsBefore = fdCount(a.pid);
+    expect(await b.call<number>('fillFds')).toBeGreaterThan(0);
+    // A has a channel to B: the kernel drops the descriptor at B (MSG_CTRUNC) and B closes the channel.
+    await expectCode(a.call('duplicate', { s, pid: b.pid }), 'WSAEMFILE');
+    // C has none: B cannot accept one (EMFILE at accept).
+    await expectCode(c.call('duplicate', { s: u, pid: b.pid }), 'WSAEMFILE');
+    await stillWorks(a, s, 'kept by the source');
+    await b.call('releaseFds');
+    const d = await b.call<number>('import', { info: await a.call('duplicate', { s, pid: b.pid }) });
+    await stillWorks(b, d, 'after the target freed descriptors');
+    await b.call('close', { s: d });
+    expect(fdCount(a.pid)).toBe(fdsBefore);
+  });
+
   it("should fail with WSAENOBUFS at the target's cap on pending imports", async () => {
     const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir, maxPendingExports: 1 })]);
     const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
