@@ -18,6 +18,7 @@ import {
   type ProtocolInfo,
 } from '../src/index.js';
 import { openDescriptors, protocolInfo } from './arbitraries.js';
+import { referenceEncode } from './reference-encode.js';
 
 const RUNS = { numRuns: 10_000, seed: 0x5a_4e_53 } as const;
 
@@ -92,6 +93,15 @@ afterAll(() => {
 });
 
 describe('encodeProtocolInfo / decodeProtocolInfo', () => {
+  it('should write exactly the bytes protobufjs\'s generated encoder writes, for every valid protocol info', () => {
+    fc.assert(
+      fc.property(protocolInfo, (info) => {
+        expect(Buffer.from(encodeProtocolInfo(info)).equals(referenceEncode(info))).toBe(true);
+      }),
+      RUNS,
+    );
+  });
+
   it('should round-trip every valid protocol info exactly', () => {
     fc.assert(
       fc.property(protocolInfo, (info) => {
