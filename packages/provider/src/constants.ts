@@ -38,6 +38,14 @@ export const HANDOFF_PROTOCOL_VERSION = 1;
 export const MIN_FREE_TARGET_DESCRIPTORS = 2;
 /** While a fresh channel waits for its first reply, how often the source checks the target's descriptors. */
 export const TARGET_PROBE_INTERVAL_MS = 100;
+/**
+ * Default `exportCredits`: credits a target keeps granted per channel (docs/provider.md "Export credits"): that many
+ * exports may be in flight without waiting for their replies. Each reserves a pending-import slot
+ * and a descriptor slot, so a target grants them only while it is this many slots clear of its limits.
+ */
+export const EXPORT_CREDIT_WINDOW = 4;
+/** Largest `exportCredits`: a window that large already hides the reply hop under any load. */
+export const MAX_EXPORT_CREDITS = 64;
 /** Length of the import nonce. */
 export const NONCE_BYTES = 16;
 

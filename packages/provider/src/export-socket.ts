@@ -6,7 +6,14 @@
 import { WsaError } from '@sanshare/protocol-info';
 import { HANDOFF_PROTOCOL_VERSION, MAX_HANDOFF_MESSAGE_BYTES, NONCE_BYTES, TARGET_PROBE_INTERVAL_MS } from './constants.js';
 import { toWsaError } from './errors.js';
-import { decodeExportReply, encodeExport, HandoffStatus, type EmulatedOptions, type SocketEssentials } from './handoff-codec.js';
+import {
+  decodeExportReply,
+  encodeExport,
+  HandoffStatus,
+  type EmulatedOptions,
+  type ExportReplyMessage,
+  type SocketEssentials,
+} from './handoff-codec.js';
 import { closeFd, connect, type UdsConnection } from './kernel.js';
 import { randomBytesPooled, randomExportId } from './random-pool.js';
 import { targetOutOfDescriptors } from './target-descriptors.js';
@@ -69,12 +76,27 @@ function isStale(error: unknown): boolean {
 
 class StaleChannel extends Error {}
 
+/** No reply within the hand-off timeout. */
+class ReplyTimeout extends Error {}
+
+/** An export sent on a channel whose reply has not arrived yet. */
+interface Outstanding {
+  exportId: number;
+  /** Settles the caller waiting for this reply; absent for an export sent on a credit. */
+  settle?: (reply: ExportReplyMessage | Error) => void;
+}
+
 interface Channel {
+  pid: number;
   connection: UdsConnection;
-  /** Exports on one channel run one at a time (request, reply). */
-  queue: Promise<unknown>;
   /** No reply received on it yet: the target may be unable to accept it (out of descriptors). */
   fresh: boolean;
+  /** Export credits the target granted on this channel and this source has not used. */
+  credits: number[];
+  /** The target's import timeout, as its last grant said. */
+  importTimeoutMs: number;
+  /** Exports sent, in order; the target answers each, in the same order. */
+  outstanding: Outstanding[];
 }
 
 /**
@@ -149,6 +171,35 @@ export class ExportClient {
     return run;
   }
 
+  /**
+   * Reads the channel's replies, in order, for as long as it is open: each settles its export's
+   * caller, if one waits, and brings new credits. When it ends, every export still waiting fails
+   * (stale: the caller opens a fresh channel) and the credits are gone with the channel.
+   */
+  async #read(channel: Channel): Promise<void> {
+    let end: Error = new StaleChannel('the target closed the channel');
+    try {
+      for (;;) {
+        const message = await channel.connection.receive();
+        if (message === null) break;
+        for (const fd of message.fds) closeQuietly(fd);
+        const reply = decodeExportReply(message.data);
+        const head = channel.outstanding.shift();
+        if (head === undefined) throw new WsaError('WSAEINVAL', 'a reply to no export');
+        if (reply.grantedExportIds !== undefined) channel.credits.push(...reply.grantedExportIds);
+        if (reply.importTimeoutMs !== undefined) channel.importTimeoutMs = reply.importTimeoutMs;
+        channel.fresh = false;
+        head.settle?.(reply);
+      }
+    } catch (error) {
+      end = error instanceof Error ? error : new StaleChannel(String(error));
+    }
+    channel.credits.length = 0;
+    if (this.#channels.get(channel.pid) === channel) this.#drop(channel.pid);
+    else void channel.connection.close().catch(() => {});
+    for (const waiting of channel.outstanding.splice(0)) waiting.settle?.(end);
+  }
+
   async #openChannel(request: ExportRequest): Promise<Channel> {
     this.#drop(request.targetPid);
     const connection = await open(request);
@@ -160,7 +211,8 @@ export class ExportClient {
     }
     this.#open.add(connection);
     connection.once('close', () => this.#open.delete(connection));
-    const channel: Channel = { connection, queue: Promise.resolve(), fresh: true };
+    const channel: Channel = { pid: request.targetPid, connection, fresh: true, credits: [], importTimeoutMs: 0, outstanding: [] };
+    void this.#read(channel);
     this.#channels.set(request.targetPid, channel);
     if (this.#channels.size > this.#maxChannels) {
       const [oldest] = this.#channels.keys();
@@ -176,10 +228,62 @@ export class ExportClient {
     void channel.connection.close().catch(() => {});
   }
 
+  /** One export on `channel`: on a credit when one is left and nothing was read ahead, else waiting for the reply. */
   #run(channel: Channel, request: ExportRequest): Promise<ExportResult> {
-    const run = channel.queue.then(() => this.#exchange(channel, request));
-    channel.queue = run.catch(() => {});
-    return run;
+    if (channel.credits.length > 0 && request.readAhead.length === 0) return this.#sendOnCredit(channel, request);
+    return this.#exchange(channel, request);
+  }
+
+  /**
+   * Sends an export on a credit and returns once its descriptor is in the kernel, without its
+   * reply: the target reserved the id and the slots when it granted the credit. Only exports
+   * without read-ahead go this way: if the target fails the export after all (it ran out of
+   * descriptors, or died), the import fails with WSAEINVAL, but no byte was in the message.
+   */
+  async #sendOnCredit(channel: Channel, request: ExportRequest): Promise<ExportResult> {
+    const exportId = channel.credits.shift() as number;
+    const nonce = randomBytesPooled(NONCE_BYTES);
+    // Taken before sending: never later than the expiry the target sets when it receives it.
+    const expiresAtMs = Date.now() + channel.importTimeoutMs;
+    const frame = encodeExport({
+      version: HANDOFF_PROTOCOL_VERSION,
+      exportId,
+      nonce,
+      socketCookie: request.socketCookie,
+      targetPid: request.targetPid,
+      socket: request.socket,
+      options: request.options,
+      readAhead: request.readAhead,
+    });
+    channel.outstanding.push({ exportId });
+    try {
+      await channel.connection.send(frame, [request.fd], { timeoutMs: request.timeoutMs });
+    } catch (error) {
+      // The channel's state is unknown now: never reuse it.
+      if (this.#channels.get(request.targetPid) === channel) this.#drop(request.targetPid);
+      if (isStale(error)) throw error;
+      throw unreachable(request.targetPid, toWsaError(error, 'hand-off', 'WSAEINVAL').message, error);
+    }
+    return { exportId, nonce, expiresAtMs };
+  }
+
+  /** Sends an export and waits for the target's reply (within `timeoutMs`). */
+  #request(channel: Channel, exportId: number, frame: Uint8Array, request: ExportRequest): Promise<ExportReplyMessage> {
+    return new Promise<ExportReplyMessage>((resolve, reject) => {
+      let settled = false;
+      const settle = (reply: ExportReplyMessage | Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (reply instanceof Error) reject(reply);
+        else resolve(reply);
+      };
+      const timer = setTimeout(() => settle(new ReplyTimeout(`no reply within ${request.timeoutMs} ms`)), request.timeoutMs);
+      channel.outstanding.push({ exportId, settle });
+      channel.connection.send(frame, [request.fd], { timeoutMs: request.timeoutMs }).catch((error: unknown) => {
+        settle(error instanceof Error ? error : new StaleChannel(String(error)));
+      });
+    });
   }
 
   async #exchange(channel: Channel, request: ExportRequest): Promise<ExportResult> {
@@ -197,23 +301,19 @@ export class ExportClient {
         options: request.options,
         readAhead: request.readAhead,
       });
-      let replyBytes: Uint8Array;
+      let reply: ExportReplyMessage;
       let watch: { full: boolean; timer: NodeJS.Timeout } | undefined;
       try {
         // A target out of descriptors never accepts a fresh channel: watch it instead of waiting out the timeout.
         if (channel.fresh) watch = watchTarget(request.targetPid, connection);
-        await connection.send(frame, [request.fd], { timeoutMs: request.timeoutMs });
-        const reply = await connection.receive({ timeoutMs: request.timeoutMs });
-        if (reply === null) throw new StaleChannel('the target closed the channel');
-        for (const fd of reply.fds) closeQuietly(fd);
-        replyBytes = reply.data;
-        channel.fresh = false;
+        reply = await this.#request(channel, exportId, frame, request);
       } catch (error) {
         // The channel's state is unknown now (a timeout mid-exchange, a dead target): never reuse it.
         if (this.#channels.get(request.targetPid) === channel) this.#drop(request.targetPid);
-        if (watch?.full === true || (isUdsTimeout(error) && targetOutOfDescriptors(request.targetPid))) {
+        if (watch?.full === true || (error instanceof ReplyTimeout && targetOutOfDescriptors(request.targetPid))) {
           throw outOfDescriptors(request.targetPid, error);
         }
+        if (error instanceof ReplyTimeout) throw unreachable(request.targetPid, error.message, error);
         if (isStale(error)) throw error;
         const mapped = toWsaError(error, 'hand-off', 'WSAEINVAL');
         if (mapped.code === 'WSAEMFILE' || mapped.code === 'WSAENOBUFS' || mapped.code === 'WSAEINVAL') throw mapped;
@@ -221,7 +321,6 @@ export class ExportClient {
       } finally {
         if (watch !== undefined) clearInterval(watch.timer);
       }
-      const reply = decodeExportReply(replyBytes);
       if (reply.status === HandoffStatus.OK && reply.exportId === exportId) {
         return { exportId, nonce, expiresAtMs: reply.expiresAtMs };
       }
@@ -249,10 +348,6 @@ export class ExportClient {
     // Opens in flight close their connection themselves when they finish (see #openChannel).
     await Promise.all([...closing, ...[...this.#opening.values()].map((run) => run.catch(() => {}))]);
   }
-}
-
-function isUdsTimeout(error: unknown): boolean {
-  return (error as { code?: unknown }).code === 'UDS_TIMEOUT';
 }
 
 /** Checks the target's descriptors every TARGET_PROBE_INTERVAL_MS; closes `connection` (ending the wait) once it is out. */

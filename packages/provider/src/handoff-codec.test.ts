@@ -63,6 +63,15 @@ describe('handoff-codec', () => {
     expect(Buffer.from(mine).equals(Buffer.from(bytes))).toBe(true);
   });
 
+  it('should agree with protobufjs on export credits (granted ids packed, import timeout)', () => {
+    const reply = { exportId: 9, status: HandoffStatus.OK, expiresAtMs: 42, message: '', grantedExportIds: [1, 0xffffffff, 77], importTimeoutMs: 30_000 };
+    const bytes = ReplyType.encode(
+      ReplyType.fromObject({ exportId: 9, status: 'STATUS_OK', expiresAtMs: '42', grantedExportIds: [1, 0xffffffff, 77], importTimeoutMs: 30_000 }),
+    ).finish();
+    expect(Buffer.from(encodeExportReply(reply)).equals(Buffer.from(bytes))).toBe(true);
+    expect(decodeExportReply(bytes)).toEqual(reply);
+  });
+
   it('should skip unknown fields', () => {
     const known = encodeExportReply({ exportId: 3, status: HandoffStatus.OK, expiresAtMs: 5, message: '' });
     const withUnknown = new Uint8Array([...known, (15 << 3) | 0, 1, (14 << 3) | 2, 2, 0xaa, 0xbb]);

@@ -52,6 +52,13 @@ export interface ExportReplyMessage {
   status: HandoffStatus;
   expiresAtMs: number;
   message: string;
+  /**
+   * Export credits (docs/provider.md "Export credits"): ids the target reserved for this channel.
+   * The source may send an `Export` with one of them and return without waiting for its reply.
+   */
+  grantedExportIds?: number[];
+  /** The target's `importTimeoutMs`, sent with grants: the source's estimate of a pipelined export's expiry. */
+  importTimeoutMs?: number;
 }
 
 /** Protobuf wire types used here. */
@@ -197,6 +204,14 @@ export function encodeExportReply(m: ExportReplyMessage): Uint8Array {
   if (m.status !== 0) w.uint32(tag(2, VARINT)).int32(m.status);
   if (m.expiresAtMs !== 0) writeFixed64(w, 3, BigInt(m.expiresAtMs));
   if (m.message.length > 0) w.uint32(tag(4, LEN)).string(m.message);
+  const granted = m.grantedExportIds ?? [];
+  if (granted.length > 0) {
+    // Packed, as proto3 encodes repeated scalars.
+    w.uint32(tag(5, LEN)).fork();
+    for (const id of granted) w.uint32(id);
+    w.ldelim();
+  }
+  if (m.importTimeoutMs !== undefined && m.importTimeoutMs !== 0) w.uint32(tag(6, VARINT)).uint32(m.importTimeoutMs);
   return w.finish();
 }
 
@@ -219,6 +234,20 @@ export function decodeExportReply(data: Uint8Array): ExportReplyMessage {
         }
         case 3: expectType(wt, FIXED64, 'expires_at_ms'); m.expiresAtMs = Number(readFixed64(r)); return true;
         case 4: expectType(wt, LEN, 'message'); m.message = r.string(); return true;
+        case 5: {
+          // Parsers must accept repeated scalars packed and unpacked.
+          const granted = (m.grantedExportIds ??= []);
+          if (wt === VARINT) {
+            granted.push(r.uint32());
+            return true;
+          }
+          expectType(wt, LEN, 'granted_export_ids');
+          const end = r.uint32() + r.pos;
+          while (r.pos < end) granted.push(r.uint32());
+          if (r.pos !== end) throw invalid('truncated granted_export_ids');
+          return true;
+        }
+        case 6: expectType(wt, VARINT, 'import_timeout_ms'); m.importTimeoutMs = r.uint32(); return true;
         default: return false;
       }
     });

@@ -15,8 +15,12 @@ import type { PendingImports } from './pending-imports.js';
 export interface HandoffEndpointOptions {
   path: string;
   pending: PendingImports;
-  /** True when this process can take one more socket (its configured limit, counting pending imports). */
-  hasRoom: () => boolean;
+  /** True when this process can take `extra` more sockets besides those held (its configured limit, counting pending imports and credits). */
+  hasRoom: (extra: number) => boolean;
+  /** The most pending imports (`maxPendingExports`). */
+  maxPending: number;
+  /** Credits granted per channel (`exportCredits`; 0: none, every export waits for its reply). */
+  creditWindow: number;
   handoffTimeoutMs: number;
 }
 
@@ -97,23 +101,44 @@ export class HandoffEndpoint {
     // An idle channel must not keep this process alive.
     connection.unref();
     this.#channels.add(connection);
+    /** Credits granted on this channel and not used yet. */
+    const credits = new Set<number>();
     try {
       for (;;) {
         const message = await connection.receive();
         if (message === null) return;
-        await this.#serveOne(connection, message.data, message.fds);
+        await this.#serveOne(connection, message.data, message.fds, credits);
       }
     } catch {
       // A broken channel: the source sees it fail and opens another.
     } finally {
       this.#channels.delete(connection);
+      // Its unused credits go back: an import naming one fails (WSAEINVAL) instead of waiting.
+      for (const id of credits) this.#options.pending.unreserve(id);
       await connection.close().catch(() => {});
     }
   }
 
-  async #serveOne(connection: UdsConnection, data: Uint8Array, received: number[]): Promise<void> {
+  /**
+   * New credits for a channel, up to the window outstanding, and only while this process stays a
+   * window's worth of slots clear of both limits: near a limit every export waits for its reply,
+   * which answers WSAENOBUFS / WSAEMFILE exactly.
+   */
+  #grant(credits: Set<number>): number[] {
+    const { pending, maxPending, hasRoom, creditWindow } = this.#options;
+    const granted: number[] = [];
+    while (credits.size < creditWindow && pending.held + 1 + creditWindow <= maxPending && hasRoom(1 + creditWindow)) {
+      const id = pending.reserve();
+      credits.add(id);
+      granted.push(id);
+    }
+    return granted;
+  }
+
+  async #serveOne(connection: UdsConnection, data: Uint8Array, received: number[], credits: Set<number>): Promise<void> {
     let fds = received;
     let exportId = 0;
+    let refund = 0;
     let reply: Uint8Array;
     try {
       let decoded: ExportMessage;
@@ -123,8 +148,11 @@ export class HandoffEndpoint {
         throw new Refusal(HandoffStatus.INVALID, error instanceof Error ? error.message : 'malformed');
       }
       exportId = decoded.exportId;
+      // A credit of this channel: its slot was reserved when it was granted.
+      const credited = credits.delete(exportId);
+      if (credited) refund = exportId;
       if (this.#down !== undefined) throw new Refusal(HandoffStatus.INVALID, `process ${process.pid} stopped receiving sockets: ${this.#down}`);
-      const fd = this.#check(decoded, fds);
+      const fd = this.#check(decoded, fds, credited);
       const expiresAtMs = this.#options.pending.nextExpiry();
       this.#options.pending.add({
         exportId,
@@ -138,18 +166,28 @@ export class HandoffEndpoint {
         readAhead: decoded.readAhead,
       });
       fds = [];
-      reply = encodeExportReply({ exportId, status: HandoffStatus.OK, expiresAtMs, message: '' });
+      refund = 0;
+      const granted = this.#grant(credits);
+      reply = encodeExportReply({
+        exportId,
+        status: HandoffStatus.OK,
+        expiresAtMs,
+        message: '',
+        ...(granted.length > 0 ? { grantedExportIds: granted, importTimeoutMs: this.#options.pending.importTimeoutMs } : {}),
+      });
     } catch (error) {
       const refusal = error instanceof Refusal ? error : refusalFor(error);
       reply = encodeExportReply({ exportId, status: refusal.status, expiresAtMs: 0, message: refusal.message });
     } finally {
       for (const fd of fds) closeQuietly(fd);
+      // A credited export refused: its slot goes back, and an import waiting for it fails.
+      if (refund !== 0) this.#options.pending.unreserve(refund);
     }
     await connection.send(reply, [], { timeoutMs: this.#options.handoffTimeoutMs });
   }
 
   /** Checks an export against this process; returns the descriptor to keep or throws a `Refusal`. */
-  #check(m: ExportMessage, fds: number[]): number {
+  #check(m: ExportMessage, fds: number[], credited: boolean): number {
     if (m.version !== HANDOFF_PROTOCOL_VERSION) throw new Refusal(HandoffStatus.INVALID, `unsupported version ${m.version}`);
     if (m.targetPid !== process.pid) {
       throw new Refusal(HandoffStatus.INVALID, `export for process ${m.targetPid} reached process ${process.pid}`);
@@ -164,11 +202,13 @@ export class HandoffEndpoint {
       throw new Refusal(HandoffStatus.INVALID, 'the descriptor is not a socket');
     }
     if (cookie !== m.socketCookie) throw new Refusal(HandoffStatus.INVALID, 'the descriptor is not the socket the message names');
+    // A credit's id and slots were reserved for it: only an export without one is checked here.
+    if (credited) return fd;
     if (this.#options.pending.has(m.exportId)) throw new Refusal(HandoffStatus.ID_IN_USE, `export id ${m.exportId} is pending`);
     if (this.#options.pending.isFull) {
       throw new Refusal(HandoffStatus.NO_BUFFERS, `process ${process.pid} holds its maximum of unclaimed imports`);
     }
-    if (!this.#options.hasRoom()) {
+    if (!this.#options.hasRoom(0)) {
       throw new Refusal(HandoffStatus.NO_DESCRIPTORS, `process ${process.pid} has no socket descriptor left`);
     }
     return fd;

@@ -98,4 +98,28 @@ describe('PendingImports', () => {
     expect(closed.sort()).toEqual([101, 102]);
     expect(pending.size).toBe(0);
   });
+
+  it('should hold a reserved id until its import arrives, then let an import waiting for it find it', async () => {
+    const pending = new PendingImports({ maxPending: 4, importTimeoutMs: 1000, closeFd: () => {}, pid: PID });
+    const id = pending.reserve();
+    expect(pending.held).toBe(1);
+    expect(pending.has(id)).toBe(true);
+    const e = entry(id);
+    const arrived = pending.arrival(id, 10_000);
+    pending.add(e);
+    await arrived;
+    expect(pending.isReserved(id)).toBe(false);
+    expect(pending.find(info(e))).toBe(e);
+    expect(pending.held).toBe(1);
+  });
+
+  it('should wake an import waiting for a credit given back, which then finds nothing', async () => {
+    const pending = new PendingImports({ maxPending: 4, importTimeoutMs: 1000, closeFd: () => {}, pid: PID });
+    const id = pending.reserve();
+    const arrived = pending.arrival(id, 10_000);
+    pending.unreserve(id);
+    await arrived;
+    expect(pending.held).toBe(0);
+    expect(() => pending.find(info(entry(id)))).toThrow(expect.objectContaining({ code: 'WSAEINVAL' }));
+  });
 });

@@ -6,6 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { WsaError, type ProtocolInfo } from '@sanshare/protocol-info';
 import type { EmulatedOptions, SocketEssentials } from './handoff-codec.js';
+import { randomExportId } from './random-pool.js';
 
 /** One socket received from another provider and not yet claimed. */
 export interface PendingImport {
@@ -35,23 +36,46 @@ export interface PendingImportsOptions {
 const invalid = (why: string): WsaError => new WsaError('WSAEINVAL', `this protocol info cannot be imported here: ${why}`);
 
 export class PendingImports {
-  readonly #byId = new Map<number, { entry: PendingImport; timer: NodeJS.Timeout }>();
+  /** In insertion order, which is expiry order (every import gets now + importTimeoutMs). */
+  readonly #byId = new Map<number, PendingImport>();
+  /**
+   * Export credits granted and not used yet (docs/provider.md "Export credits"): each holds a
+   * pending slot, and an import naming one waits for it to arrive (its `Export` may still be in
+   * the channel when the protocol info, carried by another IPC, gets here).
+   */
+  readonly #reserved = new Map<number, Array<() => void>>();
   readonly #options: PendingImportsOptions;
+  /**
+   * One timer for every pending import, armed for the oldest: no setTimeout/clearTimeout per
+   * hand-off (they showed in the profile), and a claimed import costs nothing to forget.
+   */
+  #sweep: NodeJS.Timeout | undefined;
 
   constructor(options: PendingImportsOptions) {
     this.#options = options;
   }
 
+  /** Imports received and not claimed. */
   get size(): number {
     return this.#byId.size;
   }
 
-  get isFull(): boolean {
-    return this.#byId.size >= this.#options.maxPending;
+  /** Slots taken: pending imports plus reserved credits (each will become one). */
+  get held(): number {
+    return this.#byId.size + this.#reserved.size;
   }
 
+  get isFull(): boolean {
+    return this.held >= this.#options.maxPending;
+  }
+
+  /** True when `exportId` is pending or reserved: a new export may not use it. */
   has(exportId: number): boolean {
-    return this.#byId.has(exportId);
+    return this.#byId.has(exportId) || this.#reserved.has(exportId);
+  }
+
+  isReserved(exportId: number): boolean {
+    return this.#reserved.has(exportId);
   }
 
   /** The expiry a new import gets now. */
@@ -59,19 +83,77 @@ export class PendingImports {
     return Date.now() + this.#options.importTimeoutMs;
   }
 
-  /** Stores an import; the caller has checked `isFull` and `has` (the endpoint answers those itself). */
+  get importTimeoutMs(): number {
+    return this.#options.importTimeoutMs;
+  }
+
+  /** Reserves a fresh random export id (an export credit); the caller has checked the room for it. */
+  reserve(): number {
+    for (;;) {
+      const id = randomExportId();
+      if (this.has(id)) continue;
+      this.#reserved.set(id, []);
+      return id;
+    }
+  }
+
+  /** Gives a credit back unused (its channel closed, or its export was refused): an import waiting for it fails. */
+  unreserve(exportId: number): void {
+    const waiters = this.#reserved.get(exportId);
+    if (waiters === undefined) return;
+    this.#reserved.delete(exportId);
+    for (const wake of waiters) wake();
+  }
+
+  /**
+   * Resolves once a reserved `exportId` arrived or was given back, or after `timeoutMs`; at once
+   * when it is not reserved. `find` says what the import then is.
+   */
+  arrival(exportId: number, timeoutMs: number): Promise<void> {
+    const waiters = this.#reserved.get(exportId);
+    if (waiters === undefined) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs).unref();
+      function done(): void {
+        clearTimeout(timer);
+        const at = waiters?.indexOf(done) ?? -1;
+        if (at >= 0) waiters?.splice(at, 1);
+        resolve();
+      }
+      waiters.push(done);
+    });
+  }
+
+  /** Stores an import; the caller has checked `isFull` and `has` (the endpoint answers those itself), or it uses a credit. */
   add(entry: PendingImport): void {
-    const delay = Math.max(0, entry.expiresAtMs - Date.now());
+    this.#byId.set(entry.exportId, entry);
+    this.unreserve(entry.exportId);
+    if (this.#sweep === undefined) this.#arm(entry.expiresAtMs);
+  }
+
+  #arm(atMs: number): void {
     // unref: an unclaimed import must not keep the process alive.
-    const timer = setTimeout(() => this.#expire(entry.exportId), delay).unref();
-    this.#byId.set(entry.exportId, { entry, timer });
+    this.#sweep = setTimeout(() => this.#expireDue(), Math.max(0, atMs - Date.now())).unref();
+  }
+
+  /** Closes every import past its expiry (the oldest first), then waits for the next oldest. */
+  #expireDue(): void {
+    this.#sweep = undefined;
+    const now = Date.now();
+    for (const entry of this.#byId.values()) {
+      if (entry.expiresAtMs > now) {
+        this.#arm(entry.expiresAtMs);
+        return;
+      }
+      this.#expire(entry.exportId);
+    }
   }
 
   #expire(exportId: number): void {
-    const slot = this.#byId.get(exportId);
-    if (slot === undefined) return;
+    const entry = this.#byId.get(exportId);
+    if (entry === undefined) return;
     this.#byId.delete(exportId);
-    this.#options.closeFd(slot.entry.fd);
+    this.#options.closeFd(entry.fd);
   }
 
   /**
@@ -89,10 +171,9 @@ export class PendingImports {
         throw invalid(`it was duplicated for process ${handoff.targetPid}, this is ${this.#options.pid}`);
       }
     }
-    const slot = this.#byId.get(exportId);
+    const entry = this.#byId.get(exportId);
     // Unknown covers: already claimed (single use), expired and closed, forged, or meant for another process.
-    if (slot === undefined) throw invalid(`no pending import ${exportId} (already used, expired, or not for this process)`);
-    const { entry } = slot;
+    if (entry === undefined) throw invalid(`no pending import ${exportId} (already used, expired, or not for this process)`);
     if (Date.now() > entry.expiresAtMs) {
       this.#expire(exportId);
       throw invalid(`import ${exportId} expired`);
@@ -108,14 +189,14 @@ export class PendingImports {
 
   /** Removes a found import: the caller now owns its descriptor. */
   take(exportId: number): void {
-    const slot = this.#byId.get(exportId);
-    if (slot === undefined) return;
-    clearTimeout(slot.timer);
     this.#byId.delete(exportId);
   }
 
-  /** Closes every pending descriptor (WSPCleanup). */
+  /** Closes every pending descriptor and gives back every credit (WSPCleanup). */
   closeAll(): void {
     for (const [exportId] of this.#byId) this.#expire(exportId);
+    for (const exportId of [...this.#reserved.keys()]) this.unreserve(exportId);
+    if (this.#sweep !== undefined) clearTimeout(this.#sweep);
+    this.#sweep = undefined;
   }
 }

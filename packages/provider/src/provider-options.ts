@@ -7,6 +7,8 @@ import {
   DEFAULT_IMPORT_TIMEOUT_MS,
   DEFAULT_MAX_PENDING_EXPORTS,
   DEFAULT_MAX_SOCKETS,
+  EXPORT_CREDIT_WINDOW,
+  MAX_EXPORT_CREDITS,
 } from './constants.js';
 import { defaultRuntimeDir } from './runtime-dir.js';
 
@@ -25,6 +27,13 @@ export interface ProviderOptions {
   importTimeoutMs?: number;
   /** How long WSPDuplicateSocket waits for the target's endpoint, in ms. Default 10,000. */
   handoffTimeoutMs?: number;
+  /**
+   * Export credits this process grants each source channel (docs/provider.md "Export credits"):
+   * that many hand-offs into it may be sent without waiting for its reply. Default 4; 0 makes
+   * every hand-off into this process wait for its reply, so that even running out of file
+   * descriptors (RLIMIT_NOFILE) after a grant is reported by the source's WSPDuplicateSocket.
+   */
+  exportCredits?: number;
 }
 
 export type ResolvedProviderOptions = Required<ProviderOptions>;
@@ -34,6 +43,14 @@ function positiveInt(options: Record<string, unknown>, name: keyof ProviderOptio
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 0x7fffffff) {
     throw new WsaError('WSAEINVAL', `WSPStartup option ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function credits(value: unknown): number {
+  if (value === undefined) return EXPORT_CREDIT_WINDOW;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_EXPORT_CREDITS) {
+    throw new WsaError('WSAEINVAL', `WSPStartup option exportCredits must be an integer from 0 to ${MAX_EXPORT_CREDITS}, got ${String(value)}`);
   }
   return value;
 }
@@ -50,5 +67,6 @@ export function resolveProviderOptions(options: Record<string, unknown> = {}): R
     maxPendingExports: positiveInt(options, 'maxPendingExports', DEFAULT_MAX_PENDING_EXPORTS),
     importTimeoutMs: positiveInt(options, 'importTimeoutMs', DEFAULT_IMPORT_TIMEOUT_MS),
     handoffTimeoutMs: positiveInt(options, 'handoffTimeoutMs', DEFAULT_HANDOFF_TIMEOUT_MS),
+    exportCredits: credits(options['exportCredits']),
   };
 }

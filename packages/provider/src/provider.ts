@@ -139,7 +139,9 @@ export class Provider {
     this.#endpoint = await HandoffEndpoint.open({
       path: endpointPath(this.#options.runtimeDir, process.pid),
       pending: this.#pending,
-      hasRoom: () => this.#table.hasRoom(this.#pending.size),
+      hasRoom: (extra) => this.#table.hasRoom(this.#pending.held + extra),
+      maxPending: this.#options.maxPendingExports,
+      creditWindow: this.#options.exportCredits,
       handoffTimeoutMs: this.#options.handoffTimeoutMs,
     });
   }
@@ -198,7 +200,7 @@ export class Provider {
   /** Allocates a provider descriptor and the switch's descriptor for it (WPUCreateSocketHandle). */
   #register(entry: Omit<Entry, 'switchSocket'>): Socket {
     const full: Entry = { ...entry, switchSocket: -1 };
-    const s = this.#table.allocate(full, this.#pending.size);
+    const s = this.#table.allocate(full, this.#pending.held);
     try {
       full.switchSocket = this.#upcalls.WPUCreateSocketHandle(this.#catalog.dwCatalogEntryId, s);
     } catch (error) {
@@ -281,9 +283,13 @@ export class Provider {
   }
 
   async #import(info: ProtocolInfo): Promise<Socket> {
+    // Sent on an export credit, the socket may still be in the channel (the protocol info came by
+    // another IPC, possibly faster): wait for it, as long as a hand-off may take.
+    const exportId = info.handoff?.exportId ?? info.dwProviderReserved;
+    if (this.#pending.isReserved(exportId)) await this.#pending.arrival(exportId, this.#options.handoffTimeoutMs);
     const pending = this.#pending.find(info);
-    // The import's own slot is counted in `pending.size`: room for everything but it.
-    if (!this.#table.hasRoom(this.#pending.size - 1)) {
+    // The import's own slot is counted in `pending.held`: room for everything but it.
+    if (!this.#table.hasRoom(this.#pending.held - 1)) {
       throw new WsaError('WSAEMFILE', `no descriptor available: the provider's limit of ${this.#table.limit} sockets is reached`);
     }
     this.#pending.take(pending.exportId);
@@ -414,7 +420,7 @@ export class Provider {
       if (listening.failure !== undefined) throw toWsaError(listening.failure, 'accept');
       // Check the limit before taking a connection: one refused for WSAEMFILE stays queued.
       if (listening.queue.length > 0) {
-        if (!this.#table.hasRoom(this.#pending.size)) {
+        if (!this.#table.hasRoom(this.#pending.held)) {
           throw new WsaError('WSAEMFILE', `no descriptor available: the provider's limit of ${this.#table.limit} sockets is reached`);
         }
         const socket = listening.queue.shift() as net.Socket;
@@ -691,7 +697,7 @@ export class Provider {
 
   async adoptDescriptor(fd: number, readAhead?: Uint8Array): Promise<Socket> {
     if (!Number.isInteger(fd) || fd < 0) throw new WsaError('WSAEINVAL', `${String(fd)} is not a descriptor`);
-    if (!this.#table.hasRoom(this.#pending.size)) {
+    if (!this.#table.hasRoom(this.#pending.held)) {
       throw new WsaError('WSAEMFILE', `no descriptor available: the provider's limit of ${this.#table.limit} sockets is reached`);
     }
     try {

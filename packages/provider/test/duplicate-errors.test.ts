@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ProtocolInfo } from '@sanshare/protocol-info';
 import { listen } from '@sanshare/transport-uds';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectCode, killAgents, startAgent, warmUp, type Agent } from './helpers/agent-runner.js';
+import { AgentError, expectCode, killAgents, startAgent, warmUp, type Agent } from './helpers/agent-runner.js';
 import { startPeer, type SequencePeer } from './helpers/sequence-peer.js';
 import { fdCount, makeRuntimeDir, removeRuntimeDir } from './helpers/temp-dir.js';
 
@@ -114,9 +114,10 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
   });
 
   it('should fail with WSAEMFILE when the target process is out of descriptors, over a cached channel and a fresh one', async () => {
+    // No export credits: every hand-off into B waits for B's reply (see the next test for credits).
     const [a, b, c] = (await Promise.all([
       startAgent({ runtimeDir: dir }),
-      startAgent({ runtimeDir: dir }, { nofile: 128 }),
+      startAgent({ runtimeDir: dir, exportCredits: 0 }, { nofile: 128 }),
       startAgent({ runtimeDir: dir }),
     ])) as [Agent, Agent, Agent];
     await warmUp(a, b, peer.port);
@@ -134,6 +135,31 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
     await stillWorks(b, d, 'after the target freed descriptors');
     await b.call('close', { s: d });
     expect(fdCount(a.pid)).toBe(fdsBefore);
+  });
+
+  it('should report a target that ran out of descriptors after granting credits within its credits, losing nothing', async () => {
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir }, { nofile: 128 })]);
+    await warmUp(a, b, peer.port);
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    await b.call<number>('fillFds');
+    // Sent on credits, A does not wait for B's replies: B's MSG_CTRUNC shows only at the import, for
+    // at most the credits A holds (4); once they are spent or the channel is seen closed, WSAEMFILE.
+    const lost: ProtocolInfo[] = [];
+    for (;;) {
+      const outcome = await a.call<ProtocolInfo>('duplicate', { s, pid: b.pid }).catch((error: unknown) => error);
+      if (outcome instanceof AgentError) {
+        expect(outcome.code).toBe('WSAEMFILE');
+        break;
+      }
+      lost.push(outcome as ProtocolInfo);
+      expect(lost.length).toBeLessThanOrEqual(4);
+    }
+    await b.call('releaseFds');
+    for (const info of lost) await expectCode(b.call('import', { info }), 'WSAEINVAL');
+    // Only exports with nothing read ahead use credits: the socket and its bytes are all still in A.
+    await stillWorks(a, s, 'nothing lost');
+    const d = await b.call<number>('import', { info: await a.call('duplicate', { s, pid: b.pid }) });
+    await stillWorks(b, d, 'after the target freed descriptors');
   });
 
   it("should fail with WSAENOBUFS at the target's cap on pending imports", async () => {
