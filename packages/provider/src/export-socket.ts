@@ -79,12 +79,6 @@ class StaleChannel extends Error {}
 /** No reply within the hand-off timeout. */
 class ReplyTimeout extends Error {}
 
-/** An export sent on a channel whose reply has not arrived yet. */
-interface Outstanding {
-  exportId: number;
-  /** Settles the caller waiting for this reply; absent for an export sent on a credit. */
-  settle?: (reply: ExportReplyMessage | Error) => void;
-}
 
 interface Channel {
   pid: number;
@@ -95,8 +89,8 @@ interface Channel {
   credits: number[];
   /** The target's import timeout, as its last grant said. */
   importTimeoutMs: number;
-  /** Exports sent, in order; the target answers each, in the same order. */
-  outstanding: Outstanding[];
+  /** Exports sent without a credit whose reply has not arrived, by export id: their callers wait. */
+  waiting: Map<number, (reply: ExportReplyMessage | Error) => void>;
 }
 
 /**
@@ -184,12 +178,15 @@ export class ExportClient {
         if (message === null) break;
         for (const fd of message.fds) closeQuietly(fd);
         const reply = decodeExportReply(message.data);
-        const head = channel.outstanding.shift();
-        if (head === undefined) throw new WsaError('WSAEINVAL', 'a reply to no export');
         if (reply.grantedExportIds !== undefined) channel.credits.push(...reply.grantedExportIds);
         if (reply.importTimeoutMs !== undefined) channel.importTimeoutMs = reply.importTimeoutMs;
         channel.fresh = false;
-        head.settle?.(reply);
+        // A reply to no waiting export answers one sent on a credit: it only brings credits.
+        const settle = channel.waiting.get(reply.exportId);
+        if (settle !== undefined) {
+          channel.waiting.delete(reply.exportId);
+          settle(reply);
+        }
       }
     } catch (error) {
       end = error instanceof Error ? error : new StaleChannel(String(error));
@@ -197,7 +194,9 @@ export class ExportClient {
     channel.credits.length = 0;
     if (this.#channels.get(channel.pid) === channel) this.#drop(channel.pid);
     else void channel.connection.close().catch(() => {});
-    for (const waiting of channel.outstanding.splice(0)) waiting.settle?.(end);
+    const waiting = [...channel.waiting.values()];
+    channel.waiting.clear();
+    for (const settle of waiting) settle(end);
   }
 
   async #openChannel(request: ExportRequest): Promise<Channel> {
@@ -211,7 +210,7 @@ export class ExportClient {
     }
     this.#open.add(connection);
     connection.once('close', () => this.#open.delete(connection));
-    const channel: Channel = { pid: request.targetPid, connection, fresh: true, credits: [], importTimeoutMs: 0, outstanding: [] };
+    const channel: Channel = { pid: request.targetPid, connection, fresh: true, credits: [], importTimeoutMs: 0, waiting: new Map() };
     void this.#read(channel);
     this.#channels.set(request.targetPid, channel);
     if (this.#channels.size > this.#maxChannels) {
@@ -255,7 +254,6 @@ export class ExportClient {
       options: request.options,
       readAhead: request.readAhead,
     });
-    channel.outstanding.push({ exportId });
     try {
       await channel.connection.send(frame, [request.fd], { timeoutMs: request.timeoutMs });
     } catch (error) {
@@ -275,11 +273,12 @@ export class ExportClient {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        channel.waiting.delete(exportId);
         if (reply instanceof Error) reject(reply);
         else resolve(reply);
       };
       const timer = setTimeout(() => settle(new ReplyTimeout(`no reply within ${request.timeoutMs} ms`)), request.timeoutMs);
-      channel.outstanding.push({ exportId, settle });
+      channel.waiting.set(exportId, settle);
       channel.connection.send(frame, [request.fd], { timeoutMs: request.timeoutMs }).catch((error: unknown) => {
         settle(error instanceof Error ? error : new StaleChannel(String(error)));
       });

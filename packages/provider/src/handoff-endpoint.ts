@@ -167,6 +167,9 @@ export class HandoffEndpoint {
       });
       fds = [];
       refund = 0;
+      // A credited export's source waits for no reply: answer it only to top the credits up, once
+      // half the window is spent (one reply per half window, not one per hand-off).
+      if (credited && credits.size > this.#options.creditWindow / 2) return;
       const granted = this.#grant(credits);
       reply = encodeExportReply({
         exportId,
