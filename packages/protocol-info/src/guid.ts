@@ -20,12 +20,15 @@ function hexValue(code: number): number {
   return code <= 0x39 ? code - 0x30 : code - 0x57;
 }
 
-// The last GUID written: a provider writes its own ProviderId into every protocol info.
+// The last GUID written: a provider writes its own ProviderId into every protocol info. Its 16 bytes
+// are also read as four Int32 words, so that writing it is four stores; a word store puts back the
+// very bytes it was read from, whatever the host's byte order.
 let lastText = '';
 const lastBytes = new Uint8Array(16);
+const lastWords = new Int32Array(lastBytes.buffer);
 
-/** Writes canonical GUID text as the 16 native bytes at `offset`. */
-export function writeGuid(text: string, target: Uint8Array, offset: number): void {
+/** Writes canonical GUID text as the 16 native bytes at word index `word` of `target` (4-aligned). */
+export function writeGuid(text: string, target: Int32Array, word: number): void {
   if (text !== lastText) {
     for (let i = 0; i < 16; i++) {
       const at = TEXT_INDEX[i] as number;
@@ -33,7 +36,10 @@ export function writeGuid(text: string, target: Uint8Array, offset: number): voi
     }
     lastText = text;
   }
-  for (let i = 0; i < 16; i++) target[offset + i] = lastBytes[i] as number;
+  target[word] = lastWords[0] as number;
+  target[word + 1] = lastWords[1] as number;
+  target[word + 2] = lastWords[2] as number;
+  target[word + 3] = lastWords[3] as number;
 }
 
 const memo = new StringMemo();

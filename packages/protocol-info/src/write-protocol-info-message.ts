@@ -103,27 +103,8 @@ function rememberSz(text: string): void {
   szMemo.text = text;
 }
 
-/**
- * The last socket cookie's 64 bits: set by `cookieBits`. Module state in one object (not two `let`s,
- * which V8 hole-checks on every access) so the split returns no object.
- */
-const cookie = { low: 0, high: 0 };
-
-/**
- * Splits a canonical decimal uint64 (validated) into `cookie.low`/`cookie.high`, digit by digit: each
- * step stays below 2^36, exact in a double, and it avoids BigInt, which costs more than the encoding.
- */
-function cookieBits(text: string): void {
-  let low = 0;
-  let high = 0;
-  for (let i = 0; i < text.length; i++) {
-    const next = low * 10 + (text.charCodeAt(i) - 0x30);
-    low = next % 0x1_0000_0000;
-    high = high * 10 + Math.floor(next / 0x1_0000_0000);
-  }
-  cookie.low = low;
-  cookie.high = high;
-}
+/** 2^32, to split a 64-bit value held in a double into its uint32 halves. */
+const TWO_POW_32 = 0x1_0000_0000;
 
 /**
  * Encodes a validated `info` as `sanshare.v1.ProtocolInfo`, byte for byte what protobufjs's generated
@@ -142,19 +123,34 @@ export function writeProtocolInfoMessage(info: ProtocolInfo): Uint8Array {
 
   const handoff = info.handoff;
   let handoffBody = 0;
+  let cookieLow = 0;
+  let cookieHigh = 0;
   let expiresLow = 0;
   let expiresHigh = 0;
   if (handoff !== undefined) {
-    cookieBits(handoff.socketCookie);
+    // The cookie is canonical decimal (validated). Up to 15 digits it is below 2^53, exact in a double:
+    // the usual case, as cookies count up from 1. Longer ones take BigInt, which costs more than the
+    // rest of the encoding (a digit loop on two halves was no cheaper: double division and boxing).
+    const text = handoff.socketCookie;
+    if (text.length <= 15) {
+      let value = 0;
+      for (let i = 0; i < text.length; i++) value = value * 10 + (text.charCodeAt(i) - 0x30);
+      cookieHigh = Math.floor(value / TWO_POW_32);
+      cookieLow = value - cookieHigh * TWO_POW_32;
+    } else {
+      const value = BigInt(text);
+      cookieHigh = Number(value >> 32n);
+      cookieLow = Number(value & 0xffff_ffffn);
+    }
     // A safe integer: the high half is below 2^21, the low half exact.
-    expiresHigh = Math.floor(handoff.expiresAtMs / 0x1_0000_0000);
-    expiresLow = handoff.expiresAtMs - expiresHigh * 0x1_0000_0000;
+    expiresHigh = Math.floor(handoff.expiresAtMs / TWO_POW_32);
+    expiresLow = handoff.expiresAtMs - expiresHigh * TWO_POW_32;
     const nonceLength = handoff.nonce.length;
     handoffBody =
       uint32FieldSize(1, handoff.exportId) +
       uint32FieldSize(1, handoff.sourcePid) +
       uint32FieldSize(1, handoff.targetPid) +
-      (cookie.low === 0 && cookie.high === 0 ? 0 : 1 + varint64Size(cookie.low, cookie.high)) +
+      (cookieLow === 0 && cookieHigh === 0 ? 0 : 1 + varint64Size(cookieLow, cookieHigh)) +
       (nonceLength === 0 ? 0 : 1 + varint32Size(nonceLength) + nonceLength) +
       (expiresLow === 0 && expiresHigh === 0 ? 0 : 1 + varint64Size(expiresLow, expiresHigh));
   }
@@ -234,9 +230,9 @@ export function writeProtocolInfoMessage(info: ProtocolInfo): Uint8Array {
     pos = putUint32Field(buf, pos, 8, handoff.exportId);
     pos = putUint32Field(buf, pos, 16, handoff.sourcePid);
     pos = putUint32Field(buf, pos, 24, handoff.targetPid);
-    if (cookie.low !== 0 || cookie.high !== 0) {
+    if (cookieLow !== 0 || cookieHigh !== 0) {
       buf[pos++] = 32;
-      pos = putVarint64(buf, pos, cookie.low, cookie.high);
+      pos = putVarint64(buf, pos, cookieLow, cookieHigh);
     }
     const nonce = handoff.nonce;
     if (nonce.length !== 0) {
