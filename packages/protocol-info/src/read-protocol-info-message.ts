@@ -96,6 +96,14 @@ function isUtf8Range(start: number, end: number): boolean {
 
 /** Reads a varint ending before `end` into `st.lo`/`st.hi`. */
 function readVarint(end: number): void {
+  // Most tags and values of a protocol info fit in one byte: take those without the loop.
+  const first = st.pos < end ? (st.buf[st.pos] as number) : 0x80;
+  if (first < 0x80) {
+    st.pos++;
+    st.lo = first;
+    st.hi = 0;
+    return;
+  }
   st.lo = 0;
   st.hi = 0;
   for (let i = 0; i < 10; i++) {
