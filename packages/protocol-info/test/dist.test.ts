@@ -1,7 +1,7 @@
 /**
  * The built package (dist/, made by turbo's build before test) loads and works from both module
- * systems in a separate Node process, generated protobuf code included: the CJS build must see
- * protobufjs's CommonJS module the way the ESM build does.
+ * systems in a separate Node process. It has no runtime dependency: the protobuf codec is hand-written
+ * (protobufjs's generated code is the tests' reference only), so nothing else needs resolving.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
