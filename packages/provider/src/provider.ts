@@ -57,6 +57,8 @@ interface SharedOptions {
   options: EmulatedOptions;
   refs: number;
   key: string | undefined;
+  /** The kernel socket's SO_COOKIE, once known: it never changes, so a hand-off need not ask again. */
+  cookie: bigint | undefined;
 }
 
 interface Listening {
@@ -218,7 +220,7 @@ export class Provider {
       state: 'new',
       bound: undefined,
       queued: new Map(),
-      shared: { options: noOptions(), refs: 1, key: undefined },
+      shared: { options: noOptions(), refs: 1, key: undefined, cookie: undefined },
       stream: undefined,
       listening: undefined,
       handoff: Promise.resolve(),
@@ -226,11 +228,13 @@ export class Provider {
   }
 
   /** Joins the emulated-option state of the kernel socket `fd` names in this process (by SO_COOKIE). */
-  #share(entry: Entry | Omit<Entry, 'switchSocket'>, fd: number, imported?: EmulatedOptions): void {
-    const key = getSocketCookie(fd).toString();
+  #share(entry: Entry | Omit<Entry, 'switchSocket'>, fd: number, imported?: EmulatedOptions, knownCookie?: bigint): void {
+    // An import's cookie was checked against its descriptor by the endpoint: no need to ask the kernel again.
+    const cookie = knownCookie ?? getSocketCookie(fd);
+    const key = cookie.toString();
     let shared = this.#shared.get(key);
     if (shared === undefined) {
-      shared = { options: { ...entry.shared.options }, refs: 0, key };
+      shared = { options: { ...entry.shared.options }, refs: 0, key, cookie };
       this.#shared.set(key, shared);
     }
     // An import carries the newest values: the exporter was the last to use the socket.
@@ -299,7 +303,7 @@ export class Provider {
     const stream = new StreamSocket(pending.fd, pending.readAhead);
     entry.stream = stream;
     try {
-      this.#share(entry, pending.fd, pending.options);
+      this.#share(entry, pending.fd, pending.options, pending.socketCookie);
       return this.#register(entry);
     } catch (error) {
       await stream.close().catch(() => {});
@@ -656,7 +660,7 @@ export class Provider {
     try {
       if (readAhead.length > MAX_READ_AHEAD_BYTES) throw new WsaError('WSAENOBUFS', `${readAhead.length} bytes read ahead exceed the hand-off limit`);
       const fd = stream.fd;
-      const socketCookie = getSocketCookie(fd);
+      const socketCookie = entry.shared.cookie ?? getSocketCookie(fd);
       const result = await this.#exports.exportSocket({
         endpoint: endpointPath(this.#options.runtimeDir, targetPid),
         targetPid,
