@@ -18,7 +18,8 @@
  * an older dist/index.js, git-ignored) it adds that build's round trips: before/after in one run.
  *
  * Run: `pnpm --filter @sanshare/protocol-info bench` (after a build: it measures dist/, what ships).
- * Env: BENCH_MS (CPU ms per slice, default 200), BENCH_ROUNDS (default 7).
+ * Env: BENCH_MS (CPU ms per slice, default 200), BENCH_ROUNDS (default 7), BENCH_FILTER (a regular
+ * expression: only the codecs it matches, plus JSON, are measured).
  * Prints a table; writes bench/results/protocol-info.json.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -45,6 +46,7 @@ const baseline = existsSync(baselinePath) ? ((await import(new URL('baseline/ind
 const baselineCommit = baseline === undefined ? '' : readFileSync(join(here, 'baseline/COMMIT'), 'utf8').trim();
 const budgetMs = Number(process.env['BENCH_MS'] ?? 200);
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 7);
+const filter = new RegExp(process.env['BENCH_FILTER'] ?? '');
 let sink = 0;
 
 /** CPU time of this process in microseconds (user + system). */
@@ -104,6 +106,7 @@ for (const [fixture, info] of [
   const message = sanshare.v1.ProtocolInfo.decode(wire);
   let json: Case | undefined;
   const add = (codec: string, bytes: number, op: () => number): void => {
+    if (json !== undefined && !filter.test(codec)) return;
     // Only round trips are compared with JSON's round trip; the " only" rows are there to split the cost.
     const roundTrip = !codec.includes(' only') && json !== undefined;
     const c: Case = { fixture, codec, bytes, op, samples: [], ratios: [], json: roundTrip ? json : undefined };
