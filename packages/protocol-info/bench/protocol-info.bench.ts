@@ -43,7 +43,8 @@ const { decodeProtocolInfo, encodeProtocolInfo, fromNativeLayout, toNativeLayout
 const validateProtocolInfo: typeof Api.validateProtocolInfo = api.validateProtocolInfo;
 const baselinePath = join(here, 'baseline/index.js');
 const baseline = existsSync(baselinePath) ? ((await import(new URL('baseline/index.js', import.meta.url).href)) as typeof Api) : undefined;
-const baselineCommit = baseline === undefined ? '' : readFileSync(join(here, 'baseline/COMMIT'), 'utf8').trim();
+const baselineCommitFile = join(here, 'baseline/COMMIT');
+const baselineCommit = existsSync(baselineCommitFile) ? readFileSync(baselineCommitFile, 'utf8').trim() : 'baseline';
 const budgetMs = Number(process.env['BENCH_MS'] ?? 200);
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 7);
 const filter = new RegExp(process.env['BENCH_FILTER'] ?? '');
