@@ -52,6 +52,9 @@ describe('WSPStartup', () => {
       expect(isWsaError(await rejection(WSPStartup(version, testCatalogEntry(), upcalls, { runtimeDir: dir })), 'WSAEINVAL')).toBe(true);
     }
     expect(isWsaError(await rejection(WSPStartup(0x0202, testCatalogEntry(), upcalls, { runtimeDir: dir, maxSockets: -1 })), 'WSAEINVAL')).toBe(true);
+    for (const exportCredits of [-1, 65, 1.5, '4']) {
+      expect(isWsaError(await rejection(WSPStartup(0x0202, testCatalogEntry(), upcalls, { runtimeDir: dir, exportCredits })), 'WSAEINVAL')).toBe(true);
+    }
     const noUpcalls = { WPUCreateSocketHandle: upcalls.WPUCreateSocketHandle } as unknown as TestUpcalls;
     expect(isWsaError(await rejection(WSPStartup(0x0202, testCatalogEntry(), noUpcalls, { runtimeDir: dir })), 'WSAEINVAL')).toBe(true);
     const result = await start();
