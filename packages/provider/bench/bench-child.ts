@@ -3,6 +3,7 @@
  * - `agent <runtimeDir>`: a provider that imports each protocol info it reads on stdin (JSON lines),
  *   then either duplicates it back to the parent (`back`) or closes it (`close`), answering on stdout.
  * - `node-ipc`: returns every handle Node's IPC channel hands it (child_process `send(message, socket)`).
+ * - `node-ipc-info`: the same, the message being a protocol info in the agent's JSON (decoded, re-encoded).
  * - `peer`: a loopback TCP server; per connection, the first byte picks the work: `D` sends the
  *   requested byte count (download), `U` counts bytes and answers one byte at the expected count
  *   (upload), `H` holds the connection idle.
@@ -18,7 +19,8 @@ import { fromJson, toJson } from '../test/helpers/wire-json.js';
 const mode = process.argv[2];
 
 if (mode === 'agent') {
-  const { procTable: p } = await WSPStartup(0x0202, testCatalogEntry(), createTestUpcalls(), { runtimeDir: process.argv[3] as string });
+  const credits = process.env['BENCH_EXPORT_CREDITS'];
+  const { procTable: p } = await WSPStartup(0x0202, testCatalogEntry(), createTestUpcalls(), { runtimeDir: process.argv[3] as string, ...(credits === undefined ? {} : { exportCredits: Number(credits) }) });
   const lines = createInterface({ input: process.stdin });
   process.stdout.write(`${toJson({ ready: process.pid })}\n`);
   for await (const line of lines) {
@@ -34,6 +36,13 @@ if (mode === 'agent') {
   process.on('message', (message: unknown, handle: unknown) => {
     const socket = handle as net.Socket;
     process.send?.(message, socket, { keepOpen: false });
+  });
+} else if (mode === 'node-ipc-info') {
+  // The fair counterpart of `agent`: the message is a protocol info in the agent's JSON, decoded
+  // and encoded again here, so Node's row pays the same protocol-info transfer as sanshare's.
+  process.on('message', (message: unknown, handle: unknown) => {
+    const { info } = fromJson(message as string) as { info: ProtocolInfo };
+    process.send?.(toJson({ back: info }), handle as net.Socket, { keepOpen: false });
   });
 } else if (mode === 'peer') {
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {

@@ -26,6 +26,11 @@ const BULK_BYTES = Number(process.env['BENCH_BULK_MIB'] ?? 128) * 1024 * 1024;
 const BULK_REPEATS = Number(process.env['BENCH_BULK_REPEATS'] ?? 5);
 const MANY_SOCKETS = Number(process.env['BENCH_MANY_SOCKETS'] ?? 10_000);
 const LATENCY_SAMPLES = 300;
+/**
+ * Untimed round trips before each round-trip row: enough for V8 to optimize the code on both sides
+ * (50 left sanshare's larger path partly in baseline code, so a 1,000-trip run measured warm-up).
+ */
+const WARMUP_TRIPS = Number(process.env['BENCH_WARMUP_TRIPS'] ?? 1000);
 
 const children: ChildProcess[] = [];
 
@@ -92,7 +97,11 @@ async function main(): Promise<void> {
       agent.stdin?.write(`${toJson(message)}\n`);
       return (await fromAgent()) as { back: ProtocolInfo | null };
     };
-    const { procTable: p } = await WSPStartup(0x0202, testCatalogEntry(), createTestUpcalls(), { runtimeDir: dir });
+    const credits = process.env['BENCH_EXPORT_CREDITS'];
+    const { procTable: p } = await WSPStartup(0x0202, testCatalogEntry(), createTestUpcalls(), {
+      runtimeDir: dir,
+      ...(credits === undefined ? {} : { exportCredits: Number(credits) }),
+    });
 
     const connectHeld = async (): Promise<number> => {
       const s = await p.WSPSocket(2, 1, 6, null, 0, 0);
@@ -111,7 +120,7 @@ async function main(): Promise<void> {
         await p.WSPCloseSocket(s);
         s = next;
       };
-      for (let i = 0; i < 50; i++) await trip();
+      for (let i = 0; i < WARMUP_TRIPS; i++) await trip();
       const start = process.hrtime.bigint();
       for (let i = 0; i < ROUND_TRIPS; i++) await trip();
       rows.push({ name: 'sanshare duplicate+import round trip', value: ROUND_TRIPS / seconds(start), unit: 'trips/s', note: 'A->B->A, SO_PEERCRED + single use' });
@@ -131,10 +140,37 @@ async function main(): Promise<void> {
           });
           child.send('s', socket, { keepOpen: false });
         });
-      for (let i = 0; i < 50; i++) await trip();
+      for (let i = 0; i < WARMUP_TRIPS; i++) await trip();
       const start = process.hrtime.bigint();
       for (let i = 0; i < ROUND_TRIPS; i++) await trip();
-      rows.push({ name: 'node child_process send(msg, socket) round trip', value: ROUND_TRIPS / seconds(start), unit: 'trips/s', note: 'parent->child->parent' });
+      rows.push({ name: 'node child_process send(msg, socket) round trip', value: ROUND_TRIPS / seconds(start), unit: 'trips/s', note: "parent->child->parent, message 's'" });
+      socket.destroy();
+      child.disconnect();
+    }
+
+    // 1c) The same, the message carrying a protocol info as the agent's JSON (the fair comparison:
+    // sanshare's row moves a protocol info each way too, on the agent's stdin/stdout).
+    {
+      const child = spawnChild(['node-ipc-info'], true);
+      let socket = await connectPlain(port);
+      socket.write(header('H', 0));
+      const s = await connectHeld();
+      const info = await p.WSPDuplicateSocket(s, process.pid);
+      await p.WSPCloseSocket(await p.WSPSocket(-1, -1, -1, info, 0, 0));
+      await p.WSPCloseSocket(s);
+      const trip = (): Promise<void> =>
+        new Promise<void>((resolve) => {
+          child.once('message', (message: unknown, handle: unknown) => {
+            fromJson(message as string);
+            socket = handle as net.Socket;
+            resolve();
+          });
+          child.send(toJson({ info, then: 'back', to: child.pid }), socket, { keepOpen: false });
+        });
+      for (let i = 0; i < WARMUP_TRIPS; i++) await trip();
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < ROUND_TRIPS; i++) await trip();
+      rows.push({ name: 'node send(protocol info JSON, socket) round trip', value: ROUND_TRIPS / seconds(start), unit: 'trips/s', note: 'same message as the sanshare row' });
       socket.destroy();
       child.disconnect();
     }
