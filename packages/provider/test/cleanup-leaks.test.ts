@@ -1,8 +1,8 @@
 import type { ProtocolInfo } from '@sanshare/protocol-info';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { killAgents, startAgent, type Agent } from './helpers/agent-runner.js';
-import { startPeer, type SequencePeer } from './helpers/sequence-peer.js';
-import { fdCount, makeRuntimeDir, removeRuntimeDir } from './helpers/temp-dir.js';
+import { describe, expect, it } from 'vitest';
+import { startAgent, type Agent } from './helpers/agent-runner.js';
+import { fdCount } from './helpers/temp-dir.js';
+import { useRuntimeDirAndEchoPeer } from './helpers/runtime-dir-and-peer.js';
 
 /** Connects `n` sockets in `agent` to the peer. */
 async function connectMany(agent: Agent, port: number, n: number): Promise<number[]> {
@@ -12,23 +12,12 @@ async function connectMany(agent: Agent, port: number, n: number): Promise<numbe
 }
 
 describe('WSPCleanup releasing hand-off channels', () => {
-  let dir: string;
-  let peer: SequencePeer;
-
-  beforeEach(async () => {
-    dir = makeRuntimeDir();
-    peer = await startPeer('echo');
-  });
-  afterEach(async () => {
-    await killAgents();
-    await peer.close();
-    removeRuntimeDir(dir);
-  });
+  const fx = useRuntimeDirAndEchoPeer();
 
   it('should open one channel for concurrent first duplications to one target and close it at cleanup', async () => {
-    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir })]);
     const fdsAtStart = fdCount(a.pid);
-    const ss = await connectMany(a, peer.port, 8);
+    const ss = await connectMany(a, fx.peer.port, 8);
     const infos = await a.call<ProtocolInfo[]>('duplicateAll', { ss, pid: b.pid });
     expect(infos).toHaveLength(8);
     // One channel: the 8 sockets plus one Unix socket, nothing per caller.
@@ -40,9 +29,9 @@ describe('WSPCleanup releasing hand-off channels', () => {
   });
 
   it("should close the channels the target's endpoint accepted when the target cleans up", async () => {
-    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir })]);
     const fdsAtStart = fdCount(b.pid);
-    const [s] = (await connectMany(a, peer.port, 1)) as [number];
+    const [s] = (await connectMany(a, fx.peer.port, 1)) as [number];
     const info = await a.call<ProtocolInfo>('duplicate', { s, pid: b.pid });
     await b.call('close', { s: await b.call<number>('import', { info }) });
     // The source keeps its channel open (and alive): only the target's cleanup can close its end.

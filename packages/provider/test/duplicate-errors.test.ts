@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { ProtocolInfo } from '@sanshare/protocol-info';
 import { listen } from '@sanshare/transport-uds';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AgentError, expectCode, killAgents, startAgent, warmUp, type Agent } from './helpers/agent-runner.js';
-import { startPeer, type SequencePeer } from './helpers/sequence-peer.js';
-import { fdCount, makeRuntimeDir, removeRuntimeDir } from './helpers/temp-dir.js';
+import { describe, expect, it } from 'vitest';
+import { AgentError, expectCode, startAgent, warmUp, type Agent } from './helpers/agent-runner.js';
+import { fdCount } from './helpers/temp-dir.js';
+import { useRuntimeDirAndEchoPeer } from './helpers/runtime-dir-and-peer.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const str = (b: Uint8Array): string => Buffer.from(b).toString();
@@ -25,30 +25,19 @@ async function deadPid(): Promise<number> {
 }
 
 describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
-  let dir: string;
-  let peer: SequencePeer;
-
-  beforeEach(async () => {
-    dir = makeRuntimeDir();
-    peer = await startPeer('echo');
-  });
-  afterEach(async () => {
-    await killAgents();
-    await peer.close();
-    removeRuntimeDir(dir);
-  });
+  const fx = useRuntimeDirAndEchoPeer();
 
   it('should fail with WSAENOTSOCK for a descriptor this provider does not hold', async () => {
-    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir })]);
     await expectCode(a.call('duplicate', { s: 4242, pid: b.pid }), 'WSAENOTSOCK');
-    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     await a.call('close', { s });
     await expectCode(a.call('duplicate', { s, pid: b.pid }), 'WSAENOTSOCK');
   });
 
   it('should fail with WSAEINVAL for a bad pid, a process not running, one without an endpoint, or an impostor', async () => {
-    const [a, other] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: join(dir, 'elsewhere') })]);
-    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const [a, other] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: join(fx.dir, 'elsewhere') })]);
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     const fdsBefore = fdCount(a.pid);
     for (const pid of [-1, 0x1_0000_0000, 1.5, 0]) await expectCode(a.call('duplicate', { s, pid }), 'WSAEINVAL');
     await expectCode(a.call('duplicate', { s, pid: await deadPid() }), 'WSAEINVAL');
@@ -56,7 +45,7 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
     await expectCode(a.call('duplicate', { s, pid: other.pid }), 'WSAEINVAL');
     await expectCode(a.call('duplicate', { s, pid: process.pid }), 'WSAEINVAL');
     // An impostor: this test process listens at <dir>/<other.pid>.sock; SO_PEERCRED says it is not `other`.
-    const squatter = await listen(join(dir, `${other.pid}.sock`));
+    const squatter = await listen(join(fx.dir, `${other.pid}.sock`));
     try {
       const error = await expectCode(a.call('duplicate', { s, pid: other.pid }), 'WSAEINVAL');
       expect(error.message).toMatch(/SO_PEERCRED/);
@@ -68,8 +57,8 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
   });
 
   it('should make a protocol info single use, valid only in its target, and refuse forged or corrupted ones', async () => {
-    const [a, b, c] = (await Promise.all([1, 2, 3].map(() => startAgent({ runtimeDir: dir })))) as [Agent, Agent, Agent];
-    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const [a, b, c] = (await Promise.all([1, 2, 3].map(() => startAgent({ runtimeDir: fx.dir })))) as [Agent, Agent, Agent];
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     const info = await a.call<ProtocolInfo>('duplicate', { s, pid: b.pid });
     const handoff = info.handoff as NonNullable<ProtocolInfo['handoff']>;
     await expectCode(c.call('import', { info }), 'WSAEINVAL');
@@ -85,9 +74,9 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
   });
 
   it('should close an import nobody claims when it expires, then refuse it with WSAEINVAL', async () => {
-    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir, importTimeoutMs: 1500 })]);
-    await warmUp(a, b, peer.port);
-    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir, importTimeoutMs: 1500 })]);
+    await warmUp(a, b, fx.peer.port);
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     const fdsBefore = fdCount(b.pid);
     const info = await a.call<ProtocolInfo>('duplicate', { s, pid: b.pid });
     expect(fdCount(b.pid)).toBe(fdsBefore + 1);
@@ -98,13 +87,13 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
   });
 
   it("should fail with WSAEMFILE at the target's socket limit and at the source's process descriptor limit", async () => {
-    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }, { nofile: 128 }), startAgent({ runtimeDir: dir, maxSockets: 1 })]);
-    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }, { nofile: 128 }), startAgent({ runtimeDir: fx.dir, maxSockets: 1 })]);
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     // The target reserves a descriptor for each unclaimed import: one fits, the second does not.
     await a.call('duplicate', { s, pid: b.pid });
     await expectCode(a.call('duplicate', { s, pid: b.pid }), 'WSAEMFILE');
     // No descriptor left in the source process itself (RLIMIT_NOFILE reached).
-    const c = await startAgent({ runtimeDir: dir });
+    const c = await startAgent({ runtimeDir: fx.dir });
     const filled = await a.call<number>('fillFds');
     expect(filled).toBeGreaterThan(0);
     await expectCode(a.call('duplicate', { s, pid: c.pid }), 'WSAEMFILE');
@@ -116,13 +105,13 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
   it('should fail with WSAEMFILE when the target process is out of descriptors, over a cached channel and a fresh one', async () => {
     // No export credits: every hand-off into B waits for B's reply (see the next test for credits).
     const [a, b, c] = (await Promise.all([
-      startAgent({ runtimeDir: dir }),
-      startAgent({ runtimeDir: dir, exportCredits: 0 }, { nofile: 128 }),
-      startAgent({ runtimeDir: dir }),
+      startAgent({ runtimeDir: fx.dir }),
+      startAgent({ runtimeDir: fx.dir, exportCredits: 0 }, { nofile: 128 }),
+      startAgent({ runtimeDir: fx.dir }),
     ])) as [Agent, Agent, Agent];
-    await warmUp(a, b, peer.port);
-    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
-    const u = await c.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    await warmUp(a, b, fx.peer.port);
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
+    const u = await c.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     const fdsBefore = fdCount(a.pid);
     expect(await b.call<number>('fillFds')).toBeGreaterThan(0);
     // A has a channel to B: the kernel drops the descriptor at B (MSG_CTRUNC) and B closes the channel.
@@ -138,9 +127,9 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
   });
 
   it('should report a target that ran out of descriptors after granting credits within its credits, losing nothing', async () => {
-    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir }, { nofile: 128 })]);
-    await warmUp(a, b, peer.port);
-    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir }, { nofile: 128 })]);
+    await warmUp(a, b, fx.peer.port);
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     await b.call<number>('fillFds');
     // Sent on credits, A does not wait for B's replies: B's MSG_CTRUNC shows only at the import, for
     // at most the credits A holds (4); once they are spent or the channel is seen closed, WSAEMFILE.
@@ -163,8 +152,8 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
   });
 
   it("should fail with WSAENOBUFS at the target's cap on pending imports", async () => {
-    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir, maxPendingExports: 1 })]);
-    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir, maxPendingExports: 1 })]);
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     const first = await a.call<ProtocolInfo>('duplicate', { s, pid: b.pid });
     await expectCode(a.call('duplicate', { s, pid: b.pid }), 'WSAENOBUFS');
     // Claiming the first makes room again.
@@ -173,15 +162,15 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
   });
 
   it("should fail with WSAENETDOWN when the provider's own endpoint is down, and never with WSAEINPROGRESS", async () => {
-    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
-    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir })]);
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     await a.call('unlinkEndpoint');
     await expectCode(a.call('duplicate', { s, pid: b.pid }), 'WSAENETDOWN');
     await stillWorks(a, s, 'the socket itself is fine');
-    const t = await b.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const t = await b.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     // C duplicated into B before (a channel is open), then B stopped: C cannot hand B a socket any more.
-    const c = await startAgent({ runtimeDir: dir });
-    const u = await c.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const c = await startAgent({ runtimeDir: fx.dir });
+    const u = await c.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     await b.call('import', { info: await c.call('duplicate', { s: u, pid: b.pid }) });
     await b.call('cleanup');
     await expectCode(c.call('duplicate', { s: u, pid: b.pid }), 'WSAEINVAL');

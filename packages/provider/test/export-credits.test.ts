@@ -1,30 +1,18 @@
 import type { ProtocolInfo } from '@sanshare/protocol-info';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectCode, killAgents, startAgent, warmUp } from './helpers/agent-runner.js';
-import { startPeer, type SequencePeer } from './helpers/sequence-peer.js';
-import { makeRuntimeDir, removeRuntimeDir } from './helpers/temp-dir.js';
+import { describe, expect, it } from 'vitest';
+import { expectCode, startAgent, warmUp } from './helpers/agent-runner.js';
+import { useRuntimeDirAndEchoPeer } from './helpers/runtime-dir-and-peer.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const str = (b: Uint8Array): string => Buffer.from(b).toString();
 
 describe('export credits', () => {
-  let dir: string;
-  let peer: SequencePeer;
-
-  beforeEach(async () => {
-    dir = makeRuntimeDir();
-    peer = await startPeer('echo');
-  });
-  afterEach(async () => {
-    await killAgents();
-    await peer.close();
-    removeRuntimeDir(dir);
-  });
+  const fx = useRuntimeDirAndEchoPeer();
 
   it("should hand a socket to a target on a credit without waiting for the target's reply", async () => {
-    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir, handoffTimeoutMs: 2000 }), startAgent({ runtimeDir: dir })]);
-    await warmUp(a, b, peer.port);
-    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir, handoffTimeoutMs: 2000 }), startAgent({ runtimeDir: fx.dir })]);
+    await warmUp(a, b, fx.peer.port);
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     // A stopped target reads nothing and answers nothing: only a credit lets the hand-off complete.
     b.child.kill('SIGSTOP');
     let info: ProtocolInfo;
@@ -41,11 +29,11 @@ describe('export credits', () => {
 
   it('should make every hand-off wait for the reply when the target grants no credits', async () => {
     const [a, b] = await Promise.all([
-      startAgent({ runtimeDir: dir, handoffTimeoutMs: 1500 }),
-      startAgent({ runtimeDir: dir, exportCredits: 0 }),
+      startAgent({ runtimeDir: fx.dir, handoffTimeoutMs: 1500 }),
+      startAgent({ runtimeDir: fx.dir, exportCredits: 0 }),
     ]);
-    await warmUp(a, b, peer.port);
-    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    await warmUp(a, b, fx.peer.port);
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     b.child.kill('SIGSTOP');
     try {
       await expectCode(a.call('duplicate', { s, pid: b.pid }), 'WSAEINVAL');

@@ -1,30 +1,19 @@
 import type { ProtocolInfo } from '@sanshare/protocol-info';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectCode, killAgents, startAgent, warmUp } from './helpers/agent-runner.js';
-import { startPeer, type SequencePeer } from './helpers/sequence-peer.js';
-import { fdCount, makeRuntimeDir, removeRuntimeDir } from './helpers/temp-dir.js';
+import { describe, expect, it } from 'vitest';
+import { expectCode, startAgent, warmUp } from './helpers/agent-runner.js';
+import { fdCount } from './helpers/temp-dir.js';
+import { useRuntimeDirAndEchoPeer } from './helpers/runtime-dir-and-peer.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const str = (b: Uint8Array): string => Buffer.from(b).toString();
 
 describe('processes dying around a hand-off', () => {
-  let dir: string;
-  let peer: SequencePeer;
-
-  beforeEach(async () => {
-    dir = makeRuntimeDir();
-    peer = await startPeer('echo');
-  });
-  afterEach(async () => {
-    await killAgents();
-    await peer.close();
-    removeRuntimeDir(dir);
-  });
+  const fx = useRuntimeDirAndEchoPeer();
 
   it('should let the source exit right after duplicating: the import still works', async () => {
-    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
-    const accepted = peer.nextConnection();
-    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir })]);
+    const accepted = fx.peer.nextConnection();
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     const conn = await accepted;
     // Bytes the source read ahead (the echo of 'in flight') travel with the socket.
     await a.call('send', { s, data: text('in flight') });
@@ -39,9 +28,9 @@ describe('processes dying around a hand-off', () => {
   });
 
   it("should keep the source's descriptor working when the destination is SIGKILLed after importing", async () => {
-    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
-    const accepted = peer.nextConnection();
-    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir })]);
+    const accepted = fx.peer.nextConnection();
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     const conn = await accepted;
     const d = await b.call<number>('import', { info: await a.call('duplicate', { s, pid: b.pid }) });
     await b.call('send', { s: d, data: text('from b') });
@@ -60,9 +49,9 @@ describe('processes dying around a hand-off', () => {
   });
 
   it('should close the pending descriptor with the destination when it dies before importing', async () => {
-    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
-    const accepted = peer.nextConnection();
-    const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir })]);
+    const accepted = fx.peer.nextConnection();
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     const conn = await accepted;
     await a.call('duplicate', { s, pid: b.pid });
     b.child.kill('SIGKILL');
@@ -74,11 +63,11 @@ describe('processes dying around a hand-off', () => {
   });
 
   it('should leak no descriptor over many hand-offs, failures and closes in either process', async () => {
-    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
-    await warmUp(a, b, peer.port);
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir })]);
+    await warmUp(a, b, fx.peer.port);
     const before = [fdCount(a.pid), fdCount(b.pid)];
     for (let round = 0; round < 20; round++) {
-      const s = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
+      const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
       await a.call('send', { s, data: text(`round ${round}`) });
       const d = await b.call<number>('import', { info: await a.call('duplicate', { s, pid: b.pid }) });
       await b.call('import', { info: { dwProviderReserved: 7 } }).catch(() => undefined);
