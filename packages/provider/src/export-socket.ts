@@ -244,16 +244,7 @@ export class ExportClient {
     const nonce = randomBytesPooled(NONCE_BYTES);
     // Taken before sending: never later than the expiry the target sets when it receives it.
     const expiresAtMs = Date.now() + channel.importTimeoutMs;
-    const frame = encodeExport({
-      version: HANDOFF_PROTOCOL_VERSION,
-      exportId,
-      nonce,
-      socketCookie: request.socketCookie,
-      targetPid: request.targetPid,
-      socket: request.socket,
-      options: request.options,
-      readAhead: request.readAhead,
-    });
+    const frame = exportFrame(exportId, nonce, request);
     try {
       await channel.connection.send(frame, [request.fd], { timeoutMs: request.timeoutMs });
     } catch (error) {
@@ -290,16 +281,7 @@ export class ExportClient {
     for (let attempt = 1; ; attempt++) {
       const exportId = randomExportId();
       const nonce = randomBytesPooled(NONCE_BYTES);
-      const frame = encodeExport({
-        version: HANDOFF_PROTOCOL_VERSION,
-        exportId,
-        nonce,
-        socketCookie: request.socketCookie,
-        targetPid: request.targetPid,
-        socket: request.socket,
-        options: request.options,
-        readAhead: request.readAhead,
-      });
+      const frame = exportFrame(exportId, nonce, request);
       let reply: ExportReplyMessage;
       let watch: { full: boolean; timer: NodeJS.Timeout } | undefined;
       try {
@@ -369,4 +351,18 @@ function closeQuietly(fd: number): void {
   } catch {
     // Already closed.
   }
+}
+
+/** The export message for `request` under `exportId` and `nonce` (credited or acknowledged alike). */
+function exportFrame(exportId: number, nonce: Uint8Array, request: ExportRequest): Uint8Array {
+  return encodeExport({
+    version: HANDOFF_PROTOCOL_VERSION,
+    exportId,
+    nonce,
+    socketCookie: request.socketCookie,
+    targetPid: request.targetPid,
+    socket: request.socket,
+    options: request.options,
+    readAhead: request.readAhead,
+  });
 }
