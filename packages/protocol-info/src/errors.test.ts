@@ -20,6 +20,8 @@ describe('WsaError', () => {
     }
     expect(WSA_ERRORS.WSAENOTSOCK).toBe(10038);
     expect(WSA_ERRORS.WSAENOBUFS).toBe(10055);
+    expect(WSA_ERRORS.WSAEMSGSIZE).toBe(10040);
+    expect(WSA_ERRORS.WSAETIMEDOUT).toBe(10060);
   });
 });
 

@@ -66,5 +66,6 @@ export type {
   RecvOptions,
   WspProcTable,
   WspExtensions,
+  DuplicateDelivery,
   WspStartup,
 } from './spi.js';

@@ -93,6 +93,31 @@ export interface WspExtensions {
   WSPDetachDescriptor(s: Socket): Promise<{ fd: number; readAhead: Uint8Array }>;
   /** The kernel identity of the underlying socket (`SO_COOKIE`), the same in every process. */
   WSPGetSocketCookie(s: Socket): bigint;
+  /**
+   * WSPDuplicateSocket, and the protocol info travels with the descriptor: the target's provider
+   * receives the socket, its protocol info and `message` (the application's own bytes) in one
+   * message, and hands them out through `WSPReceiveDuplicate`. Same errors as WSPDuplicateSocket,
+   * plus `WSAEMSGSIZE` for a message over the provider's limit. Returns the same protocol info.
+   * Optional: a provider without it is used through WSPDuplicateSocket and the application's IPC.
+   */
+  WSPDuplicateSocketWithMessage?(s: Socket, dwProcessId: number, message: Uint8Array): Promise<ProtocolInfo>;
+  /**
+   * Waits for the next socket another process duplicated to this one with
+   * `WSPDuplicateSocketWithMessage`, oldest first. It is not imported yet: pass `protocolInfo` to
+   * WSPSocket(FROM_PROTOCOL_INFO) (single use, within the import timeout, as any protocol info).
+   * `signal` cancels the wait (AbortError); `timeoutMs` ends it with `WSAETIMEDOUT`.
+   */
+  WSPReceiveDuplicate?(options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<DuplicateDelivery>;
+}
+
+/** A duplicated socket delivered with its protocol info: what `WSPReceiveDuplicate` returns. */
+export interface DuplicateDelivery {
+  /** The protocol info WSPDuplicateSocket returned in the source: import it with WSPSocket. */
+  protocolInfo: ProtocolInfo;
+  /** The source's message, as it was given. */
+  message: Uint8Array;
+  /** The process that duplicated the socket (from the kernel's SO_PEERCRED, not from the message). */
+  sourcePid: number;
 }
 
 /** Options of a recv call. */

@@ -1,7 +1,8 @@
 /**
  * The other processes of the benchmark, one per mode (argv[2]):
  * - `agent <runtimeDir>`: a provider that imports each protocol info it reads on stdin (JSON lines),
- *   then either duplicates it back to the parent (`back`) or closes it (`close`), answering on stdout.
+ *   then either duplicates it back to the parent (`back`) or closes it (`close`), answering on stdout;
+ *   and each socket it receives with WSPReceiveDuplicate, which it duplicates back with the same message.
  * - `node-ipc`: returns every handle Node's IPC channel hands it (child_process `send(message, socket)`).
  * - `node-ipc-info`: the same, the message being a protocol info in the agent's JSON (decoded, re-encoded).
  * - `peer`: a loopback TCP server; per connection, the first byte picks the work: `D` sends the
@@ -20,7 +21,17 @@ const mode = process.argv[2];
 
 if (mode === 'agent') {
   const credits = process.env['BENCH_EXPORT_CREDITS'];
-  const { procTable: p } = await WSPStartup(0x0202, testCatalogEntry(), createTestUpcalls(), { runtimeDir: process.argv[3] as string, ...(credits === undefined ? {} : { exportCredits: Number(credits) }) });
+  const { procTable: p, extensions } = await WSPStartup(0x0202, testCatalogEntry(), createTestUpcalls(), { runtimeDir: process.argv[3] as string, ...(credits === undefined ? {} : { exportCredits: Number(credits) }) });
+  // Sockets that come with their protocol info (WSPDuplicateSocketWithMessage) go straight back to their source.
+  const x = extensions as Required<NonNullable<typeof extensions>>;
+  void (async () => {
+    for (;;) {
+      const { protocolInfo, message, sourcePid } = await x.WSPReceiveDuplicate();
+      const s = await p.WSPSocket(-1, -1, -1, protocolInfo, 0, 0);
+      await x.WSPDuplicateSocketWithMessage(s, sourcePid, message);
+      await p.WSPCloseSocket(s);
+    }
+  })();
   const lines = createInterface({ input: process.stdin });
   process.stdout.write(`${toJson({ ready: process.pid })}\n`);
   for await (const line of lines) {

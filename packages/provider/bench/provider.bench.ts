@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       return (await fromAgent()) as { back: ProtocolInfo | null };
     };
     const credits = process.env['BENCH_EXPORT_CREDITS'];
-    const { procTable: p } = await WSPStartup(0x0202, testCatalogEntry(), createTestUpcalls(), {
+    const { procTable: p, extensions } = await WSPStartup(0x0202, testCatalogEntry(), createTestUpcalls(), {
       runtimeDir: dir,
       ...(credits === undefined ? {} : { exportCredits: Number(credits) }),
     });
@@ -124,6 +124,26 @@ async function main(): Promise<void> {
       const start = process.hrtime.bigint();
       for (let i = 0; i < ROUND_TRIPS; i++) await trip();
       rows.push({ name: 'sanshare duplicate+import round trip', value: ROUND_TRIPS / seconds(start), unit: 'trips/s', note: 'A->B->A, SO_PEERCRED + single use' });
+      await p.WSPCloseSocket(s);
+    }
+
+    // 1a) The same round trip with the protocol info in the export frame (WSPDuplicateSocketWithMessage
+    // and WSPReceiveDuplicate): one message per hand-off, as Node's handle passing sends.
+    {
+      const x = extensions as Required<NonNullable<typeof extensions>>;
+      const message = Buffer.from('back');
+      let s = await connectHeld();
+      const trip = async (): Promise<void> => {
+        await x.WSPDuplicateSocketWithMessage(s, agentPid, message);
+        const back = await x.WSPReceiveDuplicate({ timeoutMs: 10_000 });
+        const next = await p.WSPSocket(-1, -1, -1, back.protocolInfo, 0, 0);
+        await p.WSPCloseSocket(s);
+        s = next;
+      };
+      for (let i = 0; i < WARMUP_TRIPS; i++) await trip();
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < ROUND_TRIPS; i++) await trip();
+      rows.push({ name: 'sanshare round trip, info in the export frame', value: ROUND_TRIPS / seconds(start), unit: 'trips/s', note: 'WSPDuplicateSocketWithMessage + WSPReceiveDuplicate' });
       await p.WSPCloseSocket(s);
     }
 

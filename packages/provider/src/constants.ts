@@ -25,8 +25,10 @@ export const DEFAULT_HANDOFF_TIMEOUT_MS = 10_000;
 export const READ_HIGH_WATER_MARK = 256 * 1024;
 /** Largest read-ahead an export message carries (the stream buffer holds at most ~320 KiB). */
 export const MAX_READ_AHEAD_BYTES = 1024 * 1024;
-/** Largest hand-off frame: the read-ahead plus the fixed fields. */
-export const MAX_HANDOFF_MESSAGE_BYTES = MAX_READ_AHEAD_BYTES + 4096;
+/** Largest application message WSPDuplicateSocketWithMessage carries with a socket. */
+export const MAX_APP_MESSAGE_BYTES = 64 * 1024;
+/** Largest hand-off frame: the read-ahead, the application's message and the fixed fields. */
+export const MAX_HANDOFF_MESSAGE_BYTES = MAX_READ_AHEAD_BYTES + MAX_APP_MESSAGE_BYTES + 4096;
 /** Default `maxBytes` of WSPRecv (spi.ts `RecvOptions`). */
 export const DEFAULT_RECV_BYTES = 64 * 1024;
 /** Version of the `Export` message (proto/sanshare/v1/handoff.proto). */

@@ -20,14 +20,23 @@ const exportArb: fc.Arbitrary<ExportMessage> = fc.record({
   socket: fc.record({ addressFamily: i32, socketType: i32, protocol: i32, catalogEntryId: u32 }),
   options: fc.record({ rcvtimeoMs: u32, sndtimeoMs: u32 }),
   readAhead: fc.uint8Array({ maxLength: 512 }),
-});
+  appMessage: fc.uint8Array({ maxLength: 256 }),
+}, { requiredKeys: ['version', 'exportId', 'nonce', 'socketCookie', 'targetPid', 'socket', 'options', 'readAhead'] });
 
 describe('handoff-codec', () => {
   it('should round-trip every Export message', () => {
     fc.assert(
       fc.property(exportArb, (m) => {
         const back = decodeExport(encodeExport(m));
-        expect({ ...back, nonce: new Uint8Array(back.nonce), readAhead: new Uint8Array(back.readAhead) }).toEqual({ ...m, nonce: new Uint8Array(m.nonce), readAhead: new Uint8Array(m.readAhead) });
+        const plain = (x: ExportMessage): ExportMessage => ({
+          ...x,
+          nonce: new Uint8Array(x.nonce),
+          readAhead: new Uint8Array(x.readAhead),
+          ...(x.appMessage === undefined ? {} : { appMessage: new Uint8Array(x.appMessage) }),
+        });
+        expect(plain(back)).toEqual(plain(m));
+        // Presence is the signal: an empty message is still a message, and no message stays absent.
+        expect(back.appMessage === undefined).toBe(m.appMessage === undefined);
       }),
     );
   });
@@ -45,6 +54,7 @@ describe('handoff-codec', () => {
             socket: m.socket,
             options: m.options,
             readAhead: m.readAhead,
+            ...(m.appMessage === undefined ? {} : { appMessage: m.appMessage }),
           }),
         ).finish();
         expect(Buffer.from(encodeExport(m)).equals(Buffer.from(viaProto))).toBe(true);

@@ -44,6 +44,11 @@ export interface ExportMessage {
   socket: SocketEssentials;
   options: EmulatedOptions;
   readAhead: Uint8Array;
+  /**
+   * The application's message (WSPDuplicateSocketWithMessage): present, even empty, when the
+   * target must deliver the socket with its protocol info through WSPReceiveDuplicate.
+   */
+  appMessage?: Uint8Array;
 }
 
 /** `ExportReply`: target to source. */
@@ -139,6 +144,8 @@ export function encodeExport(m: ExportMessage): Uint8Array {
   w.uint32(tag(7, LEN));
   encodeOptions(w, m.options);
   if (m.readAhead.length > 0) w.uint32(tag(8, LEN)).bytes(m.readAhead);
+  // proto3 `optional`: written when present, even empty (presence is what asks for delivery).
+  if (m.appMessage !== undefined) w.uint32(tag(9, LEN)).bytes(m.appMessage);
   return w.finish();
 }
 
@@ -190,6 +197,7 @@ export function decodeExport(data: Uint8Array): ExportMessage {
           return true;
         }
         case 8: expectType(wt, LEN, 'read_ahead'); m.readAhead = r.bytes(); return true;
+        case 9: expectType(wt, LEN, 'app_message'); m.appMessage = r.bytes(); return true;
         default: return false;
       }
     });

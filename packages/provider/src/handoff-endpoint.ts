@@ -164,6 +164,8 @@ export class HandoffEndpoint {
         socket: decoded.socket,
         options: decoded.options,
         readAhead: decoded.readAhead,
+        // A copy: the application may keep it long after the frame's buffer is gone.
+        ...(decoded.appMessage === undefined ? {} : { appMessage: Buffer.from(decoded.appMessage) }),
       });
       fds = [];
       refund = 0;

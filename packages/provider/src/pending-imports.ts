@@ -21,6 +21,8 @@ export interface PendingImport {
   socket: SocketEssentials;
   options: EmulatedOptions;
   readAhead: Uint8Array;
+  /** Sent with WSPDuplicateSocketWithMessage: the import is delivered, with this, by WSPReceiveDuplicate. */
+  appMessage?: Uint8Array;
 }
 
 export interface PendingImportsOptions {
@@ -45,6 +47,13 @@ export class PendingImports {
    */
   readonly #reserved = new Map<number, Array<() => void>>();
   readonly #options: PendingImportsOptions;
+  /**
+   * Imports sent with a message and not yet handed out by `nextDelivery`, oldest first. An import
+   * leaves it when delivered, claimed or expired: a delivery lives exactly as long as its import.
+   */
+  readonly #undelivered = new Set<number>();
+  /** Callers of `deliveryArrival` waiting for the next delivery. */
+  readonly #deliveryWaiters = new Set<() => void>();
   /**
    * One timer for every pending import, armed for the oldest: no setTimeout/clearTimeout per
    * hand-off (they showed in the profile), and a claimed import costs nothing to forget.
@@ -129,6 +138,45 @@ export class PendingImports {
     this.#byId.set(entry.exportId, entry);
     this.unreserve(entry.exportId);
     if (this.#sweep === undefined) this.#arm(entry.expiresAtMs);
+    if (entry.appMessage !== undefined) {
+      this.#undelivered.add(entry.exportId);
+      this.#wakeDeliveryWaiters();
+    }
+  }
+
+  /**
+   * The oldest import sent with a message and not delivered yet, now marked delivered (each is
+   * handed out once); undefined when there is none. It stays pending until claimed or expired.
+   */
+  nextDelivery(): PendingImport | undefined {
+    const now = Date.now();
+    for (const exportId of this.#undelivered) {
+      this.#undelivered.delete(exportId);
+      const entry = this.#byId.get(exportId);
+      // Expired but not swept yet: close it now rather than hand out an info that cannot be used.
+      if (entry !== undefined && entry.expiresAtMs < now) this.#expire(exportId);
+      else if (entry !== undefined) return entry;
+    }
+    return undefined;
+  }
+
+  /**
+   * Resolves when a delivery may be waiting (or `closeAll` ran); `nextDelivery` says which.
+   * `cancel` drops the wait (a caller's abort or timeout) so no waiter outlives its caller.
+   */
+  deliveryArrival(): { arrived: Promise<void>; cancel: () => void } {
+    let wake!: () => void;
+    const arrived = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    this.#deliveryWaiters.add(wake);
+    return { arrived, cancel: () => this.#deliveryWaiters.delete(wake) };
+  }
+
+  #wakeDeliveryWaiters(): void {
+    const waiters = [...this.#deliveryWaiters];
+    this.#deliveryWaiters.clear();
+    for (const wake of waiters) wake();
   }
 
   #arm(atMs: number): void {
@@ -153,6 +201,7 @@ export class PendingImports {
     const entry = this.#byId.get(exportId);
     if (entry === undefined) return;
     this.#byId.delete(exportId);
+    this.#undelivered.delete(exportId);
     this.#options.closeFd(entry.fd);
   }
 
@@ -190,6 +239,8 @@ export class PendingImports {
   /** Removes a found import: the caller now owns its descriptor. */
   take(exportId: number): void {
     this.#byId.delete(exportId);
+    // Claimed with a protocol info that came another way: nothing is left to deliver.
+    this.#undelivered.delete(exportId);
   }
 
   /** Closes every pending descriptor and gives back every credit (WSPCleanup). */
@@ -198,5 +249,7 @@ export class PendingImports {
     for (const exportId of [...this.#reserved.keys()]) this.unreserve(exportId);
     if (this.#sweep !== undefined) clearTimeout(this.#sweep);
     this.#sweep = undefined;
+    // Waiting receivers wake to find nothing, and their provider says why (WSPCleanup).
+    this.#wakeDeliveryWaiters();
   }
 }

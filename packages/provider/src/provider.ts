@@ -8,6 +8,8 @@ import net from 'node:net';
 import {
   AF,
   FROM_PROTOCOL_INFO,
+  type DuplicateDelivery,
+  type HandoffContext,
   IPPROTO,
   SD,
   SOCK,
@@ -21,11 +23,11 @@ import {
   type WspProcTable,
   type WspUpcallTable,
 } from '@sanshare/protocol-info';
-import { DEFAULT_RECV_BYTES, MAX_READ_AHEAD_BYTES, READ_HIGH_WATER_MARK } from './constants.js';
+import { DEFAULT_RECV_BYTES, MAX_APP_MESSAGE_BYTES, MAX_READ_AHEAD_BYTES, READ_HIGH_WATER_MARK } from './constants.js';
 import { DescriptorTable } from './descriptor-table.js';
 import { pick, toWsaError } from './errors.js';
 import { ExportClient } from './export-socket.js';
-import type { EmulatedOptions } from './handoff-codec.js';
+import type { EmulatedOptions, SocketEssentials } from './handoff-codec.js';
 import { HandoffEndpoint } from './handoff-endpoint.js';
 import {
   closeFd,
@@ -174,6 +176,8 @@ export class Provider {
       WSPAdoptDescriptor: (fd, readAhead) => this.#guard(() => this.adoptDescriptor(fd, readAhead)),
       WSPDetachDescriptor: (s) => this.#guard(() => this.detachDescriptor(s)),
       WSPGetSocketCookie: (s) => this.#guardSync(() => getSocketCookie(this.#connected(s).stream.fd)),
+      WSPDuplicateSocketWithMessage: (s, pid, message) => this.#guard(() => this.duplicateSocket(s, pid, checkAppMessage(message))),
+      WSPReceiveDuplicate: (options) => this.#guard(() => this.receiveDuplicate(options?.signal, options?.timeoutMs)),
     };
   }
 
@@ -544,7 +548,7 @@ export class Provider {
     const option = lookupSocketOption(level, optname);
     switch (option.kind) {
       case 'read-only':
-        return option.name === 'SO_TYPE' ? entry.type : this.#protocolInfoOf(entry);
+        return option.name === 'SO_TYPE' ? entry.type : this.#protocolInfoOf(entry.af, entry.type, entry.protocol);
       case 'emulated':
         return option.name === 'SO_RCVTIMEO' ? entry.shared.options.rcvtimeoMs : entry.shared.options.sndtimeoMs;
       default: {
@@ -560,20 +564,25 @@ export class Provider {
     }
   }
 
-  #protocolInfoOf(entry: Entry): ProtocolInfo {
+  #protocolInfoOf(af: number, type: number, protocol: number): ProtocolInfo {
     const base: ProtocolInfo = { ...this.#catalog };
     // The catalog entry describes the provider; a hand-off context belongs only to a duplicate's info.
     delete base.handoff;
     return {
       ...base,
       ProtocolChain: { chainLen: base.ProtocolChain.chainLen, chainEntries: [...base.ProtocolChain.chainEntries] },
-      iAddressFamily: entry.af,
-      iSocketType: entry.type,
-      iProtocol: entry.protocol,
-      iMaxSockAddr: entry.af === AF.INET6 ? 28 : 16,
-      iMinSockAddr: entry.af === AF.INET6 ? 28 : 16,
+      iAddressFamily: af,
+      iSocketType: type,
+      iProtocol: protocol,
+      iMaxSockAddr: af === AF.INET6 ? 28 : 16,
+      iMinSockAddr: af === AF.INET6 ? 28 : 16,
       dwProviderReserved: 0,
     };
+  }
+
+  /** The protocol info of a duplicate: the socket's, with the hand-off context that lets `dwProcessId` import it. */
+  #duplicateInfo(socket: SocketEssentials, handoff: HandoffContext): ProtocolInfo {
+    return { ...this.#protocolInfoOf(socket.addressFamily, socket.socketType, socket.protocol), dwProviderReserved: handoff.exportId, handoff };
   }
 
   getSockName(s: Socket): SockAddr {
@@ -625,7 +634,7 @@ export class Provider {
     }
   }
 
-  async duplicateSocket(s: Socket, dwProcessId: number): Promise<ProtocolInfo> {
+  async duplicateSocket(s: Socket, dwProcessId: number, appMessage?: Uint8Array): Promise<ProtocolInfo> {
     // WSAENETDOWN first: a provider that cannot receive sockets must not hand one away, since the
     // spec's scenario needs the socket to come back (and it is the one code that says so).
     const endpoint = this.#endpoint;
@@ -641,7 +650,7 @@ export class Provider {
     // An open channel to the target already proves it runs (its EOF would have closed the channel).
     if (!this.#exports.hasLiveChannel(dwProcessId)) checkProcess(dwProcessId);
     const run = entry.handoff
-      .then(() => this.#handOff(s, entry as Entry & { stream: StreamSocket }, dwProcessId))
+      .then(() => this.#handOff(s, entry as Entry & { stream: StreamSocket }, dwProcessId, appMessage))
       .catch((error: unknown) => {
         // The spec's five codes only: a connection that failed under us (reset, closed) is a bad argument now.
         const mapped = toWsaError(error, 'WSPDuplicateSocket');
@@ -652,7 +661,7 @@ export class Provider {
     return run;
   }
 
-  async #handOff(s: Socket, entry: Entry & { stream: StreamSocket }, targetPid: number): Promise<ProtocolInfo> {
+  async #handOff(s: Socket, entry: Entry & { stream: StreamSocket }, targetPid: number, appMessage: Uint8Array | undefined): Promise<ProtocolInfo> {
     if (this.#table.get(s) !== entry) throw new WsaError('WSAENOTSOCK', `socket ${s} was closed`);
     const { stream } = entry;
     const wasStopped = stream.stopped;
@@ -661,29 +670,27 @@ export class Provider {
       if (readAhead.length > MAX_READ_AHEAD_BYTES) throw new WsaError('WSAENOBUFS', `${readAhead.length} bytes read ahead exceed the hand-off limit`);
       const fd = stream.fd;
       const socketCookie = entry.shared.cookie ?? getSocketCookie(fd);
+      const socket: SocketEssentials = { addressFamily: entry.af, socketType: entry.type, protocol: entry.protocol, catalogEntryId: this.#catalog.dwCatalogEntryId };
       const result = await this.#exports.exportSocket({
         endpoint: endpointPath(this.#options.runtimeDir, targetPid),
         targetPid,
         fd,
         socketCookie,
-        socket: { addressFamily: entry.af, socketType: entry.type, protocol: entry.protocol, catalogEntryId: this.#catalog.dwCatalogEntryId },
+        socket,
         options: { ...entry.shared.options },
         readAhead,
+        ...(appMessage === undefined ? {} : { appMessage }),
         timeoutMs: this.#options.handoffTimeoutMs,
       });
       stream.commitHandoff();
-      return {
-        ...this.#protocolInfoOf(entry),
-        dwProviderReserved: result.exportId,
-        handoff: {
-          exportId: result.exportId,
-          sourcePid: process.pid,
-          targetPid,
-          socketCookie: socketCookie.toString(),
-          nonce: result.nonce,
-          expiresAtMs: result.expiresAtMs,
-        },
-      };
+      return this.#duplicateInfo(socket, {
+        exportId: result.exportId,
+        sourcePid: process.pid,
+        targetPid,
+        socketCookie: socketCookie.toString(),
+        nonce: result.nonce,
+        expiresAtMs: result.expiresAtMs,
+      });
     } catch (error) {
       // Nothing left: this process keeps the socket and reads again, the read-ahead first in line.
       if (!wasStopped) {
@@ -698,6 +705,56 @@ export class Provider {
   }
 
   // ---- extensions -----------------------------------------------------------------------------
+
+  /** WSPReceiveDuplicate: the next socket duplicated to this process with a message, oldest first. */
+  async receiveDuplicate(signal?: AbortSignal, timeoutMs?: number): Promise<DuplicateDelivery> {
+    if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 0)) {
+      throw new WsaError('WSAEINVAL', `timeoutMs must be a non-negative integer, got ${String(timeoutMs)}`);
+    }
+    signal?.throwIfAborted();
+    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    for (;;) {
+      if (this.#cleanedUp) throw new WsaError('WSAENETDOWN', 'the provider was cleaned up (WSPCleanup)');
+      const pending = this.#pending.nextDelivery();
+      if (pending !== undefined) {
+        return {
+          protocolInfo: this.#duplicateInfo(pending.socket, {
+            exportId: pending.exportId,
+            sourcePid: pending.sourcePid,
+            targetPid: process.pid,
+            socketCookie: pending.socketCookie.toString(),
+            nonce: pending.nonce,
+            expiresAtMs: pending.expiresAtMs,
+          }),
+          message: pending.appMessage ?? new Uint8Array(0),
+          sourcePid: pending.sourcePid,
+        };
+      }
+      const left = deadline === undefined ? undefined : deadline - Date.now();
+      if (left !== undefined && left <= 0) throw new WsaError('WSAETIMEDOUT', `no socket was duplicated to process ${process.pid} within ${timeoutMs} ms`);
+      await this.#nextArrival(signal, left);
+    }
+  }
+
+  /** Waits for a delivery to arrive, `signal` to abort, or `timeoutMs` to pass (then the caller looks again). */
+  #nextArrival(signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<void> {
+    const { arrived, cancel } = this.#pending.deliveryArrival();
+    return new Promise<void>((resolve, reject) => {
+      // A timer even without a timeout: a caller waiting for a socket keeps the process alive, as
+      // a pending accept does (the endpoint itself is unref'd). At its end the caller just looks again.
+      const timer = setTimeout(finish, timeoutMs ?? MAX_TIMER_MS);
+      const onAbort = (): void => finish(signal?.reason);
+      function finish(error?: unknown): void {
+        cancel();
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (error === undefined) resolve();
+        else reject(error);
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      void arrived.then(() => finish());
+    });
+  }
 
   async adoptDescriptor(fd: number, readAhead?: Uint8Array): Promise<Socket> {
     if (!Number.isInteger(fd) || fd < 0) throw new WsaError('WSAEINVAL', `${String(fd)} is not a descriptor`);
@@ -748,6 +805,18 @@ export class Provider {
     for (const [s] of [...this.#table.entries()]) closing.push(this.closeSocket(s).catch(() => {}));
     await Promise.all(closing);
   }
+}
+
+/** The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 0x7fffffff;
+
+/** The message of WSPDuplicateSocketWithMessage, checked before anything is handed off. */
+function checkAppMessage(message: unknown): Uint8Array {
+  if (!(message instanceof Uint8Array)) throw new WsaError(pick(['WSAEFAULT'], 'WSAEINVAL'), 'message must be a Uint8Array');
+  if (message.length > MAX_APP_MESSAGE_BYTES) {
+    throw new WsaError('WSAEMSGSIZE', `a message of ${message.length} bytes exceeds the hand-off limit of ${MAX_APP_MESSAGE_BYTES} bytes`);
+  }
+  return message;
 }
 
 /** `WSAEINVAL` unless `pid` is a running process this one may signal (same user, or privileged). */
