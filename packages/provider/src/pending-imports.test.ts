@@ -123,3 +123,96 @@ describe('PendingImports', () => {
     expect(() => pending.find(info(entry(id)))).toThrow(expect.objectContaining({ code: 'WSAEINVAL' }));
   });
 });
+
+describe('PendingImports deliveries', () => {
+  afterEach(() => vi.useRealTimers());
+
+  const message = (s: string): Uint8Array => new TextEncoder().encode(s);
+  /** 'woke' when `arrived` settled by the time pending I/O callbacks ran, else 'waiting'. */
+  const settled = (arrived: Promise<void>): Promise<string> =>
+    Promise.race([arrived.then(() => 'woke'), new Promise<string>((resolve) => setImmediate(() => resolve('waiting')))]);
+
+  it('should deliver only imports sent with a message, oldest first, each once, an empty message included', () => {
+    const pending = new PendingImports({ maxPending: 8, importTimeoutMs: 1000, closeFd: () => {}, pid: PID });
+    const first = entry(1, { appMessage: message('first') });
+    const plain = entry(2);
+    const empty = entry(3, { appMessage: new Uint8Array(0) });
+    const last = entry(4, { appMessage: message('last') });
+    for (const e of [first, plain, empty, last]) pending.add(e);
+    expect([pending.nextDelivery(), pending.nextDelivery(), pending.nextDelivery()]).toEqual([first, empty, last]);
+    expect(pending.nextDelivery()).toBeUndefined();
+    // Delivered is not claimed: each still waits for its WSPSocket.
+    expect(pending.size).toBe(4);
+    for (const e of [first, plain, empty, last]) expect(pending.find(info(e))).toBe(e);
+  });
+
+  it('should never deliver an import claimed with a protocol info that came another way', () => {
+    const pending = new PendingImports({ maxPending: 8, importTimeoutMs: 1000, closeFd: () => {}, pid: PID });
+    const claimed = entry(1, { appMessage: message('claimed') });
+    const next = entry(2, { appMessage: message('next') });
+    pending.add(claimed);
+    pending.add(next);
+    pending.find(info(claimed));
+    pending.take(claimed.exportId);
+    expect(pending.nextDelivery()).toBe(next);
+    expect(pending.nextDelivery()).toBeUndefined();
+  });
+
+  it('should never deliver an expired import, and close its descriptor', () => {
+    vi.useFakeTimers();
+    const closed: number[] = [];
+    const pending = new PendingImports({ maxPending: 8, importTimeoutMs: 1000, closeFd: (fd) => closed.push(fd), pid: PID });
+    const e = entry(5, { appMessage: message('too late'), expiresAtMs: Date.now() + 1000 });
+    pending.add(e);
+    vi.advanceTimersByTime(1001);
+    expect(closed).toEqual([e.fd]);
+    expect(pending.nextDelivery()).toBeUndefined();
+  });
+
+  it('should close an import that expired before the sweep ran instead of delivering it, and deliver the next one', () => {
+    const closed: number[] = [];
+    const pending = new PendingImports({ maxPending: 8, importTimeoutMs: 1000, closeFd: (fd) => closed.push(fd), pid: PID });
+    const expired = entry(1, { appMessage: message('expired'), expiresAtMs: Date.now() - 1 });
+    const live = entry(2, { appMessage: message('live') });
+    pending.add(expired);
+    pending.add(live);
+    // No timer ran yet (this is synchronous): nextDelivery itself sees the expiry.
+    expect(pending.nextDelivery()).toBe(live);
+    expect(closed).toEqual([expired.fd]);
+    expect(() => pending.find(info(expired))).toThrow(expect.objectContaining({ code: 'WSAEINVAL' }));
+    expect(pending.size).toBe(1);
+  });
+
+  it('should wake a waiting caller when an import with a message arrives, not for one without', async () => {
+    const pending = new PendingImports({ maxPending: 8, importTimeoutMs: 1000, closeFd: () => {}, pid: PID });
+    const { arrived } = pending.deliveryArrival();
+    pending.add(entry(1));
+    expect(await settled(arrived)).toBe('waiting');
+    pending.add(entry(2, { appMessage: new Uint8Array(0) }));
+    expect(await settled(arrived)).toBe('woke');
+    expect(pending.nextDelivery()?.exportId).toBe(2);
+  });
+
+  it('should not wake a cancelled wait, and leave its delivery for the next caller', async () => {
+    const pending = new PendingImports({ maxPending: 8, importTimeoutMs: 1000, closeFd: () => {}, pid: PID });
+    const cancelled = pending.deliveryArrival();
+    cancelled.cancel();
+    const kept = pending.deliveryArrival();
+    pending.add(entry(1, { appMessage: message('m') }));
+    expect(await settled(cancelled.arrived)).toBe('waiting');
+    expect(await settled(kept.arrived)).toBe('woke');
+    expect(pending.nextDelivery()?.exportId).toBe(1);
+  });
+
+  it('should wake every waiting caller on closeAll, close undelivered imports and deliver nothing after', async () => {
+    const closed: number[] = [];
+    const pending = new PendingImports({ maxPending: 8, importTimeoutMs: 1000, closeFd: (fd) => closed.push(fd), pid: PID });
+    const e = entry(1, { appMessage: message('never') });
+    pending.add(e);
+    const waits = [pending.deliveryArrival(), pending.deliveryArrival()];
+    pending.closeAll();
+    for (const w of waits) expect(await settled(w.arrived)).toBe('woke');
+    expect(closed).toEqual([e.fd]);
+    expect(pending.nextDelivery()).toBeUndefined();
+  });
+});

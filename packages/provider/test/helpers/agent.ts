@@ -27,6 +27,11 @@ interface PumpState {
 const options = fromJson(process.argv[2] ?? '{}') as Record<string, unknown>;
 const upcalls = createTestUpcalls();
 const fillers: number[] = [];
+/** Abort controllers of waiting WSPReceiveDuplicate calls, by the test's key (op `abort`). */
+const controllers = new Map<string, AbortController>();
+/** Names of the process warnings emitted so far (op `warnings`), e.g. TimeoutOverflowWarning. */
+const warnings: string[] = [];
+process.on('warning', (warning) => warnings.push(warning.name));
 let p: WspProcTable;
 let ext: WspExtensions | undefined;
 
@@ -85,6 +90,48 @@ async function run(c: Command): Promise<unknown> {
     case 'connectSocket': return p.WSPConnect(s, { address: c['address'] as string, port: c['port'] as number });
     case 'import': return p.WSPSocket(-1, -1, -1, c['info'] as ProtocolInfo, 0, 0);
     case 'duplicate': return p.WSPDuplicateSocket(s, c['pid'] as number);
+    case 'duplicateWithMessage': {
+      const duplicate = ext?.WSPDuplicateSocketWithMessage;
+      if (duplicate === undefined) throw new Error('the provider has no WSPDuplicateSocketWithMessage');
+      let message = c['message'] as Uint8Array;
+      // A view into a larger buffer, at `viewOffset`: only the view's bytes are the message.
+      const viewOffset = c['viewOffset'] as number | undefined;
+      if (viewOffset !== undefined) {
+        const backing = new Uint8Array(viewOffset + message.length + 7).fill(0xee);
+        backing.set(message, viewOffset);
+        message = backing.subarray(viewOffset, viewOffset + message.length);
+      }
+      return duplicate(s, c['pid'] as number, message);
+    }
+    case 'receiveDuplicate': {
+      const receive = ext?.WSPReceiveDuplicate;
+      if (receive === undefined) throw new Error('the provider has no WSPReceiveDuplicate');
+      const receiveOptions: { signal?: AbortSignal; timeoutMs?: number } = {};
+      if (c['timeoutMs'] !== undefined) receiveOptions.timeoutMs = c['timeoutMs'] as number;
+      const key = c['abortKey'] as string | undefined;
+      if (key !== undefined) {
+        const controller = new AbortController();
+        controllers.set(key, controller);
+        receiveOptions.signal = controller.signal;
+        if (c['preAborted'] === true) controller.abort();
+      }
+      try {
+        return await receive(c['noOptions'] === true ? undefined : receiveOptions);
+      } catch (error) {
+        // A DOMException's `code` is a number: report the abort by its name, as a code the runner keeps.
+        if (error instanceof Error && error.name === 'AbortError') throw Object.assign(new Error(error.message), { code: 'AbortError' });
+        throw error;
+      } finally {
+        if (key !== undefined) controllers.delete(key);
+      }
+    }
+    case 'abort': {
+      const controller = controllers.get(c['key'] as string);
+      if (controller === undefined) throw new Error(`no receive waits under key ${String(c['key'])}`);
+      controller.abort();
+      return null;
+    }
+    case 'warnings': return [...warnings];
     case 'duplicateAll': {
       // Every duplication started in the same tick: concurrent first hand-offs to one target.
       const ss = c['ss'] as number[];
