@@ -742,7 +742,8 @@ export class Provider {
     return new Promise<void>((resolve, reject) => {
       // A timer even without a timeout: a caller waiting for a socket keeps the process alive, as
       // a pending accept does (the endpoint itself is unref'd). At its end the caller just looks again.
-      const timer = setTimeout(finish, timeoutMs ?? MAX_TIMER_MS);
+      // Capped: Node fires a longer delay after 1 ms (TimeoutOverflowWarning), and the caller would spin.
+      const timer = setTimeout(finish, Math.min(timeoutMs ?? MAX_TIMER_MS, MAX_TIMER_MS));
       const onAbort = (): void => finish(signal?.reason);
       function finish(error?: unknown): void {
         cancel();
