@@ -199,6 +199,27 @@ describe('WSPDuplicateSocketWithMessage and WSPReceiveDuplicate between processe
     await stillWorks(a, s, 'the source kept its descriptor');
   });
 
+  it('should deliver a socket whose source exited right after duplicating it', async () => {
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir })]);
+    const accepted = fx.peer.nextConnection();
+    const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
+    const conn = await accepted;
+    await stillWorks(a, s, 'before');
+    const info = await a.call<ProtocolInfo>('duplicateWithMessageAndExit', { s, pid: b.pid, message: text('goodbye') });
+    expect(await a.exited).toBe(0);
+    const delivery = await receive(b);
+    expect(str(delivery.message)).toBe('goodbye');
+    expect(delivery.sourcePid).toBe(a.pid);
+    expect(withoutExpiry(delivery.protocolInfo)).toEqual(withoutExpiry(info));
+    const d = await b.call<number>('import', { info: delivery.protocolInfo });
+    await stillWorks(b, d, 'outlived its source');
+    expect(conn.gotFin).toBe(false);
+    await b.call('close', { s: d });
+    await conn.fin;
+    expect(conn.gotFin).toBe(true);
+    expect(conn.hadError).toBe(false);
+  });
+
   it('should refuse a message of 64 KiB + 1 with WSAEMSGSIZE, handing nothing off, and carry exactly 64 KiB', async () => {
     const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir })]);
     await warmUp(a, b, fx.peer.port);

@@ -103,6 +103,14 @@ async function run(c: Command): Promise<unknown> {
       }
       return duplicate(s, c['pid'] as number, message);
     }
+    case 'duplicateWithMessageAndExit': {
+      const duplicate = ext?.WSPDuplicateSocketWithMessage;
+      if (duplicate === undefined) throw new Error('the provider has no WSPDuplicateSocketWithMessage');
+      const info = await duplicate(s, c['pid'] as number, c['message'] as Uint8Array);
+      // As duplicateAndExit: gone the moment the reply is written, no cleanup, no close.
+      process.stdout.write(`${toJson({ id: c.id, ok: true, value: info })}\n`, () => process.exit(0));
+      return new Promise(() => {});
+    }
     case 'receiveDuplicate': {
       const receive = ext?.WSPReceiveDuplicate;
       if (receive === undefined) throw new Error('the provider has no WSPReceiveDuplicate');
