@@ -45,7 +45,7 @@ export const TARGET_PROBE_INTERVAL_MS = 100;
  * exports may be in flight without waiting for their replies. Each reserves a pending-import slot
  * and a descriptor slot, so a target grants them only while it is this many slots clear of its limits.
  */
-export const EXPORT_CREDIT_WINDOW = 4;
+export const EXPORT_CREDIT_WINDOW = 8;
 /** Largest `exportCredits`: a window that large already hides the reply hop under any load. */
 export const MAX_EXPORT_CREDITS = 64;
 /** Length of the import nonce. */

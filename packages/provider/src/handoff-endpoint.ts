@@ -4,7 +4,7 @@
  * Each connection carries one `Export` frame with one descriptor; the endpoint checks it, stores a
  * pending import and answers with one `ExportReply`.
  */
-import { rmSync, statSync } from 'node:fs';
+import { rmSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { WsaError } from '@sanshare/protocol-info';
 import { HANDOFF_PROTOCOL_VERSION, MAX_HANDOFF_MESSAGE_BYTES } from './constants.js';
 import { toWsaError } from './errors.js';
@@ -38,11 +38,30 @@ export class HandoffEndpoint {
   /** Channels being served: closed with the endpoint, so no source hands a socket to a provider that stopped. */
   readonly #channels = new Set<UdsConnection>();
   #down: string | undefined;
+  /**
+   * Watches the socket file (inotify), so that `assertUp` stats it only after something happened
+   * to it rather than on every duplication (a stat is a syscall, and syscalls are most of what a
+   * hand-off costs). Undefined when the watch could not be set up: then every check stats.
+   */
+  #watcher: FSWatcher | undefined;
+  /** Something happened to the socket file since the last check (or it was never checked). */
+  #touched = true;
+  /** Callers of `hold` not released yet. */
+  #holders = 0;
 
   private constructor(listener: UdsListener, options: HandoffEndpointOptions) {
     this.#listener = listener;
     this.#options = options;
     this.#ino = statSync(options.path).ino;
+    this.#watcher = watchFile(
+      options.path,
+      () => {
+        this.#touched = true;
+      },
+      () => {
+        this.#watcher = undefined;
+      },
+    );
     listener.on('connection', (connection) => void this.#serve(connection));
     listener.on('close', () => {
       this.#down ??= 'its listener closed';
@@ -68,30 +87,48 @@ export class HandoffEndpoint {
 
   /**
    * Throws `WSAENETDOWN` unless the endpoint can receive sockets: listening, and its socket file
-   * still the one it made (one stat; a removed or replaced file means nobody can reach it).
+   * still the one it made (a removed or replaced file means nobody can reach it). The file is
+   * stat'ed when its watch saw something happen to it, so a removal is noticed from the next
+   * event-loop turn on (a removal in the same turn as the duplication is not).
    */
   assertUp(): void {
-    if (this.#down === undefined) {
+    if (this.#down === undefined && (this.#touched || this.#watcher === undefined)) {
+      this.#touched = false;
       let ino: number | undefined;
       try {
-        ino = statSync(this.#options.path).ino;
+        ino = statSync(this.#options.path, { throwIfNoEntry: false })?.ino;
       } catch {
         ino = undefined;
       }
       if (ino !== this.#ino) {
         this.#down = 'its socket file was removed or replaced';
         void this.#listener.close().catch(() => {});
-      } else if (this.#listener.closed) {
-        this.#down = 'its listener closed';
       }
     }
+    if (this.#down === undefined && this.#listener.closed) this.#down = 'its listener closed';
     if (this.#down !== undefined) {
       throw new WsaError('WSAENETDOWN', `the provider's hand-off endpoint ${this.#options.path} is down: ${this.#down}`);
     }
   }
 
+  /**
+   * Keeps the process alive while the returned release function is not called (the endpoint is
+   * unref'd otherwise): a caller waiting for a socket to arrive here waits as a pending accept does.
+   */
+  hold(): () => void {
+    if (this.#holders++ === 0 && !this.#listener.closed) this.#listener.ref();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.#holders === 0 && !this.#listener.closed) this.#listener.unref();
+    };
+  }
+
   async close(): Promise<void> {
     this.#down ??= 'the provider was cleaned up';
+    this.#watcher?.close();
+    this.#watcher = undefined;
     await this.#listener.close().catch(() => {});
     await Promise.all([...this.#channels].map((channel) => channel.close().catch(() => {})));
   }
@@ -170,8 +207,9 @@ export class HandoffEndpoint {
       fds = [];
       refund = 0;
       // A credited export's source waits for no reply: answer it only to top the credits up, once
-      // half the window is spent (one reply per half window, not one per hand-off).
-      if (credited && credits.size > this.#options.creditWindow / 2) return;
+      // a quarter of the window is left (one reply per three quarters of a window, not one per
+      // hand-off: each reply is a sendmsg here and a wake-up there, the costliest steps of a hand-off).
+      if (credited && credits.size > Math.max(1, Math.floor(this.#options.creditWindow / 4))) return;
       const granted = this.#grant(credits);
       reply = encodeExportReply({
         exportId,
@@ -218,6 +256,25 @@ export class HandoffEndpoint {
     }
     return fd;
   }
+}
+
+/**
+ * Watches `path` for removal, replacement or any change (`onEvent` on each; `onDead` once the watch
+ * fails); undefined when inotify is not available (out of watches, say). Never keeps the process alive.
+ */
+function watchFile(path: string, onEvent: () => void, onDead: () => void): FSWatcher | undefined {
+  let watcher: FSWatcher;
+  try {
+    watcher = watch(path, { persistent: false }, onEvent);
+  } catch {
+    return undefined;
+  }
+  watcher.on('error', () => {
+    onEvent();
+    onDead();
+    watcher.close();
+  });
+  return watcher;
 }
 
 function refusalFor(error: unknown): Refusal {

@@ -156,10 +156,10 @@ export class Provider {
       WSPSocket: (af, type, protocol, info, group, flags) => this.#guard(() => this.socket(af, type, protocol, info, group, flags)),
       WSPBind: (s, name) => this.#guard(async () => this.bind(s, name)),
       WSPListen: (s, backlog) => this.#guard(() => this.listen(s, backlog)),
-      WSPAccept: (s, options) => this.#guard(() => this.accept(s, options?.signal)),
-      WSPConnect: (s, name, options) => this.#guard(() => this.connect(s, name, options?.signal, options?.timeoutMs)),
+      WSPAccept: (s, options) => this.#guard(() => this.accept(s, options?.signal), options?.signal),
+      WSPConnect: (s, name, options) => this.#guard(() => this.connect(s, name, options?.signal, options?.timeoutMs), options?.signal),
       WSPSend: (s, data) => this.#guard(() => this.send(s, data)),
-      WSPRecv: (s, options) => this.#guard(() => this.recv(s, options)),
+      WSPRecv: (s, options) => this.#guard(() => this.recv(s, options), options?.signal),
       WSPShutdown: (s, how) => this.#guard(() => this.shutdown(s, how)),
       WSPSetSockOpt: (s, level, optname, value) => this.#guardSync(() => this.setSockOpt(s, level, optname, value)),
       WSPGetSockOpt: (s, level, optname) => this.#guardSync(() => this.getSockOpt(s, level, optname)),
@@ -177,17 +177,21 @@ export class Provider {
       WSPDetachDescriptor: (s) => this.#guard(() => this.detachDescriptor(s)),
       WSPGetSocketCookie: (s) => this.#guardSync(() => getSocketCookie(this.#connected(s).stream.fd)),
       WSPDuplicateSocketWithMessage: (s, pid, message) => this.#guard(() => this.duplicateSocket(s, pid, checkAppMessage(message))),
-      WSPReceiveDuplicate: (options) => this.#guard(() => this.receiveDuplicate(options?.signal, options?.timeoutMs)),
+      WSPReceiveDuplicate: (options) => this.#guard(() => this.receiveDuplicate(options?.signal, options?.timeoutMs), options?.signal),
     };
   }
 
-  /** Every call after WSPCleanup fails with WSAENETDOWN; every failure is a WsaError. */
-  async #guard<T>(run: () => Promise<T>): Promise<T> {
+  /**
+   * Every call after WSPCleanup fails with WSAENETDOWN; every failure is a WsaError, except a
+   * cancellation: the caller's `signal` reason (an AbortError by default, or whatever they aborted with).
+   */
+  async #guard<T>(run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.#cleanedUp) throw new WsaError('WSAENETDOWN', 'the provider was cleaned up (WSPCleanup)');
     try {
       return await run();
     } catch (error) {
       if (error instanceof Error && error.name === 'AbortError') throw error;
+      if (signal?.aborted === true && error === signal.reason) throw error;
       throw toWsaError(error, 'provider call failed');
     }
   }
@@ -564,25 +568,44 @@ export class Provider {
     }
   }
 
-  #protocolInfoOf(af: number, type: number, protocol: number): ProtocolInfo {
-    const base: ProtocolInfo = { ...this.#catalog };
-    // The catalog entry describes the provider; a hand-off context belongs only to a duplicate's info.
-    delete base.handoff;
-    return {
-      ...base,
-      ProtocolChain: { chainLen: base.ProtocolChain.chainLen, chainEntries: [...base.ProtocolChain.chainEntries] },
+  /**
+   * A socket's protocol info, built field by field in one fixed order: every info this provider
+   * returns has the same shape (no spread of the catalog, no `delete`), so building one per
+   * hand-off stays cheap. Each call returns fresh objects: callers may change what they get.
+   */
+  #protocolInfoOf(af: number, type: number, protocol: number, exportId = 0, handoff?: HandoffContext): ProtocolInfo {
+    const c = this.#catalog;
+    const sockAddrBytes = af === AF.INET6 ? 28 : 16;
+    const info: ProtocolInfo = {
+      dwServiceFlags1: c.dwServiceFlags1,
+      dwServiceFlags2: c.dwServiceFlags2,
+      dwServiceFlags3: c.dwServiceFlags3,
+      dwServiceFlags4: c.dwServiceFlags4,
+      dwProviderFlags: c.dwProviderFlags,
+      ProviderId: c.ProviderId,
+      dwCatalogEntryId: c.dwCatalogEntryId,
+      ProtocolChain: { chainLen: c.ProtocolChain.chainLen, chainEntries: c.ProtocolChain.chainEntries.slice() },
+      iVersion: c.iVersion,
       iAddressFamily: af,
+      iMaxSockAddr: sockAddrBytes,
+      iMinSockAddr: sockAddrBytes,
       iSocketType: type,
       iProtocol: protocol,
-      iMaxSockAddr: af === AF.INET6 ? 28 : 16,
-      iMinSockAddr: af === AF.INET6 ? 28 : 16,
-      dwProviderReserved: 0,
+      iProtocolMaxOffset: c.iProtocolMaxOffset,
+      iNetworkByteOrder: c.iNetworkByteOrder,
+      iSecurityScheme: c.iSecurityScheme,
+      dwMessageSize: c.dwMessageSize,
+      dwProviderReserved: exportId,
+      szProtocol: c.szProtocol,
     };
+    // The catalog entry describes the provider; a hand-off context belongs only to a duplicate's info.
+    if (handoff !== undefined) info.handoff = handoff;
+    return info;
   }
 
   /** The protocol info of a duplicate: the socket's, with the hand-off context that lets `dwProcessId` import it. */
   #duplicateInfo(socket: SocketEssentials, handoff: HandoffContext): ProtocolInfo {
-    return { ...this.#protocolInfoOf(socket.addressFamily, socket.socketType, socket.protocol), dwProviderReserved: handoff.exportId, handoff };
+    return this.#protocolInfoOf(socket.addressFamily, socket.socketType, socket.protocol, handoff.exportId, handoff);
   }
 
   getSockName(s: Socket): SockAddr {
@@ -730,6 +753,7 @@ export class Provider {
           sourcePid: pending.sourcePid,
         };
       }
+      signal?.throwIfAborted();
       const left = deadline === undefined ? undefined : deadline - Date.now();
       if (left !== undefined && left <= 0) throw new WsaError('WSAETIMEDOUT', `no socket was duplicated to process ${process.pid} within ${timeoutMs} ms`);
       await this.#nextArrival(signal, left);
@@ -739,15 +763,18 @@ export class Provider {
   /** Waits for a delivery to arrive, `signal` to abort, or `timeoutMs` to pass (then the caller looks again). */
   #nextArrival(signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<void> {
     const { arrived, cancel } = this.#pending.deliveryArrival();
+    // A caller waiting for a socket keeps the process alive, as a pending accept does (the
+    // endpoint is otherwise unref'd); a timer does that by itself.
+    const release = timeoutMs === undefined ? this.#endpoint?.hold() : undefined;
     return new Promise<void>((resolve, reject) => {
-      // A timer even without a timeout: a caller waiting for a socket keeps the process alive, as
-      // a pending accept does (the endpoint itself is unref'd). At its end the caller just looks again.
-      // Capped: Node fires a longer delay after 1 ms (TimeoutOverflowWarning), and the caller would spin.
-      const timer = setTimeout(finish, Math.min(timeoutMs ?? MAX_TIMER_MS, MAX_TIMER_MS));
+      // Capped: Node fires a longer delay after 1 ms (TimeoutOverflowWarning), and the caller would
+      // spin; at the cap the caller just looks again.
+      const timer = timeoutMs === undefined ? undefined : setTimeout(finish, Math.min(timeoutMs, MAX_TIMER_MS));
       const onAbort = (): void => finish(signal?.reason);
       function finish(error?: unknown): void {
         cancel();
-        clearTimeout(timer);
+        release?.();
+        if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         if (error === undefined) resolve();
         else reject(error);
@@ -817,7 +844,9 @@ function checkAppMessage(message: unknown): Uint8Array {
   if (message.length > MAX_APP_MESSAGE_BYTES) {
     throw new WsaError('WSAEMSGSIZE', `a message of ${message.length} bytes exceeds the hand-off limit of ${MAX_APP_MESSAGE_BYTES} bytes`);
   }
-  return message;
+  // A copy: the frame is built after the socket's writes are flushed, and the caller may reuse its
+  // buffer as soon as it gets control back (at most 64 KiB, small next to the hand-off itself).
+  return Uint8Array.prototype.slice.call(message);
 }
 
 /** `WSAEINVAL` unless `pid` is a running process this one may signal (same user, or privileged). */

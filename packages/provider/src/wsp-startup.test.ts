@@ -128,7 +128,31 @@ describe('WSPStartup', () => {
       expect((await rejection(pending)) as Error).toMatchObject({ name: 'AbortError' });
       p.WSPSetSockOpt(s, SOL_SOCKET, SO.RCVTIMEO, 50);
       const timedOut = await rejection(p.WSPRecv(s));
-      expect(isWsaError(timedOut)).toBe(true);
+      expect(isWsaError(timedOut, 'WSAETIMEDOUT')).toBe(true);
+      await p.WSPCloseSocket(s);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("should reject a cancelled call with the caller's own abort reason, not a WsaError", async () => {
+    const { server, port } = await echoServer('127.0.0.1');
+    try {
+      const { procTable: p, extensions } = await start();
+      const s = await p.WSPSocket(2, 1, 6, null, 0, 0);
+      await p.WSPConnect(s, { address: '127.0.0.1', port });
+      const reason = new Error('the caller gave up');
+      const recv = new AbortController();
+      const pendingRecv = p.WSPRecv(s, { signal: recv.signal });
+      recv.abort(reason);
+      expect(await rejection(pendingRecv)).toBe(reason);
+      const receive = new AbortController();
+      const pendingReceive = extensions?.WSPReceiveDuplicate?.({ signal: receive.signal });
+      receive.abort(reason);
+      expect(await rejection(pendingReceive as Promise<unknown>)).toBe(reason);
+      // The socket is untouched by the cancelled read: it still echoes.
+      await p.WSPSend(s, Buffer.from('still here'));
+      expect(Buffer.from(await p.WSPRecv(s)).toString()).toBe('still here');
       await p.WSPCloseSocket(s);
     } finally {
       server.close();

@@ -175,7 +175,11 @@ async function run(c: Command): Promise<unknown> {
     case 'cookie': return ext?.WSPGetSocketCookie(s);
     case 'upcalls': return { log: upcalls.log, open: [...upcalls.handles.keys()] };
     case 'cleanup': return p.WSPCleanup();
-    case 'unlinkEndpoint': rmSync(`${options['runtimeDir'] as string}/${process.pid}.sock`); return null;
+    case 'unlinkEndpoint':
+      rmSync(`${options['runtimeDir'] as string}/${process.pid}.sock`);
+      // One event-loop turn, as any other process removing the file would give: the endpoint's watch sees it.
+      await new Promise((resolve) => setImmediate(resolve));
+      return null;
     case 'fillFds': {
       // Exhausts this process's descriptor limit (the agent runs under a low RLIMIT_NOFILE).
       for (;;) {
