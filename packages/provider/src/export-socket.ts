@@ -26,8 +26,8 @@ export interface ExportRequest {
   socket: SocketEssentials;
   options: EmulatedOptions;
   readAhead: Uint8Array;
-  /** WSPDuplicateSocketWithMessage's message: the target delivers the socket with it. */
-  appMessage?: Uint8Array;
+  /** WSPDuplicateSocketWithMessage's message: the target delivers the socket with it. Undefined: plain WSPDuplicateSocket. */
+  appMessage: Uint8Array | undefined;
   timeoutMs: number;
 }
 
@@ -366,6 +366,6 @@ function exportFrame(exportId: number, nonce: Uint8Array, request: ExportRequest
     socket: request.socket,
     options: request.options,
     readAhead: request.readAhead,
-    ...(request.appMessage === undefined ? {} : { appMessage: request.appMessage }),
+    appMessage: request.appMessage,
   });
 }

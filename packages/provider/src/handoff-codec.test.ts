@@ -20,8 +20,8 @@ const exportArb: fc.Arbitrary<ExportMessage> = fc.record({
   socket: fc.record({ addressFamily: i32, socketType: i32, protocol: i32, catalogEntryId: u32 }),
   options: fc.record({ rcvtimeoMs: u32, sndtimeoMs: u32 }),
   readAhead: fc.uint8Array({ maxLength: 512 }),
-  appMessage: fc.uint8Array({ maxLength: 256 }),
-}, { requiredKeys: ['version', 'exportId', 'nonce', 'socketCookie', 'targetPid', 'socket', 'options', 'readAhead'] });
+  appMessage: fc.option(fc.uint8Array({ maxLength: 256 }), { nil: undefined }),
+});
 
 describe('handoff-codec', () => {
   it('should round-trip every Export message', () => {
@@ -107,7 +107,7 @@ describe('handoff-codec', () => {
     const bytes = encodeExport({
       version: 1, exportId: 9, nonce: new Uint8Array(16).fill(1), socketCookie: 123n, targetPid: 42,
       socket: { addressFamily: 2, socketType: 1, protocol: 6, catalogEntryId: 1001 },
-      options: { rcvtimeoMs: 0, sndtimeoMs: 0 }, readAhead: new Uint8Array(100),
+      options: { rcvtimeoMs: 0, sndtimeoMs: 0 }, readAhead: new Uint8Array(100), appMessage: undefined,
     });
     expect(() => decodeExport(bytes.subarray(0, bytes.length - 1))).toThrow(/WSAEINVAL/);
   });

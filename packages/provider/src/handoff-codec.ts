@@ -46,9 +46,10 @@ export interface ExportMessage {
   readAhead: Uint8Array;
   /**
    * The application's message (WSPDuplicateSocketWithMessage): present, even empty, when the
-   * target must deliver the socket with its protocol info through WSPReceiveDuplicate.
+   * target must deliver the socket with its protocol info through WSPReceiveDuplicate. Always
+   * present as a key (undefined when absent), so that every message has one shape.
    */
-  appMessage?: Uint8Array;
+  appMessage: Uint8Array | undefined;
 }
 
 /** `ExportReply`: target to source. */
@@ -162,6 +163,7 @@ export function decodeExport(data: Uint8Array): ExportMessage {
       socket: { addressFamily: 0, socketType: 0, protocol: 0, catalogEntryId: 0 },
       options: { rcvtimeoMs: 0, sndtimeoMs: 0 },
       readAhead: new Uint8Array(0),
+      appMessage: undefined,
     };
     readFields(r, r.len, (field, wt) => {
       switch (field) {

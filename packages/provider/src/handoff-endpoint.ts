@@ -202,7 +202,7 @@ export class HandoffEndpoint {
         options: decoded.options,
         readAhead: decoded.readAhead,
         // A copy: the application may keep it long after the frame's buffer is gone.
-        ...(decoded.appMessage === undefined ? {} : { appMessage: Buffer.from(decoded.appMessage) }),
+        appMessage: decoded.appMessage === undefined ? undefined : Buffer.from(decoded.appMessage),
       });
       fds = [];
       refund = 0;

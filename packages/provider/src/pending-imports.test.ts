@@ -15,6 +15,7 @@ function entry(exportId: number, overrides: Partial<PendingImport> = {}): Pendin
     socket: { addressFamily: 2, socketType: 1, protocol: 6, catalogEntryId: 1 },
     options: { rcvtimeoMs: 0, sndtimeoMs: 0 },
     readAhead: new Uint8Array(0),
+    appMessage: undefined,
     ...overrides,
   };
 }

@@ -22,7 +22,7 @@ export interface PendingImport {
   options: EmulatedOptions;
   readAhead: Uint8Array;
   /** Sent with WSPDuplicateSocketWithMessage: the import is delivered, with this, by WSPReceiveDuplicate. */
-  appMessage?: Uint8Array;
+  appMessage: Uint8Array | undefined;
 }
 
 export interface PendingImportsOptions {

@@ -184,16 +184,19 @@ export class Provider {
   /**
    * Every call after WSPCleanup fails with WSAENETDOWN; every failure is a WsaError, except a
    * cancellation: the caller's `signal` reason (an AbortError by default, or whatever they aborted with).
+   * Not an async function: one `then` on the call's own promise is all a successful call pays.
    */
-  async #guard<T>(run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (this.#cleanedUp) throw new WsaError('WSAENETDOWN', 'the provider was cleaned up (WSPCleanup)');
+  #guard<T>(run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.#cleanedUp) return Promise.reject(new WsaError('WSAENETDOWN', 'the provider was cleaned up (WSPCleanup)'));
+    let running: Promise<T>;
     try {
-      return await run();
+      running = run();
     } catch (error) {
-      if (error instanceof Error && error.name === 'AbortError') throw error;
-      if (signal?.aborted === true && error === signal.reason) throw error;
-      throw toWsaError(error, 'provider call failed');
+      return Promise.reject(callFailure(error, signal));
     }
+    return running.then(undefined, (error: unknown) => {
+      throw callFailure(error, signal);
+    });
   }
 
   #guardSync<T>(run: () => T): T {
@@ -208,11 +211,10 @@ export class Provider {
   // ---- descriptors ----------------------------------------------------------------------------
 
   /** Allocates a provider descriptor and the switch's descriptor for it (WPUCreateSocketHandle). */
-  #register(entry: Omit<Entry, 'switchSocket'>): Socket {
-    const full: Entry = { ...entry, switchSocket: -1 };
-    const s = this.#table.allocate(full, this.#pending.held);
+  #register(entry: Entry): Socket {
+    const s = this.#table.allocate(entry, this.#pending.held);
     try {
-      full.switchSocket = this.#upcalls.WPUCreateSocketHandle(this.#catalog.dwCatalogEntryId, s);
+      entry.switchSocket = this.#upcalls.WPUCreateSocketHandle(this.#catalog.dwCatalogEntryId, s);
     } catch (error) {
       this.#table.release(s);
       throw toWsaError(error, 'WPUCreateSocketHandle failed', 'WSAEMFILE');
@@ -220,8 +222,10 @@ export class Provider {
     return s;
   }
 
-  #newEntry(af: number, type: number, protocol: number): Omit<Entry, 'switchSocket'> {
+  /** A socket's state, not registered yet (`switchSocket` is -1 until `#register`). */
+  #newEntry(af: number, type: number, protocol: number): Entry {
     return {
+      switchSocket: -1,
       af,
       type,
       protocol,
@@ -236,7 +240,7 @@ export class Provider {
   }
 
   /** Joins the emulated-option state of the kernel socket `fd` names in this process (by SO_COOKIE). */
-  #share(entry: Entry | Omit<Entry, 'switchSocket'>, fd: number, imported?: EmulatedOptions, knownCookie?: bigint): void {
+  #share(entry: Entry, fd: number, imported?: EmulatedOptions, knownCookie?: bigint): void {
     // An import's cookie was checked against its descriptor by the endpoint: no need to ask the kernel again.
     const cookie = knownCookie ?? getSocketCookie(fd);
     const key = cookie.toString();
@@ -506,7 +510,7 @@ export class Provider {
     return undefined;
   }
 
-  #applyQueued(entry: Entry | Omit<Entry, 'switchSocket'>, fd: number): void {
+  #applyQueued(entry: Entry, fd: number): void {
     for (const { option, value } of entry.queued.values()) this.#setKernelOption(fd, option, value);
     entry.queued.clear();
   }
@@ -702,7 +706,7 @@ export class Provider {
         socket,
         options: { ...entry.shared.options },
         readAhead,
-        ...(appMessage === undefined ? {} : { appMessage }),
+        appMessage,
         timeoutMs: this.#options.handoffTimeoutMs,
       });
       stream.commitHandoff();
@@ -833,6 +837,13 @@ export class Provider {
     for (const [s] of [...this.#table.entries()]) closing.push(this.closeSocket(s).catch(() => {}));
     await Promise.all(closing);
   }
+}
+
+/** What a failed call rejects with: the caller's own cancellation as is, anything else as a `WsaError`. */
+function callFailure(error: unknown, signal: AbortSignal | undefined): unknown {
+  if (error instanceof Error && error.name === 'AbortError') return error;
+  if (signal?.aborted === true && error === signal.reason) return error;
+  return toWsaError(error, 'provider call failed');
 }
 
 /** The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days). */

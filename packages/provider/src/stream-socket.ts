@@ -225,7 +225,8 @@ export class StreamSocket {
       }
       this.#wake();
     }
-    await this.flush();
+    // Only when writes are in flight: awaiting nothing still costs a turn of the microtask queue.
+    if (this.#inflight.size > 0) await this.flush();
     return this.#queue.length === 1 ? (this.#queue[0] as Buffer) : Buffer.concat(this.#queue);
   }
 
@@ -280,7 +281,7 @@ export class StreamSocket {
 
   /** Closes this descriptor only: flushes accepted writes, then destroys the socket (no FIN while duplicates live). */
   async close(): Promise<void> {
-    await this.flush();
+    if (this.#inflight.size > 0) await this.flush();
     this.#closed = true;
     if (this.#socket !== undefined) {
       this.#detach(this.#socket);
