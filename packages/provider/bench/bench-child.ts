@@ -12,7 +12,7 @@
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 import type { ProtocolInfo } from '@sanshare/protocol-info';
-import { WSPStartup } from '../src/index.js';
+import { WSPStartup } from './provider-under-test.js';
 import { testCatalogEntry } from '../test/helpers/catalog.js';
 import { createTestUpcalls } from '../test/helpers/test-upcalls.js';
 import { fromJson, toJson } from '../test/helpers/wire-json.js';

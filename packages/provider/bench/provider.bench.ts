@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ProtocolInfo, WspProcTable } from '@sanshare/protocol-info';
-import { WSPStartup } from '../src/index.js';
+import { WSPStartup } from './provider-under-test.js';
 import { testCatalogEntry } from '../test/helpers/catalog.js';
 import { createTestUpcalls } from '../test/helpers/test-upcalls.js';
 import { fromJson, toJson } from '../test/helpers/wire-json.js';

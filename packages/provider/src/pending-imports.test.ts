@@ -129,9 +129,6 @@ describe('PendingImports deliveries', () => {
   afterEach(() => vi.useRealTimers());
 
   const message = (s: string): Uint8Array => new TextEncoder().encode(s);
-  /** 'woke' when `arrived` settled by the time pending I/O callbacks ran, else 'waiting'. */
-  const settled = (arrived: Promise<void>): Promise<string> =>
-    Promise.race([arrived.then(() => 'woke'), new Promise<string>((resolve) => setImmediate(() => resolve('waiting')))]);
 
   it('should deliver only imports sent with a message, oldest first, each once, an empty message included', () => {
     const pending = new PendingImports({ maxPending: 8, importTimeoutMs: 1000, closeFd: () => {}, pid: PID });
@@ -184,35 +181,41 @@ describe('PendingImports deliveries', () => {
     expect(pending.size).toBe(1);
   });
 
-  it('should wake a waiting caller when an import with a message arrives, not for one without', async () => {
+  it('should wake a waiting caller when an import with a message arrives, not for one without', () => {
     const pending = new PendingImports({ maxPending: 8, importTimeoutMs: 1000, closeFd: () => {}, pid: PID });
-    const { arrived } = pending.deliveryArrival();
+    const wakes: string[] = [];
+    pending.onDelivery(() => wakes.push('woke'));
     pending.add(entry(1));
-    expect(await settled(arrived)).toBe('waiting');
+    expect(wakes).toEqual([]);
     pending.add(entry(2, { appMessage: new Uint8Array(0) }));
-    expect(await settled(arrived)).toBe('woke');
+    expect(wakes).toEqual(['woke']);
+    // One-shot: a second arrival wakes nobody who did not wait again.
+    pending.add(entry(3, { appMessage: new Uint8Array(0) }));
+    expect(wakes).toEqual(['woke']);
     expect(pending.nextDelivery()?.exportId).toBe(2);
   });
 
-  it('should not wake a cancelled wait, and leave its delivery for the next caller', async () => {
+  it('should not wake a cancelled wait, and leave its delivery for the next caller', () => {
     const pending = new PendingImports({ maxPending: 8, importTimeoutMs: 1000, closeFd: () => {}, pid: PID });
-    const cancelled = pending.deliveryArrival();
-    cancelled.cancel();
-    const kept = pending.deliveryArrival();
+    const wakes: string[] = [];
+    const cancel = pending.onDelivery(() => wakes.push('cancelled'));
+    cancel();
+    pending.onDelivery(() => wakes.push('kept'));
     pending.add(entry(1, { appMessage: message('m') }));
-    expect(await settled(cancelled.arrived)).toBe('waiting');
-    expect(await settled(kept.arrived)).toBe('woke');
+    expect(wakes).toEqual(['kept']);
     expect(pending.nextDelivery()?.exportId).toBe(1);
   });
 
-  it('should wake every waiting caller on closeAll, close undelivered imports and deliver nothing after', async () => {
+  it('should wake every waiting caller on closeAll, close undelivered imports and deliver nothing after', () => {
     const closed: number[] = [];
     const pending = new PendingImports({ maxPending: 8, importTimeoutMs: 1000, closeFd: (fd) => closed.push(fd), pid: PID });
     const e = entry(1, { appMessage: message('never') });
     pending.add(e);
-    const waits = [pending.deliveryArrival(), pending.deliveryArrival()];
+    const wakes: string[] = [];
+    pending.onDelivery(() => wakes.push('first'));
+    pending.onDelivery(() => wakes.push('second'));
     pending.closeAll();
-    for (const w of waits) expect(await settled(w.arrived)).toBe('woke');
+    expect(wakes).toEqual(['first', 'second']);
     expect(closed).toEqual([e.fd]);
     expect(pending.nextDelivery()).toBeUndefined();
   });

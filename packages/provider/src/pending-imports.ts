@@ -52,7 +52,7 @@ export class PendingImports {
    * leaves it when delivered, claimed or expired: a delivery lives exactly as long as its import.
    */
   readonly #undelivered = new Set<number>();
-  /** Callers of `deliveryArrival` waiting for the next delivery. */
+  /** Callers of `onDelivery` waiting for the next delivery. */
   readonly #deliveryWaiters = new Set<() => void>();
   /**
    * One timer for every pending import, armed for the oldest: no setTimeout/clearTimeout per
@@ -161,16 +161,13 @@ export class PendingImports {
   }
 
   /**
-   * Resolves when a delivery may be waiting (or `closeAll` ran); `nextDelivery` says which.
-   * `cancel` drops the wait (a caller's abort or timeout) so no waiter outlives its caller.
+   * Calls `wake` once, synchronously, when an import with a message is added or `closeAll` runs
+   * (`nextDelivery` then says what there is). Returns the function that cancels the wait, so that
+   * no waiter outlives its caller (an abort, a timeout).
    */
-  deliveryArrival(): { arrived: Promise<void>; cancel: () => void } {
-    let wake!: () => void;
-    const arrived = new Promise<void>((resolve) => {
-      wake = resolve;
-    });
+  onDelivery(wake: () => void): () => void {
     this.#deliveryWaiters.add(wake);
-    return { arrived, cancel: () => this.#deliveryWaiters.delete(wake) };
+    return () => this.#deliveryWaiters.delete(wake);
   }
 
   #wakeDeliveryWaiters(): void {

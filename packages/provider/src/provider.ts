@@ -766,11 +766,11 @@ export class Provider {
 
   /** Waits for a delivery to arrive, `signal` to abort, or `timeoutMs` to pass (then the caller looks again). */
   #nextArrival(signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<void> {
-    const { arrived, cancel } = this.#pending.deliveryArrival();
     // A caller waiting for a socket keeps the process alive, as a pending accept does (the
     // endpoint is otherwise unref'd); a timer does that by itself.
     const release = timeoutMs === undefined ? this.#endpoint?.hold() : undefined;
     return new Promise<void>((resolve, reject) => {
+      const cancel = this.#pending.onDelivery(() => finish());
       // Capped: Node fires a longer delay after 1 ms (TimeoutOverflowWarning), and the caller would
       // spin; at the cap the caller just looks again.
       const timer = timeoutMs === undefined ? undefined : setTimeout(finish, Math.min(timeoutMs, MAX_TIMER_MS));
@@ -784,7 +784,6 @@ export class Provider {
         else reject(error);
       }
       signal?.addEventListener('abort', onAbort, { once: true });
-      void arrived.then(() => finish());
     });
   }
 
