@@ -32,6 +32,18 @@ const LATENCY_SAMPLES = 300;
  */
 const WARMUP_TRIPS = Number(process.env['BENCH_WARMUP_TRIPS'] ?? 1000);
 
+/** Round-trip rows take turns this many times (each time ROUND_TRIPS / ROUND_TRIP_ROUNDS trips). */
+const ROUND_TRIP_ROUNDS = Number(process.env['BENCH_ROUND_TRIP_ROUNDS'] ?? 5);
+
+/** One way of doing a round trip A -> B -> A: `trip` does one, `rates` collects each round's trips/s. */
+interface RoundTripWay {
+  name: string;
+  note: string;
+  rates: number[];
+  trip: () => Promise<void>;
+  close: () => Promise<void>;
+}
+
 const children: ChildProcess[] = [];
 
 function spawnChild(args: string[], ipc = false): ChildProcess {
@@ -75,6 +87,11 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
 }
 
+/** The median of `a[i] / b[i]`: runs i of a and b ran back to back, under the same load. */
+function medianRatio(a: number[], b: number[]): number {
+  return percentile(a.map((v, i) => v / (b[i] ?? Number.NaN)).sort((x, y) => x - y), 50);
+}
+
 async function connectPlain(port: number): Promise<net.Socket> {
   const socket = net.connect({ host: '127.0.0.1', port });
   await new Promise<void>((resolve, reject) => {
@@ -110,90 +127,106 @@ async function main(): Promise<void> {
       return s;
     };
 
-    // 1) duplicate + import round trips: here -> agent -> here, both imports complete.
+    // 1) Round trips A -> B -> A, both hand-offs complete, four ways. Each way is warmed up, then the
+    // ways take turns, ROUND_TRIP_ROUNDS times: a shared machine's load drifts, and a ratio between
+    // ways is only fair within one round (the ratios below are medians of per-round ratios).
+    const x = extensions as Required<NonNullable<typeof extensions>>;
+    const ways: RoundTripWay[] = [];
+
+    // The spec's path: WSPDuplicateSocket, and the application carries the protocol info (here on
+    // the agent's stdin/stdout, as JSON lines).
     {
       let s = await connectHeld();
-      const trip = async (): Promise<void> => {
-        const info = await p.WSPDuplicateSocket(s, agentPid);
-        const { back } = await toAgent({ info, then: 'back', to: process.pid });
-        const next = await p.WSPSocket(-1, -1, -1, back as ProtocolInfo, 0, 0);
-        await p.WSPCloseSocket(s);
-        s = next;
-      };
-      for (let i = 0; i < WARMUP_TRIPS; i++) await trip();
-      const start = process.hrtime.bigint();
-      for (let i = 0; i < ROUND_TRIPS; i++) await trip();
-      rows.push({ name: 'sanshare duplicate+import round trip', value: ROUND_TRIPS / seconds(start), unit: 'trips/s', note: 'A->B->A, SO_PEERCRED + single use' });
-      await p.WSPCloseSocket(s);
+      ways.push({
+        name: 'sanshare round trip, info by the app (stdin)',
+        note: 'WSPDuplicateSocket + WSPSocket each way, SO_PEERCRED + single use',
+        rates: [],
+        trip: async () => {
+          const info = await p.WSPDuplicateSocket(s, agentPid);
+          const { back } = await toAgent({ info, then: 'back', to: process.pid });
+          const next = await p.WSPSocket(-1, -1, -1, back as ProtocolInfo, 0, 0);
+          await p.WSPCloseSocket(s);
+          s = next;
+        },
+        close: () => p.WSPCloseSocket(s),
+      });
     }
 
-    // 1a) The same round trip with the protocol info in the export frame (WSPDuplicateSocketWithMessage
-    // and WSPReceiveDuplicate): one message per hand-off, as Node's handle passing sends.
+    // The same with the protocol info in the export frame: one message per hand-off, as Node's
+    // handle passing sends.
     {
-      const x = extensions as Required<NonNullable<typeof extensions>>;
       const message = Buffer.from('back');
       let s = await connectHeld();
-      const trip = async (): Promise<void> => {
-        await x.WSPDuplicateSocketWithMessage(s, agentPid, message);
-        const back = await x.WSPReceiveDuplicate({ timeoutMs: 10_000 });
-        const next = await p.WSPSocket(-1, -1, -1, back.protocolInfo, 0, 0);
-        await p.WSPCloseSocket(s);
-        s = next;
-      };
-      for (let i = 0; i < WARMUP_TRIPS; i++) await trip();
-      const start = process.hrtime.bigint();
-      for (let i = 0; i < ROUND_TRIPS; i++) await trip();
-      rows.push({ name: 'sanshare round trip, info in the export frame', value: ROUND_TRIPS / seconds(start), unit: 'trips/s', note: 'WSPDuplicateSocketWithMessage + WSPReceiveDuplicate' });
-      await p.WSPCloseSocket(s);
+      ways.push({
+        name: 'sanshare round trip, info in the export frame',
+        note: 'WSPDuplicateSocketWithMessage + WSPReceiveDuplicate + WSPSocket each way',
+        rates: [],
+        trip: async () => {
+          await x.WSPDuplicateSocketWithMessage(s, agentPid, message);
+          const back = await x.WSPReceiveDuplicate({ timeoutMs: 10_000 });
+          const next = await p.WSPSocket(-1, -1, -1, back.protocolInfo, 0, 0);
+          await p.WSPCloseSocket(s);
+          s = next;
+        },
+        close: () => p.WSPCloseSocket(s),
+      });
     }
 
-    // 1b) Node's own handle passing, the same round trip: parent -> child -> parent.
-    {
-      const child = spawnChild(['node-ipc'], true);
+    // Node's own handle passing: parent -> child -> parent, with the message 's', then with the
+    // protocol info in the agent's JSON as the message (decoded and encoded again in the child).
+    for (const [mode, name, note] of [
+      ['node-ipc', 'node child_process send(msg, socket) round trip', "parent->child->parent, message 's'"],
+      ['node-ipc-info', 'node send(protocol info JSON, socket) round trip', 'the protocol info as the message, as the app carries it'],
+    ] as const) {
+      const child = spawnChild([mode], true);
       let socket = await connectPlain(port);
       socket.write(header('H', 0));
-      const trip = (): Promise<void> =>
-        new Promise<void>((resolve) => {
-          child.once('message', (_message: unknown, handle: unknown) => {
-            socket = handle as net.Socket;
-            resolve();
-          });
-          child.send('s', socket, { keepOpen: false });
-        });
-      for (let i = 0; i < WARMUP_TRIPS; i++) await trip();
-      const start = process.hrtime.bigint();
-      for (let i = 0; i < ROUND_TRIPS; i++) await trip();
-      rows.push({ name: 'node child_process send(msg, socket) round trip', value: ROUND_TRIPS / seconds(start), unit: 'trips/s', note: "parent->child->parent, message 's'" });
-      socket.destroy();
-      child.disconnect();
+      let message = 's';
+      if (mode === 'node-ipc-info') {
+        const held = await connectHeld();
+        const info = await p.WSPDuplicateSocket(held, process.pid);
+        await p.WSPCloseSocket(await p.WSPSocket(-1, -1, -1, info, 0, 0));
+        await p.WSPCloseSocket(held);
+        message = toJson({ info, then: 'back', to: child.pid });
+      }
+      ways.push({
+        name,
+        note,
+        rates: [],
+        trip: () =>
+          new Promise<void>((resolve) => {
+            child.once('message', (reply: unknown, handle: unknown) => {
+              if (mode === 'node-ipc-info') fromJson(reply as string);
+              socket = handle as net.Socket;
+              resolve();
+            });
+            child.send(message, socket, { keepOpen: false });
+          }),
+        close: async () => {
+          socket.destroy();
+          child.disconnect();
+        },
+      });
     }
 
-    // 1c) The same, the message carrying a protocol info as the agent's JSON (the fair comparison:
-    // sanshare's row moves a protocol info each way too, on the agent's stdin/stdout).
-    {
-      const child = spawnChild(['node-ipc-info'], true);
-      let socket = await connectPlain(port);
-      socket.write(header('H', 0));
-      const s = await connectHeld();
-      const info = await p.WSPDuplicateSocket(s, process.pid);
-      await p.WSPCloseSocket(await p.WSPSocket(-1, -1, -1, info, 0, 0));
-      await p.WSPCloseSocket(s);
-      const trip = (): Promise<void> =>
-        new Promise<void>((resolve) => {
-          child.once('message', (message: unknown, handle: unknown) => {
-            fromJson(message as string);
-            socket = handle as net.Socket;
-            resolve();
-          });
-          child.send(toJson({ info, then: 'back', to: child.pid }), socket, { keepOpen: false });
-        });
-      for (let i = 0; i < WARMUP_TRIPS; i++) await trip();
-      const start = process.hrtime.bigint();
-      for (let i = 0; i < ROUND_TRIPS; i++) await trip();
-      rows.push({ name: 'node send(protocol info JSON, socket) round trip', value: ROUND_TRIPS / seconds(start), unit: 'trips/s', note: 'same message as the sanshare row' });
-      socket.destroy();
-      child.disconnect();
+    for (const way of ways) for (let i = 0; i < WARMUP_TRIPS; i++) await way.trip();
+    const perRound = Math.max(1, Math.round(ROUND_TRIPS / ROUND_TRIP_ROUNDS));
+    for (let round = 0; round < ROUND_TRIP_ROUNDS; round++) {
+      for (const way of ways) {
+        const start = process.hrtime.bigint();
+        for (let i = 0; i < perRound; i++) await way.trip();
+        way.rates.push(perRound / seconds(start));
+      }
     }
+    for (const way of ways) {
+      await way.close();
+      const sorted = [...way.rates].sort((a, b) => a - b);
+      rows.push({ name: way.name, value: percentile(sorted, 50), unit: 'trips/s', note: `${way.note}; rounds ${way.rates.map((r) => r.toFixed(0)).join('/')}` });
+    }
+    const [specPath, oneMessage, nodeS, nodeInfo] = ways as [RoundTripWay, RoundTripWay, RoundTripWay, RoundTripWay];
+    rows.push({ name: 'ratio: info in the frame / node with s', value: medianRatio(oneMessage.rates, nodeS.rates), unit: 'x', note: 'median of per-round ratios; target >= 1' });
+    rows.push({ name: 'ratio: info in the frame / node with the info', value: medianRatio(oneMessage.rates, nodeInfo.rates), unit: 'x', note: 'median of per-round ratios; target >= 1' });
+    rows.push({ name: 'ratio: info by the app / node with the info', value: medianRatio(specPath.rates, nodeInfo.rates), unit: 'x', note: 'median of per-round ratios' });
 
     // 2) bulk throughput: an imported provider socket against a plain net.Socket.
     const importedSocket = async (): Promise<number> => {
@@ -264,9 +297,12 @@ async function main(): Promise<void> {
     const [pd, vd, pu, vu] = [median(runs.plainDown), median(runs.providerDown), median(runs.plainUp), median(runs.providerUp)];
     const spread = (values: number[]): string => `runs ${values.map((v) => v.toFixed(0)).join('/')}`;
     rows.push({ name: 'plain net.Socket download', value: pd, unit: 'MB/s', note: spread(runs.plainDown) });
-    rows.push({ name: 'imported socket WSPRecv download', value: vd, unit: 'MB/s', note: `${(vd / pd).toFixed(2)}x plain; ${spread(runs.providerDown)}` });
+    rows.push({ name: 'imported socket WSPRecv download', value: vd, unit: 'MB/s', note: spread(runs.providerDown) });
     rows.push({ name: 'plain net.Socket upload', value: pu, unit: 'MB/s', note: spread(runs.plainUp) });
-    rows.push({ name: 'imported socket WSPSend upload', value: vu, unit: 'MB/s', note: `${(vu / pu).toFixed(2)}x plain; ${spread(runs.providerUp)}` });
+    rows.push({ name: 'imported socket WSPSend upload', value: vu, unit: 'MB/s', note: spread(runs.providerUp) });
+    // Each provider run follows its plain run: their ratio is the fair one on a drifting load.
+    rows.push({ name: 'ratio: WSPRecv download / plain', value: medianRatio(runs.providerDown, runs.plainDown), unit: 'x', note: 'median of per-pair ratios; target >= 0.95' });
+    rows.push({ name: 'ratio: WSPSend upload / plain', value: medianRatio(runs.providerUp, runs.plainUp), unit: 'x', note: 'median of per-pair ratios; target >= 0.95' });
 
     // 3) WSPDuplicateSocket latency with 10, then MANY_SOCKETS, open sockets in this process.
     const open: number[] = [];
@@ -312,7 +348,7 @@ async function main(): Promise<void> {
 
   const width = Math.max(...rows.map((r) => r.name.length));
   console.log(`\n${'benchmark'.padEnd(width)}  ${'value'.padStart(12)}  unit      note`);
-  for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.value.toFixed(1).padStart(12)}  ${r.unit.padEnd(8)}  ${r.note ?? ''}`);
+  for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.value.toFixed(r.unit === 'x' ? 2 : 1).padStart(12)}  ${r.unit.padEnd(8)}  ${r.note ?? ''}`);
   mkdirSync(join(RESULTS, '..'), { recursive: true });
   writeFileSync(
     RESULTS,
