@@ -1,6 +1,6 @@
 import type { ProtocolInfo } from '@sanshare/protocol-info';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { killAgents, startAgent, warmUp } from './helpers/agent-runner.js';
+import { killAgents, startAgent, warmUp, type Agent } from './helpers/agent-runner.js';
 import { startPeer, type SequencePeer } from './helpers/sequence-peer.js';
 import { fdCount, makeRuntimeDir, removeRuntimeDir } from './helpers/temp-dir.js';
 
@@ -33,7 +33,12 @@ describe('hand-offs under continuous streaming', () => {
     removeRuntimeDir(dir);
   });
 
-  it('should lose, duplicate or reorder no byte in either direction across 1,000 hand-offs', { timeout: 180_000 }, async () => {
+  /**
+   * 1,000 hand-offs between two agents while the peer streams counters down and the holder sends
+   * counters up; `handOff` moves the socket from `holder` to `other` (round `i`) and returns the
+   * descriptor in `other`.
+   */
+  async function streamAcrossHandOffs(handOff: (holder: Agent, other: Agent, s: number, i: number) => Promise<number>): Promise<void> {
     peer = await startPeer('sequence');
     const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
     await warmUp(a, b, peer.port);
@@ -53,9 +58,7 @@ describe('hand-offs under continuous streaming', () => {
         minBytes: 1 + Math.floor(random() * 24_000),
         upCount: Math.floor(random() * 400),
       });
-      const info = await holder.call<ProtocolInfo>('duplicate', { s, pid: other.pid });
-      await holder.call('close', { s });
-      s = await other.call<number>('import', { info });
+      s = await handOff(holder, other, s, i);
       [holder, other] = [other, holder];
     }
     state = await holder.call<PumpState>('pump', { s, state, minBytes: 100_000, upCount: 1 });
@@ -67,5 +70,25 @@ describe('hand-offs under continuous streaming', () => {
     expect(conn.upstreamCount).toBe(state.upNext);
     expect(state.downNext).toBeGreaterThan(1000);
     expect([fdCount(a.pid), fdCount(b.pid)]).toEqual(fdsBefore);
+  }
+
+  it('should lose, duplicate or reorder no byte in either direction across 1,000 hand-offs', { timeout: 180_000 }, async () => {
+    await streamAcrossHandOffs(async (holder, other, s) => {
+      const info = await holder.call<ProtocolInfo>('duplicate', { s, pid: other.pid });
+      await holder.call('close', { s });
+      return other.call<number>('import', { info });
+    });
+  });
+
+  it('should do the same when each socket travels with its protocol info and a message (WSPDuplicateSocketWithMessage)', { timeout: 180_000 }, async () => {
+    await streamAcrossHandOffs(async (holder, other, s, i) => {
+      const sent = await holder.call<ProtocolInfo>('duplicateWithMessage', { s, pid: other.pid, message: new TextEncoder().encode(`hand-off ${i}`) });
+      await holder.call('close', { s });
+      const delivery = await other.call<{ protocolInfo: ProtocolInfo; message: Uint8Array; sourcePid: number }>('receiveDuplicate', { timeoutMs: 10_000 });
+      expect(new TextDecoder().decode(delivery.message)).toBe(`hand-off ${i}`);
+      expect(delivery.sourcePid).toBe(holder.pid);
+      expect(delivery.protocolInfo.handoff?.exportId).toBe(sent.handoff?.exportId);
+      return other.call<number>('import', { info: delivery.protocolInfo });
+    });
   });
 });
