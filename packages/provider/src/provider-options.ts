@@ -29,7 +29,7 @@ export interface ProviderOptions {
   handoffTimeoutMs?: number;
   /**
    * Export credits this process grants each source channel (docs/provider.md "Export credits"):
-   * that many hand-offs into it may be sent without waiting for its reply. Default 4; 0 makes
+   * that many hand-offs into it may be sent without waiting for its reply. Default 8; 0 makes
    * every hand-off into this process wait for its reply, so that even running out of file
    * descriptors (RLIMIT_NOFILE) after a grant is reported by the source's WSPDuplicateSocket.
    */
