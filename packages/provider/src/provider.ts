@@ -481,7 +481,7 @@ export class Provider {
     const entry = this.#connected(s);
     await entry.handoff;
     this.#resumeIfHandedOff(entry);
-    return entry.stream.send(data);
+    return entry.stream.send(data, entry.shared.options.sndtimeoMs);
   }
 
   async recv(s: Socket, options: RecvOptions = {}): Promise<Uint8Array> {

@@ -16,6 +16,25 @@ function handedOffError(): WsaError {
   return new WsaError('WSAEINVAL', 'the socket was handed off by WSPDuplicateSocket while this call waited');
 }
 
+/** `written`, or WSAETIMEDOUT after `timeoutMs` (SO_SNDTIMEO) if it has not settled by then. */
+function withTimeout(written: Promise<void>, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new WsaError(pick(['WSAETIMEDOUT'], 'WSAEWOULDBLOCK'), `the bytes did not reach the kernel within SO_SNDTIMEO (${timeoutMs} ms); they stay queued and may still be sent`));
+    }, timeoutMs);
+    written.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
 export interface RecvWaitOptions {
   signal?: AbortSignal | undefined;
   /** The emulated SO_RCVTIMEO, in ms (0 = none). */
@@ -177,7 +196,13 @@ export class StreamSocket {
    * Only bytes left queued (the kernel's send buffer is full) make it wait for the callback, which
    * is also where a plain `net.Socket` writer waits (`write` returns false, then 'drain').
    */
-  async send(data: Uint8Array): Promise<number> {
+  /**
+   * Writes `data`; resolves once every byte is in the kernel. With `timeoutMs` (the emulated
+   * SO_SNDTIMEO, 0 = none), fails with WSAETIMEDOUT when they are not there in time. As after a
+   * Winsock send timeout, the socket's state is then indeterminate: the bytes stay queued and may
+   * still go out (a hand-off or close still waits for them), the caller cannot tell how many did.
+   */
+  async send(data: Uint8Array, timeoutMs = 0): Promise<number> {
     if (this.#sendShutdown) throw new WsaError('WSAESHUTDOWN', 'sending was shut down (SD_SEND)');
     if (this.#failure !== undefined) throw toWsaError(this.#failure, 'send', 'WSAECONNRESET');
     const socket = this.#ensure();
@@ -192,12 +217,13 @@ export class StreamSocket {
     const written = new Promise<void>((resolve, reject) => {
       settle = (error) => (error ? reject(toWsaError(error, 'send', 'WSAECONNRESET')) : resolve());
     });
+    // In flight until written or failed, even after a timeout: flush (hand-off, close) waits for it.
     this.#inflight.add(written);
-    try {
-      await written;
-    } finally {
+    const forget = (): void => {
       this.#inflight.delete(written);
-    }
+    };
+    written.then(forget, forget);
+    await (timeoutMs > 0 ? withTimeout(written, timeoutMs) : written);
     return data.length;
   }
 

@@ -135,6 +135,39 @@ describe('WSPStartup', () => {
     }
   });
 
+  it('should time a WSPSend out with SO_SNDTIMEO while the peer reads nothing, and still deliver the queued bytes once it reads', async () => {
+    // A peer that reads nothing until told to: the kernel's buffers fill, the rest waits in the provider.
+    let peer: net.Socket | undefined;
+    let received = 0;
+    const server = net.createServer({ pauseOnConnect: true }, (c) => {
+      peer = c;
+      c.on('error', () => {});
+      c.on('data', (d: Buffer) => {
+        received += d.length;
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { procTable: p } = await start();
+      const s = await p.WSPSocket(2, 1, 6, null, 0, 0);
+      await p.WSPConnect(s, { address: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
+      p.WSPSetSockOpt(s, SOL_SOCKET, SO.SNDTIMEO, 100);
+      expect(p.WSPGetSockOpt(s, SOL_SOCKET, SO.SNDTIMEO)).toBe(100);
+      const big = Buffer.alloc(64 * 1024 * 1024, 5);
+      const timedOut = await rejection(p.WSPSend(s, big));
+      expect(isWsaError(timedOut, 'WSAETIMEDOUT')).toBe(true);
+      // Indeterminate, as on Windows: the bytes stay queued and go out once the peer reads.
+      for (let i = 0; i < 100 && peer === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+      peer?.resume();
+      await p.WSPShutdown(s, SD.SEND);
+      await new Promise<void>((resolve) => peer?.once('end', resolve));
+      expect(received).toBe(big.length);
+      await p.WSPCloseSocket(s);
+    } finally {
+      server.close();
+    }
+  });
+
   it("should reject a cancelled call with the caller's own abort reason, not a WsaError", async () => {
     const { server, port } = await echoServer('127.0.0.1');
     try {
