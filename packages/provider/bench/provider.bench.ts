@@ -227,6 +227,7 @@ async function main(): Promise<void> {
     rows.push({ name: 'ratio: info in the frame / node with s', value: medianRatio(oneMessage.rates, nodeS.rates), unit: 'x', note: 'median of per-round ratios; target >= 1' });
     rows.push({ name: 'ratio: info in the frame / node with the info', value: medianRatio(oneMessage.rates, nodeInfo.rates), unit: 'x', note: 'median of per-round ratios; target >= 1' });
     rows.push({ name: 'ratio: info by the app / node with the info', value: medianRatio(specPath.rates, nodeInfo.rates), unit: 'x', note: 'median of per-round ratios' });
+    rows.push({ name: 'ratio: info by the app / node with s', value: medianRatio(specPath.rates, nodeS.rates), unit: 'x', note: 'median of per-round ratios' });
 
     // 2) bulk throughput: an imported provider socket against a plain net.Socket.
     const importedSocket = async (): Promise<number> => {
