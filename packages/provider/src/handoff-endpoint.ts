@@ -88,8 +88,8 @@ export class HandoffEndpoint {
   /**
    * Throws `WSAENETDOWN` unless the endpoint can receive sockets: listening, and its socket file
    * still the one it made (a removed or replaced file means nobody can reach it). The file is
-   * stat'ed when its watch saw something happen to it, so a removal is noticed from the next
-   * event-loop turn on (a removal in the same turn as the duplication is not).
+   * stat'ed when its watch saw something happen to it, so a removal is noticed once the event loop
+   * has polled for I/O after it (not by a duplication in the same turn as the removal).
    */
   assertUp(): void {
     if (this.#down === undefined && (this.#touched || this.#watcher === undefined)) {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { isWsaError, SD, SO, SOL_SOCKET, TCP_NODELAY, type WspStartupResult } from '@sanshare/protocol-info';
@@ -208,6 +208,30 @@ describe('WSPStartup', () => {
       while (got.length < 3) got.push(...(await p.WSPRecv(t)));
       expect(got).toEqual([5, 6, 7]);
       await p.WSPCloseSocket(t);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('should see its endpoint file replaced by another (watched, not stat\'ed per call) and refuse to duplicate with WSAENETDOWN', async () => {
+    const { server, port } = await echoServer('127.0.0.1');
+    try {
+      const { procTable: p } = await start();
+      const s = await p.WSPSocket(2, 1, 6, null, 0, 0);
+      await p.WSPConnect(s, { address: '127.0.0.1', port });
+      // Healthy: a duplication into this process works, many times over without a look at the file.
+      for (let i = 0; i < 3; i++) await p.WSPCloseSocket(await p.WSPSocket(-1, -1, -1, await p.WSPDuplicateSocket(s, process.pid), 0, 0));
+      const path = join(dir, `${process.pid}.sock`);
+      rmSync(path);
+      writeFileSync(path, 'not the endpoint');
+      // An I/O poll of the event loop (two immediates: the second runs after a poll phase), as
+      // when another process replaces it: the watch reports it there.
+      await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+      expect(isWsaError(await rejection(p.WSPDuplicateSocket(s, process.pid)), 'WSAENETDOWN')).toBe(true);
+      // The socket itself is untouched.
+      await p.WSPSend(s, Buffer.from('still mine'));
+      expect(Buffer.from(await p.WSPRecv(s)).toString()).toBe('still mine');
+      await p.WSPCloseSocket(s);
     } finally {
       server.close();
     }

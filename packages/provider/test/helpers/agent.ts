@@ -177,8 +177,9 @@ async function run(c: Command): Promise<unknown> {
     case 'cleanup': return p.WSPCleanup();
     case 'unlinkEndpoint':
       rmSync(`${options['runtimeDir'] as string}/${process.pid}.sock`);
-      // One event-loop turn, as any other process removing the file would give: the endpoint's watch sees it.
-      await new Promise((resolve) => setImmediate(resolve));
+      // An I/O poll of the event loop (the second immediate runs after one), as any other process
+      // removing the file would give: the endpoint's watch sees it there.
+      await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
       return null;
     case 'fillFds': {
       // Exhausts this process's descriptor limit (the agent runs under a low RLIMIT_NOFILE).
