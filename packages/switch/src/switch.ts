@@ -6,6 +6,7 @@ import {
   WSA_FLAG,
   WsaError,
   isWsaError,
+  type DuplicateDelivery,
   type ProtocolInfo,
   type RecvOptions,
   type SockAddr,
@@ -16,6 +17,7 @@ import { AccessControl } from './access-control.js';
 import type { Catalog, CatalogEntry } from './catalog.js';
 import { DEFAULT_BACKLOG } from './constants.js';
 import { DescriptorTable, type SwitchDescriptor } from './descriptor-table.js';
+import { DuplicateReceiver, type ReceiveOptions } from './duplicate-receiver.js';
 import { SwitchError } from './errors.js';
 import { type StartedProvider, loadProvider } from './load-provider.js';
 
@@ -94,6 +96,22 @@ export interface Switch {
    * descriptors, until it creates one again from a protocol info.
    */
   WSADuplicateSocket(s: Socket, dwProcessId: number): Promise<ProtocolInfo>;
+  /**
+   * sanshare extension: `WSADuplicateSocket`, and the protocol info travels with the socket and
+   * `message` (bytes, or a string as UTF-8; at most 64 KiB) to the target's provider, in one
+   * message: the target gets all three from `WSAReceiveDuplicate`, with no IPC of the application's.
+   * Same access control as `WSADuplicateSocket`. `WSAEINVAL` when the socket's provider does not
+   * offer `WSPDuplicateSocketWithMessage`; `WSAEMSGSIZE` for a message over its limit.
+   */
+  WSADuplicateSocketWithMessage(s: Socket, dwProcessId: number, message: Uint8Array | string): Promise<ProtocolInfo>;
+  /**
+   * sanshare extension: the next socket another process duplicated to this one with
+   * `WSADuplicateSocketWithMessage`, oldest first per provider, each once. Pass `protocolInfo` to
+   * `WSASocket` (single use, within the import timeout). `timeoutMs` ends the wait with
+   * `WSAETIMEDOUT`, `signal` with its reason; `WSAEINVAL` when no loaded provider offers
+   * `WSPReceiveDuplicate`.
+   */
+  WSAReceiveDuplicate(options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<DuplicateDelivery>;
   /** For traces: the provider descriptor behind switch descriptor `s` (its upcall context). */
   providerSocketOf(s: Socket): number;
   /** For traces: `SO_COOKIE` of the underlying socket, the same in every process (needs the provider's extensions). */
@@ -150,6 +168,7 @@ export class SwitchCore {
   readonly table = new DescriptorTable<ProviderSlot>();
   readonly access = new AccessControl();
   #cleanedUp = false;
+  #receiver: DuplicateReceiver | undefined;
 
   async load(entries: CatalogEntry[], versionRequested: number): Promise<void> {
     const groups = new Map<string, CatalogEntry[]>();
@@ -298,16 +317,32 @@ export class SwitchCore {
     return d.s;
   }
 
-  async WSADuplicateSocket(s: Socket, dwProcessId: number): Promise<ProtocolInfo> {
-    const d = this.use(s, 'WSADuplicateSocket');
+  WSADuplicateSocket(s: Socket, dwProcessId: number): Promise<ProtocolInfo> {
+    return this.#duplicate(s, dwProcessId, 'WSADuplicateSocket', (d) => d.provider.procTable.WSPDuplicateSocket(d.context, dwProcessId));
+  }
+
+  WSADuplicateSocketWithMessage(s: Socket, dwProcessId: number, message: Uint8Array | string): Promise<ProtocolInfo> {
+    const call = 'WSADuplicateSocketWithMessage';
+    return this.#duplicate(s, dwProcessId, call, (d) => {
+      const duplicate = d.provider.extensions?.WSPDuplicateSocketWithMessage;
+      if (duplicate === undefined) throw new WsaError('WSAEINVAL', `${call}: the provider of socket ${s} does not offer WSPDuplicateSocketWithMessage`);
+      return duplicate(d.context, dwProcessId, typeof message === 'string' ? new TextEncoder().encode(message) : message);
+    });
+  }
+
+  /**
+   * A duplication under access control: `s` is locked before the provider starts (so no call of
+   * this process slips in while the socket is on its way) and unlocked if it fails.
+   */
+  async #duplicate(s: Socket, dwProcessId: number, call: string, run: (d: Descriptor) => Promise<ProtocolInfo>): Promise<ProtocolInfo> {
+    const d = this.use(s, call);
     if (!Number.isInteger(dwProcessId) || dwProcessId < 0 || dwProcessId > 0xffffffff) {
-      throw new WsaError('WSAEINVAL', `WSADuplicateSocket: process id ${String(dwProcessId)} is not in 0..0xFFFFFFFF`);
+      throw new WsaError('WSAEINVAL', `${call}: process id ${String(dwProcessId)} is not in 0..0xFFFFFFFF`);
     }
     const key = this.keyOf(d);
-    // Locked before the provider starts, so no call of this process slips in while the socket is on its way.
     this.access.handOff(key);
     try {
-      const info = await d.provider.procTable.WSPDuplicateSocket(d.context, dwProcessId);
+      const info = await run(d);
       if (key.startsWith('descriptor:') && info.handoff !== undefined) {
         // The provider has no cookie extension, but the hand-off context names the socket.
         const cookieKey = AccessControl.cookieKey(info.handoff.socketCookie);
@@ -320,6 +355,18 @@ export class SwitchCore {
       this.access.regain(key);
       throw error;
     }
+  }
+
+  /** WSAReceiveDuplicate across the providers that offer it (made at first use: the slots are fixed by then). */
+  receiveDuplicate(options?: ReceiveOptions): Promise<DuplicateDelivery> {
+    this.#alive();
+    this.#receiver ??= new DuplicateReceiver(
+      this.slots.flatMap((slot) => {
+        const receive = slot.extensions?.WSPReceiveDuplicate;
+        return receive === undefined ? [] : [receive];
+      }),
+    );
+    return this.#receiver.receive(options);
   }
 
   async closesocket(s: Socket): Promise<void> {
@@ -335,6 +382,7 @@ export class SwitchCore {
   async cleanup(): Promise<void> {
     if (this.#cleanedUp) return;
     this.#cleanedUp = true;
+    this.#receiver?.clear();
     const errors: unknown[] = [];
     for (const slot of this.slots) {
       try {
@@ -416,6 +464,8 @@ export class SwitchCore {
       },
       closesocket: (s) => core.closesocket(s),
       WSADuplicateSocket: (s, dwProcessId) => core.WSADuplicateSocket(s, dwProcessId),
+      WSADuplicateSocketWithMessage: (s, dwProcessId, message) => core.WSADuplicateSocketWithMessage(s, dwProcessId, message),
+      WSAReceiveDuplicate: (options) => core.receiveDuplicate(options),
       providerSocketOf: (s) => core.lookup(s, 'providerSocketOf').context,
       socketCookie: (s) => {
         const d = core.lookup(s, 'socketCookie');
