@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SD } from '@sanshare/protocol-info';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Agent } from './helpers/agent.js';
-import { TcpPeer } from './helpers/tcp-peer.js';
+import { describe, expect, it } from 'vitest';
+import { useTwoAgents } from './helpers/two-agents.js';
 
 interface Delivered {
   message: string;
@@ -15,26 +12,10 @@ interface Delivered {
 }
 
 describe('WSADuplicateSocketWithMessage / WSAReceiveDuplicate between two switch processes', () => {
-  let dir: string;
-  let peer: TcpPeer;
-  let source: Agent;
-  let destination: Agent;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'switch-msg-'));
-    peer = await TcpPeer.start();
-    source = Agent.spawn();
-    destination = Agent.spawn();
-  });
-  afterEach(async () => {
-    source.kill();
-    destination.kill();
-    await Promise.all([source.exited, destination.exited]);
-    await peer.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const fx = useTwoAgents('switch-msg-');
 
   it('should move a live connection there and back with no IPC of the application, under access control', async () => {
+    const { dir, peer, source, destination } = fx;
     const runtimeDir = join(dir, 'run');
     const srcPid = await source.call<number>('startup', { runtimeDir });
     const dstPid = await destination.call<number>('startup', { runtimeDir });
@@ -81,6 +62,7 @@ describe('WSADuplicateSocketWithMessage / WSAReceiveDuplicate between two switch
   });
 
   it('should time a receive out with WSAETIMEDOUT when nothing was duplicated with a message', async () => {
+    const { dir, peer, source, destination } = fx;
     const runtimeDir = join(dir, 'run');
     await source.call<number>('startup', { runtimeDir });
     const dstPid = await destination.call<number>('startup', { runtimeDir });

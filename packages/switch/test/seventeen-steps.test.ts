@@ -1,34 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import type { Socket as NetSocket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SD, SOL_SOCKET, SO } from '@sanshare/protocol-info';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Agent } from './helpers/agent.js';
+import { describe, expect, it } from 'vitest';
 import { descriptorsOf, tcpSocketInode } from './helpers/kernel-refs.js';
-import { TcpPeer } from './helpers/tcp-peer.js';
+import { useTwoAgents } from './helpers/two-agents.js';
 
 describe('the 17-step hand-off through the switch API', () => {
-  let dir: string;
-  let peer: TcpPeer;
-  let source: Agent;
-  let destination: Agent;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'switch-17-'));
-    peer = await TcpPeer.start();
-    source = Agent.spawn();
-    destination = Agent.spawn();
-  });
-  afterEach(async () => {
-    source.kill();
-    destination.kill();
-    await Promise.all([source.exited, destination.exited]);
-    await peer.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const fx = useTwoAgents('switch-17-');
 
   it('should hand a live connection to another process and back, with access control at each step', async () => {
+    const { dir, peer, source, destination } = fx;
     const runtimeDir = join(dir, 'run');
     const channelPath = join(dir, 'channel.sock');
     const srcPid = await source.call<number>('startup', { runtimeDir });

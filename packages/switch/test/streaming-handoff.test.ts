@@ -1,34 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Agent } from './helpers/agent.js';
-import { TcpPeer } from './helpers/tcp-peer.js';
+import { describe, expect, it } from 'vitest';
+import type { Agent } from './helpers/agent.js';
+import { useTwoAgents } from './helpers/two-agents.js';
 
 const HANDOFFS = 12;
 const LINES = 30_000;
 
 describe('hand-offs while the peer streams (two processes, through the switch API)', () => {
-  let dir: string;
-  let peer: TcpPeer;
-  let a: Agent;
-  let b: Agent;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'switch-stream-'));
-    peer = await TcpPeer.start();
-    a = Agent.spawn();
-    b = Agent.spawn();
-  });
-  afterEach(async () => {
-    a.kill();
-    b.kill();
-    await Promise.all([a.exited, b.exited]);
-    await peer.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const fx = useTwoAgents('switch-stream-');
 
   it('should deliver every byte once and in order across many hand-offs', async () => {
+    const { dir, peer, source: a, destination: b } = fx;
     const runtimeDir = join(dir, 'run');
     const pids = [await a.call<number>('startup', { runtimeDir }), await b.call<number>('startup', { runtimeDir })];
     await b.call('listenChannel', { path: join(dir, 'c.sock') });
