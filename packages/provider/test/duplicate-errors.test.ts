@@ -79,6 +79,9 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
     const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     const fdsBefore = fdCount(b.pid);
     const info = await a.call<ProtocolInfo>('duplicate', { s, pid: b.pid });
+    // Sent on an export credit, the descriptor may still be on its way into B when the call returns:
+    // wait (bounded, no time measured) for it to land, then for it to be closed at expiry.
+    for (let i = 0; i < 500 && fdCount(b.pid) < fdsBefore + 1; i++) await new Promise((r) => setTimeout(r, 10));
     expect(fdCount(b.pid)).toBe(fdsBefore + 1);
     const expiresAt = info.handoff?.expiresAtMs ?? 0;
     while (Date.now() <= expiresAt || fdCount(b.pid) > fdsBefore) await new Promise((r) => setTimeout(r, 20));
