@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import type { ProtocolInfo } from '@sanshare/protocol-info';
 import { startWinsock } from '../winsock/start-winsock.js';
 import { connectChannel, listenChannel } from '../winsock/handoff-channel.js';
 import type { AppWinsock } from '../winsock/app-winsock.js';
@@ -93,19 +92,24 @@ async function runFirst(values: ServerOptions): Promise<number> {
     // Stop every echo loop at a record boundary of its own work (what it read, it echoed), then hand off.
     for (const c of connections) c.stop.abort();
     const outcomes = await Promise.all(connections.map((c) => c.loop));
-    // Duplicated concurrently: each duplication is a round trip to the successor's provider endpoint.
+    // Each socket travels with its protocol info and the message "<index>/<count>" in one hand-off
+    // (WSADuplicateSocketWithMessage): the channel only introduced the two processes. Concurrently:
+    // each duplication is a message to the successor's provider endpoint.
     const live = connections.filter((c) => outcomes[c.index] !== 'eof');
-    const infos = await Promise.all(live.map(async (c) => ({ c, before: ws.view(c.s), info: await ws.duplicate(c.s, channel.peerPid) })));
     let moved = 0;
-    for (const { c, before, info } of infos) {
-      await channel.sendProtocolInfo(info);
-      await ws.closesocket(c.s);
-      moved += 1;
-      if (c.index < traceFirst) trace.step(5, `WSADuplicateSocket(s=${c.s}, ${channel.peerPid}) + send + closesocket`, before, describeHandoff(info), { connection: c.index });
-    }
+    await Promise.all(
+      live.map(async (c) => {
+        const before = ws.view(c.s);
+        const info = await ws.duplicateWithMessage(c.s, channel.peerPid, `${c.index}/${live.length}`);
+        await ws.closesocket(c.s);
+        moved += 1;
+        if (c.index < traceFirst) trace.step(5, `WSADuplicateSocketWithMessage(s=${c.s}, ${channel.peerPid}) + closesocket`, before, describeHandoff(info), { connection: c.index });
+      }),
+    );
     trace.info(`handed ${moved} connection(s) to pid ${channel.peerPid} in ${Date.now() - moveStartedAt} ms; exiting`, { moved, handOffMs: Date.now() - moveStartedAt });
-    // Linger until the successor has taken every protocol info and closes the channel.
-    await channel.waitForPeerClose(PROCESS_TIMEOUT_MS);
+    // Nothing to hand over: closing the channel says so. Otherwise linger until the successor has
+    // taken every socket and closes it.
+    if (moved > 0) await channel.waitForPeerClose(PROCESS_TIMEOUT_MS);
     await channel.close();
     await channelServer.close();
     await ws.closesocket(listener);
@@ -135,19 +139,28 @@ async function runSuccessor(values: ServerOptions, predecessor: number): Promise
     const pid = await channel.requestPeerPid(QUICK_TIMEOUT_MS);
     if (pid !== predecessor) throw new Error(`the hand-off channel leads to pid ${pid}, not the predecessor ${predecessor}`);
     trace.info(`successor of pid ${predecessor}: taking its connections`);
+    // The sockets arrive with their protocol infos (WSAReceiveDuplicate), each saying "<index>/<count>";
+    // the predecessor closing the channel before the first one means it had none left to hand over.
     // Imports run concurrently; each connection's echo loop starts as soon as its import is done.
+    const channelClosed = channel.waitForPeerClose(PROCESS_TIMEOUT_MS).then(() => 'closed' as const);
     const imports: Promise<void>[] = [];
-    for (let index = 0; index < expected; index += 1) {
-      let info: ProtocolInfo;
-      try {
-        info = await channel.receiveProtocolInfo(PROCESS_TIMEOUT_MS);
-      } catch {
+    let count: number | undefined;
+    for (let taken = 0; count === undefined || taken < count; taken += 1) {
+      const stop = new AbortController();
+      const receiving = ws.receiveDuplicate({ timeoutMs: PROCESS_TIMEOUT_MS, signal: stop.signal });
+      const next = await (count === undefined ? Promise.race([receiving, channelClosed]) : receiving);
+      if (next === 'closed') {
+        stop.abort();
+        await receiving.catch(() => undefined);
         break;
       }
+      if (next.sourcePid !== predecessor) throw new Error(`a socket came from pid ${next.sourcePid}, not the predecessor ${predecessor}`);
+      const [index, of] = next.message.split('/').map(Number) as [number, number];
+      count ??= of;
       imports.push(
         (async () => {
-          const s = await ws.fromProtocolInfo(info);
-          if (index < traceFirst) trace.step(8, 'WSASocket(FROM_PROTOCOL_INFO)', ws.view(s), describeHandoff(info), { connection: index });
+          const s = await ws.fromProtocolInfo(next.info);
+          if (index < traceFirst) trace.step(8, 'WSAReceiveDuplicate + WSASocket(FROM_PROTOCOL_INFO)', ws.view(s), describeHandoff(next.info), { connection: index });
           connections.push(serve(ws, s, index));
         })(),
       );

@@ -24,6 +24,13 @@ export interface AppWinsock {
   closesocket(s: number): Promise<void>;
   /** `WSADuplicateSocket(s, pid)`: the special protocol info for process `pid`. */
   duplicate(s: number, pid: number): Promise<ProtocolInfo>;
+  /**
+   * sanshare's `WSADuplicateSocketWithMessage(s, pid, message)`: the same duplication, and the protocol
+   * info travels with the socket and `message` to process `pid` (no hand-off channel message needed).
+   */
+  duplicateWithMessage(s: number, pid: number, message: string): Promise<ProtocolInfo>;
+  /** sanshare's `WSAReceiveDuplicate`: the next socket duplicated to this process with a message. */
+  receiveDuplicate(options: { timeoutMs: number; signal?: AbortSignal }): Promise<{ info: ProtocolInfo; message: string; sourcePid: number }>;
   /** `WSASocket(FROM_PROTOCOL_INFO, ..., info)`: a descriptor for the shared socket. */
   fromProtocolInfo(info: ProtocolInfo): Promise<number>;
   /** Descriptors and kernel identity of `s`, for the trace (never throws: missing parts are left out). */

@@ -28,13 +28,14 @@ export function wrapSwitch(sw: Switch, providerDescription: string): AppWinsock 
   // pid's endpoint, and it keeps (and closes at cleanup) only one. So the first duplication to a pid
   // runs alone; the ones after it share the channel it opened.
   const firstToPid = new Map<number, Promise<unknown>>();
-  const duplicate = (s: number, pid: number): Promise<ProtocolInfo> => {
+  const afterFirstTo = (pid: number, duplicate: () => Promise<ProtocolInfo>): Promise<ProtocolInfo> => {
     const first = firstToPid.get(pid);
-    if (first !== undefined) return first.then(() => sw.WSADuplicateSocket(s, pid));
-    const run = sw.WSADuplicateSocket(s, pid);
+    if (first !== undefined) return first.then(duplicate);
+    const run = duplicate();
     firstToPid.set(pid, run.catch(() => firstToPid.delete(pid)));
     return run;
   };
+  const decoder = new TextDecoder();
   return {
     sw,
     providerDescription,
@@ -48,7 +49,12 @@ export function wrapSwitch(sw: Switch, providerDescription: string): AppWinsock 
     recv: (s, options) => sw.recv(s, options ?? {}),
     shutdown: (s, how) => sw.shutdown(s, how),
     closesocket: (s) => sw.closesocket(s),
-    duplicate,
+    duplicate: (s, pid) => afterFirstTo(pid, () => sw.WSADuplicateSocket(s, pid)),
+    duplicateWithMessage: (s, pid, message) => afterFirstTo(pid, () => sw.WSADuplicateSocketWithMessage(s, pid, message)),
+    receiveDuplicate: async (options) => {
+      const delivery = await sw.WSAReceiveDuplicate(options);
+      return { info: delivery.protocolInfo, message: decoder.decode(delivery.message), sourcePid: delivery.sourcePid };
+    },
     fromProtocolInfo: (info: ProtocolInfo) => sw.WSASocket(-1, -1, -1, info),
     view: (s) => viewOf(sw, s),
     cleanup: () => sw.WSACleanup(),
