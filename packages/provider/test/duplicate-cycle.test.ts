@@ -1,9 +1,8 @@
 import { SD, SO, SOL_SOCKET, TCP_NODELAY, type ProtocolInfo } from '@sanshare/protocol-info';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { killAgents, startAgent, type Agent } from './helpers/agent-runner.js';
+import { describe, expect, it } from 'vitest';
+import { startAgent, type Agent } from './helpers/agent-runner.js';
 import { TEST_CATALOG_ENTRY_ID } from './helpers/catalog.js';
-import { startPeer, type SequencePeer } from './helpers/sequence-peer.js';
-import { makeRuntimeDir, removeRuntimeDir } from './helpers/temp-dir.js';
+import { useRuntimeDir } from './helpers/runtime-dir-and-peer.js';
 
 const IPPROTO_TCP = 6;
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -15,22 +14,11 @@ async function roundTrip(agent: Agent, s: number, message: string): Promise<stri
 }
 
 describe('WSPDuplicateSocket between two processes', () => {
-  let dir: string;
-  let peer: SequencePeer | undefined;
-
-  beforeEach(() => {
-    dir = makeRuntimeDir();
-  });
-  afterEach(async () => {
-    await killAgents();
-    await peer?.close();
-    peer = undefined;
-    removeRuntimeDir(dir);
-  });
+  const fx = useRuntimeDir();
 
   it('should run the duplicate, import, duplicate-back and close cycle of the spec', async () => {
-    peer = await startPeer('echo');
-    const [source, destination] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
+    const peer = await fx.startPeer('echo');
+    const [source, destination] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir })]);
     const accepted = peer.nextConnection();
     // 1) WSPSocket, WSPConnect
     const s1 = await source.call<number>('connect', { address: '127.0.0.1', port: peer.port });
@@ -71,8 +59,8 @@ describe('WSPDuplicateSocket between two processes', () => {
   });
 
   it('should send no FIN while a duplicate lives, and a FIN after the last close in any process', async () => {
-    peer = await startPeer('echo');
-    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
+    const peer = await fx.startPeer('echo');
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir })]);
     const accepted = peer.nextConnection();
     const sa = await a.call<number>('connect', { address: '127.0.0.1', port: peer.port });
     const conn = await accepted;
@@ -89,8 +77,8 @@ describe('WSPDuplicateSocket between two processes', () => {
   });
 
   it('should share options between duplicates in both processes', async () => {
-    peer = await startPeer('echo');
-    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
+    const peer = await fx.startPeer('echo');
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir })]);
     // Options set before the kernel socket exists are applied when WSPConnect creates it.
     const sa = await a.call<number>('socket');
     await a.call('setopt', { s: sa, level: IPPROTO_TCP, optname: TCP_NODELAY, value: true });
@@ -128,8 +116,8 @@ describe('WSPDuplicateSocket between two processes', () => {
   });
 
   it('should hand off an IPv6 connection with its address family', async () => {
-    peer = await startPeer('echo', '::1');
-    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
+    const peer = await fx.startPeer('echo', '::1');
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir })]);
     const sa = await a.call<number>('connect', { af: 23, address: '::1', port: peer.port });
     const info = await a.call<ProtocolInfo>('duplicate', { s: sa, pid: b.pid });
     expect(info.iAddressFamily).toBe(23);
@@ -140,7 +128,7 @@ describe('WSPDuplicateSocket between two processes', () => {
   });
 
   it('should hand off a connection accepted by a controlling process', async () => {
-    const [controller, worker] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
+    const [controller, worker] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir })]);
     const { s: listener, port } = await controller.call<{ s: number; port: number }>('listen');
     const net = await import('node:net');
     const client = net.connect({ host: '127.0.0.1', port });

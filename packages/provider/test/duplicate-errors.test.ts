@@ -5,6 +5,7 @@ import { listen } from '@sanshare/transport-uds';
 import { describe, expect, it } from 'vitest';
 import { AgentError, expectCode, startAgent, warmUp, type Agent } from './helpers/agent-runner.js';
 import { fdCount } from './helpers/temp-dir.js';
+import { waitUntil } from './helpers/wait-until.js';
 import { useRuntimeDirAndEchoPeer } from './helpers/runtime-dir-and-peer.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -81,7 +82,7 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
     const info = await a.call<ProtocolInfo>('duplicate', { s, pid: b.pid });
     // Sent on an export credit, the descriptor may still be on its way into B when the call returns:
     // wait (bounded, no time measured) for it to land, then for it to be closed at expiry.
-    for (let i = 0; i < 500 && fdCount(b.pid) < fdsBefore + 1; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitUntil(() => fdCount(b.pid) >= fdsBefore + 1);
     expect(fdCount(b.pid)).toBe(fdsBefore + 1);
     const expiresAt = info.handoff?.expiresAtMs ?? 0;
     while (Date.now() <= expiresAt || fdCount(b.pid) > fdsBefore) await new Promise((r) => setTimeout(r, 20));

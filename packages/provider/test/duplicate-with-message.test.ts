@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { expectCode, startAgent, warmUp, type Agent } from './helpers/agent-runner.js';
 import { useRuntimeDirAndEchoPeer } from './helpers/runtime-dir-and-peer.js';
 import { fdCount } from './helpers/temp-dir.js';
+import { waitUntil } from './helpers/wait-until.js';
 import { fromJson } from './helpers/wire-json.js';
 
 /** The contract's limit (spi.ts `WspExtensions`, the provider's MAX_APP_MESSAGE_BYTES): 64 KiB. */
@@ -21,9 +22,6 @@ const str = (b: Uint8Array): string => Buffer.from(b).toString();
 const patterned = (n: number, seed = 1): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await sleep(20);
-}
 
 /** A protocol info without its expiry: the source learns it from the target's reply or its credit, the target from its own clock. */
 function withoutExpiry(info: ProtocolInfo): ProtocolInfo {
@@ -188,7 +186,7 @@ describe('WSPDuplicateSocketWithMessage and WSPReceiveDuplicate between processe
     const delivered = await duplicateWithMessage(a, s, b.pid, text('delivered, never imported'));
     const { protocolInfo } = await receive(b);
     const undelivered = await duplicateWithMessage(a, s, b.pid, text('never received'));
-    await until(() => fdCount(b.pid) === fdsBefore + 2);
+    await waitUntil(() => fdCount(b.pid) === fdsBefore + 2);
     const expiresAt = Math.max(delivered.handoff?.expiresAtMs ?? 0, undelivered.handoff?.expiresAtMs ?? 0, protocolInfo.handoff?.expiresAtMs ?? 0);
     while (Date.now() <= expiresAt || fdCount(b.pid) > fdsBefore) await sleep(20);
     await expectCode(receive(b, { timeoutMs: 0 }), 'WSAETIMEDOUT');
@@ -267,7 +265,7 @@ describe('WSPDuplicateSocketWithMessage and WSPReceiveDuplicate between processe
     // 200 KB echoed back that A never read: whatever A's provider read ahead travels with a 64 KiB message.
     const sent = patterned(200_000, 5);
     await a.call('send', { s, data: sent });
-    await until(() => conn.received === sent.length);
+    await waitUntil(() => conn.received === sent.length);
     const message = patterned(MESSAGE_LIMIT, 11);
     await duplicateWithMessage(a, s, b.pid, message);
     await a.call('close', { s });

@@ -1,8 +1,9 @@
 import type { ProtocolInfo } from '@sanshare/protocol-info';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { killAgents, startAgent, warmUp, type Agent } from './helpers/agent-runner.js';
-import { startPeer, type SequencePeer } from './helpers/sequence-peer.js';
-import { fdCount, makeRuntimeDir, removeRuntimeDir } from './helpers/temp-dir.js';
+import { describe, expect, it } from 'vitest';
+import { startAgent, warmUp, type Agent } from './helpers/agent-runner.js';
+import { useRuntimeDir } from './helpers/runtime-dir-and-peer.js';
+import { fdCount } from './helpers/temp-dir.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 interface PumpState {
   downNext: number;
@@ -20,18 +21,7 @@ function lcg(seed: number): () => number {
 }
 
 describe('hand-offs under continuous streaming', () => {
-  let dir: string;
-  let peer: SequencePeer | undefined;
-
-  beforeEach(() => {
-    dir = makeRuntimeDir();
-  });
-  afterEach(async () => {
-    await killAgents();
-    await peer?.close();
-    peer = undefined;
-    removeRuntimeDir(dir);
-  });
+  const fx = useRuntimeDir();
 
   /**
    * 1,000 hand-offs between two agents while the peer streams counters down and the holder sends
@@ -39,8 +29,8 @@ describe('hand-offs under continuous streaming', () => {
    * descriptor in `other`.
    */
   async function streamAcrossHandOffs(handOff: (holder: Agent, other: Agent, s: number, i: number) => Promise<number>): Promise<void> {
-    peer = await startPeer('sequence');
-    const [a, b] = await Promise.all([startAgent({ runtimeDir: dir }), startAgent({ runtimeDir: dir })]);
+    const peer = await fx.startPeer('sequence');
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir })]);
     await warmUp(a, b, peer.port);
     const fdsBefore = [fdCount(a.pid), fdCount(b.pid)];
     const accepted = peer.nextConnection();
@@ -64,7 +54,7 @@ describe('hand-offs under continuous streaming', () => {
     state = await holder.call<PumpState>('pump', { s, state, minBytes: 100_000, upCount: 1 });
     // Wait (bounded) for the peer to read the last upstream bytes before closing: closing the last
     // descriptor while the peer's stream still arrives makes the kernel send RST, which discards them.
-    for (let i = 0; i < 1000 && conn.upstreamCount < state.upNext; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitUntil(() => conn.upstreamCount >= state.upNext);
     await holder.call('close', { s });
     expect(conn.upstreamError).toBeUndefined();
     expect(conn.upstreamCount).toBe(state.upNext);
