@@ -24,17 +24,6 @@ export async function startWinsock(runtimeDir?: string): Promise<AppWinsock & { 
 
 /** The sample's view of a started switch (see `AppWinsock`). */
 export function wrapSwitch(sw: Switch, providerDescription: string): AppWinsock & { readonly providerDescription: string; readonly sw: Switch } {
-  // Workaround: concurrent first duplications to one pid each make the provider open a channel to that
-  // pid's endpoint, and it keeps (and closes at cleanup) only one. So the first duplication to a pid
-  // runs alone; the ones after it share the channel it opened.
-  const firstToPid = new Map<number, Promise<unknown>>();
-  const afterFirstTo = (pid: number, duplicate: () => Promise<ProtocolInfo>): Promise<ProtocolInfo> => {
-    const first = firstToPid.get(pid);
-    if (first !== undefined) return first.then(duplicate);
-    const run = duplicate();
-    firstToPid.set(pid, run.catch(() => firstToPid.delete(pid)));
-    return run;
-  };
   const decoder = new TextDecoder();
   return {
     sw,
@@ -49,8 +38,8 @@ export function wrapSwitch(sw: Switch, providerDescription: string): AppWinsock 
     recv: (s, options) => sw.recv(s, options ?? {}),
     shutdown: (s, how) => sw.shutdown(s, how),
     closesocket: (s) => sw.closesocket(s),
-    duplicate: (s, pid) => afterFirstTo(pid, () => sw.WSADuplicateSocket(s, pid)),
-    duplicateWithMessage: (s, pid, message) => afterFirstTo(pid, () => sw.WSADuplicateSocketWithMessage(s, pid, message)),
+    duplicate: (s, pid) => sw.WSADuplicateSocket(s, pid),
+    duplicateWithMessage: (s, pid, message) => sw.WSADuplicateSocketWithMessage(s, pid, message),
     receiveDuplicate: async (options) => {
       const delivery = await sw.WSAReceiveDuplicate(options);
       return { info: delivery.protocolInfo, message: decoder.decode(delivery.message), sourcePid: delivery.sourcePid };
