@@ -4,7 +4,7 @@
  * `00112233-4455-6677-8899-aabbccddeeff` is the bytes `33 22 11 00 55 44 77 66 88 99 aa bb cc dd ee ff`.
  * Callers validate the text first (validateProtocolInfo); these helpers only convert.
  */
-import { StringMemo } from './string-memo.js';
+import { StringMemo } from './wire/string-memo.js';
 
 /** Text index of the two hex digits of each of the 16 native bytes, in native byte order. */
 const TEXT_INDEX = [6, 4, 2, 0, 11, 9, 16, 14, 19, 21, 24, 26, 28, 30, 32, 34] as const;

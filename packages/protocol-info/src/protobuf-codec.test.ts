@@ -163,7 +163,7 @@ describe('decodeProtocolInfo', () => {
   });
 
   it('should reject groups, wire types 6 and 7, and field number 0', () => {
-    expect(rejection(message(tag(50, 3)))).toContain('unknown field 50 at byte 38: wire type start-group is not allowed');
+    expect(rejection(message(tag(50, 3)))).toContain('ProtocolInfo.field 50 at byte 38: wire type start-group is not allowed');
     expect(rejection(message(tag(50, 4)))).toContain('wire type end-group is not allowed');
     expect(rejection(message(tag(50, 6)))).toContain('wire type 6 is not allowed');
     expect(rejection(message(tag(50, 7)))).toContain('wire type 7 is not allowed');

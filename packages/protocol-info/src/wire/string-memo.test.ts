@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { sampleInfo } from '../test/arbitraries.js';
-import { decodeProtocolInfo } from './decode-protocol-info.js';
-import { encodeProtocolInfo } from './encode-protocol-info.js';
-import { fromNativeLayout } from './from-native-layout.js';
+import { sampleInfo } from '../../test/arbitraries.js';
+import { decodeProtocolInfo } from '../decode-protocol-info.js';
+import { encodeProtocolInfo } from '../encode-protocol-info.js';
+import { fromNativeLayout } from '../from-native-layout.js';
 import { StringMemo } from './string-memo.js';
-import { toNativeLayout } from './to-native-layout.js';
+import { toNativeLayout } from '../to-native-layout.js';
 
 describe('StringMemo', () => {
   it('should return the remembered string only for the same bytes', () => {
