@@ -29,7 +29,7 @@ export const catalogInfo: ProtocolInfo = {
 export const duplicatedInfo: ProtocolInfo = {
   ...catalogInfo,
   dwProviderReserved: 0x2a0001,
-  handoff: {
+  exportContext: {
     exportId: 0x2a0001,
     sourcePid: 41230,
     targetPid: 41231,

@@ -1,6 +1,6 @@
 /**
- * Winsock constants, with the values of the Windows SDK headers (winsock2.h, ws2spi.h,
- * _wsa_errnos.h as shipped by mingw-w64; see ../shared/spec/REFERENCE.md §1-2).
+ * Winsock constants, with the values of the Windows SDK headers as mingw-w64 ships them
+ * (mingw-w64-headers/include: winsock2.h, ws2spi.h, psdk_inc/_wsa_errnos.h, psdk_inc/_socket_types.h).
  */
 
 /** Size in bytes of the Win32 `WSAPROTOCOL_INFOW` structure (gcc offsetof; no pointers, so Win32 = Win64). */
@@ -133,5 +133,5 @@ export const WSAPROTOCOL_INFOW_OFFSETS = {
  * context) is about 1,100 bytes; the rest is room for unknown fields of a newer schema.
  */
 export const MAX_PROTOCOL_INFO_BYTES = 4096;
-/** Length in bytes of `HandoffContext.nonce`. */
-export const HANDOFF_NONCE_LENGTH = 16;
+/** Length in bytes of `ExportContext.nonce`. */
+export const EXPORT_NONCE_LENGTH = 16;

@@ -2,13 +2,13 @@ import { MAX_PROTOCOL_INFO_BYTES } from './constants.js';
 import { WsaError } from './errors.js';
 import type { ProtocolInfo } from './protocol-info.js';
 import { readProtocolInfoMessage } from './read-protocol-info-message.js';
-import { checkChain, checkEnums, checkHandoff, checkProviderId, checkSzProtocol } from './validate-protocol-info.js';
+import { checkChain, checkEnums, checkExportContext, checkProviderId, checkSzProtocol } from './validate-protocol-info.js';
 
 /**
  * Decodes a `sanshare.v1.ProtocolInfo` protobuf message (proto/sanshare/v1/protocol_info.proto) with a
  * strict single-pass decoder (wire types, varint ranges, UTF-8, no repeated singular field, at most
  * `MAX_PROTOCOL_INFO_BYTES`), then applies the rules of `validateProtocolInfo` that the wire checks do
- * not already guarantee (GUID text, enum values, chain shape, `szProtocol`, hand-off context).
+ * not already guarantee (GUID text, enum values, chain shape, `szProtocol`, export context).
  *
  * @throws WsaError `WSAEINVAL` when `bytes` is not a `Uint8Array`, is too large, is truncated or
  * malformed, or carries a value the model cannot hold exactly; the message names the field.
@@ -28,6 +28,6 @@ export function decodeProtocolInfo(bytes: Uint8Array): ProtocolInfo {
   checkProviderId(info.ProviderId, context);
   checkChain(info.ProtocolChain, context);
   checkSzProtocol(info.szProtocol, context);
-  checkHandoff(info.handoff, info.dwProviderReserved, context);
+  checkExportContext(info.exportContext, info.dwProviderReserved, context);
   return info;
 }

@@ -4,7 +4,7 @@ import { writeProtocolInfoMessage } from './write-protocol-info-message.js';
 
 /**
  * Encodes `info` as a `sanshare.v1.ProtocolInfo` protobuf message (proto/sanshare/v1/protocol_info.proto),
- * hand-off context included. The bytes are exactly those protobufjs's generated encoder (src/gen/) writes
+ * export context included. The bytes are exactly those protobufjs's generated encoder (src/gen/) writes
  * for the same info; a hand-written encoder writes them, for speed (docs/decisions/0001-protobuf-codegen.md).
  *
  * The result is a `Buffer` (a `Uint8Array`) from Node's pool: honour its `byteOffset`, or `slice()` it,

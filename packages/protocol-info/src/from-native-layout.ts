@@ -50,7 +50,7 @@ function scanSz(): number {
 /**
  * Decodes a 628-byte little-endian Win32 `WSAPROTOCOL_INFOW`. `szProtocol` ends at its first NUL (the
  * bytes after it are ignored); trailing zero `ChainEntries` are padding and are dropped. The result has
- * no `handoff`: the native form carries only the export id, in `dwProviderReserved`.
+ * no `exportContext`: the native form carries only the export id, in `dwProviderReserved`.
  *
  * @throws WsaError `WSAEINVAL` when `bytes` is not a `Uint8Array` of exactly 628 bytes, `szProtocol` has
  * no NUL in its 256 code units, or a field breaks a rule of `validateProtocolInfo` (an unknown

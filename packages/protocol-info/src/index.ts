@@ -1,7 +1,7 @@
 /**
  * The protocol information of a shared socket (`WSAPROTOCOL_INFOW`), the Winsock constants and
  * error codes, `WsaError` (the error class every sanshare package throws), and two codecs for a
- * protocol info: protobuf (`proto/sanshare/v1/protocol_info.proto`, hand-off context included) and
+ * protocol info: protobuf (`proto/sanshare/v1/protocol_info.proto`, export context included) and
  * the native 628-byte Win32 layout.
  *
  * @example
@@ -45,12 +45,14 @@ export {
   SECURITY_PROTOCOL_NONE,
   WSAPROTOCOL_INFOW_OFFSETS,
   MAX_PROTOCOL_INFO_BYTES,
-  HANDOFF_NONCE_LENGTH,
+  EXPORT_NONCE_LENGTH,
 } from './constants.js';
 export type { WsaErrorCode } from './constants.js';
 export { WsaError, isWsaError } from './errors.js';
-export type { Guid, ProtocolChain, HandoffContext, ProtocolInfo } from './protocol-info.js';
+export type { Guid, ProtocolChain, ExportContext, ProtocolInfo } from './protocol-info.js';
 export { validateProtocolInfo } from './validate-protocol-info.js';
+export { tcpProtocolInfo } from './tcp-protocol-info.js';
+export type { TcpProtocolInfoOptions } from './tcp-protocol-info.js';
 export { encodeProtocolInfo } from './encode-protocol-info.js';
 export { decodeProtocolInfo } from './decode-protocol-info.js';
 export { toNativeLayout } from './to-native-layout.js';

@@ -99,7 +99,7 @@ describe('fromNativeLayout', () => {
     expect(info.ProviderId).toBe('00000000-0000-0000-0000-000000000000');
     expect(info.ProtocolChain).toStrictEqual({ chainLen: 0, chainEntries: [] });
     expect(info.szProtocol).toBe('');
-    expect(info).not.toHaveProperty('handoff');
+    expect(info).not.toHaveProperty('exportContext');
   });
 
   it('should reject a buffer that is not exactly 628 bytes', () => {
@@ -143,8 +143,8 @@ describe('fromNativeLayout', () => {
     expect(rejection(patched(48, 0))).toContain('chainEntries[1] must be a catalog entry id');
   });
 
-  it('should never return a hand-off context', () => {
-    expect(fromNativeLayout(handBuilt())).not.toHaveProperty('handoff');
+  it('should never return a export context', () => {
+    expect(fromNativeLayout(handBuilt())).not.toHaveProperty('exportContext');
   });
 });
 
@@ -162,10 +162,10 @@ describe('toNativeLayout', () => {
     expect(bytes.subarray(116 + 2 * sampleInfo().szProtocol.length).every((b) => b === 0)).toBe(true);
   });
 
-  it('should carry only the export id of a hand-off context, in dwProviderReserved', () => {
+  it('should carry only the export id of a export context, in dwProviderReserved', () => {
     const info: ProtocolInfo = {
       ...expected,
-      handoff: { exportId: 0x2a_0001, sourcePid: 1, targetPid: 2, socketCookie: '3', nonce: new Uint8Array(16), expiresAtMs: 4 },
+      exportContext: { exportId: 0x2a_0001, sourcePid: 1, targetPid: 2, socketCookie: '3', nonce: new Uint8Array(16), expiresAtMs: 4 },
     };
     expect(Array.from(toNativeLayout(info))).toStrictEqual(Array.from(handBuilt()));
   });

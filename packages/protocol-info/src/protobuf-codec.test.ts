@@ -70,7 +70,7 @@ describe('decodeProtocolInfo', () => {
       dwMessageSize: 0xffff_fffe,
       dwProviderReserved: 77,
       szProtocol: 'Sän 😀',
-      handoff: {
+      exportContext: {
         exportId: 77,
         sourcePid: 4_194_304,
         targetPid: 1,
@@ -85,7 +85,7 @@ describe('decodeProtocolInfo', () => {
   it('should decode, and re-encode byte for byte, a message written by C++ libprotobuf', () => {
     // Written by protoc 3.21.12 --cpp_out code for this .proto, linked with libprotobuf and
     // <sys/socket.h> (Debian 12): set_provider_id, ADDRESS_FAMILY_INET6, SOCKET_TYPE_STREAM,
-    // set_protocol(-1), chain 2 [1001, 1002], sz_protocol "Sän", handoff { export_id 7,
+    // set_protocol(-1), chain 2 [1001, 1002], sz_protocol "Sän", exportContext { export_id 7,
     // socket_cookie 2^64-1, nonce 16 x 01, expires_at_ms 1795000000000 }, provider_reserved 7.
     const fromCpp = Buffer.from(
       '322465373066316161302d616238622d313163662d386361332d303038303566343861313932420808021204e907ea07501768' +
@@ -109,7 +109,7 @@ describe('decodeProtocolInfo', () => {
       iProtocol: -1,
       dwProviderReserved: 7,
       szProtocol: 'Sän',
-      handoff: { exportId: 7, sourcePid: 0, targetPid: 0, socketCookie: '18446744073709551615', nonce: new Uint8Array(16).fill(1), expiresAtMs: 1_795_000_000_000 },
+      exportContext: { exportId: 7, sourcePid: 0, targetPid: 0, socketCookie: '18446744073709551615', nonce: new Uint8Array(16).fill(1), expiresAtMs: 1_795_000_000_000 },
     });
     expect(Buffer.from(encodeProtocolInfo(info)).equals(fromCpp)).toBe(true);
   });
@@ -143,7 +143,7 @@ describe('decodeProtocolInfo', () => {
 
   it('should reject truncated input, naming the field it stopped in', () => {
     const whole = encodeProtocolInfo(sampleDuplicatedInfo());
-    expect(rejection(whole.subarray(0, whole.length - 1))).toMatch(/handoff \(handoff = 21\) at byte \d+: length \d+ at byte \d+ runs past the end/);
+    expect(rejection(whole.subarray(0, whole.length - 1))).toMatch(/exportContext \(export_context = 21\) at byte \d+: length \d+ at byte \d+ runs past the end/);
     expect(rejection(message(sfield(20, 'abcdef')).subarray(0, 43))).toMatch(/szProtocol \(sz_protocol = 20\).*runs past the end/);
     expect(rejection(message([...tag(7, 0), 0x80]))).toMatch(/dwCatalogEntryId \(catalog_entry_id = 7\).*truncated inside a varint/);
     expect(rejection(message([0x80]))).toMatch(/ProtocolInfo at byte 38: truncated inside a varint/);
@@ -158,7 +158,7 @@ describe('decodeProtocolInfo', () => {
     expect(rejection(message(lfield(1, [1])))).toContain('dwServiceFlags1 (service_flags1 = 1) at byte 38: wire type length-delimited, expected varint');
     expect(rejection(bytesOf(vfield(6, 1)))).toContain('ProviderId (provider_id = 6) at byte 0: wire type varint, expected length-delimited');
     expect(rejection(message([...tag(9, 5), 1, 0, 0, 0]))).toContain('iVersion (version = 9) at byte 38: wire type fixed32, expected varint');
-    expect(rejection(message(vfield(21, 1)))).toContain('handoff (handoff = 21)');
+    expect(rejection(message(vfield(21, 1)))).toContain('exportContext (export_context = 21)');
     expect(rejection(message(lfield(8, [...tag(2, 5), 1, 0, 0, 0])))).toContain('chainEntries (chain_entries = 2) at byte 40: wire type fixed32, expected varint or length-delimited');
   });
 
@@ -178,7 +178,7 @@ describe('decodeProtocolInfo', () => {
     expect(rejection(message(vfield(9, 0xffff_ffff)))).toContain('iVersion (version = 9) at byte 38: value is out of int32 range');
     expect(rejection(message(vfield(9, -(2n ** 31n) - 1n)))).toContain('value is out of int32 range');
     expect(rejection(message(lfield(8, lfield(2, varint(2 ** 32)))))).toContain('chainEntries (chain_entries = 2) at byte 40: value is out of uint32 range');
-    expect(rejection(message(lfield(21, vfield(6, 2 ** 53))))).toContain('handoff (handoff = 21).expiresAtMs (expires_at_ms = 6) at byte 41: value is over 2^53-1');
+    expect(rejection(message(lfield(21, vfield(6, 2 ** 53))))).toContain('exportContext (export_context = 21).expiresAtMs (expires_at_ms = 6) at byte 41: value is over 2^53-1');
     expect(rejection(message([...tag(7, 0), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02]))).toContain('does not fit in 64 bits');
     expect(rejection(message([...tag(7, 0), 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00]))).toContain('does not fit in 64 bits');
   });
@@ -221,23 +221,23 @@ describe('decodeProtocolInfo', () => {
     expect(rejection(message(lfield(8, []), lfield(8, [])))).toContain('ProtocolChain (protocol_chain = 8)');
   });
 
-  it('should check the GUID text and the hand-off context', () => {
+  it('should check the GUID text and the export context', () => {
     expect(rejection(bytesOf(sfield(6, GUID.toUpperCase())))).toContain('ProviderId must be a GUID');
     expect(rejection(bytesOf())).toContain('ProviderId must be a GUID');
-    const handoff = (...fields: number[][]): Uint8Array => message(vfield(19, 7), lfield(21, fields.flat()));
+    const exportContext = (...fields: number[][]): Uint8Array => message(vfield(19, 7), lfield(21, fields.flat()));
     const nonce = lfield(5, new Array<number>(16).fill(1));
-    expect(decodeProtocolInfo(handoff(vfield(1, 7), nonce)).handoff?.socketCookie).toBe('0');
-    expect(rejection(handoff(vfield(1, 8), nonce))).toContain('handoff.exportId must equal dwProviderReserved (7), got 8');
-    expect(rejection(handoff(vfield(1, 7), lfield(5, [1, 2, 3])))).toContain('handoff.nonce must be a Uint8Array of 16 bytes, got 3 bytes');
-    expect(rejection(handoff(nonce))).toContain('handoff.exportId must be a non-zero uint32');
+    expect(decodeProtocolInfo(exportContext(vfield(1, 7), nonce)).exportContext?.socketCookie).toBe('0');
+    expect(rejection(exportContext(vfield(1, 8), nonce))).toContain('exportContext.exportId must equal dwProviderReserved (7), got 8');
+    expect(rejection(exportContext(vfield(1, 7), lfield(5, [1, 2, 3])))).toContain('exportContext.nonce must be a Uint8Array of 16 bytes, got 3 bytes');
+    expect(rejection(exportContext(nonce))).toContain('exportContext.exportId must be a non-zero uint32');
   });
 
   it('should print every socket cookie exactly, around 2^31, 2^53 and 2^64', () => {
     const cookies = ['0', '1', '2147483647', '2147483648', '1000000000', '1000000005', '81604378625', '9007199254740991', '9007199254740992', '18446744073709551615'];
     for (const socketCookie of cookies) {
       const info = sampleDuplicatedInfo();
-      const withCookie = { ...info, handoff: { ...info.handoff!, socketCookie } };
-      expect(decodeProtocolInfo(encodeProtocolInfo(withCookie)).handoff?.socketCookie).toBe(socketCookie);
+      const withCookie = { ...info, exportContext: { ...info.exportContext!, socketCookie } };
+      expect(decodeProtocolInfo(encodeProtocolInfo(withCookie)).exportContext?.socketCookie).toBe(socketCookie);
     }
   });
 

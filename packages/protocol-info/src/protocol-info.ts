@@ -1,6 +1,6 @@
 /**
  * The TypeScript model of Win32 `WSAPROTOCOL_INFOW` (field order and sizes: REFERENCE.md §1),
- * plus the hand-off context that sanshare's providers carry with a duplicated socket.
+ * plus the export context that sanshare's providers carry with a duplicated socket.
  */
 
 /** `GUID`: `Data1` u32, `Data2` u16, `Data3` u16, `Data4` 8 bytes; written as canonical text. */
@@ -22,7 +22,7 @@ export interface ProtocolChain {
  * the protobuf form's own typed fields; in the native 628-byte form only `dwProviderReserved` carries
  * the export id (see docs/protocol-info.md).
  */
-export interface HandoffContext {
+export interface ExportContext {
   /** Export id, unique on this machine and valid only for `targetPid` (uint32, non-zero); equals `dwProviderReserved`. */
   exportId: number;
   /** Pid of the process that duplicated the socket (uint32). */
@@ -84,5 +84,5 @@ export interface ProtocolInfo {
   /** WCHAR[256] @116, proto 20 (UTF-8). Up to `WSAPROTOCOL_LEN` (255) UTF-16 code units, no NUL, no unpaired surrogate. */
   szProtocol: string;
   /** Present on a protocol info returned by WSPDuplicateSocket; only the protobuf form carries it (proto 21). */
-  handoff?: HandoffContext;
+  exportContext?: ExportContext;
 }

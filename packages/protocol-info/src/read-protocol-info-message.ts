@@ -1,6 +1,6 @@
 import { MAX_PROTOCOL_CHAIN } from './constants.js';
 import { WsaError } from './errors.js';
-import type { HandoffContext, ProtocolChain, ProtocolInfo } from './protocol-info.js';
+import type { ExportContext, ProtocolChain, ProtocolInfo } from './protocol-info.js';
 import { StringMemo } from './wire/string-memo.js';
 import { WireReader } from './wire/wire-reader.js';
 import { WireType } from './wire/wire-type.js';
@@ -45,7 +45,7 @@ function safeIntegerToDecimal(value: number): string {
 }
 
 const CHAIN_PATH = 'ProtocolInfo.ProtocolChain (protocol_chain = 8)';
-const HANDOFF_PATH = 'ProtocolInfo.handoff (handoff = 21)';
+const EXPORT_CONTEXT_PATH = 'ProtocolInfo.exportContext (export_context = 21)';
 
 /** `ProtocolChain`; merges into `chain` (proto3 merges a message field that appears twice, but we reject that). */
 function readChain(end: number, chain: ProtocolChain): void {
@@ -66,29 +66,29 @@ function readChain(end: number, chain: ProtocolChain): void {
   }
 }
 
-function readHandoff(end: number): HandoffContext {
-  const handoff: HandoffContext = { exportId: 0, sourcePid: 0, targetPid: 0, socketCookie: '0', nonce: EMPTY, expiresAtMs: 0 };
+function readHandoff(end: number): ExportContext {
+  const exportContext: ExportContext = { exportId: 0, sourcePid: 0, targetPid: 0, socketCookie: '0', nonce: EMPTY, expiresAtMs: 0 };
   let seen = 0;
   while (r.pos < end) {
-    const number = r.tag(end, HANDOFF_PATH);
+    const number = r.tag(end, EXPORT_CONTEXT_PATH);
     switch (number) {
       case 1:
         seen = r.field('exportId (export_id = 1)', VARINT, seen, number);
-        handoff.exportId = r.uint32(end);
+        exportContext.exportId = r.uint32(end);
         break;
       case 2:
         seen = r.field('sourcePid (source_pid = 2)', VARINT, seen, number);
-        handoff.sourcePid = r.uint32(end);
+        exportContext.sourcePid = r.uint32(end);
         break;
       case 3:
         seen = r.field('targetPid (target_pid = 3)', VARINT, seen, number);
-        handoff.targetPid = r.uint32(end);
+        exportContext.targetPid = r.uint32(end);
         break;
       case 4:
         seen = r.field('socketCookie (socket_cookie = 4)', VARINT, seen, number);
         r.varint(end);
         // Exact as a double below 2^53 (the usual case: cookies count up from 1); BigInt only above.
-        handoff.socketCookie = r.hi < 0x20_0000 ? safeIntegerToDecimal(r.hi * 0x1_0000_0000 + r.lo) : ((BigInt(r.hi) << 32n) | BigInt(r.lo)).toString();
+        exportContext.socketCookie = r.hi < 0x20_0000 ? safeIntegerToDecimal(r.hi * 0x1_0000_0000 + r.lo) : ((BigInt(r.hi) << 32n) | BigInt(r.lo)).toString();
         break;
       case 5: {
         seen = r.field('nonce (nonce = 5)', LEN, seen, number);
@@ -96,7 +96,7 @@ function readHandoff(end: number): HandoffContext {
         // A copy into a plain Uint8Array: the caller may reuse `bytes`, and Buffer#slice would share it.
         const nonce = new Uint8Array(length);
         for (let i = 0; i < length; i++) nonce[i] = r.buf[r.pos + i] as number;
-        handoff.nonce = nonce;
+        exportContext.nonce = nonce;
         r.pos += length;
         break;
       }
@@ -104,13 +104,13 @@ function readHandoff(end: number): HandoffContext {
         seen = r.field('expiresAtMs (expires_at_ms = 6)', VARINT, seen, number);
         r.varint(end);
         if (r.hi >= 0x20_0000) r.fail('value is over 2^53-1');
-        handoff.expiresAtMs = r.hi * 0x1_0000_0000 + r.lo;
+        exportContext.expiresAtMs = r.hi * 0x1_0000_0000 + r.lo;
         break;
       default:
         r.skip(number, end);
     }
   }
-  return handoff;
+  return exportContext;
 }
 
 /**
@@ -232,9 +232,9 @@ export function readProtocolInfoMessage(bytes: Uint8Array): ProtocolInfo {
           info.szProtocol = r.string(end, szProtocolMemo);
           break;
         case 21: {
-          seen = r.field('handoff (handoff = 21)', LEN, seen, number);
+          seen = r.field('exportContext (export_context = 21)', LEN, seen, number);
           const length = r.length(end);
-          info.handoff = readHandoff(r.pos + length);
+          info.exportContext = readHandoff(r.pos + length);
           break;
         }
         default:

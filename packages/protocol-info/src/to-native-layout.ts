@@ -8,7 +8,7 @@ import { validateProtocolInfo } from './validate-protocol-info.js';
 /**
  * Encodes `info` as the 628-byte little-endian Win32 `WSAPROTOCOL_INFOW` (offsets: REFERENCE.md §1 and
  * `WSAPROTOCOL_INFOW_OFFSETS`). `ChainEntries` past the given ones and `szProtocol` past its NUL are
- * zero. The hand-off context does not fit this form: only `dwProviderReserved` (the export id) travels.
+ * zero. The export context does not fit this form: only `dwProviderReserved` (the export id) travels.
  *
  * The result is a view into a shared slab (like a small `Buffer`): use its `byteOffset`, or `slice()` it.
  *

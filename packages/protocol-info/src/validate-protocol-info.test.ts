@@ -96,23 +96,23 @@ describe('validateProtocolInfo', () => {
     expect(rejection(withField('szProtocol', 7))).toContain('szProtocol must be a string');
   });
 
-  it('should check every field of the hand-off context', () => {
-    const handoff = (patch: Record<string, unknown>): unknown => {
+  it('should check every field of the export context', () => {
+    const exportContext = (patch: Record<string, unknown>): unknown => {
       const info = sampleDuplicatedInfo();
-      return { ...info, handoff: { ...info.handoff, ...patch } };
+      return { ...info, exportContext: { ...info.exportContext, ...patch } };
     };
-    expect(rejection(handoff({ exportId: 0 }))).toContain('handoff.exportId must be a non-zero uint32');
-    expect(rejection(handoff({ exportId: 5 }))).toContain('handoff.exportId must equal dwProviderReserved (2752513), got 5');
-    expect(rejection(handoff({ sourcePid: -1 }))).toContain('handoff.sourcePid');
-    expect(rejection(handoff({ targetPid: 2 ** 32 }))).toContain('handoff.targetPid');
+    expect(rejection(exportContext({ exportId: 0 }))).toContain('exportContext.exportId must be a non-zero uint32');
+    expect(rejection(exportContext({ exportId: 5 }))).toContain('exportContext.exportId must equal dwProviderReserved (2752513), got 5');
+    expect(rejection(exportContext({ sourcePid: -1 }))).toContain('exportContext.sourcePid');
+    expect(rejection(exportContext({ targetPid: 2 ** 32 }))).toContain('exportContext.targetPid');
     for (const bad of ['', '-1', '01', '1.0', '18446744073709551616', '99999999999999999999', 1]) {
-      expect(rejection(handoff({ socketCookie: bad }))).toContain('handoff.socketCookie');
+      expect(rejection(exportContext({ socketCookie: bad }))).toContain('exportContext.socketCookie');
     }
-    expect(rejection(handoff({ nonce: new Uint8Array(15) }))).toContain('handoff.nonce must be a Uint8Array of 16 bytes, got 15 bytes');
-    expect(rejection(handoff({ nonce: Array.from({ length: 16 }, () => 0) }))).toContain('handoff.nonce');
-    expect(rejection(handoff({ expiresAtMs: 2 ** 53 }))).toContain('handoff.expiresAtMs');
-    expect(rejection(handoff({ expiresAtMs: -1 }))).toContain('handoff.expiresAtMs');
-    expect(rejection({ ...sampleInfo(), handoff: null })).toContain('handoff must be an object');
+    expect(rejection(exportContext({ nonce: new Uint8Array(15) }))).toContain('exportContext.nonce must be a Uint8Array of 16 bytes, got 15 bytes');
+    expect(rejection(exportContext({ nonce: Array.from({ length: 16 }, () => 0) }))).toContain('exportContext.nonce');
+    expect(rejection(exportContext({ expiresAtMs: 2 ** 53 }))).toContain('exportContext.expiresAtMs');
+    expect(rejection(exportContext({ expiresAtMs: -1 }))).toContain('exportContext.expiresAtMs');
+    expect(rejection({ ...sampleInfo(), exportContext: null })).toContain('exportContext must be an object');
   });
 
   it('should name the caller at the start of the message', () => {

@@ -1,4 +1,4 @@
-import { AF, HANDOFF_NONCE_LENGTH, MAX_PROTOCOL_CHAIN, NETWORK_BYTE_ORDER, SOCK, WSAPROTOCOL_LEN } from './constants.js';
+import { AF, EXPORT_NONCE_LENGTH, MAX_PROTOCOL_CHAIN, NETWORK_BYTE_ORDER, SOCK, WSAPROTOCOL_LEN } from './constants.js';
 import { WsaError } from './errors.js';
 import type { ProtocolInfo } from './protocol-info.js';
 
@@ -212,29 +212,29 @@ export function checkSzProtocol(sz: unknown, context: string): void {
   lastGoodSz = sz;
 }
 
-/** Rule group: the hand-off context, when present (see `HandoffContext`). */
-export function checkHandoff(handoff: unknown, dwProviderReserved: unknown, context: string): void {
-  if (handoff === undefined) return;
-  if (typeof handoff !== 'object' || handoff === null) invalid(context, 'handoff', 'must be an object', handoff);
-  const h = handoff as { readonly [K in keyof import('./protocol-info.js').HandoffContext]?: unknown };
-  if (!isUint32(h.exportId) || h.exportId === 0) invalid(context, 'handoff.exportId', 'must be a non-zero uint32', h.exportId);
+/** Rule group: the export context, when present (see `ExportContext`). */
+export function checkExportContext(exportContext: unknown, dwProviderReserved: unknown, context: string): void {
+  if (exportContext === undefined) return;
+  if (typeof exportContext !== 'object' || exportContext === null) invalid(context, 'exportContext', 'must be an object', exportContext);
+  const h = exportContext as { readonly [K in keyof import('./protocol-info.js').ExportContext]?: unknown };
+  if (!isUint32(h.exportId) || h.exportId === 0) invalid(context, 'exportContext.exportId', 'must be a non-zero uint32', h.exportId);
   if (h.exportId !== dwProviderReserved) {
     // The native form keeps only dwProviderReserved: the two must agree or the two forms would disagree.
-    invalid(context, 'handoff.exportId', `must equal dwProviderReserved (${describeValue(dwProviderReserved)})`, h.exportId);
+    invalid(context, 'exportContext.exportId', `must equal dwProviderReserved (${describeValue(dwProviderReserved)})`, h.exportId);
   }
-  if (!isUint32(h.sourcePid)) invalid(context, 'handoff.sourcePid', 'must be a uint32 (0..4294967295)', h.sourcePid);
-  if (!isUint32(h.targetPid)) invalid(context, 'handoff.targetPid', 'must be a uint32 (0..4294967295)', h.targetPid);
+  if (!isUint32(h.sourcePid)) invalid(context, 'exportContext.sourcePid', 'must be a uint32 (0..4294967295)', h.sourcePid);
+  if (!isUint32(h.targetPid)) invalid(context, 'exportContext.targetPid', 'must be a uint32 (0..4294967295)', h.targetPid);
   const cookie = h.socketCookie;
   if (typeof cookie !== 'string' || !isUint64Decimal(cookie)) {
-    invalid(context, 'handoff.socketCookie', 'must be a uint64 in canonical decimal (digits only, no leading zero)', cookie);
+    invalid(context, 'exportContext.socketCookie', 'must be a uint64 in canonical decimal (digits only, no leading zero)', cookie);
   }
   const nonce = h.nonce;
-  if (!(nonce instanceof Uint8Array) || nonce.length !== HANDOFF_NONCE_LENGTH) {
-    invalid(context, 'handoff.nonce', `must be a Uint8Array of ${HANDOFF_NONCE_LENGTH} bytes`, nonce);
+  if (!(nonce instanceof Uint8Array) || nonce.length !== EXPORT_NONCE_LENGTH) {
+    invalid(context, 'exportContext.nonce', `must be a Uint8Array of ${EXPORT_NONCE_LENGTH} bytes`, nonce);
   }
   const expires = h.expiresAtMs;
   if (typeof expires !== 'number' || !Number.isSafeInteger(expires) || expires < 0) {
-    invalid(context, 'handoff.expiresAtMs', 'must be an integer 0..2^53-1 (ms since the Unix epoch)', expires);
+    invalid(context, 'exportContext.expiresAtMs', 'must be an integer 0..2^53-1 (ms since the Unix epoch)', expires);
   }
 }
 
@@ -246,7 +246,7 @@ export function checkHandoff(handoff: unknown, dwProviderReserved: unknown, cont
  * one of `SOCK`, `iNetworkByteOrder` one of `NETWORK_BYTE_ORDER`; `ProviderId` is canonical lowercase
  * GUID text; `ProtocolChain.chainLen` is 0..7, `chainEntries` at most 7 uint32 with no trailing 0 (the
  * native form's padding), and with `chainLen >= 2` exactly `chainLen` non-zero ids; `szProtocol` is at
- * most 255 UTF-16 code units with no NUL and no unpaired surrogate; `handoff`, when present, has a
+ * most 255 UTF-16 code units with no NUL and no unpaired surrogate; `exportContext`, when present, has a
  * non-zero `exportId` equal to `dwProviderReserved`, uint32 pids, a canonical decimal uint64
  * `socketCookie`, a 16-byte `nonce` and a safe-integer `expiresAtMs`. Other properties are ignored.
  *
@@ -261,5 +261,5 @@ export function validateProtocolInfo(value: unknown, context = 'validateProtocol
   checkProviderId(info.ProviderId, context);
   checkChain(info.ProtocolChain, context);
   checkSzProtocol(info.szProtocol, context);
-  checkHandoff(info.handoff, info.dwProviderReserved, context);
+  checkExportContext(info.exportContext, info.dwProviderReserved, context);
 }

@@ -21,10 +21,10 @@ const edges: ProtocolInfo[] = [
   { ...sampleInfo(), szProtocol: 'é'.repeat(255) },
   {
     ...sampleDuplicatedInfo(),
-    handoff: { exportId: 0x2a_0001, sourcePid: 0, targetPid: 0xffff_ffff, socketCookie: '0', nonce: new Uint8Array(16), expiresAtMs: 0 },
+    exportContext: { exportId: 0x2a_0001, sourcePid: 0, targetPid: 0xffff_ffff, socketCookie: '0', nonce: new Uint8Array(16), expiresAtMs: 0 },
   },
   ...['1', '4294967295', '4294967296', '9007199254740993', '18446744073709551615'].map(
-    (socketCookie): ProtocolInfo => ({ ...sampleDuplicatedInfo(), handoff: { ...sampleDuplicatedInfo().handoff!, socketCookie, expiresAtMs: 2 ** 53 - 1 } }),
+    (socketCookie): ProtocolInfo => ({ ...sampleDuplicatedInfo(), exportContext: { ...sampleDuplicatedInfo().exportContext!, socketCookie, expiresAtMs: 2 ** 53 - 1 } }),
   ),
 ];
 

@@ -8,7 +8,7 @@ import type { ProtocolInfo } from './protocol-info.js';
  * - fields in field-number order; a scalar holding 0 and a string holding '' are omitted (proto3);
  * - uint32 as a varint of at most 5 bytes; a negative int32 or enum sign-extended to 10 bytes;
  * - protocol_chain omitted only when chainLen is 0 and there are no entries; chain_entries packed;
- * - handoff written whenever present; uint64 fields as varints of their 64 bits; nonce as bytes.
+ * - exportContext written whenever present; uint64 fields as varints of their 64 bits; nonce as bytes.
  *
  * Why not protobufjs's encoder: it builds a message object and a list of write operations, forks a
  * writer per sub-message and copies into a buffer at the end; for this 100-byte message that cost more
@@ -121,17 +121,17 @@ export function writeProtocolInfoMessage(info: ProtocolInfo): Uint8Array {
   const chainBody = int32FieldSize(1, chain.chainLen) + (entryCount === 0 ? 0 : 1 + varint32Size(packed) + packed);
   const hasChain = chain.chainLen !== 0 || entryCount !== 0;
 
-  const handoff = info.handoff;
-  let handoffBody = 0;
+  const exportContext = info.exportContext;
+  let exportContextBody = 0;
   let cookieLow = 0;
   let cookieHigh = 0;
   let expiresLow = 0;
   let expiresHigh = 0;
-  if (handoff !== undefined) {
+  if (exportContext !== undefined) {
     // The cookie is canonical decimal (validated). Up to 15 digits it is below 2^53, exact in a double:
     // the usual case, as cookies count up from 1. Longer ones take BigInt, which costs more than the
     // rest of the encoding (a digit loop on two halves was no cheaper: double division and boxing).
-    const text = handoff.socketCookie;
+    const text = exportContext.socketCookie;
     if (text.length <= 15) {
       let value = 0;
       for (let i = 0; i < text.length; i++) value = value * 10 + (text.charCodeAt(i) - 0x30);
@@ -143,13 +143,13 @@ export function writeProtocolInfoMessage(info: ProtocolInfo): Uint8Array {
       cookieLow = Number(value & 0xffff_ffffn);
     }
     // A safe integer: the high half is below 2^21, the low half exact.
-    expiresHigh = Math.floor(handoff.expiresAtMs / TWO_POW_32);
-    expiresLow = handoff.expiresAtMs - expiresHigh * TWO_POW_32;
-    const nonceLength = handoff.nonce.length;
-    handoffBody =
-      uint32FieldSize(1, handoff.exportId) +
-      uint32FieldSize(1, handoff.sourcePid) +
-      uint32FieldSize(1, handoff.targetPid) +
+    expiresHigh = Math.floor(exportContext.expiresAtMs / TWO_POW_32);
+    expiresLow = exportContext.expiresAtMs - expiresHigh * TWO_POW_32;
+    const nonceLength = exportContext.nonce.length;
+    exportContextBody =
+      uint32FieldSize(1, exportContext.exportId) +
+      uint32FieldSize(1, exportContext.sourcePid) +
+      uint32FieldSize(1, exportContext.targetPid) +
       (cookieLow === 0 && cookieHigh === 0 ? 0 : 1 + varint64Size(cookieLow, cookieHigh)) +
       (nonceLength === 0 ? 0 : 1 + varint32Size(nonceLength) + nonceLength) +
       (expiresLow === 0 && expiresHigh === 0 ? 0 : 1 + varint64Size(expiresLow, expiresHigh));
@@ -181,7 +181,7 @@ export function writeProtocolInfoMessage(info: ProtocolInfo): Uint8Array {
     uint32FieldSize(2, info.dwMessageSize) +
     uint32FieldSize(2, info.dwProviderReserved) +
     (szLength === 0 ? 0 : 2 + varint32Size(szLength) + szLength) +
-    (handoff === undefined ? 0 : 2 + varint32Size(handoffBody) + handoffBody);
+    (exportContext === undefined ? 0 : 2 + varint32Size(exportContextBody) + exportContextBody);
 
   // Pass 2: one allocation (a slice of Node's Buffer pool, as protobufjs's writer takes), every byte written.
   const buf = Buffer.allocUnsafe(size);
@@ -224,17 +224,17 @@ export function writeProtocolInfoMessage(info: ProtocolInfo): Uint8Array {
     const bytes = szMemo.bytes;
     for (let i = 0; i < szLength; i++) buf[pos++] = bytes[i] as number;
   }
-  if (handoff !== undefined) {
+  if (exportContext !== undefined) {
     pos = putVarint32(buf, pos, 170);
-    pos = putVarint32(buf, pos, handoffBody);
-    pos = putUint32Field(buf, pos, 8, handoff.exportId);
-    pos = putUint32Field(buf, pos, 16, handoff.sourcePid);
-    pos = putUint32Field(buf, pos, 24, handoff.targetPid);
+    pos = putVarint32(buf, pos, exportContextBody);
+    pos = putUint32Field(buf, pos, 8, exportContext.exportId);
+    pos = putUint32Field(buf, pos, 16, exportContext.sourcePid);
+    pos = putUint32Field(buf, pos, 24, exportContext.targetPid);
     if (cookieLow !== 0 || cookieHigh !== 0) {
       buf[pos++] = 32;
       pos = putVarint64(buf, pos, cookieLow, cookieHigh);
     }
-    const nonce = handoff.nonce;
+    const nonce = exportContext.nonce;
     if (nonce.length !== 0) {
       buf[pos++] = 42;
       pos = putVarint32(buf, pos, nonce.length);

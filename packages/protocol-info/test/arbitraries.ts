@@ -1,7 +1,7 @@
 /** fast-check arbitraries and sample values shared by the tests. */
 import { readdirSync } from 'node:fs';
 import fc from 'fast-check';
-import type { HandoffContext, ProtocolChain, ProtocolInfo } from '../src/index.js';
+import type { ExportContext, ProtocolChain, ProtocolInfo } from '../src/index.js';
 
 export const uint32 = fc.integer({ min: 0, max: 0xffff_ffff });
 export const int32 = fc.integer({ min: -0x8000_0000, max: 0x7fff_ffff });
@@ -29,7 +29,7 @@ export const szProtocol = fc.oneof(
   fc.constantFrom('', 'x'.repeat(255), 'é'.repeat(255), `${'😀'.repeat(127)}a`, 'MSAFD Tcpip [TCP/IP]'),
 );
 
-export const handoffFor = (exportId: number): fc.Arbitrary<HandoffContext> =>
+export const exportContextFor = (exportId: number): fc.Arbitrary<ExportContext> =>
   fc.record({
     exportId: fc.constant(exportId),
     sourcePid: uint32,
@@ -65,12 +65,12 @@ const base = fc.record({
   szProtocol,
 }, { noNullPrototype: true });
 
-/** Any valid protocol info: half of them carry a hand-off context (its exportId is dwProviderReserved). */
+/** Any valid protocol info: half of them carry a export context (its exportId is dwProviderReserved). */
 export const protocolInfo: fc.Arbitrary<ProtocolInfo> = fc.oneof(
   base,
   base.chain((info) => {
     const exportId = info.dwProviderReserved === 0 ? 1 : info.dwProviderReserved;
-    return handoffFor(exportId).map((handoff): ProtocolInfo => ({ ...info, dwProviderReserved: exportId, handoff }));
+    return exportContextFor(exportId).map((exportContext): ProtocolInfo => ({ ...info, dwProviderReserved: exportId, exportContext }));
   }),
 );
 
@@ -105,7 +105,7 @@ export function sampleDuplicatedInfo(): ProtocolInfo {
   return {
     ...sampleInfo(),
     dwProviderReserved: 0x2a_0001,
-    handoff: {
+    exportContext: {
       exportId: 0x2a_0001,
       sourcePid: 41230,
       targetPid: 41231,

@@ -22,13 +22,13 @@ const info = {
   ProtocolChain: { chainLen: 1, chainEntries: [] }, iVersion: 2, iAddressFamily: 2, iMaxSockAddr: 16,
   iMinSockAddr: 16, iSocketType: 1, iProtocol: 6, iProtocolMaxOffset: 0, iNetworkByteOrder: 0,
   iSecurityScheme: 0, dwMessageSize: 0, dwProviderReserved: 7, szProtocol: 'x',
-  handoff: { exportId: 7, sourcePid: 1, targetPid: 2, socketCookie: '18446744073709551615', nonce: new Uint8Array(16), expiresAtMs: 5 },
+  exportContext: { exportId: 7, sourcePid: 1, targetPid: 2, socketCookie: '18446744073709551615', nonce: new Uint8Array(16), expiresAtMs: 5 },
 };
 const back = m.decodeProtocolInfo(m.encodeProtocolInfo(info));
 const native = m.fromNativeLayout(m.toNativeLayout(info));
 let code = '';
 try { m.decodeProtocolInfo(new Uint8Array([8])); } catch (e) { code = m.isWsaError(e, 'WSAEINVAL') ? e.code : String(e); }
-process.stdout.write(JSON.stringify([back.handoff.socketCookie, native.dwProviderReserved, code]));
+process.stdout.write(JSON.stringify([back.exportContext.socketCookie, native.dwProviderReserved, code]));
 `;
 
 function runNode(args: string[]): Promise<string> {

@@ -33,7 +33,7 @@ function decodeOrInvalid(decode: () => ProtocolInfo): ProtocolInfo | undefined {
 }
 
 function withoutHandoff(info: ProtocolInfo): ProtocolInfo {
-  const { handoff: _handoff, ...rest } = info;
+  const { exportContext: _handoff, ...rest } = info;
   return rest;
 }
 
@@ -58,7 +58,7 @@ const mutatedEncoding = fc
 /** protobufjs's generated decoder, mapped to the model, as the reference for the strict decoder. */
 function referenceDecode(bytes: Uint8Array): Record<string, unknown> {
   const m = sanshare.v1.ProtocolInfo.decode(bytes);
-  const h = m.handoff;
+  const h = m.exportContext;
   const u64 = (v: unknown): bigint => {
     const l = v as { low: number; high: number } | number;
     return typeof l === 'number' ? BigInt(l) : (BigInt(l.high >>> 0) << 32n) | BigInt(l.low >>> 0);
@@ -68,18 +68,18 @@ function referenceDecode(bytes: Uint8Array): Record<string, unknown> {
     ids: [m.providerId, m.catalogEntryId, m.protocolChain?.chainLen ?? 0, [...(m.protocolChain?.chainEntries ?? [])]],
     ints: [m.version, m.addressFamily, m.maxSockAddr, m.minSockAddr, m.socketType, m.protocol, m.protocolMaxOffset, m.networkByteOrder, m.securityScheme],
     rest: [m.messageSize, m.providerReserved, m.szProtocol],
-    handoff: h ? [h.exportId ?? 0, h.sourcePid ?? 0, h.targetPid ?? 0, String(u64(h.socketCookie ?? 0)), Array.from(h.nonce ?? []), Number(u64(h.expiresAtMs ?? 0))] : null,
+    exportContext: h ? [h.exportId ?? 0, h.sourcePid ?? 0, h.targetPid ?? 0, String(u64(h.socketCookie ?? 0)), Array.from(h.nonce ?? []), Number(u64(h.expiresAtMs ?? 0))] : null,
   };
 }
 
 function asReference(info: ProtocolInfo): Record<string, unknown> {
-  const h = info.handoff;
+  const h = info.exportContext;
   return {
     flags: [info.dwServiceFlags1, info.dwServiceFlags2, info.dwServiceFlags3, info.dwServiceFlags4, info.dwProviderFlags],
     ids: [info.ProviderId, info.dwCatalogEntryId, info.ProtocolChain.chainLen, info.ProtocolChain.chainEntries],
     ints: [info.iVersion, info.iAddressFamily, info.iMaxSockAddr, info.iMinSockAddr, info.iSocketType, info.iProtocol, info.iProtocolMaxOffset, info.iNetworkByteOrder, info.iSecurityScheme],
     rest: [info.dwMessageSize, info.dwProviderReserved, info.szProtocol],
-    handoff: h ? [h.exportId, h.sourcePid, h.targetPid, h.socketCookie, Array.from(h.nonce), h.expiresAtMs] : null,
+    exportContext: h ? [h.exportId, h.sourcePid, h.targetPid, h.socketCookie, Array.from(h.nonce), h.expiresAtMs] : null,
   };
 }
 
@@ -153,7 +153,7 @@ describe('encodeProtocolInfo / decodeProtocolInfo', () => {
 });
 
 describe('toNativeLayout / fromNativeLayout', () => {
-  it('should round-trip every valid protocol info, less its hand-off context', () => {
+  it('should round-trip every valid protocol info, less its export context', () => {
     fc.assert(
       fc.property(protocolInfo, (info) => {
         const bytes = toNativeLayout(info);

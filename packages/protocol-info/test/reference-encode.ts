@@ -14,7 +14,7 @@ function decimalToBits(text: string): { low: number; high: number; unsigned: tru
 /** `info` encoded by protobufjs's generated encoder (no validation: give it valid infos). */
 export function referenceEncode(info: ProtocolInfo): Uint8Array {
   const chain = info.ProtocolChain;
-  const h = info.handoff;
+  const h = info.exportContext;
   return sanshare.v1.ProtocolInfo.encode({
     serviceFlags1: info.dwServiceFlags1,
     serviceFlags2: info.dwServiceFlags2,
@@ -37,7 +37,7 @@ export function referenceEncode(info: ProtocolInfo): Uint8Array {
     messageSize: info.dwMessageSize,
     providerReserved: info.dwProviderReserved,
     szProtocol: info.szProtocol,
-    handoff:
+    exportContext:
       h === undefined
         ? null
         : {

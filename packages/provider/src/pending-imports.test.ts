@@ -20,19 +20,19 @@ function entry(exportId: number, overrides: Partial<PendingImport> = {}): Pendin
   };
 }
 
-function info(e: PendingImport, handoff: Partial<NonNullable<ProtocolInfo['handoff']>> | null = {}): ProtocolInfo {
+function info(e: PendingImport, context: Partial<NonNullable<ProtocolInfo['exportContext']>> | null = {}): ProtocolInfo {
   const base = {
     dwServiceFlags1: 0, dwServiceFlags2: 0, dwServiceFlags3: 0, dwServiceFlags4: 0, dwProviderFlags: 0,
     ProviderId: '00000000-0000-0000-0000-000000000000', dwCatalogEntryId: 1, ProtocolChain: { chainLen: 1, chainEntries: [1] },
     iVersion: 2, iAddressFamily: 2, iMaxSockAddr: 16, iMinSockAddr: 16, iSocketType: 1, iProtocol: 6,
     iProtocolMaxOffset: 0, iNetworkByteOrder: 0, iSecurityScheme: 0, dwMessageSize: 0, dwProviderReserved: e.exportId, szProtocol: 't',
   };
-  if (handoff === null) return base;
+  if (context === null) return base;
   return {
     ...base,
-    handoff: {
+    exportContext: {
       exportId: e.exportId, sourcePid: e.sourcePid, targetPid: PID, socketCookie: e.socketCookie.toString(),
-      nonce: e.nonce, expiresAtMs: e.expiresAtMs, ...handoff,
+      nonce: e.nonce, expiresAtMs: e.expiresAtMs, ...context,
     },
   };
 }

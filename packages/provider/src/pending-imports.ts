@@ -208,13 +208,13 @@ export class PendingImports {
    * call `take` once the new descriptor exists, so a failure in between leaves the import claimable.
    */
   find(info: ProtocolInfo): PendingImport {
-    const exportId = info.handoff?.exportId ?? info.dwProviderReserved;
+    const exportId = info.exportContext?.exportId ?? info.dwProviderReserved;
     if (!Number.isInteger(exportId) || exportId <= 0 || exportId > 0xffffffff) throw invalid('no export id');
-    const handoff = info.handoff;
-    if (handoff !== undefined) {
-      if (handoff.exportId !== info.dwProviderReserved) throw invalid('dwProviderReserved and the hand-off context disagree');
-      if (handoff.targetPid !== this.#options.pid) {
-        throw invalid(`it was duplicated for process ${handoff.targetPid}, this is ${this.#options.pid}`);
+    const context = info.exportContext;
+    if (context !== undefined) {
+      if (context.exportId !== info.dwProviderReserved) throw invalid('dwProviderReserved and the export context disagree');
+      if (context.targetPid !== this.#options.pid) {
+        throw invalid(`it was duplicated for process ${context.targetPid}, this is ${this.#options.pid}`);
       }
     }
     const entry = this.#byId.get(exportId);
@@ -224,11 +224,11 @@ export class PendingImports {
       this.#expire(exportId);
       throw invalid(`import ${exportId} expired`);
     }
-    if (handoff !== undefined) {
-      const nonceOk = handoff.nonce.length === entry.nonce.length && timingSafeEqual(handoff.nonce, entry.nonce);
+    if (context !== undefined) {
+      const nonceOk = context.nonce.length === entry.nonce.length && timingSafeEqual(context.nonce, entry.nonce);
       if (!nonceOk) throw invalid('wrong nonce');
-      if (handoff.socketCookie !== entry.socketCookie.toString()) throw invalid('wrong socket cookie');
-      if (handoff.sourcePid !== entry.sourcePid) throw invalid('wrong source process');
+      if (context.socketCookie !== entry.socketCookie.toString()) throw invalid('wrong socket cookie');
+      if (context.sourcePid !== entry.sourcePid) throw invalid('wrong source process');
     }
     return entry;
   }

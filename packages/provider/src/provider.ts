@@ -9,7 +9,7 @@ import {
   AF,
   FROM_PROTOCOL_INFO,
   type DuplicateDelivery,
-  type HandoffContext,
+  type ExportContext,
   IPPROTO,
   SD,
   SOCK,
@@ -82,8 +82,8 @@ interface Entry {
   shared: SharedOptions;
   stream: StreamSocket | undefined;
   listening: Listening | undefined;
-  /** Serializes hand-offs of this descriptor. */
-  handoff: Promise<unknown>;
+  /** The duplications of this descriptor, chained: one runs at a time, in call order. */
+  duplications: Promise<unknown>;
 }
 
 /** The codes WSPDuplicateSocket may fail with (WSPDuplicateSocket.txt); SAN providers never use WSAEINPROGRESS. */
@@ -235,7 +235,7 @@ export class Provider {
       shared: { options: noOptions(), refs: 1, key: undefined, cookie: undefined },
       stream: undefined,
       listening: undefined,
-      handoff: Promise.resolve(),
+      duplications: Promise.resolve(),
     };
   }
 
@@ -277,7 +277,7 @@ export class Provider {
     if (group !== 0) throw new WsaError('WSAEINVAL', 'socket groups are not supported');
     if (info !== null && info !== undefined) {
       if (typeof info !== 'object') throw new WsaError('WSAEINVAL', 'protocolInfo must be a ProtocolInfo');
-      if (info.handoff !== undefined || info.dwProviderReserved !== 0) {
+      if (info.exportContext !== undefined || info.dwProviderReserved !== 0) {
         if (af !== FROM_PROTOCOL_INFO || type !== FROM_PROTOCOL_INFO || protocol !== FROM_PROTOCOL_INFO) {
           throw new WsaError('WSAEINVAL', 'a shared socket is created with af, type and protocol FROM_PROTOCOL_INFO (-1)');
         }
@@ -301,7 +301,7 @@ export class Provider {
   async #import(info: ProtocolInfo): Promise<Socket> {
     // Sent on an export credit, the socket may still be in the channel (the protocol info came by
     // another IPC, possibly faster): wait for it, as long as a hand-off may take.
-    const exportId = info.handoff?.exportId ?? info.dwProviderReserved;
+    const exportId = info.exportContext?.exportId ?? info.dwProviderReserved;
     if (this.#pending.isReserved(exportId)) await this.#pending.arrival(exportId, this.#options.handoffTimeoutMs);
     const pending = this.#pending.find(info);
     // The import's own slot is counted in `pending.held`: room for everything but it.
@@ -479,7 +479,7 @@ export class Provider {
   async send(s: Socket, data: Uint8Array): Promise<number> {
     if (!(data instanceof Uint8Array)) throw new WsaError(pick(['WSAEFAULT'], 'WSAEINVAL'), 'data must be a Uint8Array');
     const entry = this.#connected(s);
-    await entry.handoff;
+    await entry.duplications;
     this.#resumeIfHandedOff(entry);
     return entry.stream.send(data, entry.shared.options.sndtimeoMs);
   }
@@ -488,7 +488,7 @@ export class Provider {
     const maxBytes = options.maxBytes ?? DEFAULT_RECV_BYTES;
     if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new WsaError('WSAEINVAL', 'maxBytes must be a positive integer');
     const entry = this.#connected(s);
-    await entry.handoff;
+    await entry.duplications;
     this.#resumeIfHandedOff(entry);
     return entry.stream.recv(maxBytes, { signal: options.signal, timeoutMs: entry.shared.options.rcvtimeoMs });
   }
@@ -577,7 +577,7 @@ export class Provider {
    * returns has the same shape (no spread of the catalog, no `delete`), so building one per
    * hand-off stays cheap. Each call returns fresh objects: callers may change what they get.
    */
-  #protocolInfoOf(af: number, type: number, protocol: number, exportId = 0, handoff?: HandoffContext): ProtocolInfo {
+  #protocolInfoOf(af: number, type: number, protocol: number, exportId = 0, context?: ExportContext): ProtocolInfo {
     const c = this.#catalog;
     const sockAddrBytes = af === AF.INET6 ? 28 : 16;
     const info: ProtocolInfo = {
@@ -602,14 +602,14 @@ export class Provider {
       dwProviderReserved: exportId,
       szProtocol: c.szProtocol,
     };
-    // The catalog entry describes the provider; a hand-off context belongs only to a duplicate's info.
-    if (handoff !== undefined) info.handoff = handoff;
+    // The catalog entry describes the provider; a export context belongs only to a duplicate's info.
+    if (context !== undefined) info.exportContext = context;
     return info;
   }
 
-  /** The protocol info of a duplicate: the socket's, with the hand-off context that lets `dwProcessId` import it. */
-  #duplicateInfo(socket: SocketEssentials, handoff: HandoffContext): ProtocolInfo {
-    return this.#protocolInfoOf(socket.addressFamily, socket.socketType, socket.protocol, handoff.exportId, handoff);
+  /** The protocol info of a duplicate: the socket's, with the export context that lets `dwProcessId` import it. */
+  #duplicateInfo(socket: SocketEssentials, context: ExportContext): ProtocolInfo {
+    return this.#protocolInfoOf(socket.addressFamily, socket.socketType, socket.protocol, context.exportId, context);
   }
 
   getSockName(s: Socket): SockAddr {
@@ -676,7 +676,7 @@ export class Provider {
     }
     // An open channel to the target already proves it runs (its EOF would have closed the channel).
     if (!this.#exports.hasLiveChannel(dwProcessId)) checkProcess(dwProcessId);
-    const run = entry.handoff
+    const run = entry.duplications
       .then(() => this.#handOff(s, entry as Entry & { stream: StreamSocket }, dwProcessId, appMessage))
       .catch((error: unknown) => {
         // The spec's five codes only: a connection that failed under us (reset, closed) is a bad argument now.
@@ -684,7 +684,7 @@ export class Provider {
         if (DUPLICATE_ERRORS.has(mapped.code)) throw mapped;
         throw new WsaError('WSAEINVAL', `socket ${s} cannot be duplicated: ${mapped.message}`, { cause: mapped });
       });
-    entry.handoff = run.catch(() => {});
+    entry.duplications = run.catch(() => {});
     return run;
   }
 
@@ -816,7 +816,7 @@ export class Provider {
 
   async detachDescriptor(s: Socket): Promise<{ fd: number; readAhead: Uint8Array }> {
     const entry = this.#connected(s);
-    await entry.handoff;
+    await entry.duplications;
     const readAhead = Buffer.from(await entry.stream.stopForHandoff());
     const fd = dupFd(entry.stream.fd);
     entry.stream.commitHandoff();

@@ -26,9 +26,9 @@ describe('WSPDuplicateSocket between two processes', () => {
     expect(await roundTrip(source, s1, 'before')).toBe('before');
     // 5) duplicate for the destination's pid
     const info = await source.call<ProtocolInfo>('duplicate', { s: s1, pid: destination.pid });
-    expect(info.dwProviderReserved).toBe(info.handoff?.exportId);
-    expect(info.handoff).toMatchObject({ sourcePid: source.pid, targetPid: destination.pid });
-    expect(info.handoff?.nonce).toHaveLength(16);
+    expect(info.dwProviderReserved).toBe(info.exportContext?.exportId);
+    expect(info.exportContext).toMatchObject({ sourcePid: source.pid, targetPid: destination.pid });
+    expect(info.exportContext?.nonce).toHaveLength(16);
     expect(info.dwCatalogEntryId).toBe(TEST_CATALOG_ENTRY_ID);
     expect(info.iAddressFamily).toBe(2);
     // 8) WSPSocket from the protocol info: the provider calls WPUCreateSocketHandle and returns its own descriptor

@@ -61,13 +61,13 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
     const [a, b, c] = (await Promise.all([1, 2, 3].map(() => startAgent({ runtimeDir: fx.dir })))) as [Agent, Agent, Agent];
     const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     const info = await a.call<ProtocolInfo>('duplicate', { s, pid: b.pid });
-    const handoff = info.handoff as NonNullable<ProtocolInfo['handoff']>;
+    const handoff = info.exportContext as NonNullable<ProtocolInfo['exportContext']>;
     await expectCode(c.call('import', { info }), 'WSAEINVAL');
-    await expectCode(b.call('import', { info: { ...info, handoff: { ...handoff, nonce: new Uint8Array(16) } } }), 'WSAEINVAL');
+    await expectCode(b.call('import', { info: { ...info, exportContext: { ...handoff, nonce: new Uint8Array(16) } } }), 'WSAEINVAL');
     await expectCode(b.call('import', { info: { ...info, dwProviderReserved: info.dwProviderReserved ^ 1, handoff: undefined } }), 'WSAEINVAL');
-    await expectCode(b.call('import', { info: { ...info, handoff: { ...handoff, socketCookie: '1' } } }), 'WSAEINVAL');
+    await expectCode(b.call('import', { info: { ...info, exportContext: { ...handoff, socketCookie: '1' } } }), 'WSAEINVAL');
     // The native 628-byte form carries only dwProviderReserved: that is enough in the right process.
-    const { handoff: _dropped, ...nativeForm } = info;
+    const { exportContext: _dropped, ...nativeForm } = info;
     void _dropped;
     const d = await b.call<number>('import', { info: nativeForm });
     await expectCode(b.call('import', { info }), 'WSAEINVAL');
@@ -84,7 +84,7 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
     // wait (bounded, no time measured) for it to land, then for it to be closed at expiry.
     await waitUntil(() => fdCount(b.pid) >= fdsBefore + 1);
     expect(fdCount(b.pid)).toBe(fdsBefore + 1);
-    const expiresAt = info.handoff?.expiresAtMs ?? 0;
+    const expiresAt = info.exportContext?.expiresAtMs ?? 0;
     while (Date.now() <= expiresAt || fdCount(b.pid) > fdsBefore) await new Promise((r) => setTimeout(r, 20));
     await expectCode(b.call('import', { info }), 'WSAEINVAL');
     expect(fdCount(b.pid)).toBe(fdsBefore);

@@ -25,10 +25,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** A protocol info without its expiry: the source learns it from the target's reply or its credit, the target from its own clock. */
 function withoutExpiry(info: ProtocolInfo): ProtocolInfo {
-  const handoff = info.handoff;
+  const handoff = info.exportContext;
   expect(handoff).toBeDefined();
   expect(typeof handoff?.expiresAtMs).toBe('number');
-  return { ...info, handoff: { ...(handoff as NonNullable<ProtocolInfo['handoff']>), expiresAtMs: 0 } };
+  return { ...info, exportContext: { ...(handoff as NonNullable<ProtocolInfo['exportContext']>), expiresAtMs: 0 } };
 }
 
 function duplicateWithMessage(agent: Agent, s: number, pid: number, message: unknown, extra: Record<string, unknown> = {}): Promise<ProtocolInfo> {
@@ -94,7 +94,7 @@ describe('WSPDuplicateSocketWithMessage and WSPReceiveDuplicate between processe
     await stillWorks(a, s1, 'before');
     const toB = patterned(1000, 7);
     const info = await duplicateWithMessage(a, s1, b.pid, toB);
-    expect(info.handoff).toMatchObject({ sourcePid: a.pid, targetPid: b.pid });
+    expect(info.exportContext).toMatchObject({ sourcePid: a.pid, targetPid: b.pid });
     // 7) B gets the socket's protocol info from its provider, with A's message and A's pid.
     const delivery = await receive(b);
     expect(delivery.message).toEqual(toB);
@@ -187,7 +187,7 @@ describe('WSPDuplicateSocketWithMessage and WSPReceiveDuplicate between processe
     const { protocolInfo } = await receive(b);
     const undelivered = await duplicateWithMessage(a, s, b.pid, text('never received'));
     await waitUntil(() => fdCount(b.pid) === fdsBefore + 2);
-    const expiresAt = Math.max(delivered.handoff?.expiresAtMs ?? 0, undelivered.handoff?.expiresAtMs ?? 0, protocolInfo.handoff?.expiresAtMs ?? 0);
+    const expiresAt = Math.max(delivered.exportContext?.expiresAtMs ?? 0, undelivered.exportContext?.expiresAtMs ?? 0, protocolInfo.exportContext?.expiresAtMs ?? 0);
     while (Date.now() <= expiresAt || fdCount(b.pid) > fdsBefore) await sleep(20);
     await expectCode(receive(b, { timeoutMs: 0 }), 'WSAETIMEDOUT');
     await expectCode(receive(b, { timeoutMs: 200 }), 'WSAETIMEDOUT');

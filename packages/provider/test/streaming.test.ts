@@ -77,7 +77,7 @@ describe('hand-offs under continuous streaming', () => {
       const delivery = await other.call<{ protocolInfo: ProtocolInfo; message: Uint8Array; sourcePid: number }>('receiveDuplicate', { timeoutMs: 10_000 });
       expect(new TextDecoder().decode(delivery.message)).toBe(`hand-off ${i}`);
       expect(delivery.sourcePid).toBe(holder.pid);
-      expect(delivery.protocolInfo.handoff?.exportId).toBe(sent.handoff?.exportId);
+      expect(delivery.protocolInfo.exportContext?.exportId).toBe(sent.exportContext?.exportId);
       return other.call<number>('import', { info: delivery.protocolInfo });
     });
   });

@@ -223,8 +223,8 @@ class Channel implements HandoffChannel {
 
   async sendProtocolInfo(info: ProtocolInfo, options?: ChannelOperationOptions): Promise<void> {
     this.#check();
-    if (info?.handoff !== undefined && info.handoff.targetPid !== this.peer.pid) {
-      throw new SwitchError('ERR_CHANNEL_PEER_PID', `the protocol info was duplicated for pid ${info.handoff.targetPid}, but this channel's peer is pid ${this.peer.pid}`);
+    if (info?.exportContext !== undefined && info.exportContext.targetPid !== this.peer.pid) {
+      throw new SwitchError('ERR_CHANNEL_PEER_PID', `the protocol info was duplicated for pid ${info.exportContext.targetPid}, but this channel's peer is pid ${this.peer.pid}`);
     }
     await this.#send({ kind: 'protocolInfo', protocolInfo: encodeProtocolInfo(info) }, options, 'sendProtocolInfo');
   }

@@ -306,11 +306,11 @@ export class SwitchCore {
     const context = await slot.procTable.WSPSocket(af, type, protocol, structuredClone(info), group, flags);
     this.#alive();
     const d = this.adoptResult(slot, entry.catalogEntryId, context);
-    if (protocolInfo !== null && protocolInfo.handoff !== undefined) {
+    if (protocolInfo !== null && protocolInfo.exportContext !== undefined) {
       // This process holds the socket again: the access-control lock (if this process had handed it
       // off) is lifted for all its descriptors here.
       const cookie = this.cookieOf(d);
-      const key = AccessControl.cookieKey(cookie ?? protocolInfo.handoff.socketCookie);
+      const key = AccessControl.cookieKey(cookie ?? protocolInfo.exportContext.socketCookie);
       d.socketKey = key;
       this.access.regain(key);
     }
@@ -343,9 +343,9 @@ export class SwitchCore {
     this.access.handOff(key);
     try {
       const info = await run(d);
-      if (key.startsWith('descriptor:') && info.handoff !== undefined) {
+      if (key.startsWith('descriptor:') && info.exportContext !== undefined) {
         // The provider has no cookie extension, but the hand-off context names the socket.
-        const cookieKey = AccessControl.cookieKey(info.handoff.socketCookie);
+        const cookieKey = AccessControl.cookieKey(info.exportContext.socketCookie);
         this.access.regain(key);
         this.access.handOff(cookieKey);
         d.socketKey = cookieKey;

@@ -43,13 +43,13 @@ describe('hand-off channel', () => {
     const b = {
       ...defaultProtocolInfo('inet6'),
       dwProviderReserved: 7,
-      handoff: { exportId: 7, sourcePid: 1, targetPid: process.pid, socketCookie: '18446744073709551615', nonce: new Uint8Array(16).fill(3), expiresAtMs: 1_900_000_000_000 },
+      exportContext: { exportId: 7, sourcePid: 1, targetPid: process.pid, socketCookie: '18446744073709551615', nonce: new Uint8Array(16).fill(3), expiresAtMs: 1_900_000_000_000 },
     };
     await client.sendProtocolInfo(a);
     await client.sendProtocolInfo(b);
     expect(await accepted.receiveProtocolInfo()).toEqual(a);
     const got = await accepted.receiveProtocolInfo();
-    expect({ ...got, handoff: { ...got.handoff, nonce: Array.from(got.handoff?.nonce ?? []) } }).toEqual({ ...b, handoff: { ...b.handoff, nonce: Array.from(b.handoff.nonce) } });
+    expect({ ...got, exportContext: { ...got.exportContext, nonce: Array.from(got.exportContext?.nonce ?? []) } }).toEqual({ ...b, exportContext: { ...b.exportContext, nonce: Array.from(b.exportContext.nonce) } });
     await accepted.sendProtocolInfo(a);
     expect(await client.receiveProtocolInfo()).toEqual(a);
   });
@@ -58,7 +58,7 @@ describe('hand-off channel', () => {
     const { client } = await pair();
     const info = {
       ...defaultProtocolInfo('inet'),
-      handoff: { exportId: 1, sourcePid: 1, targetPid: process.pid + 1, socketCookie: '1', nonce: new Uint8Array(16), expiresAtMs: 1 },
+      exportContext: { exportId: 1, sourcePid: 1, targetPid: process.pid + 1, socketCookie: '1', nonce: new Uint8Array(16), expiresAtMs: 1 },
     };
     await expect(client.sendProtocolInfo(info)).rejects.toSatisfy((e) => isSwitchError(e, 'ERR_CHANNEL_PEER_PID'));
     expect(client.closed).toBe(false);

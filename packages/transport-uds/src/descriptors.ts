@@ -34,6 +34,19 @@ export function closeFd(fd: number): void {
   call('closeFd', () => loadBinding().closeFd(fd));
 }
 
+/**
+ * Closes `fd` and ignores every failure: for clean-up paths (a descriptor that arrived with a message
+ * nobody will use, an export refused) where the descriptor may already be closed and nothing could
+ * be done about an error anyway.
+ */
+export function closeQuietly(fd: number): void {
+  try {
+    closeFd(fd);
+  } catch {
+    // Already closed, or not ours: nothing left to release.
+  }
+}
+
 /** Duplicates a descriptor with close-on-exec (`F_DUPFD_CLOEXEC`); the copy shares the open file. */
 export function dupFd(fd: number): number {
   checkFd(fd, 'dupFd');

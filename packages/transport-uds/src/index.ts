@@ -36,10 +36,11 @@ export type {
   UdsListener,
   RejectedPeer,
 } from './types.js';
-export { toNetSocket, detachNetSocket } from './net-socket.js';
+export { toNetSocket, detachNetSocket, stopReading } from './net-socket.js';
 export type { ToNetSocketOptions } from './net-socket.js';
 export {
   closeFd,
+  closeQuietly,
   dupFd,
   isFdOpen,
   getSocketCookie,

@@ -49,10 +49,32 @@ interface StreamHandle {
 }
 
 /**
+ * Stops a `net.Socket` reading from its descriptor, for real, and returns what it had already read
+ * and nobody consumed (to travel with the descriptor, or to be put back). The one way sanshare stops a
+ * socket (`detachNetSocket`, and the provider's hand-offs, use it):
+ * - `pause()` alone is no stop: libuv keeps reading into the stream's buffer;
+ * - `readStop()` alone is undone by the stream's next `_read()`, which restarts libuv;
+ * so: pause, drop the `'data'` listeners (a flowing listener would take the drained bytes), make
+ * `_read` a no-op, stop libuv, then drain the stream's buffer until it is empty.
+ * Node internals: `_handle` is the libuv stream; there is no public way to stop reading for real.
+ */
+export function stopReading(socket: Socket): Buffer {
+  socket.pause();
+  socket.removeAllListeners('data');
+  (socket as unknown as { _read: () => void })._read = () => {};
+  (socket as unknown as { _handle: StreamHandle | null })._handle?.readStop?.();
+  const chunks: Buffer[] = [];
+  for (let chunk: unknown = socket.read(); chunk !== null; chunk = socket.read()) {
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}
+
+/**
  * Takes a connected socket back out of a `net.Socket` without ending the connection: stops
- * libuv's reading for real, drains what it had already read (returned as `readAhead`, to travel
- * with the descriptor), duplicates the descriptor and destroys the `net.Socket` (which closes
- * only its own descriptor: no FIN, no RST). The caller owns the returned `fd`.
+ * libuv's reading for real (`stopReading`), duplicates the descriptor and destroys the
+ * `net.Socket` (which closes only its own descriptor: no FIN, no RST). What it had read and nobody
+ * consumed comes back as `readAhead`, to travel with the descriptor. The caller owns the returned `fd`.
  *
  * Throws UdsError `UDS_INVALID_ARGUMENT` when the socket still has unsent writes (wait for
  * `drain`) or has no descriptor.
@@ -61,22 +83,13 @@ export function detachNetSocket(socket: Socket): { fd: number; readAhead: Uint8A
   if (socket.writableLength > 0) {
     throw new UdsError('UDS_INVALID_ARGUMENT', `detachNetSocket: ${socket.writableLength} bytes not yet written; wait for 'drain'`);
   }
-  // `_handle` is Node's internal libuv stream; there is no public way to stop reading for real.
   const handle = (socket as unknown as { _handle: StreamHandle | null })._handle;
   const fd = handle?.fd;
   if (handle === null || typeof fd !== 'number' || fd < 0) {
     throw new UdsError('UDS_INVALID_ARGUMENT', 'detachNetSocket: the socket has no descriptor (closed, or not fd-backed)');
   }
-  // pause() alone is no stop: the stream's read-more logic would call _read() and restart libuv.
-  socket.pause();
-  socket.removeAllListeners('data');
-  (socket as unknown as { _read: () => void })._read = () => {};
-  handle.readStop?.();
-  const chunks: Buffer[] = [];
-  for (let chunk: unknown = socket.read(); chunk !== null; chunk = socket.read()) {
-    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  }
+  const readAhead = stopReading(socket);
   const copy = dupFd(fd);
   socket.destroy();
-  return { fd: copy, readAhead: Buffer.concat(chunks) };
+  return { fd: copy, readAhead };
 }

@@ -50,8 +50,11 @@ describe('descriptor hand-off between two processes', () => {
           stop = true;
           resolve();
         });
+        // Yields to the event loop every few chunks: while the kernel takes every write at once
+        // (a fast reader), write() keeps returning true, and a loop that never yields would never
+        // let the 'data' handler above see the goodbye and set `stop` (the test would spin for ever).
         const pump = (): void => {
-          while (!stop) {
+          for (let burst = 0; burst < 16 && !stop; burst++) {
             const chunk = sequence(written, 4096);
             written += 4096;
             if (!socket.write(chunk)) {
@@ -59,6 +62,7 @@ describe('descriptor hand-off between two processes', () => {
               return;
             }
           }
+          if (!stop) setImmediate(pump);
         };
         pump();
       });

@@ -2,7 +2,7 @@ import type { ProtocolInfo } from '@sanshare/protocol-info';
 
 /** One phrase for a special protocol info: what it names, for whom, which kernel socket. */
 export function describeHandoff(info: ProtocolInfo): string {
-  const h = info.handoff;
+  const h = info.exportContext;
   if (!h) return `protocol info (dwProviderReserved ${info.dwProviderReserved})`;
   return `export ${h.exportId} from pid ${h.sourcePid} for pid ${h.targetPid}, cookie ${h.socketCookie}`;
 }
@@ -15,10 +15,10 @@ export function describeExchange(result: { bytesSent: number; bytesReceived: num
   return `sent ${result.bytesSent} bytes, received ${result.bytesReceived} (records ${ranges})`;
 }
 
-/** The hand-off context of a protocol info, flattened for the trace's `data`. */
-export function handoffData(info: { dwProviderReserved: number; handoff?: { exportId: number; sourcePid: number; targetPid: number; socketCookie: string } }): Record<string, unknown> {
+/** The export context of a protocol info, flattened for the trace's `data`. */
+export function handoffData(info: { dwProviderReserved: number; exportContext?: { exportId: number; sourcePid: number; targetPid: number; socketCookie: string } }): Record<string, unknown> {
   return {
     dwProviderReserved: info.dwProviderReserved,
-    ...(info.handoff ? { exportId: info.handoff.exportId, sourcePid: info.handoff.sourcePid, targetPid: info.handoff.targetPid, cookie: info.handoff.socketCookie } : {}),
+    ...(info.exportContext ? { exportId: info.exportContext.exportId, sourcePid: info.exportContext.sourcePid, targetPid: info.exportContext.targetPid, cookie: info.exportContext.socketCookie } : {}),
   };
 }

@@ -81,7 +81,7 @@ export async function runController(argv: readonly string[]): Promise<number> {
       })(),
     );
     const finish = async (back: ProtocolInfo): Promise<void> => {
-      const cookie = back.handoff?.socketCookie ?? '';
+      const cookie = back.exportContext?.socketCookie ?? '';
       const entry = pending.get(cookie);
       let s2: number | undefined;
       try {
@@ -115,7 +115,7 @@ export async function runController(argv: readonly string[]): Promise<number> {
       const view = ws.view(s);
       try {
         const info = await ws.duplicate(s, worker.pid);
-        pending.set(info.handoff?.socketCookie ?? view.cookie ?? String(s), { s, index, worker: worker.pid });
+        pending.set(info.exportContext?.socketCookie ?? view.cookie ?? String(s), { s, index, worker: worker.pid });
         await worker.channel.sendProtocolInfo(info);
         handoffs += 1;
         if (index < traceFirst) trace.step(6, `accept + WSADuplicateSocket(s=${s}, ${worker.pid}) + send`, view, describeHandoff(info), { connection: index });

@@ -116,90 +116,90 @@ export namespace sanshare {
         }
 
         /**
-         * Properties of a HandoffContext.
-         * @deprecated Use sanshare.v1.HandoffContext.$Properties instead.
+         * Properties of an ExportContext.
+         * @deprecated Use sanshare.v1.ExportContext.$Properties instead.
          */
-        interface IHandoffContext extends sanshare.v1.HandoffContext.$Properties {
+        interface IExportContext extends sanshare.v1.ExportContext.$Properties {
         }
 
-        /** Represents a HandoffContext. */
-        class HandoffContext {
+        /** Represents an ExportContext. */
+        class ExportContext {
 
             /**
-             * Constructs a new HandoffContext.
+             * Constructs a new ExportContext.
              * @param [properties] Properties to set
              */
-            constructor(properties?: sanshare.v1.HandoffContext.$Properties);
+            constructor(properties?: sanshare.v1.ExportContext.$Properties);
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
 
-            /** HandoffContext exportId. */
+            /** ExportContext exportId. */
             exportId: number;
 
-            /** HandoffContext sourcePid. */
+            /** ExportContext sourcePid. */
             sourcePid: number;
 
-            /** HandoffContext targetPid. */
+            /** ExportContext targetPid. */
             targetPid: number;
 
-            /** HandoffContext socketCookie. */
+            /** ExportContext socketCookie. */
             socketCookie: (number|Long);
 
-            /** HandoffContext nonce. */
+            /** ExportContext nonce. */
             nonce: Uint8Array;
 
-            /** HandoffContext expiresAtMs. */
+            /** ExportContext expiresAtMs. */
             expiresAtMs: (number|Long);
 
             /**
-             * Encodes the specified HandoffContext message. Does not implicitly {@link sanshare.v1.HandoffContext.verify|verify} messages.
-             * @param message HandoffContext message or plain object to encode
+             * Encodes the specified ExportContext message. Does not implicitly {@link sanshare.v1.ExportContext.verify|verify} messages.
+             * @param message ExportContext message or plain object to encode
              * @param [writer] Writer to encode to
              * @returns Writer
              */
-            static encode(message: sanshare.v1.HandoffContext.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encode(message: sanshare.v1.ExportContext.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
 
             /**
-             * Decodes a HandoffContext message from the specified reader or buffer.
+             * Decodes an ExportContext message from the specified reader or buffer.
              * @param reader Reader or buffer to decode from
              * @param [length] Message length if known beforehand
-             * @returns {sanshare.v1.HandoffContext & sanshare.v1.HandoffContext.$Shape} HandoffContext
+             * @returns {sanshare.v1.ExportContext & sanshare.v1.ExportContext.$Shape} ExportContext
              * @throws {Error} If the payload is not a reader or valid buffer
              * @throws {$protobuf.util.ProtocolError} If required fields are missing
              */
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): sanshare.v1.HandoffContext & sanshare.v1.HandoffContext.$Shape;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): sanshare.v1.ExportContext & sanshare.v1.ExportContext.$Shape;
         }
 
-        namespace HandoffContext {
+        namespace ExportContext {
 
-            /** Properties of a HandoffContext. */
+            /** Properties of an ExportContext. */
             interface $Properties {
 
-                /** HandoffContext exportId */
+                /** ExportContext exportId */
                 exportId?: (number|null);
 
-                /** HandoffContext sourcePid */
+                /** ExportContext sourcePid */
                 sourcePid?: (number|null);
 
-                /** HandoffContext targetPid */
+                /** ExportContext targetPid */
                 targetPid?: (number|null);
 
-                /** HandoffContext socketCookie */
+                /** ExportContext socketCookie */
                 socketCookie?: (number|Long|null);
 
-                /** HandoffContext nonce */
+                /** ExportContext nonce */
                 nonce?: (Uint8Array|null);
 
-                /** HandoffContext expiresAtMs */
+                /** ExportContext expiresAtMs */
                 expiresAtMs?: (number|Long|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
-            /** Shape of a HandoffContext. */
-            type $Shape = sanshare.v1.HandoffContext.$Properties;
+            /** Shape of an ExportContext. */
+            type $Shape = sanshare.v1.ExportContext.$Properties;
         }
 
         /**
@@ -281,8 +281,8 @@ export namespace sanshare {
             /** ProtocolInfo szProtocol. */
             szProtocol: string;
 
-            /** ProtocolInfo handoff. */
-            handoff?: (sanshare.v1.HandoffContext.$Properties|null);
+            /** ProtocolInfo exportContext. */
+            exportContext?: (sanshare.v1.ExportContext.$Properties|null);
 
             /**
              * Encodes the specified ProtocolInfo message. Does not implicitly {@link sanshare.v1.ProtocolInfo.verify|verify} messages.
@@ -368,8 +368,8 @@ export namespace sanshare {
                 /** ProtocolInfo szProtocol */
                 szProtocol?: (string|null);
 
-                /** ProtocolInfo handoff */
-                handoff?: (sanshare.v1.HandoffContext.$Properties|null);
+                /** ProtocolInfo exportContext */
+                exportContext?: (sanshare.v1.ExportContext.$Properties|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

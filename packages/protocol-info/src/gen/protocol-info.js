@@ -240,42 +240,42 @@ export const sanshare = $root.sanshare = (() => {
             return ProtocolChain;
         })();
 
-        v1.HandoffContext = (function() {
+        v1.ExportContext = (function() {
 
             /**
-             * Properties of a HandoffContext.
-             * @typedef {Object} sanshare.v1.HandoffContext.$Properties
-             * @property {number|null} [exportId] HandoffContext exportId
-             * @property {number|null} [sourcePid] HandoffContext sourcePid
-             * @property {number|null} [targetPid] HandoffContext targetPid
-             * @property {number|Long|null} [socketCookie] HandoffContext socketCookie
-             * @property {Uint8Array|null} [nonce] HandoffContext nonce
-             * @property {number|Long|null} [expiresAtMs] HandoffContext expiresAtMs
+             * Properties of an ExportContext.
+             * @typedef {Object} sanshare.v1.ExportContext.$Properties
+             * @property {number|null} [exportId] ExportContext exportId
+             * @property {number|null} [sourcePid] ExportContext sourcePid
+             * @property {number|null} [targetPid] ExportContext targetPid
+             * @property {number|Long|null} [socketCookie] ExportContext socketCookie
+             * @property {Uint8Array|null} [nonce] ExportContext nonce
+             * @property {number|Long|null} [expiresAtMs] ExportContext expiresAtMs
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
             /**
-             * Properties of a HandoffContext.
+             * Properties of an ExportContext.
              * @memberof sanshare.v1
-             * @interface IHandoffContext
-             * @augments sanshare.v1.HandoffContext.$Properties
-             * @deprecated Use sanshare.v1.HandoffContext.$Properties instead.
+             * @interface IExportContext
+             * @augments sanshare.v1.ExportContext.$Properties
+             * @deprecated Use sanshare.v1.ExportContext.$Properties instead.
              */
 
             /**
-             * Shape of a HandoffContext.
-             * @typedef {sanshare.v1.HandoffContext.$Properties} sanshare.v1.HandoffContext.$Shape
+             * Shape of an ExportContext.
+             * @typedef {sanshare.v1.ExportContext.$Properties} sanshare.v1.ExportContext.$Shape
              */
 
             /**
-             * Constructs a new HandoffContext.
+             * Constructs a new ExportContext.
              * @memberof sanshare.v1
-             * @classdesc Represents a HandoffContext.
+             * @classdesc Represents an ExportContext.
              * @constructor
-             * @param {sanshare.v1.HandoffContext.$Properties=} [properties] Properties to set
+             * @param {sanshare.v1.ExportContext.$Properties=} [properties] Properties to set
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
-            const HandoffContext = function (properties) {
+            const ExportContext = function (properties) {
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -283,63 +283,63 @@ export const sanshare = $root.sanshare = (() => {
             };
 
             /**
-             * HandoffContext exportId.
+             * ExportContext exportId.
              * @member {number} exportId
-             * @memberof sanshare.v1.HandoffContext
+             * @memberof sanshare.v1.ExportContext
              * @instance
              */
-            HandoffContext.prototype.exportId = 0;
+            ExportContext.prototype.exportId = 0;
 
             /**
-             * HandoffContext sourcePid.
+             * ExportContext sourcePid.
              * @member {number} sourcePid
-             * @memberof sanshare.v1.HandoffContext
+             * @memberof sanshare.v1.ExportContext
              * @instance
              */
-            HandoffContext.prototype.sourcePid = 0;
+            ExportContext.prototype.sourcePid = 0;
 
             /**
-             * HandoffContext targetPid.
+             * ExportContext targetPid.
              * @member {number} targetPid
-             * @memberof sanshare.v1.HandoffContext
+             * @memberof sanshare.v1.ExportContext
              * @instance
              */
-            HandoffContext.prototype.targetPid = 0;
+            ExportContext.prototype.targetPid = 0;
 
             /**
-             * HandoffContext socketCookie.
+             * ExportContext socketCookie.
              * @member {number|Long} socketCookie
-             * @memberof sanshare.v1.HandoffContext
+             * @memberof sanshare.v1.ExportContext
              * @instance
              */
-            HandoffContext.prototype.socketCookie = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+            ExportContext.prototype.socketCookie = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
-             * HandoffContext nonce.
+             * ExportContext nonce.
              * @member {Uint8Array} nonce
-             * @memberof sanshare.v1.HandoffContext
+             * @memberof sanshare.v1.ExportContext
              * @instance
              */
-            HandoffContext.prototype.nonce = $util.newBuffer([]);
+            ExportContext.prototype.nonce = $util.newBuffer([]);
 
             /**
-             * HandoffContext expiresAtMs.
+             * ExportContext expiresAtMs.
              * @member {number|Long} expiresAtMs
-             * @memberof sanshare.v1.HandoffContext
+             * @memberof sanshare.v1.ExportContext
              * @instance
              */
-            HandoffContext.prototype.expiresAtMs = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+            ExportContext.prototype.expiresAtMs = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
-             * Encodes the specified HandoffContext message. Does not implicitly {@link sanshare.v1.HandoffContext.verify|verify} messages.
+             * Encodes the specified ExportContext message. Does not implicitly {@link sanshare.v1.ExportContext.verify|verify} messages.
              * @function encode
-             * @memberof sanshare.v1.HandoffContext
+             * @memberof sanshare.v1.ExportContext
              * @static
-             * @param {sanshare.v1.HandoffContext.$Properties} message HandoffContext message or plain object to encode
+             * @param {sanshare.v1.ExportContext.$Properties} message ExportContext message or plain object to encode
              * @param {$protobuf.Writer} [writer] Writer to encode to
              * @returns {$protobuf.Writer} Writer
              */
-            HandoffContext.encode = function (message, writer, _depth) {
+            ExportContext.encode = function (message, writer, _depth) {
                 if (!writer)
                     writer = $Writer.create();
                 if (_depth === $undefined)
@@ -365,17 +365,17 @@ export const sanshare = $root.sanshare = (() => {
             };
 
             /**
-             * Decodes a HandoffContext message from the specified reader or buffer.
+             * Decodes an ExportContext message from the specified reader or buffer.
              * @function decode
-             * @memberof sanshare.v1.HandoffContext
+             * @memberof sanshare.v1.ExportContext
              * @static
              * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
              * @param {number} [length] Message length if known beforehand
-             * @returns {sanshare.v1.HandoffContext & sanshare.v1.HandoffContext.$Shape} HandoffContext
+             * @returns {sanshare.v1.ExportContext & sanshare.v1.ExportContext.$Shape} ExportContext
              * @throws {Error} If the payload is not a reader or valid buffer
              * @throws {$protobuf.util.ProtocolError} If required fields are missing
              */
-            HandoffContext.decode = function (reader, length, _end, _depth, _target) {
+            ExportContext.decode = function (reader, length, _end, _depth, _target) {
                 if (!(reader instanceof $Reader))
                     reader = $Reader.create(reader);
                 if (_depth === $undefined)
@@ -392,7 +392,7 @@ export const sanshare = $root.sanshare = (() => {
                     length = reader.len;
                     reader.len = end;
                 }
-                message = _target || new $root.sanshare.v1.HandoffContext();
+                message = _target || new $root.sanshare.v1.ExportContext();
                 while (reader.pos < end) {
                     let start = reader.pos;
                     let tag = reader.tag();
@@ -473,7 +473,7 @@ export const sanshare = $root.sanshare = (() => {
                 return message;
             };
 
-            return HandoffContext;
+            return ExportContext;
         })();
 
         v1.ProtocolInfo = (function() {
@@ -501,7 +501,7 @@ export const sanshare = $root.sanshare = (() => {
              * @property {number|null} [messageSize] ProtocolInfo messageSize
              * @property {number|null} [providerReserved] ProtocolInfo providerReserved
              * @property {string|null} [szProtocol] ProtocolInfo szProtocol
-             * @property {sanshare.v1.HandoffContext.$Properties|null} [handoff] ProtocolInfo handoff
+             * @property {sanshare.v1.ExportContext.$Properties|null} [exportContext] ProtocolInfo exportContext
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -694,12 +694,12 @@ export const sanshare = $root.sanshare = (() => {
             ProtocolInfo.prototype.szProtocol = "";
 
             /**
-             * ProtocolInfo handoff.
-             * @member {sanshare.v1.HandoffContext.$Properties|null|undefined} handoff
+             * ProtocolInfo exportContext.
+             * @member {sanshare.v1.ExportContext.$Properties|null|undefined} exportContext
              * @memberof sanshare.v1.ProtocolInfo
              * @instance
              */
-            ProtocolInfo.prototype.handoff = null;
+            ProtocolInfo.prototype.exportContext = null;
 
             /**
              * Encodes the specified ProtocolInfo message. Does not implicitly {@link sanshare.v1.ProtocolInfo.verify|verify} messages.
@@ -757,8 +757,8 @@ export const sanshare = $root.sanshare = (() => {
                     writer.uint32(/* id 19, wireType 0 =*/152).uint32(message.providerReserved);
                 if (message.szProtocol != null && $Object.hasOwnProperty.call(message, "szProtocol") && message.szProtocol !== "")
                     writer.uint32(/* id 20, wireType 2 =*/162).string(message.szProtocol);
-                if (message.handoff != null && $Object.hasOwnProperty.call(message, "handoff"))
-                    $root.sanshare.v1.HandoffContext.encode(message.handoff, writer.uint32(/* id 21, wireType 2 =*/170).fork(), _depth + 1).ldelim();
+                if (message.exportContext != null && $Object.hasOwnProperty.call(message, "exportContext"))
+                    $root.sanshare.v1.ExportContext.encode(message.exportContext, writer.uint32(/* id 21, wireType 2 =*/170).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -983,7 +983,7 @@ export const sanshare = $root.sanshare = (() => {
                     case 21: {
                             if (wireType !== 2)
                                 break;
-                            message.handoff = $root.sanshare.v1.HandoffContext.decode(reader, reader.size(), $undefined, _depth + 1, message.handoff);
+                            message.exportContext = $root.sanshare.v1.ExportContext.decode(reader, reader.size(), $undefined, _depth + 1, message.exportContext);
                             continue;
                         }
                     }

@@ -94,7 +94,7 @@ export const complianceChecks: readonly ComplianceCheck[] = [
         await p.WSPSend(s, text('ping'));
         const info = await p.WSPDuplicateSocket(s, fixture.pid);
         assert.ok(info.dwProviderReserved !== 0);
-        assert.equal(info.handoff?.exportId, info.dwProviderReserved);
+        assert.equal(info.exportContext?.exportId, info.dwProviderReserved);
         const t = await p.WSPSocket(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, info, 0, 0);
         try {
           assert.notEqual(t, s);
