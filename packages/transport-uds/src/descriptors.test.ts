@@ -99,12 +99,3 @@ describe('descriptor helpers', () => {
     });
   });
 });
-
-describe('fromNativeError', () => {
-  it('should map positive (addon) and negative (Node fs) errno values alike', async () => {
-    const { fromNativeError } = await import('./errors.js');
-    expect(fromNativeError({ errno: 13, syscall: 'connect' }, 'x')).toMatchObject({ code: 'UDS_PERMISSION_DENIED', errno: 13 });
-    expect(fromNativeError({ errno: -13, syscall: 'mkdir' }, 'x')).toMatchObject({ code: 'UDS_PERMISSION_DENIED', errno: 13 });
-    expect(fromNativeError({ errno: 24, syscall: 'accept' }, 'x')).toMatchObject({ code: 'UDS_SYSTEM', message: expect.stringContaining('EMFILE') });
-  });
-});

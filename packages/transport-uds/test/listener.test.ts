@@ -142,6 +142,11 @@ describe('listen', () => {
       fill();
     }
     await expect(connect(path, { timeoutMs: 30 })).rejects.toMatchObject({ code: 'UDS_TIMEOUT' });
+    // Aborted while it retries: the signal's reason is the cause.
+    const ac = new AbortController();
+    const aborted = connect(path, { signal: ac.signal });
+    ac.abort('changed my mind');
+    await expect(aborted).rejects.toMatchObject({ code: 'UDS_ABORTED', cause: 'changed my mind' });
     const late = connect(path, { timeoutMs: 10_000 });
     for (let i = 0; i < 3; i++) connections.push(await l.accept({ timeoutMs: 5000 }));
     connections.push(await late);
