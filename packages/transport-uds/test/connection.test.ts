@@ -1,6 +1,6 @@
 import { getEventListeners, once } from 'node:events';
 import { connect as connectTcp, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { closeFd, connect, detachNetSocket, toNetSocket, getSocketCookie, isFdOpen, isUdsError, listen, seqpacketPair, fromDescriptor, type UdsConnection, type UdsListener } from '../src/index.js';
 import { countFds, tempDir } from './support/harness.js';
 
@@ -226,10 +226,12 @@ describe('UdsConnection', () => {
     const before = countFds();
     await client.send(enc('a'), [0, 1, 2]);
     await client.send(enc('b'), [0]);
-    // Let the server read them into its queue.
-    await new Promise((r) => setTimeout(r, 20));
+    // Wait until the server has read both messages into its queue: their 4 descriptors are then
+    // open in this process (before that, they are in the kernel's queue, where close() has nothing to do).
+    await vi.waitFor(() => expect(countFds()).toBe(before + 4), { timeout: 10_000, interval: 5 });
     await server.close();
     await server.close();
+    // The 4 received descriptors and the server's own socket are closed.
     expect(countFds()).toBe(before - 1);
   });
 
