@@ -64,6 +64,8 @@ describe.each(PROVIDERS)('the 17-step hand-off through the switch API ($name)', 
     // The provider's context rides in dwProviderReserved (sanshare's provider adds its export context).
     expect(dup.dwProviderReserved).not.toBe(0);
     if (provider.hasExtensions) expect(dup).toMatchObject({ targetPid: dstPid, socketCookie: cookie });
+    // Another provider keeps its context in dwProviderReserved alone: no export context at all.
+    else expect(dup).toEqual({ dwProviderReserved: expect.any(Number) });
     expect(await source.call('isHandedOff', { s: s1 })).toBe(true);
     // The kernel socket is already in the destination's provider, waiting for its import.
     await expectRefs([1, 1]);
