@@ -132,6 +132,18 @@ describe('the switch and a provider that breaks the contract, or has no addresse
     expect([s.isHandedOff(listener), s.isHandedOff(again), s.isHandedOff(unbound)]).toEqual([false, false, true]);
   });
 
+  it('should refuse to duplicate a descriptor whose socket another descriptor here has handed off already', async () => {
+    const s = sw as Switch;
+    const pair = { local: { address: '127.0.0.1', port: 40001 }, peer: { address: '127.0.0.1', port: 80 } };
+    const [a, b] = [await open(s), await open(s)];
+    state.names.set(s.providerSocketOf(a), pair);
+    // b is the same socket, which the switch learns only when it asks for b's key.
+    state.names.set(s.providerSocketOf(b), pair);
+    await s.WSADuplicateSocket(a, process.pid);
+    expect(isWsaError(await failure(s.WSADuplicateSocket(b, process.pid)), 'WSAEACCES')).toBe(true);
+    expect(s.isHandedOff(b)).toBe(true);
+  });
+
   it('should forget a lock with the last descriptor of its socket, so that a later socket with the same addresses is free', async () => {
     const s = sw as Switch;
     const pair = { local: { address: '127.0.0.1', port: 40000 }, peer: { address: '127.0.0.1', port: 80 } };

@@ -30,7 +30,8 @@ describe.each(PROVIDERS)('hand-offs while the peer streams (two processes, throu
     for (let i = 0; i < HANDOFFS; i++) {
       const from = holders[i % 2] as Agent;
       const to = holders[(i + 1) % 2] as Agent;
-      received += await from.call<string>('recvAtLeast', { s, bytes: 8_000 });
+      // Small reads: the provider holds bytes it read ahead and nobody received, which the hand-off must carry.
+      received += await from.call<string>('recvAtLeast', { s, bytes: 8_000, chunk: 1_000 });
       await from.call('duplicate', { s, pid: pids[(i + 1) % 2], as: `h${i}` });
       // Nothing may be read from the old descriptor once it is handed off.
       expect(await from.failure('recv', { s })).toBe('WSAEACCES');
