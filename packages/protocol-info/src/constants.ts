@@ -81,6 +81,12 @@ export const WSA_ERRORS = {
   WSAENOTCONN: 10057,
   WSAESHUTDOWN: 10058,
   WSAETIMEDOUT: 10060,
+  /**
+   * A service provider broke the SPI contract (winerror.h: "the requested service provider is
+   * invalid"): a switch gets it when a provider returns a descriptor from WSPSocket or WSPAccept
+   * without having created the switch's descriptor for it with WPUCreateSocketHandle.
+   */
+  WSAEINVALIDPROVIDER: 10105,
 } as const;
 
 /** A Winsock error name, such as `'WSAEINVAL'`. */
