@@ -1,4 +1,5 @@
 import ts from 'typescript';
+import { readmeBlocks } from './readme-blocks.js';
 
 /** The runnable example of a package's README, in the two module systems users load it with. */
 export interface ReadmeExample {
@@ -6,21 +7,6 @@ export interface ReadmeExample {
   readonly esm: string;
   /** The CommonJS form: the README's own ```cjs block, or the ESM example compiled to `require`. */
   readonly cjs: string;
-}
-
-interface Fence {
-  readonly lang: string;
-  /** The rest of the fence's info string (`no-run` marks a fragment that is not meant to run alone). */
-  readonly info: string;
-  readonly code: string;
-}
-
-function fences(markdown: string): Fence[] {
-  const found: Fence[] = [];
-  for (const match of markdown.matchAll(/^```([\w-]*)([^\n]*)\n([\s\S]*?)^```/gm)) {
-    found.push({ lang: (match[1] ?? '').toLowerCase(), info: match[2] ?? '', code: match[3] ?? '' });
-  }
-  return found;
 }
 
 const ESM_LANGS = new Set(['js', 'mjs', 'javascript', 'ts', 'mts', 'typescript']);
@@ -43,7 +29,7 @@ function transpile(code: string, module: ts.ModuleKind): string {
  * example fails the release test with a clear message.
  */
 export function readmeExample(markdown: string, name: string): ReadmeExample | string {
-  const blocks = fences(markdown);
+  const blocks = readmeBlocks(markdown);
   const esmBlock = blocks.find(
     (block) => ESM_LANGS.has(block.lang) && !/\bno-run\b/.test(block.info) && importsPackage(block.code, name),
   );
@@ -62,7 +48,7 @@ export function readmeExample(markdown: string, name: string): ReadmeExample | s
  * `npm i`) line that names `name`, without flags; just `name` when the README has no such line.
  */
 export function readmeInstall(markdown: string, name: string): string[] {
-  for (const block of fences(markdown)) {
+  for (const block of readmeBlocks(markdown)) {
     if (!['sh', 'bash', 'shell', 'console', ''].includes(block.lang)) continue;
     for (const line of block.code.split('\n')) {
       const match = /^\s*(?:\$\s*)?npm\s+(?:install|i|add)\s+(.+)$/.exec(line);
