@@ -16,7 +16,7 @@ import { describeResult, killRunningCommands, runCommand, type CommandResult } f
 import { makeTempDir, removeTempDir } from './support/temp-dir.js';
 import { makeToolFreePath, reachableBuildTools } from './support/tool-free-path.js';
 import { pnpmCommand } from './support/pnpm-command.js';
-import { progress } from './support/progress.js';
+import { heartbeat, progress } from './support/progress.js';
 import { listPublicPackages, readManifest, type PublicPackage } from './support/workspace.js';
 
 // Issue 8: the release path proven against a real registry. Verdaccio runs as a separate process
@@ -68,6 +68,8 @@ describe('release to a real registry', () => {
     const [command, ...prefix] = await pnpmCommand();
     say(`pnpm ${script}`);
     const started = Date.now();
+    // `pnpm release` builds every package quietly (turbo --output-logs=errors-only) for a minute or more.
+    const stop = heartbeat(say, `pnpm ${script}`);
     const result = await runCommand(command, [...prefix, script], {
       cwd: repo,
       // `changeset publish` runs `pnpm publish`: the pnpm running the script must be on PATH, as under npx.
@@ -81,7 +83,7 @@ describe('release to a real registry', () => {
       onLine: (line) => {
         if (line.startsWith('release: ')) say(`  ${line}`);
       },
-    });
+    }).finally(stop);
     say(`pnpm ${script}: exit ${String(result.code)} after ${Math.round((Date.now() - started) / 1000)}s`);
     return result;
   };
