@@ -22,7 +22,19 @@ const env = plain ? { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } : proces
 
 const turbo = spawnSync(
   'turbo',
-  ['run', 'build', 'typecheck', 'lint', 'test', '--concurrency=1', ...(plain ? ['--no-color'] : []), ...process.argv.slice(2)],
+  [
+    'run',
+    'build',
+    'typecheck',
+    'lint',
+    'test',
+    '--concurrency=1',
+    // One failing package must not hide the others' results: every task whose dependencies built runs,
+    // and the closing line counts them all (turbo still exits non-zero).
+    '--continue=dependencies-successful',
+    ...(plain ? ['--no-color'] : []),
+    ...process.argv.slice(2),
+  ],
   { cwd: root, stdio: 'inherit', env },
 );
 

@@ -2,7 +2,7 @@
 export interface CodeBlock {
   /** The fence's language, lower-cased (`ts`, `js`, `sh`...); empty when the fence names none. */
   readonly lang: string;
-  /** The rest of the fence's info string, after the language (e.g. `no-run`). */
+  /** The rest of the fence's info string, after the language. */
   readonly info: string;
   /** The block's text, with the fence's indentation removed, ending with a newline. */
   readonly code: string;

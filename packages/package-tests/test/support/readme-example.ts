@@ -24,15 +24,14 @@ function transpile(code: string, module: ts.ModuleKind): string {
 
 /**
  * Finds the example a user would copy from a README: the first fenced JS/TS block that imports
- * `name` and is not marked `no-run` (```` ```ts no-run ```` for a fragment that cannot run alone).
+ * `name` (every such block runs as written: test/readme-examples.test.ts runs them all in the workspace;
+ * this one also runs from the registry, with only the README's install line installed).
  * Returns a problem string instead when the README has none, so that a README without a runnable
  * example fails the release test with a clear message.
  */
 export function readmeExample(markdown: string, name: string): ReadmeExample | string {
   const blocks = readmeBlocks(markdown);
-  const esmBlock = blocks.find(
-    (block) => ESM_LANGS.has(block.lang) && !/\bno-run\b/.test(block.info) && importsPackage(block.code, name),
-  );
+  const esmBlock = blocks.find((block) => ESM_LANGS.has(block.lang) && importsPackage(block.code, name));
   if (!esmBlock) return `no \`\`\`js or \`\`\`ts block importing '${name}' in its README`;
   const esm = transpile(esmBlock.code, ts.ModuleKind.ESNext);
   const cjsBlock = blocks.find((block) => block.lang === 'cjs');
