@@ -39,7 +39,8 @@ export interface NativeBinding {
   getSocketCookie(fd: number): bigint;
   getLinger(fd: number): [number, number];
   setLinger(fd: number, onoff: number, seconds: number): void;
-  socketInfo(fd: number): [number, number, number] | null;
+  /** Describes fds[0..count): six ints per descriptor in `out`, its SO_COOKIE in `cookies` (src/socket-info.ts). */
+  socketInfo(fds: Int32Array, count: number, out: Int32Array, cookies: BigUint64Array): void;
   Poller: new (fd: number, callback: (status: number, events: number) => void) => NativePoller;
   SUN_PATH_MAX: number;
 }
