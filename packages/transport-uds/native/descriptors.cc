@@ -103,7 +103,7 @@ Napi::Value SetLinger(const Napi::CallbackInfo& info) {
 
 namespace {
 
-// What one socketInfo() slot holds (kInfoInts ints per descriptor, mirrored by src/socket-info.ts).
+// What one describeSockets() slot holds (kInfoInts ints per descriptor, mirrored by src/socket-info.ts).
 constexpr int kInfoErrno = 0;     // 0, or the errno of the first call that failed
 constexpr int kInfoSyscall = 1;   // which call failed: 0 getsockopt, 1 getpeername
 constexpr int kInfoDomain = 2;
@@ -154,19 +154,19 @@ void DescribeSocket(int fd, int32_t* out, uint64_t* cookie) {
 
 }  // namespace
 
-Napi::Value SocketInfo(const Napi::CallbackInfo& info) {
+Napi::Value DescribeSockets(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int count;
   if (info.Length() < 4 || !info[0].IsTypedArray() || !ArgInt(info, 1, &count) ||
       !info[2].IsTypedArray() || !info[3].IsTypedArray())
-    return ThrowType(env, "socketInfo(fds, count, out, cookies)");
+    return ThrowType(env, "describeSockets(fds, count, out, cookies)");
   Napi::Int32Array fds = info[0].As<Napi::Int32Array>();
   Napi::Int32Array out = info[2].As<Napi::Int32Array>();
   Napi::BigUint64Array cookies = info[3].As<Napi::BigUint64Array>();
   if (count < 0 || static_cast<size_t>(count) > fds.ElementLength() ||
       static_cast<size_t>(count) * kInfoInts > out.ElementLength() ||
       static_cast<size_t>(count) > cookies.ElementLength())
-    return ThrowType(env, "socketInfo: arrays shorter than count");
+    return ThrowType(env, "describeSockets: arrays shorter than count");
   for (int i = 0; i < count; i++) DescribeSocket(fds[i], out.Data() + i * kInfoInts, cookies.Data() + i);
   return env.Undefined();
 }

@@ -40,7 +40,7 @@ export interface NativeBinding {
   getLinger(fd: number): [number, number];
   setLinger(fd: number, onoff: number, seconds: number): void;
   /** Describes fds[0..count): six ints per descriptor in `out`, its SO_COOKIE in `cookies` (src/socket-info.ts). */
-  socketInfo(fds: Int32Array, count: number, out: Int32Array, cookies: BigUint64Array): void;
+  describeSockets(fds: Int32Array, count: number, out: Int32Array, cookies: BigUint64Array): void;
   Poller: new (fd: number, callback: (status: number, events: number) => void) => NativePoller;
   SUN_PATH_MAX: number;
 }
@@ -58,7 +58,7 @@ export const RECV_EOF = 4;
 const REQUIRED: readonly string[] = [
   'listen', 'connect', 'socketpair', 'accept', 'peerCred', 'sendmsg', 'recvmsg', 'closeFd', 'dupFd',
   'isOpen', 'getSockOptInt', 'setSockOptInt', 'getSocketCookie', 'getLinger', 'setLinger',
-  'socketInfo', 'Poller',
+  'describeSockets', 'Poller',
 ];
 
 let cached: NativeBinding | undefined;

@@ -24,7 +24,7 @@ export interface SocketInfo {
   cookie: bigint;
 }
 
-// Layout of one slot written by the addon (native/descriptors.cc, kInfo*).
+// Layout of one slot written by the addon (describeSockets in native/descriptors.cc, kInfo*).
 const INTS = 6;
 const ERRNO = 0;
 const SYSCALL = 1;
@@ -77,7 +77,7 @@ function slot(index: number, fd: number, what: string): SocketInfo | null {
 export function socketInfo(fd: number): SocketInfo | null {
   checkFd(fd, 'socketInfo');
   scratchFds[0] = fd;
-  loadBinding().socketInfo(scratchFds, 1, scratchOut, scratchCookies);
+  loadBinding().describeSockets(scratchFds, 1, scratchOut, scratchCookies);
   return slot(0, fd, 'socketInfo');
 }
 
@@ -94,7 +94,7 @@ export function socketInfos(fds: readonly number[]): Array<SocketInfo | null> {
   for (let from = 0; from < fds.length; from += SCM_MAX_FD) {
     const count = Math.min(SCM_MAX_FD, fds.length - from);
     for (let i = 0; i < count; i++) scratchFds[i] = fds[from + i] ?? -1;
-    native.socketInfo(scratchFds, count, scratchOut, scratchCookies);
+    native.describeSockets(scratchFds, count, scratchOut, scratchCookies);
     for (let i = 0; i < count; i++) infos.push(slot(i, fds[from + i] ?? -1, 'socketInfos'));
   }
   return infos;
