@@ -54,6 +54,7 @@ export const POLL_DISCONNECT = 4;
 export const RECV_TRUNC = 1;
 export const RECV_CTRUNC = 2;
 export const RECV_EOF = 4;
+export const RECV_OVER_LIMIT = 8;
 
 const REQUIRED: readonly string[] = [
   'listen', 'connect', 'socketpair', 'accept', 'peerCred', 'sendmsg', 'recvmsg', 'closeFd', 'dupFd',

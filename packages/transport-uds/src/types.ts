@@ -15,6 +15,16 @@ export interface PeerCredentials {
 export interface UdsMessage {
   data: Uint8Array;
   fds: number[];
+  /**
+   * Set when the kernel could not give this process every descriptor sent with the message
+   * (`MSG_CTRUNC`: the process reached its `RLIMIT_NOFILE` while receiving, or a security module
+   * refused one). `fds` then holds the descriptors that did arrive: the first `fds.length` of those
+   * sent, in order; the kernel released the others. The bytes are complete and the connection stays
+   * open, so the receiver can answer "out of descriptors" on it. Absent on a complete message.
+   */
+  truncated?: true;
+  /** With `truncated`: how many descriptors were lost (the sender attached `fds.length + droppedFds`). */
+  droppedFds?: number;
 }
 
 /** Cancellation of one operation: an AbortSignal and/or a timeout in milliseconds. */
@@ -27,7 +37,10 @@ export interface OperationOptions {
 export interface ConnectionLimits {
   /** Largest message payload, default {@link DEFAULT_MAX_MESSAGE_BYTES} (1 MiB). */
   maxMessageBytes?: number;
-  /** Most descriptors per message, default {@link DEFAULT_MAX_FDS_PER_MESSAGE} (16), at most 253. */
+  /**
+   * Most descriptors per message, default {@link DEFAULT_MAX_FDS_PER_MESSAGE} (16), at most 253
+   * ({@link SCM_MAX_FD}, the kernel's limit for one `SCM_RIGHTS` message).
+   */
   maxFdsPerMessage?: number;
   /**
    * Received messages held before reading stops, default {@link DEFAULT_MAX_QUEUED_MESSAGES} (64).

@@ -105,6 +105,10 @@ describe('UdsConnection faults', () => {
     await expectFault('UDS_TOO_MANY_FDS', (raw) => sendRaw(raw, header({ fdCount: 5, messageLength: 0 }), [0, 1, 2, 0, 1]));
   });
 
+  it('should fail on more descriptors than allowed even when the header announces fewer', async () => {
+    await expectFault('UDS_TOO_MANY_FDS', (raw) => sendRaw(raw, header({ fdCount: 2, messageLength: 0 }), [0, 1, 2, 0, 1]));
+  });
+
   it('should fail when the descriptor count differs from the header', async () => {
     await expectFault('UDS_MALFORMED_FRAME', (raw) => sendRaw(raw, header({ fdCount: 2, messageLength: 0 }), [0]));
   });
