@@ -75,6 +75,9 @@ export interface UdsConnection extends EventEmitter, AsyncIterable<UdsMessage> {
    * Sends one message. Resolves once the whole message is in the kernel; waits (never drops,
    * never buffers without bound) while the peer is not reading. The kernel duplicates `fds` at
    * send time, so the caller keeps its own and must not close them before this resolves.
+   * Messages go in call order. While the kernel refuses descriptors because this user has too many
+   * in flight (`ETOOMANYREFS`, non-root only), the send waits and retries; past `timeoutMs` it
+   * rejects with `UDS_TOO_MANY_IN_FLIGHT`, nothing of the message sent.
    */
   send(data: Uint8Array, fds?: readonly number[], options?: OperationOptions): Promise<void>;
   /**

@@ -1,14 +1,18 @@
+import { randomInt } from 'node:crypto';
 import { chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ETOOMANYREFS } from '../src/constants.js';
 import { killAll, spawnFixture, tempDir } from './support/harness.js';
 
-const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
 
 // ETOOMANYREFS exists only for users without CAP_SYS_RESOURCE: root is exempt, so the test runs the
-// two processes as `nobody`, which needs root to switch uid (as here and in CI).
+// two processes as an ordinary user, which needs root to switch uid (as here and in CI). Not as
+// `nobody` (65534): the kernel counts descriptors in flight per user, over all of that user's
+// processes, so another suite running as nobody at the same time (passing descriptors of its own)
+// would move this test's count. A uid of its own, with no passwd entry, keeps the count this test's.
+const USER = randomInt(200_000, 2_000_000);
 const SKIP_REASON = 'skipped: needs root to run the sender and receiver as another (non-root) user';
 if (!asRoot) console.log(`descriptors in flight (ETOOMANYREFS) tests ${SKIP_REASON} (run the tests as root to include them)`);
 
@@ -18,7 +22,7 @@ describe.skipIf(!asRoot)(`descriptors in flight (ETOOMANYREFS)${asRoot ? '' : ` 
 
   beforeEach(() => {
     ({ dir, cleanup } = tempDir());
-    chownSync(dir, NOBODY, NOBODY); // the receiver, as nobody, makes its socket file here
+    chownSync(dir, USER, USER); // the receiver, as USER, makes its socket file here
   });
 
   afterEach(async () => {
@@ -31,17 +35,19 @@ describe.skipIf(!asRoot)(`descriptors in flight (ETOOMANYREFS)${asRoot ? '' : ` 
     const TOTAL = 12 * LIMIT; // pushed while the receiver is slow
     const PER_MESSAGE = 8;
     const path = join(dir, 'r.sock');
-    const receiver = spawnFixture('inflight-receiver.mjs', [path, String(NOBODY), String(NOBODY), String(TOTAL)]);
+    const receiver = spawnFixture('inflight-receiver.mjs', [path, String(USER), String(USER), String(TOTAL)]);
     const ready = await receiver.line((v) => v.ready === true || v.exited === true);
-    expect(ready).toMatchObject({ ready: true, uid: NOBODY });
+    expect(ready).toMatchObject({ ready: true, uid: USER });
     const sender = spawnFixture('run-with-limit.mjs', [
-      String(LIMIT), 'inflight-sender.mjs', path, String(NOBODY), String(NOBODY), String(TOTAL), String(PER_MESSAGE),
+      String(LIMIT), 'inflight-sender.mjs', path, String(USER), String(USER), String(TOTAL), String(PER_MESSAGE),
     ]);
     const refusal = await sender.line((v) => v.refused !== undefined || v.done === true || v.exited === true);
     // A send that could not wait was refused with a clear code, and only past the limit.
     expect(refusal.refused).toMatchObject({ code: 'UDS_TOO_MANY_IN_FLIGHT', errno: ETOOMANYREFS });
     expect((refusal.refused as { firstLine: string }).firstLine).toMatch(/^send: timed out after 0 ms: the kernel refused .*ETOOMANYREFS.*RLIMIT_NOFILE.*; wait for the receivers/);
     expect(refusal.sentBefore).toBeGreaterThanOrEqual(LIMIT);
+    // Behind a refused message, a send waits too, and its deadline says why; an abort stays an abort.
+    expect(await sender.line((v) => v.behind !== undefined || v.exited === true)).toEqual({ behind: 'UDS_TOO_MANY_IN_FLIGHT', aborted: 'UDS_ABORTED' });
     await sender.line((v) => v.blocked === true);
     // The sender now waits on the refused message (sent again, without a deadline) while nothing is
     // read; the receiver starts reading only now.
