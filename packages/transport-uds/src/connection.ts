@@ -308,10 +308,15 @@ export class Connection extends EventEmitter implements UdsConnection {
       }
       let message: UdsMessage | null;
       try {
-        // MSG_CTRUNC without more than the limit: this process is out of descriptors, and the
-        // message is delivered with `truncated` (what arrived, in order) instead of ending the
-        // connection, so that the receiver can say so to its peer.
+        // MSG_CTRUNC without more than the limit: this process is out of descriptors. A receiver
+        // that asked for it gets the message with `truncated` (what arrived, in order) and keeps
+        // the connection, so that it can say so to its peer; for the others it is a fault.
         message = this.#assembler.push(buffer.subarray(0, n), fds, (flags & RECV_CTRUNC) !== 0);
+        if (message?.truncated === true && !this.#limits.deliverTruncated) {
+          this.#closeAll(message.fds);
+          this.#fail(outOfDescriptorsError(message));
+          return;
+        }
       } catch (error) {
         this.#closeAll(fds);
         this.#fail(error instanceof UdsError ? error : new UdsError('UDS_MALFORMED_FRAME', String(error), { cause: error }));
@@ -482,6 +487,17 @@ export class Connection extends EventEmitter implements UdsConnection {
       }
     }
   }
+}
+
+/** A message cut short by MSG_CTRUNC, on a connection that does not deliver such messages. */
+function outOfDescriptorsError(message: UdsMessage): UdsError {
+  const dropped = message.droppedFds ?? 0;
+  return new UdsError(
+    'UDS_TOO_MANY_FDS',
+    `receive: this process ran out of descriptors while receiving a message: the kernel dropped ${dropped} of its ` +
+      `${dropped + message.fds.length} descriptor(s) (MSG_CTRUNC), so the connection was closed; free descriptors or raise ` +
+      "RLIMIT_NOFILE, or pass deliverTruncated: true to receive such messages (with 'truncated') and keep the connection",
+  );
 }
 
 /** The deadline of a send passed while the kernel refused the descriptors of the queue's first message. */

@@ -8,6 +8,7 @@ describe('resolveLimits', () => {
       maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
       maxFdsPerMessage: DEFAULT_MAX_FDS_PER_MESSAGE,
       maxQueuedMessages: DEFAULT_MAX_QUEUED_MESSAGES,
+      deliverTruncated: false,
     });
   });
 
@@ -32,5 +33,6 @@ describe('resolveLimits', () => {
     expect(() => resolveLimits({ maxMessageBytes: -1 })).toThrow(expect.objectContaining({ code: 'UDS_INVALID_ARGUMENT' }));
     expect(() => resolveLimits({ maxFdsPerMessage: 1.5 })).toThrow(expect.objectContaining({ code: 'UDS_INVALID_ARGUMENT' }));
     expect(() => resolveLimits({ maxQueuedMessages: 0 })).toThrow(expect.objectContaining({ code: 'UDS_INVALID_ARGUMENT' }));
+    expect(() => resolveLimits({ deliverTruncated: 'yes' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'UDS_INVALID_ARGUMENT' }));
   });
 });

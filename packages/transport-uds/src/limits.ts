@@ -12,6 +12,7 @@ export interface ResolvedLimits {
   maxMessageBytes: number;
   maxFdsPerMessage: number;
   maxQueuedMessages: number;
+  deliverTruncated: boolean;
 }
 
 /** The wire format's length fields are u32. */
@@ -20,6 +21,13 @@ const MAX_WIRE_LENGTH = 0xffff_ffff;
 export function checkInteger(value: unknown, name: string, min: number, max: number, why = ''): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new UdsError('UDS_INVALID_ARGUMENT', `${name} must be an integer from ${min} to ${max}${why}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkBoolean(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') {
+    throw new UdsError('UDS_INVALID_ARGUMENT', `${name} must be true or false, got ${String(value)}`);
   }
   return value;
 }
@@ -42,5 +50,6 @@ export function resolveLimits(options: ConnectionLimits): ResolvedLimits {
       ' (SCM_MAX_FD: the kernel passes no more in one message; send a larger batch as several messages)',
     ),
     maxQueuedMessages: checkInteger(options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES, 'maxQueuedMessages', 1, 1_000_000),
+    deliverTruncated: checkBoolean(options.deliverTruncated ?? false, 'deliverTruncated'),
   };
 }

@@ -21,6 +21,7 @@ export interface UdsMessage {
    * refused one). `fds` then holds the descriptors that did arrive: the first `fds.length` of those
    * sent, in order; the kernel released the others. The bytes are complete and the connection stays
    * open, so the receiver can answer "out of descriptors" on it. Absent on a complete message.
+   * Only on connections made with `deliverTruncated: true` (others end instead).
    */
   truncated?: true;
   /** With `truncated`: how many descriptors were lost (the sender attached `fds.length + droppedFds`). */
@@ -47,6 +48,14 @@ export interface ConnectionLimits {
    * When full, the kernel's queue fills next and then the sender waits: backpressure, no loss.
    */
   maxQueuedMessages?: number;
+  /**
+   * What happens when this process runs out of descriptors while receiving a message's descriptors
+   * (`MSG_CTRUNC`: the kernel dropped some). `true`: the message is delivered with
+   * {@link UdsMessage.truncated} and the descriptors that did arrive, and the connection stays
+   * open, so that the receiver can tell its peer. `false` (default, for receivers that do not look
+   * at `truncated`): the connection ends with `UDS_TOO_MANY_FDS`, closing what arrived.
+   */
+  deliverTruncated?: boolean;
 }
 
 /** Options of {@link listen}. */

@@ -205,10 +205,32 @@ describe('UdsConnection out of descriptors', () => {
     cleanup();
   });
 
-  it('should deliver a message whose descriptors did not all fit (MSG_CTRUNC) as truncated, and keep the connection', async () => {
+  it('should end the connection by default when a message\'s descriptors did not all fit (MSG_CTRUNC), closing those that did', async () => {
+    const path = `${dir}/d.sock`;
+    listener = await listen(path);
+    const child = spawnFixture('run-with-limit.mjs', ['64', 'emfile-receiver.mjs', path, 'default']);
+    const conn = await listener.accept({ timeoutMs: 10_000 });
+    await child.line((v) => v.ready === true);
+    const batch = [native.socketpair(), native.socketpair(), native.socketpair()];
+    try {
+      await conn.send(new TextEncoder().encode('first'), batch.map(([a]) => a));
+      const done = await child.line((v) => v.done === true || v.exited === true);
+      expect(done).toMatchObject({ done: true, code: 'UDS_TOO_MANY_FDS', closed: true, fdsLost: 1 });
+      expect(done.firstLine).toMatch(/^receive: this process ran out of descriptors while receiving a message: the kernel dropped 2 of its 3 descriptor\(s\) \(MSG_CTRUNC\).*deliverTruncated: true/);
+      await expect(conn.receive({ timeoutMs: 10_000 })).resolves.toBeNull();
+    } finally {
+      for (const [a, b] of batch) {
+        native.closeFd(a);
+        native.closeFd(b);
+      }
+      await conn.close();
+    }
+  });
+
+  it('should deliver a message whose descriptors did not all fit (MSG_CTRUNC) as truncated, and keep the connection, when asked to', async () => {
     const path = `${dir}/r.sock`;
     listener = await listen(path);
-    const child = spawnFixture('run-with-limit.mjs', ['64', 'emfile-receiver.mjs', path]);
+    const child = spawnFixture('run-with-limit.mjs', ['64', 'emfile-receiver.mjs', path, 'deliver']);
     const conn = await listener.accept({ timeoutMs: 10_000 });
     await child.line((v) => v.ready === true);
     const pairs: Array<[number, number]> = [];
