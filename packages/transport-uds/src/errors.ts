@@ -15,7 +15,8 @@ import { ETOOMANYREFS } from './constants.js';
  * - `UDS_MALFORMED_FRAME`: a record that is not a valid frame (bad magic, truncated header, bad
  *   length, bad sequence, descriptors without a frame).
  * - `UDS_VERSION_MISMATCH`: a frame of another wire version.
- * - `UDS_TOO_MANY_FDS`: more descriptors than the configured maximum.
+ * - `UDS_TOO_MANY_FDS`: more descriptors than the configured maximum; or, on a connection without
+ *   `deliverTruncated`, this process ran out of descriptors while receiving some (`MSG_CTRUNC`).
  * - `UDS_TOO_MANY_IN_FLIGHT`: a send with descriptors reached its deadline while the kernel refused
  *   them (`ETOOMANYREFS`: the sending user has more descriptors in flight than its `RLIMIT_NOFILE`).
  * - `UDS_BAD_DESCRIPTOR`: a descriptor that is not open (EBADF).
