@@ -43,7 +43,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getSocketCookie", Napi::Function::New(env, uds::GetSocketCookie));
   exports.Set("getLinger", Napi::Function::New(env, uds::GetLinger));
   exports.Set("setLinger", Napi::Function::New(env, uds::SetLinger));
-  exports.Set("socketInfo", Napi::Function::New(env, uds::SocketInfo));
+  exports.Set("describeSockets", Napi::Function::New(env, uds::DescribeSockets));
   exports.Set("Poller", uds::Poller::Init(env));
   // sun_path's capacity minus its terminating NUL: the longest path listen/connect accept.
   exports.Set("SUN_PATH_MAX", Napi::Number::New(env, sizeof(sockaddr_un{}.sun_path) - 1));

@@ -48,9 +48,10 @@ export {
   setSockOptInt,
   getLinger,
   setLinger,
-  socketInfo,
   seqpacketPair,
 } from './descriptors.js';
+export { socketInfo, socketInfos } from './socket-info.js';
+export type { SocketInfo } from './socket-info.js';
 export {
   LINUX,
   DEFAULT_MAX_MESSAGE_BYTES,
