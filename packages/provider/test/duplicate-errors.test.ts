@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ProtocolInfo } from '@sanshare/protocol-info';
 import { listen } from '@sanshare/transport-uds';
 import { describe, expect, it } from 'vitest';
+import { EXPORT_CREDIT_WINDOW } from '../src/constants.js';
 import { AgentError, expectCode, startAgent, warmUp, type Agent } from './helpers/agent-runner.js';
 import { fdCount } from './helpers/temp-dir.js';
 import { waitUntil } from './helpers/wait-until.js';
@@ -136,7 +137,9 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
     const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     await b.call<number>('fillFds');
     // Sent on credits, A does not wait for B's replies: B's MSG_CTRUNC shows only at the import, for
-    // at most the credits A holds (4); once they are spent or the channel is seen closed, WSAEMFILE.
+    // at most the credits A holds; once they are spent or the channel is seen closed, WSAEMFILE.
+    // B (default options) keeps A's channel topped up to EXPORT_CREDIT_WINDOW unused credits and
+    // never more, so that is the most A can send without a reply: the bound follows the constant.
     const lost: ProtocolInfo[] = [];
     for (;;) {
       const outcome = await a.call<ProtocolInfo>('duplicate', { s, pid: b.pid }).catch((error: unknown) => error);
@@ -145,7 +148,7 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
         break;
       }
       lost.push(outcome as ProtocolInfo);
-      expect(lost.length).toBeLessThanOrEqual(4);
+      expect(lost.length).toBeLessThanOrEqual(EXPORT_CREDIT_WINDOW);
     }
     await b.call('releaseFds');
     for (const info of lost) await expectCode(b.call('import', { info }), 'WSAEINVAL');
