@@ -51,6 +51,13 @@ export const TARGET_PROBE_INTERVAL_MS = 100;
 export const EXPORT_CREDIT_WINDOW = 8;
 /** Largest `exportCredits`: a window that large already hides the reply hop under any load. */
 export const MAX_EXPORT_CREDITS = 64;
+/** Channels a source keeps open at once, one per target pid (docs/provider.md section 2): past it the oldest is closed. */
+export const MAX_EXPORT_CHANNELS = 64;
+/**
+ * Exports a source tries when the target answers STATUS_ID_IN_USE (a random id already pending
+ * there, 1 in 2^32 each time); then `WSAENOBUFS` (docs/provider.md section 5).
+ */
+export const MAX_EXPORT_ID_ATTEMPTS = 4;
 /** Length of the import nonce. */
 export const NONCE_BYTES = 16;
 

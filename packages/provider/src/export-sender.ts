@@ -12,7 +12,14 @@
 import { withDeadline } from '@sanshare/internal';
 import { WsaError } from '@sanshare/protocol-info';
 import { closeQuietly, connect, type UdsConnection } from '@sanshare/transport-uds';
-import { EXPORT_PROTOCOL_VERSION, MAX_EXPORT_MESSAGE_BYTES, NONCE_BYTES, TARGET_PROBE_INTERVAL_MS } from './constants.js';
+import {
+  EXPORT_PROTOCOL_VERSION,
+  MAX_EXPORT_CHANNELS,
+  MAX_EXPORT_ID_ATTEMPTS,
+  MAX_EXPORT_MESSAGE_BYTES,
+  NONCE_BYTES,
+  TARGET_PROBE_INTERVAL_MS,
+} from './constants.js';
 import { toWsaError } from './errors.js';
 import {
   decodeExportReply,
@@ -44,8 +51,6 @@ export interface ExportResult {
   expiresAtMs: number;
 }
 
-/** Attempts when the target already holds a pending import with a random id (1 in 2^32 each). */
-const MAX_ID_ATTEMPTS = 4;
 
 const outOfDescriptors = (pid: number, cause?: unknown): WsaError =>
   new WsaError(
@@ -117,7 +122,8 @@ export class ExportSender {
   readonly #maxChannels: number;
   #closed = false;
 
-  constructor(maxChannels = 64) {
+  /** `maxChannels`: channels kept open at once (the oldest is closed past it). */
+  constructor(maxChannels = MAX_EXPORT_CHANNELS) {
     this.#maxChannels = maxChannels;
   }
 
@@ -127,7 +133,11 @@ export class ExportSender {
     return channel !== undefined && !channel.connection.closed;
   }
 
-  /** Pushes the socket to the target; resolves once the target holds it as a pending import. */
+  /**
+   * Pushes the socket to the target. Resolves once the target's reply says it holds the socket as a
+   * pending import, or, for an export sent on a credit, once the descriptor is in the kernel (the
+   * target reserved the import's id and slots when it granted the credit).
+   */
   async exportSocket(request: ExportRequest): Promise<ExportResult> {
     const cached = this.#channels.get(request.targetPid);
     let stale: Channel | undefined;
@@ -319,7 +329,7 @@ export class ExportSender {
       const why = reply.message === '' ? 'no reason given' : reply.message;
       switch (reply.status) {
         case ExportStatus.ID_IN_USE:
-          if (attempt < MAX_ID_ATTEMPTS) continue;
+          if (attempt < MAX_EXPORT_ID_ATTEMPTS) continue;
           throw new WsaError('WSAENOBUFS', `the target refused ${attempt} export ids: ${why}`);
         case ExportStatus.NO_BUFFERS:
           throw new WsaError('WSAENOBUFS', `no buffer space in process ${request.targetPid}: ${why}`);

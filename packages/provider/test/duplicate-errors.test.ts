@@ -86,7 +86,7 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
     await waitUntil(() => fdCount(b.pid) >= fdsBefore + 1);
     expect(fdCount(b.pid)).toBe(fdsBefore + 1);
     const expiresAt = info.exportContext?.expiresAtMs ?? 0;
-    while (Date.now() <= expiresAt || fdCount(b.pid) > fdsBefore) await new Promise((r) => setTimeout(r, 20));
+    await waitUntil(() => Date.now() > expiresAt && fdCount(b.pid) === fdsBefore);
     await expectCode(b.call('import', { info }), 'WSAEINVAL');
     expect(fdCount(b.pid)).toBe(fdsBefore);
   });
