@@ -14,8 +14,8 @@ const pkg = {
   version: '0.0.0',
   description,
   ...(isPrivate ? { private: true } : {}),
+  // No `repository`: the public URL is not known yet, and a made-up one is worse than none.
   license: 'MIT',
-  repository: { type: 'git', url: 'git+https://example.invalid/sanshare.git', directory: dir },
   type: 'module',
   sideEffects: false,
   engines: { node: '>=20.11' },

@@ -14,10 +14,29 @@ const reports = ['packages', 'apps'].flatMap((group) =>
 // A report left from an earlier run must not be counted as this run's.
 for (const report of reports) rmSync(report, { force: true });
 
-const turbo = spawnSync('turbo', ['run', 'build', 'typecheck', 'lint', 'test', '--concurrency=1', ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: 'inherit',
-});
+// Colour codes only for a terminal: in a CI log or a file they are noise. NO_COLOR is what vitest
+// (tinyrainbow) and most tools honour; FORCE_COLOR=0 covers chalk/supports-color and Node's own
+// inspect; turbo has its own flag (and passes both variables through to the tasks it runs).
+const plain = !process.stdout.isTTY;
+const env = plain ? { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } : process.env;
+
+const turbo = spawnSync(
+  'turbo',
+  [
+    'run',
+    'build',
+    'typecheck',
+    'lint',
+    'test',
+    '--concurrency=1',
+    // One failing package must not hide the others' results: every task whose dependencies built runs,
+    // and the closing line counts them all (turbo still exits non-zero).
+    '--continue=dependencies-successful',
+    ...(plain ? ['--no-color'] : []),
+    ...process.argv.slice(2),
+  ],
+  { cwd: root, stdio: 'inherit', env },
+);
 
 if (turbo.error) console.error(`could not run turbo: ${turbo.error.message} (run this through \`pnpm test\`)`);
 

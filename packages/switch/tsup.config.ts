@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // @sanshare/internal is private (never published): its deadline and error guard are bundled in.
+  noExternal: ['@sanshare/internal'],
 });

@@ -9,4 +9,7 @@ export default defineConfig({
   target: 'node20',
   // load-binding.ts finds the package root from import.meta.url; the shim provides it in the CJS build.
   shims: true,
+  // The shared helpers (deadlines, the error guard) are bundled in: @sanshare/internal is private
+  // and never installed by users.
+  noExternal: ['@sanshare/internal'],
 });

@@ -16,6 +16,7 @@ import { describeResult, killRunningCommands, runCommand, type CommandResult } f
 import { makeTempDir, removeTempDir } from './support/temp-dir.js';
 import { makeToolFreePath, reachableBuildTools } from './support/tool-free-path.js';
 import { pnpmCommand } from './support/pnpm-command.js';
+import { heartbeat, progress } from './support/progress.js';
 import { listPublicPackages, readManifest, type PublicPackage } from './support/workspace.js';
 
 // Issue 8: the release path proven against a real registry. Verdaccio runs as a separate process
@@ -27,6 +28,7 @@ const PROTOCOL_INFO = '@sanshare/protocol-info';
 const REFUSED = '@sanshare/switch';
 
 const names = listPublicPackages().map((pkg) => pkg.name);
+const say = progress('release');
 
 /** `a > b` for plain x.y.z versions. */
 function isNewer(a: string, b: string): boolean {
@@ -64,7 +66,11 @@ describe('release to a real registry', () => {
   /** `pnpm <script>` in the copy, as a maintainer runs it, with the registry and token of this test. */
   const pnpmRun = async (script: string): Promise<CommandResult> => {
     const [command, ...prefix] = await pnpmCommand();
-    return runCommand(command, [...prefix, script], {
+    say(`pnpm ${script}`);
+    const started = Date.now();
+    // `pnpm release` builds every package quietly (turbo --output-logs=errors-only) for a minute or more.
+    const stop = heartbeat(say, `pnpm ${script}`);
+    const result = await runCommand(command, [...prefix, script], {
       cwd: repo,
       // `changeset publish` runs `pnpm publish`: the pnpm running the script must be on PATH, as under npx.
       env: consumerEnv({
@@ -73,7 +79,13 @@ describe('release to a real registry', () => {
         PATH: `${dirname(command)}${delimiter}${process.env['PATH'] ?? ''}`,
       }),
       timeoutMs: 600_000,
-    });
+      // The release script's own `release: ...` lines say which phase it is in.
+      onLine: (line) => {
+        if (line.startsWith('release: ')) say(`  ${line}`);
+      },
+    }).finally(stop);
+    say(`pnpm ${script}: exit ${String(result.code)} after ${Math.round((Date.now() - started) / 1000)}s`);
+    return result;
   };
 
   const publishedVersions = async (name: string): Promise<string[]> =>
@@ -94,16 +106,19 @@ describe('release to a real registry', () => {
   const installAlone = async (name: string, dir: string): Promise<CommandResult> => {
     await createConsumerProject(dir, { npmrc: [`registry=${registryUrl()}`] });
     const packages = readmeInstall(await readmeOf(name), name);
+    say(`npm install ${packages.join(' ')} from the registry, in a fresh project`);
     return npmIn(dir, ['install', ...packages], { PATH: toolFreePath, npm_config_userconfig: join(dir, 'no-user-npmrc') });
   };
 
   beforeAll(async () => {
     temp = await makeTempDir('release');
     repo = join(temp, 'repo');
+    say('copying the workspace');
     await copyWorkspace(repo);
     for (const [name, version] of versionsOfCopy()) before.set(name, version);
 
     registryDir = join(temp, 'registry');
+    say('starting Verdaccio');
     registry = await startLocalRegistry({ dir: registryDir, refusePublishOf: [REFUSED] });
     const token = await createRegistryUser(registry.url, 'releaser');
     // The maintainer's own npm settings (nodedir for node-gyp, cafile, ...) plus this registry's
@@ -188,6 +203,7 @@ describe('release to a real registry', () => {
     const port = registry?.port;
     await registry?.stop();
     registry = undefined;
+    say('restarting Verdaccio, now accepting every package');
     registry = await startLocalRegistry({ dir: registryDir, ...(port !== undefined ? { port } : {}) });
     const rerun = await pnpmRun('release');
     expect(rerun.code, describeResult(rerun)).toBe(0);
@@ -238,6 +254,7 @@ describe('release to a real registry', () => {
       if (typeof example === 'string') throw new Error(`${name}: ${example}`);
       await writeFile(join(dir, 'example.mjs'), example.esm);
       await writeFile(join(dir, 'example.cjs'), example.cjs);
+      say(`running ${name}'s README example with import and require`);
       const esm = await nodeIn(dir, ['example.mjs'], { PATH: toolFreePath });
       expect(esm.code, `README example (ESM)\n${describeResult(esm)}`).toBe(0);
       const cjs = await nodeIn(dir, ['example.cjs'], { PATH: toolFreePath });

@@ -81,15 +81,28 @@ export const WSA_ERRORS = {
   WSAENOTCONN: 10057,
   WSAESHUTDOWN: 10058,
   WSAETIMEDOUT: 10060,
+  /**
+   * A service provider broke the SPI contract (winerror.h: "the requested service provider is
+   * invalid"): a switch gets it when a provider returns a descriptor from WSPSocket or WSPAccept
+   * without having created the switch's descriptor for it with WPUCreateSocketHandle.
+   */
+  WSAEINVALIDPROVIDER: 10105,
 } as const;
 
 /** A Winsock error name, such as `'WSAEINVAL'`. */
 export type WsaErrorCode = keyof typeof WSA_ERRORS;
 
-/** Address families as Winsock numbers them (`AF_INET` 2, `AF_INET6` 23 on Windows). */
-export const AF = { UNSPEC: 0, INET: 2, INET6: 23 } as const;
-/** Socket types (`SOCK_STREAM` 1, `SOCK_DGRAM` 2). */
+/**
+ * Address families as Winsock numbers them (winsock2.h; `AF_INET6` is 23 on Windows, 10 on Linux).
+ * Those a Windows catalog holds besides IP: IPX/SPX (`AF_IPX` 6), infrared (`AF_IRDA` 26), Bluetooth
+ * (`AF_BTH` 32), Hyper-V sockets (`AF_HYPERV` 34). A protocol info may hold any int32 here; a provider
+ * refuses the ones it does not implement (`WSAEAFNOSUPPORT`).
+ */
+export const AF = { UNSPEC: 0, INET: 2, IPX: 6, INET6: 23, IRDA: 26, BTH: 32, HYPERV: 34 } as const;
+/** Socket types (`SOCK_STREAM` 1 .. `SOCK_SEQPACKET` 5); any int32 is carried, providers refuse what they lack. */
 export const SOCK = { STREAM: 1, DGRAM: 2, RAW: 3, RDM: 4, SEQPACKET: 5 } as const;
+/** The IPX/SPX protocols of the `AF_IPX` catalog entries (wsnwlink.h): `NSPROTO_IPX` 1000, `NSPROTO_SPX` 1256, `NSPROTO_SPXII` 1257. */
+export const NSPROTO = { IPX: 1000, SPX: 1256, SPXII: 1257 } as const;
 /** IP protocols (`IPPROTO_TCP` 6, `IPPROTO_UDP` 17). */
 export const IPPROTO = { IP: 0, TCP: 6, UDP: 17 } as const;
 

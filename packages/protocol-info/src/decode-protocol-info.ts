@@ -2,7 +2,7 @@ import { MAX_PROTOCOL_INFO_BYTES } from './constants.js';
 import { WsaError } from './errors.js';
 import type { ProtocolInfo } from './protocol-info.js';
 import { readProtocolInfoMessage } from './read-protocol-info-message.js';
-import { checkChain, checkEnums, checkExportContext, checkProviderId, checkSzProtocol } from './validate-protocol-info.js';
+import { checkChain, checkByteOrder, checkExportContext, checkProviderId, checkSzProtocol } from './validate-protocol-info.js';
 
 /**
  * Decodes a `sanshare.v1.ProtocolInfo` protobuf message (proto/sanshare/v1/protocol_info.proto) with a
@@ -24,7 +24,7 @@ export function decodeProtocolInfo(bytes: Uint8Array): ProtocolInfo {
   // The decoder already held every integer to its uint32/int32 range and every string to valid UTF-8
   // (so no unpaired surrogate); the remaining rules of validateProtocolInfo run here.
   const context = 'decodeProtocolInfo';
-  checkEnums(info, context);
+  checkByteOrder(info, context);
   checkProviderId(info.ProviderId, context);
   checkChain(info.ProtocolChain, context);
   checkSzProtocol(info.szProtocol, context);

@@ -22,6 +22,7 @@ describe('WsaError', () => {
     expect(WSA_ERRORS.WSAENOBUFS).toBe(10055);
     expect(WSA_ERRORS.WSAEMSGSIZE).toBe(10040);
     expect(WSA_ERRORS.WSAETIMEDOUT).toBe(10060);
+    expect(WSA_ERRORS.WSAEINVALIDPROVIDER).toBe(10105);
   });
 });
 

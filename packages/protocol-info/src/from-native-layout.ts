@@ -3,7 +3,7 @@ import { WsaError } from './errors.js';
 import { readGuid } from './guid.js';
 import { WORD, loadScratch, scratch } from './native-words.js';
 import type { ProtocolInfo } from './protocol-info.js';
-import { checkChain, checkEnums, checkSzProtocol } from './validate-protocol-info.js';
+import { checkChain, checkByteOrder, checkSzProtocol } from './validate-protocol-info.js';
 
 /** `Buffer.prototype.ucs2Slice` decodes UTF-16LE from any Uint8Array, 3x faster than the alternatives. */
 const ucs2Slice = (Buffer.prototype as unknown as { ucs2Slice?: (this: Uint8Array, start: number, end: number) => string }).ucs2Slice;
@@ -103,7 +103,7 @@ export function fromNativeLayout(bytes: Uint8Array): ProtocolInfo {
   };
   // The rules four bytes can break (a uint32 read from four bytes is always a uint32, and readGuid
   // always writes canonical text): known enum values, the chain's shape, szProtocol's surrogates.
-  checkEnums(info, 'fromNativeLayout');
+  checkByteOrder(info, 'fromNativeLayout');
   checkChain(info.ProtocolChain, 'fromNativeLayout');
   checkSzProtocol(szProtocol, 'fromNativeLayout');
   return info;

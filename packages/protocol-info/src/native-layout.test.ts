@@ -128,14 +128,12 @@ describe('fromNativeLayout', () => {
     expect(rejection(bytes)).toContain('szProtocol must contain no NUL and no unpaired surrogate (code unit 5 is 0xde00)');
   });
 
-  it('should reject unknown enum values and a malformed chain, naming the field', () => {
+  it('should reject an unknown byte order and a malformed chain, naming the field', () => {
     const patched = (offset: number, value: number): Uint8Array => {
       const bytes = handBuilt();
       new DataView(bytes.buffer).setInt32(offset, value, true);
       return bytes;
     };
-    expect(rejection(patched(76, 17))).toContain('iAddressFamily');
-    expect(rejection(patched(88, 6))).toContain('iSocketType');
     expect(rejection(patched(100, 2))).toContain('iNetworkByteOrder');
     expect(rejection(patched(40, 8))).toContain('ProtocolChain.chainLen');
     expect(rejection(patched(40, -1))).toContain('ProtocolChain.chainLen');
@@ -171,7 +169,7 @@ describe('toNativeLayout', () => {
   });
 
   it('should reject an invalid protocol info with WSAEINVAL naming the field', () => {
-    expect(() => toNativeLayout({ ...expected, iAddressFamily: 17 })).toThrow(/WSAEINVAL: toNativeLayout: iAddressFamily/);
+    expect(() => toNativeLayout({ ...expected, iAddressFamily: 2 ** 31 })).toThrow(/WSAEINVAL: toNativeLayout: iAddressFamily/);
     expect(() => toNativeLayout({ ...expected, szProtocol: 'x'.repeat(256) })).toThrow(/toNativeLayout: szProtocol/);
     expect(() => toNativeLayout({ ...expected, ProtocolChain: { chainLen: 7, chainEntries: [1, 2, 3, 4, 5, 6, 7, 8] } })).toThrow(/ProtocolChain.chainEntries/);
   });

@@ -1,4 +1,4 @@
-import { AF, EXPORT_NONCE_LENGTH, MAX_PROTOCOL_CHAIN, NETWORK_BYTE_ORDER, SOCK, WSAPROTOCOL_LEN } from './constants.js';
+import { EXPORT_NONCE_LENGTH, MAX_PROTOCOL_CHAIN, NETWORK_BYTE_ORDER, WSAPROTOCOL_LEN } from './constants.js';
 import { WsaError } from './errors.js';
 import type { ProtocolInfo } from './protocol-info.js';
 
@@ -20,18 +20,16 @@ const UINT32_FIELDS = [
   'dwProviderReserved',
 ] as const;
 
-/** The `i*` fields that are plain Win32 `int`s (the enumerated ones are checked against their sets). */
-const INT32_FIELDS = ['iVersion', 'iMaxSockAddr', 'iMinSockAddr', 'iProtocol', 'iProtocolMaxOffset', 'iSecurityScheme'] as const;
-
 /**
- * The enumerated `i*` fields and the values sanshare knows. The protobuf schema models them as enums;
- * a value outside is an "unknown enum value", rejected by every codec so both forms accept the same set.
+ * The `i*` fields that are plain Win32 `int`s. `iAddressFamily` and `iSocketType` are among them: a real
+ * catalog holds families and types beyond IP and TCP (IPX 6, IrDA 26, Bluetooth 32, Hyper-V 34; RDM,
+ * SEQPACKET), and a codec of the structure must carry every one exactly. Whether a provider implements
+ * one is the provider's call, at `WSPSocket` (`WSAEAFNOSUPPORT`, `WSAESOCKTNOSUPPORT`...).
  */
-const ENUM_FIELDS = [
-  ['iAddressFamily', [AF.UNSPEC, AF.INET, AF.INET6]],
-  ['iSocketType', [0, SOCK.STREAM, SOCK.DGRAM, SOCK.RAW, SOCK.RDM, SOCK.SEQPACKET]],
-  ['iNetworkByteOrder', [NETWORK_BYTE_ORDER.BIGENDIAN, NETWORK_BYTE_ORDER.LITTLEENDIAN]],
-] as const;
+const INT32_FIELDS = ['iVersion', 'iAddressFamily', 'iMaxSockAddr', 'iMinSockAddr', 'iSocketType', 'iProtocol', 'iProtocolMaxOffset', 'iSecurityScheme'] as const;
+
+/** `iNetworkByteOrder`: the two values Winsock defines (`BIGENDIAN` 0, `LITTLEENDIAN` 1); anything else is malformed. */
+const BYTE_ORDERS: readonly number[] = [NETWORK_BYTE_ORDER.BIGENDIAN, NETWORK_BYTE_ORDER.LITTLEENDIAN];
 
 const UINT64_MAX_DECIMAL = '18446744073709551615';
 
@@ -129,7 +127,9 @@ export function checkIntegers(info: Loose, context: string): void {
   if (
     !(
       isInt32(info.iVersion) &&
+      isInt32(info.iAddressFamily) &&
       isInt32(info.iMaxSockAddr) &&
+      isInt32(info.iSocketType) &&
       isInt32(info.iMinSockAddr) &&
       isInt32(info.iProtocol) &&
       isInt32(info.iProtocolMaxOffset) &&
@@ -142,19 +142,11 @@ export function checkIntegers(info: Loose, context: string): void {
   }
 }
 
-/** Rule group: `iAddressFamily`, `iSocketType` and `iNetworkByteOrder` are known values. */
-export function checkEnums(info: Loose, context: string): void {
-  const af = info.iAddressFamily;
-  const type = info.iSocketType;
+/** Rule group: `iNetworkByteOrder` is `BIGENDIAN` (0) or `LITTLEENDIAN` (1). */
+export function checkByteOrder(info: Loose, context: string): void {
   const order = info.iNetworkByteOrder;
-  if (
-    !(af === AF.UNSPEC || af === AF.INET || af === AF.INET6) ||
-    !(typeof type === 'number' && type >= 0 && type <= SOCK.SEQPACKET && (type | 0) === type) ||
-    !(order === NETWORK_BYTE_ORDER.BIGENDIAN || order === NETWORK_BYTE_ORDER.LITTLEENDIAN)
-  ) {
-    for (const [field, known] of ENUM_FIELDS) {
-      if (!(known as readonly number[]).includes(info[field] as number)) invalid(context, field, `must be one of ${known.join(', ')}`, info[field]);
-    }
+  if (order !== NETWORK_BYTE_ORDER.BIGENDIAN && order !== NETWORK_BYTE_ORDER.LITTLEENDIAN) {
+    invalid(context, 'iNetworkByteOrder', `must be one of ${BYTE_ORDERS.join(', ')}`, order);
   }
 }
 
@@ -168,7 +160,8 @@ let lastGoodSz: string | undefined;
 
 /** Rule group: `ProviderId` is canonical lowercase GUID text. */
 export function checkProviderId(guid: unknown, context: string): void {
-  if (guid === lastGoodGuid) return;
+  // The memo holds a string that passed, or nothing: a missing value never matches it.
+  if (typeof guid === 'string' && guid === lastGoodGuid) return;
   if (typeof guid !== 'string' || !isGuidText(guid)) {
     invalid(context, 'ProviderId', 'must be a GUID in canonical lowercase text (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)', guid);
   }
@@ -202,7 +195,7 @@ export function checkChain(chain: unknown, context: string): void {
 
 /** Rule group: `szProtocol` has at most 255 UTF-16 code units, no NUL, no unpaired surrogate. */
 export function checkSzProtocol(sz: unknown, context: string): void {
-  if (sz === lastGoodSz) return;
+  if (typeof sz === 'string' && sz === lastGoodSz) return;
   if (typeof sz !== 'string') invalid(context, 'szProtocol', 'must be a string', sz);
   if (sz.length > WSAPROTOCOL_LEN) invalid(context, 'szProtocol', `must be at most ${WSAPROTOCOL_LEN} UTF-16 code units (WSAPROTOCOL_LEN)`, sz);
   const bad = findBadCodeUnit(sz);
@@ -242,8 +235,8 @@ export function checkExportContext(exportContext: unknown, dwProviderReserved: u
  * Checks that `value` is a `ProtocolInfo` every codec carries exactly. The four codecs apply these
  * rules to what they encode and to what they decode, so both forms accept exactly the same values.
  *
- * Rules: `dw*` fields are uint32, `i*` fields int32; `iAddressFamily` is one of `AF`, `iSocketType` 0 or
- * one of `SOCK`, `iNetworkByteOrder` one of `NETWORK_BYTE_ORDER`; `ProviderId` is canonical lowercase
+ * Rules: `dw*` fields are uint32, `i*` fields int32 (any address family and socket type: a codec carries
+ * what a catalog holds); `iNetworkByteOrder` one of `NETWORK_BYTE_ORDER`; `ProviderId` is canonical lowercase
  * GUID text; `ProtocolChain.chainLen` is 0..7, `chainEntries` at most 7 uint32 with no trailing 0 (the
  * native form's padding), and with `chainLen >= 2` exactly `chainLen` non-zero ids; `szProtocol` is at
  * most 255 UTF-16 code units with no NUL and no unpaired surrogate; `exportContext`, when present, has a
@@ -257,7 +250,7 @@ export function validateProtocolInfo(value: unknown, context = 'validateProtocol
   if (typeof value !== 'object' || value === null) invalid(context, 'ProtocolInfo', 'must be an object', value);
   const info = value as Loose;
   checkIntegers(info, context);
-  checkEnums(info, context);
+  checkByteOrder(info, context);
   checkProviderId(info.ProviderId, context);
   checkChain(info.ProtocolChain, context);
   checkSzProtocol(info.szProtocol, context);

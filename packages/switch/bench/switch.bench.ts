@@ -1,7 +1,7 @@
 // Benchmarks of the switch's own costs, each a fixed number of iterations (no time budget):
 //   switch/getsockname      a synchronous call: lookup, access check, translation, provider call
 //   switch/send-recv-1k     1 KiB to a loopback echo server and back, through the switch
-//   channel/pid-round-trip  requestPeerPid over a hand-off channel (both ends in this process)
+//   channel/pid-round-trip  requestPeerPid over a protocol-info channel (both ends in this process)
 //   handoff/self            WSADuplicateSocket to this process + WSASocket from the info + closesocket
 // Run: pnpm --filter @sanshare/switch bench [regex]. Prints a table, writes bench/results/<date>.json.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AF, FROM_PROTOCOL_INFO as FROM, IPPROTO, SOCK } from '@sanshare/protocol-info';
-import { connectHandoffChannel, createCatalog, defaultCatalogEntry, listenHandoffChannel, WSAStartup } from '../src/index.js';
+import { connectProtocolInfoChannel, createCatalog, defaultCatalogEntries, listenProtocolInfoChannel, WSAStartup } from '../src/index.js';
 
 const filter = new RegExp(process.argv[2] ?? '.');
 const dir = mkdtempSync(join(tmpdir(), 'switch-bench-'));
@@ -28,7 +28,7 @@ async function bench(name: string, iterations: number, op: () => Promise<unknown
 const echo = createServer((c) => c.pipe(c));
 await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
 const catalog = await createCatalog();
-await catalog.install(defaultCatalogEntry('inet', '@sanshare/provider', { runtimeDir: join(dir, 'run') }));
+for (const entry of defaultCatalogEntries('@sanshare/provider', { runtimeDir: join(dir, 'run') })) await catalog.install(entry);
 const sw = await WSAStartup({ catalog });
 try {
   let s = await sw.socket(AF.INET, SOCK.STREAM, IPPROTO.TCP);
@@ -43,8 +43,8 @@ try {
     while (got < kib.length) got += (await sw.recv(s, { maxBytes: kib.length - got })).length;
   });
 
-  const server = await listenHandoffChannel(join(dir, 'c.sock'));
-  const client = await connectHandoffChannel(join(dir, 'c.sock'));
+  const server = await listenProtocolInfoChannel(join(dir, 'c.sock'));
+  const client = await connectProtocolInfoChannel(join(dir, 'c.sock'));
   const accepted = await server.accept();
   await bench('channel/pid-round-trip', 5_000, () => client.requestPeerPid());
 

@@ -1,5 +1,5 @@
 // The spec's hand-off in two processes: this one (the source) connects to a TCP peer, hands the
-// live connection to a second process (the destination) over a hand-off channel, gets it back and
+// live connection to a second process (the destination) over a protocol-info channel, gets it back and
 // closes it gracefully. Run: node examples/handoff.mjs  (after building the packages).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -9,15 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AF, FROM_PROTOCOL_INFO, IPPROTO, SD, SOCK } from '@sanshare/protocol-info';
-import { connectHandoffChannel, createCatalog, defaultCatalogEntry, listenHandoffChannel, WSAStartup } from '@sanshare/switch';
+import { connectProtocolInfoChannel, createCatalog, defaultCatalogEntries, listenProtocolInfoChannel, WSAStartup } from '@sanshare/switch';
 
 const FROM = FROM_PROTOCOL_INFO;
 
-/** A switch whose catalog holds one TCP/IPv4 entry served by @sanshare/provider. */
+/** A switch whose catalog holds the default entries (TCP over IPv4 and IPv6) served by @sanshare/provider. */
 async function startSwitch(dir) {
   const catalog = await createCatalog();
   // Both processes' providers must share the runtime directory: that is where they find each other.
-  await catalog.install(defaultCatalogEntry('inet', '@sanshare/provider', { runtimeDir: join(dir, 'run') }));
+  for (const entry of defaultCatalogEntries('@sanshare/provider', { runtimeDir: join(dir, 'run') })) await catalog.install(entry);
   const sw = await WSAStartup({ catalog });
   for (const failure of sw.loadFailures) throw failure.error;
   return sw;
@@ -27,7 +27,7 @@ const [role, dir] = process.argv.slice(2);
 
 if (role === 'destination') {
   const sw = await startSwitch(dir);
-  const server = await listenHandoffChannel(join(dir, 'channel.sock'));
+  const server = await listenProtocolInfoChannel(join(dir, 'channel.sock'));
   process.stdout.write('ready\n');
   const channel = await server.accept(); // steps 2-4: the source's pid request is answered by itself
   const info = await channel.receiveProtocolInfo(); // step 7
@@ -54,7 +54,7 @@ if (role === 'destination') {
     const s = await sw.socket(AF.INET, SOCK.STREAM, IPPROTO.TCP); // step 1
     await sw.connect(s, { address: '127.0.0.1', port: peer.address().port });
     await sw.send(s, `hello from the source, pid ${process.pid}\n`);
-    const channel = await connectHandoffChannel(join(work, 'channel.sock'));
+    const channel = await connectProtocolInfoChannel(join(work, 'channel.sock'));
     const pid = await channel.requestPeerPid(); // steps 2, 4 (checked against SO_PEERCRED)
     const info = await sw.WSADuplicateSocket(s, pid); // step 5: from now on, hands off
     await channel.sendProtocolInfo(info); // step 6

@@ -1,44 +1,75 @@
+import type { Socket } from '@sanshare/protocol-info';
+
 /**
  * The switch's access control for shared sockets (the spec's Note): once this process's switch has
- * duplicated a socket, it does not touch that socket again until `WSASocket` creates a descriptor for
- * it from a protocol info. Sockets are identified by a key: the kernel's socket cookie (`SO_COOKIE`,
- * the same in every process) when the provider offers it, else the descriptor itself.
+ * duplicated a socket, it "does not access the shared socket again until the switch calls the
+ * WSPSocket function to explicitly create again a descriptor for the shared socket".
+ *
+ * A lock is on a socket, not on a descriptor: every descriptor of this process whose key is the
+ * socket's is locked with it. Keys come from `socketKeyOf` (asked through the provider's table);
+ * a descriptor whose socket has no key gets `descriptorKey(s)`, so that only it is locked.
+ *
+ * Which descriptors carry a key: one created from a protocol info gets it at once; one created by
+ * `socket`, `accept` or an adoption gets it at its first duplication. That covers every descriptor a
+ * lock must reach: a second descriptor of one socket in a process only ever comes from a protocol
+ * info, since a socket leaves its first process only by a duplication of its first descriptor.
+ *
+ * A key is forgotten (and its lock lifted) with the last descriptor of this process that carries it:
+ * an address pair can name another connection later, which a stale lock must not block.
  */
 export class AccessControl {
-  readonly #handedOff = new Set<string>();
+  readonly #keyOf = new Map<Socket, string>();
+  readonly #holders = new Map<string, Set<Socket>>();
+  readonly #locked = new Set<string>();
 
-  /** The key of a socket known by its cookie. */
-  static cookieKey(cookie: bigint | string): string {
-    return `cookie:${String(cookie)}`;
+  /** The key of a socket whose identity is unknown: only descriptor `s` is locked. */
+  static descriptorKey(s: Socket): string {
+    return `descriptor/${s}`;
   }
 
-  /** The key of a socket whose cookie is unknown: only that descriptor is locked. */
-  static descriptorKey(s: number): string {
-    return `descriptor:${s}`;
+  /** Records that descriptor `s` refers to the socket `key` (replacing what it was known as before). */
+  assign(s: Socket, key: string): void {
+    const previous = this.#keyOf.get(s);
+    if (previous === key) return;
+    if (previous !== undefined) this.release(s);
+    this.#keyOf.set(s, key);
+    let holders = this.#holders.get(key);
+    if (holders === undefined) this.#holders.set(key, (holders = new Set()));
+    holders.add(s);
   }
 
-  /** Marks the socket as in another process's hands; false when it already was. */
-  handOff(key: string): boolean {
-    if (this.#handedOff.has(key)) return false;
-    this.#handedOff.add(key);
-    return true;
+  /** Forgets descriptor `s` (closed); the last descriptor of a key takes its lock with it. */
+  release(s: Socket): void {
+    const key = this.#keyOf.get(s);
+    if (key === undefined) return;
+    this.#keyOf.delete(s);
+    const holders = this.#holders.get(key);
+    holders?.delete(s);
+    if (holders === undefined || holders.size === 0) {
+      this.#holders.delete(key);
+      this.#locked.delete(key);
+    }
   }
 
-  /** Gives this process access again (a descriptor was created from a protocol info for it). */
-  regain(key: string): void {
-    this.#handedOff.delete(key);
+  /** Marks the socket `key` as in another process's hands. */
+  lock(key: string): void {
+    this.#locked.add(key);
   }
 
-  isHandedOff(key: string | undefined): boolean {
-    return key !== undefined && this.#handedOff.has(key);
+  /** Gives this process access to the socket `key` again. */
+  unlock(key: string): void {
+    this.#locked.delete(key);
   }
 
-  /** Forgets a socket none of whose descriptors remain in this process. */
-  forget(key: string): void {
-    this.#handedOff.delete(key);
+  /** Whether descriptor `s`'s socket is locked. */
+  isLocked(s: Socket): boolean {
+    const key = this.#keyOf.get(s);
+    return key !== undefined && this.#locked.has(key);
   }
 
   clear(): void {
-    this.#handedOff.clear();
+    this.#keyOf.clear();
+    this.#holders.clear();
+    this.#locked.clear();
   }
 }

@@ -1,8 +1,10 @@
 import { once } from 'node:events';
 import type { Socket as NetSocket } from 'node:net';
 import { AF, WsaError, type Socket } from '@sanshare/protocol-info';
-import { closeFd, detachNetSocket } from '@sanshare/transport-uds';
-import { type Switch, switchCoreOf } from './switch.js';
+import { closeQuietly, detachNetSocket } from '@sanshare/transport-uds';
+import { providerForAdoption } from './provider-selection.js';
+import type { Switch } from './switch-api.js';
+import { switchCoreOf } from './switch-registry.js';
 
 /**
  * Bridges a connected Node `net.Socket` (one an `http.Server` accepted, say) into the switch, so that
@@ -14,13 +16,15 @@ import { type Switch, switchCoreOf } from './switch.js';
  * What the bridge gives up: listeners on the `net.Socket` (an HTTP parser, say) see nothing more;
  * bytes they already consumed are theirs, not the switch's. Throws `WsaError` `WSAEINVAL` when the
  * socket is not connected, or when no loaded provider with extensions serves its address family;
- * if the provider then fails, the connection is closed (its descriptor is released, no bytes are kept).
+ * if the provider then fails, the connection is closed (its descriptor is released, no bytes are kept);
+ * `WSAEINVALIDPROVIDER` when the provider adopted it without creating a switch descriptor.
  */
 export async function adoptNetSocket(sw: Switch, socket: NetSocket): Promise<Socket> {
   const core = switchCoreOf(sw);
+  core.assertAlive();
   if (socket.destroyed || socket.remoteAddress === undefined) throw new WsaError('WSAEINVAL', 'adoptNetSocket: the net.Socket is not connected');
   const af = socket.remoteFamily === 'IPv6' ? AF.INET6 : AF.INET;
-  const { slot, entry } = core.providerForAdoption(af);
+  const { slot } = providerForAdoption(core.slots, af);
   // Written bytes must reach the kernel first: they would be lost with Node's descriptor otherwise.
   while (socket.writableLength > 0 && !socket.destroyed) await once(socket, 'drain');
   const { fd, readAhead } = detachNetSocket(socket);
@@ -28,8 +32,8 @@ export async function adoptNetSocket(sw: Switch, socket: NetSocket): Promise<Soc
   try {
     context = await (slot.extensions as NonNullable<typeof slot.extensions>).WSPAdoptDescriptor(fd, readAhead);
   } catch (error) {
-    closeFd(fd);
+    closeQuietly(fd);
     throw error;
   }
-  return core.adoptResult(slot, entry.catalogEntryId, context).s;
+  return (await core.adoptResult(slot, context, 'adoptNetSocket')).s;
 }

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCatalog } from './catalog.js';
-import { defaultCatalogEntry, defaultProtocolInfo } from './default-protocol-info.js';
+import { defaultCatalogEntries, defaultCatalogEntry } from './default-catalog-entry.js';
+import { defaultProtocolInfo } from './default-protocol-info.js';
 import { isSwitchError } from './errors.js';
 
 describe('createCatalog', () => {

@@ -1,6 +1,5 @@
 import { BASE_PROTOCOL, type ProtocolInfo } from '@sanshare/protocol-info';
 import { FIRST_CATALOG_ENTRY_ID } from './constants.js';
-import type { CatalogEntryInit } from './default-protocol-info.js';
 import { SwitchError } from './errors.js';
 import { type CatalogState, readCatalogFile, removeStaleTempFiles, writeCatalogFile } from './catalog-file.js';
 import { toCatalogProtocolInfo } from './protocol-info-json.js';
@@ -13,6 +12,18 @@ export interface CatalogEntry {
   readonly protocolInfo: ProtocolInfo;
   readonly providerModule: string;
   readonly providerOptions?: Record<string, unknown>;
+}
+
+/** What `Catalog.install` takes: a protocol info, the module implementing it, its options. */
+export interface CatalogEntryInit {
+  protocolInfo: ProtocolInfo;
+  /**
+   * The provider module: an absolute path, a `file:` URL, or a package name (resolved from the
+   * switch's own location first, then from the current working directory).
+   */
+  providerModule: string;
+  /** Passed to the provider's `WSPStartup` as its `options` (JSON values only: the catalog may be a file). */
+  providerOptions?: Record<string, unknown>;
 }
 
 /** Options of `createCatalog`. */

@@ -25,7 +25,7 @@ export const FIRST_CATALOG_ENTRY_ID = 1001;
  */
 export const FIRST_SWITCH_SOCKET = 0x1000;
 
-/** The `format` tag and version of a catalog file (see docs/switch.md, "Catalog file"). */
+/** The `format` tag and version of a catalog file (docs/switch.md of the sanshare repository, "Catalog"). */
 export const CATALOG_FILE_FORMAT = 'sanshare-catalog';
 export const CATALOG_FILE_VERSION = 1;
 
@@ -33,19 +33,19 @@ export const CATALOG_FILE_VERSION = 1;
 export const DEFAULT_BACKLOG = 4096;
 
 /**
- * Largest hand-off channel message accepted. A protocol info in protobuf form is under 1 KiB; 16 KiB
+ * Largest protocol-info channel message accepted. A protocol info in protobuf form is under 1 KiB; 16 KiB
  * leaves room and refuses a peer that tries to make us buffer garbage.
  */
-export const HANDOFF_CHANNEL_MAX_MESSAGE_BYTES = 16 * 1024;
+export const PROTOCOL_INFO_CHANNEL_MAX_MESSAGE_BYTES = 16 * 1024;
 
-/** Default bound of a hand-off channel wait (connect, pid request, receive) when no `timeoutMs` is given. */
-export const HANDOFF_CHANNEL_DEFAULT_TIMEOUT_MS = 30_000;
+/** Default bound of a protocol-info channel wait (connect, pid request, receive) when no `timeoutMs` is given. */
+export const PROTOCOL_INFO_CHANNEL_DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
  * Protocol infos a channel holds for `receiveProtocolInfo` before it stops reading from the peer; the
  * peer's sends then wait (backpressure) instead of growing our memory. A hand-off needs one at a time.
  */
-export const HANDOFF_CHANNEL_MAX_QUEUED_INFOS = 16;
+export const PROTOCOL_INFO_CHANNEL_MAX_QUEUED_INFOS = 16;
 
 /** Channels a server holds for `accept()` before it closes new ones at once (default of `maxPendingChannels`). */
-export const HANDOFF_CHANNEL_MAX_PENDING = 16;
+export const PROTOCOL_INFO_CHANNEL_MAX_PENDING = 16;

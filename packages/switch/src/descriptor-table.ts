@@ -6,10 +6,12 @@ export interface SwitchDescriptor<P> {
   readonly s: Socket;
   readonly catalogEntryId: number;
   readonly provider: P;
-  /** What the provider gave `WPUCreateSocketHandle`: sanshare's providers pass their own descriptor. */
+  /**
+   * What the provider gave `WPUCreateSocketHandle`: its own descriptor for the socket, the one its
+   * `WSPSocket`/`WSPAccept` returns and the switch passes to every later call (spec: the provider
+   * "returns its own descriptor", and "must supply the switch's socket descriptor in upcalls").
+   */
   readonly context: number;
-  /** The access-control key of the underlying socket, once known (see access-control.ts). */
-  socketKey: string | undefined;
 }
 
 /**
@@ -48,7 +50,7 @@ export class DescriptorTable<P> {
     if (!Number.isInteger(catalogEntryId)) throw new WsaError('WSAEINVAL', `WPUCreateSocketHandle: catalog entry id ${String(catalogEntryId)} is not an integer`);
     if (!Number.isInteger(context)) throw new WsaError('WSAEINVAL', `WPUCreateSocketHandle: context ${String(context)} is not an integer`);
     const s = this.#next++;
-    this.#byS.set(s, { s, catalogEntryId, provider, context, socketKey: undefined });
+    this.#byS.set(s, { s, catalogEntryId, provider, context });
     let contexts = this.#byContext.get(provider);
     if (contexts === undefined) this.#byContext.set(provider, (contexts = new Map()));
     contexts.set(context, s);

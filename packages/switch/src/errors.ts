@@ -1,8 +1,9 @@
 /**
- * The switch's own errors: catalog, provider loading and the hand-off channel. Calls of the
+ * The switch's own errors: catalog, provider loading and the protocol-info channel. Calls of the
  * application API (`WSASocket`, `send`, ...) throw `WsaError` from `@sanshare/protocol-info`
  * instead, as Winsock calls do.
  */
+import { codedErrorGuard } from '@sanshare/internal';
 
 /**
  * The codes of `SwitchError`. Where Winsock defines a code for the failure, the code is its name and
@@ -21,13 +22,16 @@ export const SWITCH_ERRORS = {
   ERR_CATALOG_INVALID_ENTRY: undefined,
   /** `remove` named a catalog entry id that is not installed. */
   ERR_CATALOG_UNKNOWN_ENTRY: undefined,
-  /** The hand-off channel is closed (by either side, or after a protocol violation). */
+  /** The protocol-info channel is closed (by either side, or after a protocol violation). */
   ERR_CHANNEL_CLOSED: undefined,
-  /** A hand-off channel operation did not complete within its `timeoutMs`. */
+  /** A protocol-info channel operation did not complete within its `timeoutMs`. */
   ERR_CHANNEL_TIMEOUT: undefined,
-  /** The peer claimed a pid that is not the one the kernel reports for it (`SO_PEERCRED`). */
+  /**
+   * The peer claimed a pid that is not the one the kernel reports for it (`SO_PEERCRED`), or a
+   * protocol info this process duplicated for one pid was about to be sent to another.
+   */
   ERR_CHANNEL_PEER_PID: undefined,
-  /** The peer sent a message that is not a valid hand-off channel message. */
+  /** The peer sent a message that is not a valid protocol-info channel message. */
   ERR_CHANNEL_PROTOCOL: undefined,
 } as const;
 
@@ -35,7 +39,7 @@ export const SWITCH_ERRORS = {
 export type SwitchErrorCode = keyof typeof SWITCH_ERRORS;
 
 /**
- * Thrown when the catalog, a provider load or the hand-off channel fails. `code` says which failure
+ * Thrown when the catalog, a provider load or the protocol-info channel fails. `code` says which failure
  * (`SwitchErrorCode`), `errno` is the Winsock number when there is one, `cause` the underlying error.
  */
 export class SwitchError extends Error {
@@ -54,10 +58,4 @@ export class SwitchError extends Error {
  * True when `value` is a `SwitchError` (optionally with the given code). Checks `name` and `code`
  * rather than `instanceof`, so it also recognises errors thrown by another copy of this package.
  */
-export function isSwitchError(value: unknown, code?: SwitchErrorCode): value is SwitchError {
-  if (typeof value !== 'object' || value === null) return false;
-  const candidate = value as { name?: unknown; code?: unknown };
-  if (candidate.name !== 'SwitchError' || typeof candidate.code !== 'string') return false;
-  if (!Object.prototype.hasOwnProperty.call(SWITCH_ERRORS, candidate.code)) return false;
-  return code === undefined || candidate.code === code;
-}
+export const isSwitchError: (value: unknown, code?: SwitchErrorCode) => value is SwitchError = codedErrorGuard<SwitchError, SwitchErrorCode>('SwitchError', SWITCH_ERRORS);

@@ -22,6 +22,9 @@ function providerSource(tweak: string, cleanupMarker: string): string {
 }\n`;
 }
 
+/** The three bridge extensions, as JS source: offered together. */
+const BRIDGES = 'WSPAdoptDescriptor: async () => 0, WSPDetachDescriptor: async () => ({}), WSPGetSocketCookie: () => 1n';
+
 describe('loadProvider', () => {
   let dir: string;
   const upcalls = new DescriptorTable<object>().upcalls({}, [1001]);
@@ -77,6 +80,8 @@ describe('loadProvider', () => {
     ['a missing entry point', 'delete result.procTable.WSPSend;', 'WSPSend'],
     ['no table', 'delete result.procTable;', 'no procTable'],
     ['half the extensions', 'result.extensions = { WSPGetSocketCookie: () => 1n };', 'WSPAdoptDescriptor'],
+    ['one of the message extensions without the other', `result.extensions = { ${BRIDGES}, WSPDuplicateSocketWithMessage: async () => ({}) };`, 'without WSPReceiveDuplicate'],
+    ['a message extension that is not a function', `result.extensions = { ${BRIDGES}, WSPDuplicateSocketWithMessage: 1, WSPReceiveDuplicate: async () => ({}) };`, 'not functions'],
   ])('should reject %s with WSAEINVALIDPROCTABLE and clean the provider up', async (_name, tweak, mention) => {
     const marker = join(dir, 'cleaned');
     const entry = await entryFor('wrong', providerSource(tweak, marker));
@@ -84,6 +89,15 @@ describe('loadProvider', () => {
     expect(isSwitchError(error, 'WSAEINVALIDPROCTABLE')).toBe(true);
     expect((error as Error).message).toContain(mention);
     if (tweak.includes('WSPSend') || tweak.includes('extensions')) expect(existsSync(marker)).toBe(true);
+  });
+
+  it.each([
+    ['no extensions', ''],
+    ['the three bridge extensions', `result.extensions = { ${BRIDGES} };`],
+    ['the bridges and both message extensions', `result.extensions = { ${BRIDGES}, WSPDuplicateSocketWithMessage: async () => ({}), WSPReceiveDuplicate: async () => ({}) };`],
+  ])('should accept a provider with %s', async (_name, tweak) => {
+    const entry = await entryFor('ext', providerSource(tweak, join(dir, 'c')));
+    await expect(loadProvider(entry, upcalls, 0x0202)).resolves.toMatchObject({ version: 0x0202 });
   });
 
   it('should reject another version with WSAVERNOTSUPPORTED and clean the provider up', async () => {

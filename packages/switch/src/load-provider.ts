@@ -24,8 +24,20 @@ export const PROC_TABLE_ENTRIES = [
   'WSPCleanup',
 ] as const satisfies readonly (keyof WspProcTable)[];
 
-/** The optional extension functions; a provider that offers extensions offers all of them. */
+/**
+ * sanshare's extensions (not part of the SPI; a provider may offer none: `extensions` undefined).
+ * A provider that offers extensions offers these three bridge functions together: the switch's
+ * `adoptNetSocket`, `toNetSocket` and `socketCookie` each need one of them.
+ */
 export const EXTENSION_ENTRIES = ['WSPAdoptDescriptor', 'WSPDetachDescriptor', 'WSPGetSocketCookie'] as const satisfies readonly (keyof WspExtensions)[];
+
+/**
+ * The optional pair of extensions, offered both or neither: a socket sent with
+ * `WSPDuplicateSocketWithMessage` is received by the same provider module's `WSPReceiveDuplicate`
+ * in the target, so a provider with only one half could send what it cannot receive, or wait for
+ * what it never sends.
+ */
+export const MESSAGE_EXTENSION_ENTRIES = ['WSPDuplicateSocketWithMessage', 'WSPReceiveDuplicate'] as const satisfies readonly (keyof WspExtensions)[];
 
 /** A started provider, as the switch keeps it. */
 export interface StartedProvider {
@@ -87,7 +99,14 @@ function tableProblem(result: unknown): string | undefined {
     if (typeof r.extensions !== 'object' || r.extensions === null) return 'extensions is not an object';
     const ext = r.extensions as Record<string, unknown>;
     const missingExt = EXTENSION_ENTRIES.filter((name) => !isFunction(ext[name]));
-    if (missingExt.length > 0) return `extensions lack ${missingExt.join(', ')}`;
+    if (missingExt.length > 0) return `extensions lack ${missingExt.join(', ')} (the three bridge extensions come together)`;
+    const offered = MESSAGE_EXTENSION_ENTRIES.filter((name) => ext[name] !== undefined);
+    const notFunctions = offered.filter((name) => !isFunction(ext[name]));
+    if (notFunctions.length > 0) return `extensions ${notFunctions.join(', ')} are not functions`;
+    if (offered.length === 1) {
+      const missing = MESSAGE_EXTENSION_ENTRIES.find((name) => !offered.includes(name));
+      return `extensions offer ${offered[0]} without ${missing} (the two come together, or neither)`;
+    }
   }
   if (!Number.isInteger(r.version) || !Number.isInteger(r.highVersion)) return 'version and highVersion are not integers';
   return undefined;

@@ -2,7 +2,7 @@ import { validateProtocolInfo, type ProtocolInfo } from '@sanshare/protocol-info
 
 /**
  * Checks that `value` (parsed JSON or a caller's object) is a whole catalog protocol info and returns
- * a clean copy: every `WSAPROTOCOL_INFOW` field with its Win32 range, no hand-off context (a catalog
+ * a clean copy: every `WSAPROTOCOL_INFOW` field with its Win32 range, no export context (a catalog
  * entry describes a protocol, not a shared socket). Returns the first problem as a string instead.
  *
  * The rules are protocol-info's own (`validateProtocolInfo`), so that every catalog entry can travel

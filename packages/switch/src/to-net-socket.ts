@@ -1,7 +1,8 @@
 import type { Socket as NetSocket } from 'node:net';
 import { WsaError, type Socket } from '@sanshare/protocol-info';
-import { closeFd, toNetSocket as wrapDescriptor } from '@sanshare/transport-uds';
-import { type Switch, switchCoreOf } from './switch.js';
+import { closeQuietly, toNetSocket as wrapDescriptor } from '@sanshare/transport-uds';
+import type { Switch } from './switch-api.js';
+import { switchCoreOf } from './switch-registry.js';
 
 /**
  * Bridges a switch socket out to Node: detaches the kernel socket behind `s` from its provider and
@@ -28,7 +29,7 @@ export async function toNetSocket(sw: Switch, s: Socket): Promise<NetSocket> {
   try {
     return wrapDescriptor(fd, { readAhead });
   } catch (error) {
-    closeFd(fd);
+    closeQuietly(fd);
     throw new WsaError('WSAEINVAL', `toNetSocket: the detached descriptor of socket ${s} cannot be wrapped`, { cause: error });
   }
 }

@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import { SD } from '@sanshare/protocol-info';
 import { describe, expect, it } from 'vitest';
+import { SANSHARE_PROVIDER } from './helpers/providers.js';
 import { useTwoAgents } from './helpers/two-agents.js';
 
 interface Delivered {
@@ -11,14 +11,14 @@ interface Delivered {
   exportId: number;
 }
 
+// Extensions: sanshare's provider only (the minimal provider's refusals are in provider-neutrality.test.ts).
 describe('WSADuplicateSocketWithMessage / WSAReceiveDuplicate between two switch processes', () => {
-  const fx = useTwoAgents('switch-msg-');
+  const fx = useTwoAgents('switch-msg-', SANSHARE_PROVIDER);
 
   it('should move a live connection there and back with no IPC of the application, under access control', async () => {
-    const { dir, peer, source, destination } = fx;
-    const runtimeDir = join(dir, 'run');
-    const srcPid = await source.call<number>('startup', { runtimeDir });
-    const dstPid = await destination.call<number>('startup', { runtimeDir });
+    const { catalogFile, peer, source, destination } = fx;
+    const srcPid = await source.call<number>('startup', { catalogFile });
+    const dstPid = await destination.call<number>('startup', { catalogFile });
     const s1 = await source.call<number>('socket');
     await source.call('connect', { s: s1, port: peer.port });
     await peer.until(() => peer.connections.length === 1);
@@ -62,10 +62,9 @@ describe('WSADuplicateSocketWithMessage / WSAReceiveDuplicate between two switch
   });
 
   it('should time a receive out with WSAETIMEDOUT when nothing was duplicated with a message', async () => {
-    const { dir, peer, source, destination } = fx;
-    const runtimeDir = join(dir, 'run');
-    await source.call<number>('startup', { runtimeDir });
-    const dstPid = await destination.call<number>('startup', { runtimeDir });
+    const { catalogFile, peer, source, destination } = fx;
+    await source.call<number>('startup', { catalogFile });
+    const dstPid = await destination.call<number>('startup', { catalogFile });
     // A plain WSADuplicateSocket delivers nothing: its protocol info is the application's to carry.
     const s1 = await source.call<number>('socket');
     await source.call('connect', { s: s1, port: peer.port });

@@ -3,18 +3,24 @@ import { join } from 'node:path';
 import { SD, SOL_SOCKET, SO } from '@sanshare/protocol-info';
 import { describe, expect, it } from 'vitest';
 import { descriptorsOf, tcpSocketInode } from './helpers/kernel-refs.js';
+import { PROVIDERS } from './helpers/providers.js';
 import { useTwoAgents } from './helpers/two-agents.js';
 
-describe('the 17-step hand-off through the switch API', () => {
-  const fx = useTwoAgents('switch-17-');
+interface Names {
+  local: { address: string; port: number };
+  peer: { address: string; port: number };
+}
+
+describe.each(PROVIDERS)('the 17-step hand-off through the switch API ($name)', (provider) => {
+  const fx = useTwoAgents('switch-17-', provider);
 
   it('should hand a live connection to another process and back, with access control at each step', async () => {
-    const { dir, peer, source, destination } = fx;
-    const runtimeDir = join(dir, 'run');
+    const { dir, catalogFile, peer, source, destination } = fx;
     const channelPath = join(dir, 'channel.sock');
-    const srcPid = await source.call<number>('startup', { runtimeDir });
-    const dstPid = await destination.call<number>('startup', { runtimeDir });
+    const srcPid = await source.call<number>('startup', { catalogFile });
+    const dstPid = await destination.call<number>('startup', { catalogFile });
     expect(srcPid).toBe(source.pid);
+    expect((await source.call<{ hasExtensions: boolean }[]>('providers')).map((p) => p.hasExtensions)).toEqual([provider.hasExtensions]);
     const count = (): [number, number] => {
       const conn = peer.connections[0] as NetSocket;
       const inode = tcpSocketInode(conn.remotePort as number, peer.port) as string;
@@ -38,6 +44,8 @@ describe('the 17-step hand-off through the switch API', () => {
     await peer.until(() => peer.connections.length === 1);
     const remotePort = peer.connections[0]?.remotePort;
     await expectRefs([1, 0]);
+    const names = await source.call<Names>('names', { s: s1 });
+    expect(names.peer.port).toBe(peer.port);
     await source.call('send', { s: s1, text: 'step1;' });
     await peer.until(() => peer.received === 'step1;');
     peer.take();
@@ -51,9 +59,13 @@ describe('the 17-step hand-off through the switch API', () => {
     expect(await source.call<number>('requestPeerPid')).toBe(dstPid);
 
     // 5) Source duplicates for the destination; from now on it may not touch the socket.
-    const cookie = await source.call<string>('cookie', { s: s1 });
-    const dup = await source.call<{ targetPid: number; socketCookie: string }>('duplicate', { s: s1, pid: dstPid, as: 'out' });
-    expect(dup).toMatchObject({ targetPid: dstPid, socketCookie: cookie });
+    const cookie = provider.hasExtensions ? await source.call<string>('cookie', { s: s1 }) : undefined;
+    const dup = await source.call<{ targetPid?: number; socketCookie?: string; dwProviderReserved: number }>('duplicate', { s: s1, pid: dstPid, as: 'out' });
+    // The provider's context rides in dwProviderReserved (sanshare's provider adds its export context).
+    expect(dup.dwProviderReserved).not.toBe(0);
+    if (provider.hasExtensions) expect(dup).toMatchObject({ targetPid: dstPid, socketCookie: cookie });
+    // Another provider keeps its context in dwProviderReserved alone: no export context at all.
+    else expect(dup).toEqual({ dwProviderReserved: expect.any(Number) });
     expect(await source.call('isHandedOff', { s: s1 })).toBe(true);
     // The kernel socket is already in the destination's provider, waiting for its import.
     await expectRefs([1, 1]);
@@ -61,14 +73,17 @@ describe('the 17-step hand-off through the switch API', () => {
     expect(await source.failure('recv', { s: s1 })).toBe('WSAEACCES');
     expect(await source.failure('setsockopt', { s: s1, level: SOL_SOCKET, optname: SO.KEEPALIVE, value: 1 })).toBe('WSAEACCES');
     expect(await source.failure('duplicate', { s: s1, pid: dstPid, as: 'again' })).toBe('WSAEACCES');
+    expect(await source.failure('names', { s: s1 })).toBe('WSAEACCES');
 
     // 6-7) The protocol info travels over the channel.
     await source.call('sendInfo', { name: 'out' });
-    expect(await destination.call('receiveInfo', { as: 'in' })).toMatchObject({ targetPid: dstPid, socketCookie: cookie });
+    expect(await destination.call('receiveInfo', { as: 'in' })).toMatchObject({ dwProviderReserved: dup.dwProviderReserved });
 
-    // 8) Destination: WSPSocket from the protocol info: the same kernel socket.
+    // 8) Destination: WSPSocket from the protocol info: the same kernel socket, the same connection.
     const d1 = await destination.call<number>('socketFromInfo', { name: 'in' });
-    expect(await destination.call('cookie', { s: d1 })).toBe(cookie);
+    expect(await destination.call('names', { s: d1 })).toEqual(names);
+    if (provider.hasExtensions) expect(await destination.call('cookie', { s: d1 })).toBe(cookie);
+    expect(await destination.call('isHandedOff', { s: d1 })).toBe(false);
     await expectRefs([1, 1]);
     expect(await destination.failure('socketFromInfo', { name: 'in' })).toBe('WSAEINVAL');
 
@@ -89,7 +104,7 @@ describe('the 17-step hand-off through the switch API', () => {
 
     // 11, 13) The protocol info goes back.
     await destination.call('sendInfo', { name: 'back' });
-    expect(await source.call('receiveInfo', { as: 'home' })).toMatchObject({ targetPid: srcPid, socketCookie: cookie });
+    expect(await source.call('receiveInfo', { as: 'home' })).toMatchObject(provider.hasExtensions ? { targetPid: srcPid, socketCookie: cookie } : {});
 
     // 12) Destination closes its descriptor, not the socket: the peer sees no end.
     await destination.call('closesocket', { s: d1 });
@@ -100,8 +115,11 @@ describe('the 17-step hand-off through the switch API', () => {
     // 14) Source: WSPSocket from the info regains access control.
     const s2 = await source.call<number>('socketFromInfo', { name: 'home' });
     expect(s2).not.toBe(s1);
-    expect(await source.call('cookie', { s: s2 })).toBe(cookie);
+    expect(await source.call('names', { s: s2 })).toEqual(names);
+    if (provider.hasExtensions) expect(await source.call('cookie', { s: s2 })).toBe(cookie);
     expect(await source.call('isHandedOff', { s: s2 })).toBe(false);
+    // The lock was on the socket: the old descriptor is free again too (its address pair is the socket's).
+    expect(await source.call('isHandedOff', { s: s1 })).toBe(false);
 
     // 15) Source closes the original descriptor: allowed, and still no end for the peer.
     await source.call('closesocket', { s: s1 });

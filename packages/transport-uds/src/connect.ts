@@ -1,8 +1,9 @@
 import { constants } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { withDeadline } from '@sanshare/internal';
+import { checkOperation } from './check-operation.js';
+import { CONNECT_RETRY_MAX_MS } from './constants.js';
 import { Connection } from './connection.js';
-import { abortError, checkOperation, timeoutError } from './deadline.js';
-import { fromNativeError, UdsError } from './errors.js';
+import { expiryError, fromNativeError, UdsError } from './errors.js';
 import { resolveLimits } from './limits.js';
 import { loadBinding } from './load-binding.js';
 import { checkSocketPath } from './socket-path.js';
@@ -24,24 +25,30 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
   checkOperation(options, what);
   const limits = resolveLimits(options);
   const native = loadBinding();
-  const { signal, timeoutMs } = options;
-  const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
-  let fd: number | undefined;
-  for (let delay = 1; fd === undefined; delay = Math.min(delay * 2, 50)) {
-    try {
-      fd = native.connect(path);
-    } catch (error) {
-      const failure = fromNativeError(error, what);
-      if (failure.errno !== EAGAIN) throw explain(failure, path);
-      // The listener's backlog is full: it is alive but behind. Wait and try again.
-      if (timeoutMs !== undefined && Date.now() + delay > deadline) throw timeoutError(timeoutMs, what);
-      try {
-        await sleep(delay, undefined, signal === undefined ? {} : { signal });
-      } catch {
-        throw abortError(signal as AbortSignal, what);
-      }
-    }
-  }
+  const fd = await withDeadline<number>(
+    options,
+    (resolve, reject) => {
+      let retry: NodeJS.Timeout | undefined;
+      const attempt = (delay: number): void => {
+        retry = undefined;
+        let connected: number;
+        try {
+          connected = native.connect(path);
+        } catch (error) {
+          const failure = fromNativeError(error, what);
+          if (failure.errno !== EAGAIN) return reject(explain(failure, path));
+          // The listener's backlog is full: it is alive but behind. Wait and try again.
+          retry = setTimeout(attempt, delay, Math.min(delay * 2, CONNECT_RETRY_MAX_MS));
+          return;
+        }
+        resolve(connected);
+      };
+      attempt(1);
+      // On timeout or abort: no further attempt (connect(2) itself never blocks, so none is half done).
+      return () => clearTimeout(retry);
+    },
+    (expiry) => expiryError(expiry, what),
+  );
   try {
     const [pid, uid, gid] = native.peerCred(fd);
     return new Connection(native, fd, { pid, uid, gid }, limits);

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:os';
 import { FLAG_CONTINUATION, FLAG_MORE, HEADER_BYTES, LINUX, RECORD_MAX_BYTES } from './constants.js';
-import { armDeadline, checkOperation } from './deadline.js';
-import { systemError, UdsError } from './errors.js';
+import { armDeadline, withDeadline } from '@sanshare/internal';
+import { checkOperation } from './check-operation.js';
+import { expiryError, systemError, UdsError } from './errors.js';
 import { FrameAssembler } from './frame-assembler.js';
 import { encodeFrameHeader } from './frame-header.js';
 import type { ResolvedLimits } from './limits.js';
@@ -42,7 +43,6 @@ interface PendingSend {
 interface Waiter {
   resolve: (message: UdsMessage | null) => void;
   reject: (error: UdsError) => void;
-  disarm: () => void;
 }
 
 type End = { kind: 'local' } | { kind: 'eof' } | { kind: 'fault'; error: UdsError };
@@ -112,8 +112,9 @@ export class Connection extends EventEmitter implements UdsConnection {
     return new Promise<void>((resolve, reject) => {
       pending.resolve = resolve;
       pending.reject = reject;
-      pending.disarm = armDeadline(options, 'send', (error) => {
+      pending.disarm = armDeadline(options, (expiry) => {
         if (pending.outcome !== undefined) return;
+        const error = expiryError(expiry, 'send');
         if (pending.started) {
           // Part of the message is in the kernel: the stream of records cannot be resumed
           // consistently, so the connection ends (the error says why).
@@ -149,16 +150,20 @@ export class Connection extends EventEmitter implements UdsConnection {
       if (end.kind === 'eof') return Promise.resolve(null);
       return Promise.reject(end.kind === 'fault' ? end.error : closedError('receive'));
     }
-    return new Promise<UdsMessage | null>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, disarm: noop };
-      waiter.disarm = armDeadline(options, 'receive', (error) => {
-        const at = this.#waiters.indexOf(waiter);
-        if (at < 0) return;
-        this.#waiters.splice(at, 1);
-        reject(error);
-      });
-      this.#waiters.push(waiter);
-    });
+    return withDeadline<UdsMessage | null>(
+      options,
+      (resolve, reject) => {
+        const waiter: Waiter = { resolve, reject };
+        this.#waiters.push(waiter);
+        // A receive whose deadline fired leaves the queue, so the next message goes to the next
+        // receive instead of being lost.
+        return () => {
+          const at = this.#waiters.indexOf(waiter);
+          if (at >= 0) this.#waiters.splice(at, 1);
+        };
+      },
+      (expiry) => expiryError(expiry, 'receive'),
+    );
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<UdsMessage> {
@@ -314,7 +319,6 @@ export class Connection extends EventEmitter implements UdsConnection {
       this.#queue.push(message);
       return false;
     }
-    waiter.disarm();
     waiter.resolve(message);
     return true;
   }
@@ -412,7 +416,6 @@ export class Connection extends EventEmitter implements UdsConnection {
     this.#rejectSends(end.kind === 'fault' ? end.error : end.kind === 'eof' ? peerClosedError() : closedError('send'));
     if (this.#queue.length === 0 || end.kind === 'local') {
       for (const waiter of this.#waiters.splice(0)) {
-        waiter.disarm();
         if (end.kind === 'eof') waiter.resolve(null);
         else waiter.reject(end.kind === 'fault' ? end.error : closedError('receive'));
       }

@@ -22,6 +22,12 @@ export const DEFAULT_MAX_PENDING_CONNECTIONS = 64;
  */
 export const ACCEPT_PAUSE_MS = 100;
 
+/**
+ * While a listener's backlog is full, connect(2) fails with EAGAIN (the listener is alive but
+ * behind): `connect` tries again after 1 ms, doubling up to this, until its deadline.
+ */
+export const CONNECT_RETRY_MAX_MS = 50;
+
 /** Backlog passed to listen(2). */
 export const LISTEN_BACKLOG = 128;
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { LINUX } from './constants.js';
 import {
   closeFd,
+  closeQuietly,
   dupFd,
   getLinger,
   getSockOptInt,
@@ -100,11 +101,21 @@ describe('descriptor helpers', () => {
   });
 });
 
-describe('fromNativeError', () => {
-  it('should map positive (addon) and negative (Node fs) errno values alike', async () => {
-    const { fromNativeError } = await import('./errors.js');
-    expect(fromNativeError({ errno: 13, syscall: 'connect' }, 'x')).toMatchObject({ code: 'UDS_PERMISSION_DENIED', errno: 13 });
-    expect(fromNativeError({ errno: -13, syscall: 'mkdir' }, 'x')).toMatchObject({ code: 'UDS_PERMISSION_DENIED', errno: 13 });
-    expect(fromNativeError({ errno: 24, syscall: 'accept' }, 'x')).toMatchObject({ code: 'UDS_SYSTEM', message: expect.stringContaining('EMFILE') });
+describe('closeQuietly', () => {
+  it('should close an open descriptor', () => {
+    const [a, b] = seqpacketPair();
+    closeQuietly(a);
+    expect(isFdOpen(a)).toBe(false);
+    closeFd(b);
+  });
+
+  it('should not throw for a descriptor that is already closed, nor for one that is no descriptor number', () => {
+    // All synchronous: nothing else in this process can take the number back in between.
+    const file = openSync('/proc/self/stat', 'r');
+    closeFd(file);
+    expect(() => closeFd(file)).toThrow(expect.objectContaining({ code: 'UDS_BAD_DESCRIPTOR' }));
+    expect(() => closeQuietly(file)).not.toThrow();
+    expect(() => closeQuietly(-1)).not.toThrow();
+    expect(() => closeQuietly(1.5)).not.toThrow();
   });
 });

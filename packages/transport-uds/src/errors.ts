@@ -1,4 +1,5 @@
 import { constants } from 'node:os';
+import { codedErrorGuard, type Expiry } from '@sanshare/internal';
 
 /**
  * Every failure of the transport, as a stable string code.
@@ -70,15 +71,31 @@ export class UdsError extends Error {
   }
 }
 
+// Any `UDS_` code, not only the codes this version knows: an error thrown by another version of
+// the package (two copies in one dependency tree) may carry a code added since.
+const udsErrorGuard = codedErrorGuard<UdsError, UdsErrorCode>('UdsError', (code) => code.startsWith('UDS_'));
+
 /**
  * Whether `value` is a {@link UdsError} (optionally with `code`). Checks `name` and `code` rather
  * than `instanceof`, so it also recognises errors from another copy of this package.
  */
 export function isUdsError(value: unknown, code?: UdsErrorCode): value is UdsError {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as { name?: unknown; code?: unknown };
-  if (v.name !== 'UdsError' || typeof v.code !== 'string' || !v.code.startsWith('UDS_')) return false;
-  return code === undefined || v.code === code;
+  return udsErrorGuard(value, code);
+}
+
+/** `UDS_ABORTED`: the operation's signal fired; its reason is the cause. */
+export function abortError(reason: unknown, what: string): UdsError {
+  return new UdsError('UDS_ABORTED', `${what} was aborted`, { cause: reason });
+}
+
+/** `UDS_TIMEOUT`: the operation's `timeoutMs` elapsed. */
+export function timeoutError(timeoutMs: number, what: string): UdsError {
+  return new UdsError('UDS_TIMEOUT', `${what} timed out after ${timeoutMs} ms`);
+}
+
+/** The error of an operation whose deadline fired: `UDS_TIMEOUT` or `UDS_ABORTED`. */
+export function expiryError(expiry: Expiry, what: string): UdsError {
+  return expiry.timedOut ? timeoutError(expiry.timeoutMs, what) : abortError(expiry.reason, what);
 }
 
 const errnoNames = new Map<number, string>(

@@ -4,9 +4,10 @@ import { unlinkSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { ACCEPT_PAUSE_MS, DEFAULT_MAX_PENDING_CONNECTIONS, LISTEN_BACKLOG } from './constants.js';
+import { withDeadline } from '@sanshare/internal';
+import { checkOperation } from './check-operation.js';
 import { Connection } from './connection.js';
-import { abortError, armDeadline, checkOperation } from './deadline.js';
-import { errnoName, fromNativeError, UdsError } from './errors.js';
+import { abortError, errnoName, expiryError, fromNativeError, UdsError } from './errors.js';
 import { checkInteger, resolveLimits, type ResolvedLimits } from './limits.js';
 import { loadBinding, POLL_READABLE, type NativeBinding, type NativePoller } from './load-binding.js';
 import { checkSocketPath } from './socket-path.js';
@@ -17,7 +18,6 @@ const E = constants.errno;
 interface AcceptWaiter {
   resolve: (connection: UdsConnection) => void;
   reject: (error: UdsError) => void;
-  disarm: () => void;
 }
 
 /**
@@ -35,7 +35,7 @@ export async function listen(path: string, options: ListenOptions = {}): Promise
   const allow = resolveAllowUids(options.allowUids);
   const maxPending = checkInteger(options.maxPendingConnections ?? DEFAULT_MAX_PENDING_CONNECTIONS, 'maxPendingConnections', 1, 1_000_000);
   const signal = options.signal;
-  if (signal?.aborted === true) throw abortError(signal, what);
+  if (signal?.aborted === true) throw abortError(signal.reason, what);
   const native = loadBinding();
   try {
     await mkdir(dirname(resolve(path)), { recursive: true, mode: 0o700 });
@@ -135,16 +135,19 @@ class Listener extends EventEmitter implements UdsListener {
       return Promise.resolve(ready);
     }
     if (this.#closed) return Promise.reject(new UdsError('UDS_CLOSED', 'accept: the listener is closed'));
-    return new Promise<UdsConnection>((resolve, reject) => {
-      const waiter: AcceptWaiter = { resolve, reject, disarm: () => {} };
-      waiter.disarm = armDeadline(options, 'accept', (error) => {
-        const at = this.#waiters.indexOf(waiter);
-        if (at < 0) return;
-        this.#waiters.splice(at, 1);
-        reject(error);
-      });
-      this.#waiters.push(waiter);
-    });
+    return withDeadline<UdsConnection>(
+      options,
+      (resolve, reject) => {
+        const waiter: AcceptWaiter = { resolve, reject };
+        this.#waiters.push(waiter);
+        // A waiter whose deadline fired leaves the queue: the next connection goes to someone waiting.
+        return () => {
+          const at = this.#waiters.indexOf(waiter);
+          if (at >= 0) this.#waiters.splice(at, 1);
+        };
+      },
+      (expiry) => expiryError(expiry, 'accept'),
+    );
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<UdsConnection> {
@@ -176,7 +179,6 @@ class Listener extends EventEmitter implements UdsListener {
       // Gone already.
     }
     for (const waiter of this.#waiters.splice(0)) {
-      waiter.disarm();
       waiter.reject(new UdsError('UDS_CLOSED', 'accept: the listener was closed'));
     }
     const orphans = this.#pending.splice(0);
@@ -237,7 +239,6 @@ class Listener extends EventEmitter implements UdsListener {
   #deliver(connection: Connection): void {
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
-      waiter.disarm();
       waiter.resolve(connection);
     } else if (this.listenerCount('connection') > 0) {
       this.emit('connection', connection);

@@ -14,7 +14,7 @@ export interface NativePoller {
   unref(): void;
 }
 
-/** The addon's surface (native/uds.cc). Hot-path calls return `-errno` instead of throwing. */
+/** The addon's surface (native/binding.cc registers it). Hot-path calls return `-errno` instead of throwing. */
 export interface NativeBinding {
   listen(path: string, backlog: number): number;
   connect(path: string): number;
@@ -49,7 +49,7 @@ export const POLL_READABLE = 1;
 export const POLL_WRITABLE = 2;
 export const POLL_DISCONNECT = 4;
 
-/** recvmsg meta[1] bits, as set by native/uds.cc. */
+/** recvmsg meta[1] bits, as set by native/message.cc (kFlag*). */
 export const RECV_TRUNC = 1;
 export const RECV_CTRUNC = 2;
 export const RECV_EOF = 4;

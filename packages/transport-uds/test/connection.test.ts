@@ -1,6 +1,6 @@
-import { once } from 'node:events';
+import { getEventListeners, once } from 'node:events';
 import { connect as connectTcp, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { closeFd, connect, detachNetSocket, toNetSocket, getSocketCookie, isFdOpen, isUdsError, listen, seqpacketPair, fromDescriptor, type UdsConnection, type UdsListener } from '../src/index.js';
 import { countFds, tempDir } from './support/harness.js';
 
@@ -171,12 +171,29 @@ describe('UdsConnection', () => {
     await expect(server.receive({ timeoutMs: 20 })).rejects.toMatchObject({ code: 'UDS_TIMEOUT' });
     const ac = new AbortController();
     const pending = server.receive({ signal: ac.signal });
-    ac.abort(new Error('stop'));
-    await expect(pending).rejects.toMatchObject({ code: 'UDS_ABORTED' });
-    await expect(server.receive({ signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'UDS_ABORTED' });
-    await expect(server.receive({ timeoutMs: -1 })).rejects.toMatchObject({ code: 'UDS_INVALID_ARGUMENT' });
+    const stop = new Error('stop');
+    ac.abort(stop);
+    await expect(pending).rejects.toMatchObject({ code: 'UDS_ABORTED', cause: stop });
+    await expect(server.receive({ signal: AbortSignal.abort('early') })).rejects.toMatchObject({ code: 'UDS_ABORTED', cause: 'early' });
+    for (const bad of [-1, Number.NaN, '5' as unknown as number]) {
+      await expect(server.receive({ timeoutMs: bad })).rejects.toMatchObject({ code: 'UDS_INVALID_ARGUMENT', message: expect.stringContaining('timeoutMs') });
+    }
+    // Infinity is no timeout, as everywhere in sanshare.
+    const unbounded = server.receive({ timeoutMs: Infinity });
     await client.send(enc('after'));
-    expect(dec((await server.receive())!.data)).toBe('after');
+    expect(dec((await unbounded)!.data)).toBe('after');
+  });
+
+  it('should leave no abort listener on a long-lived signal once each call settles', async () => {
+    const [client, server] = await pair();
+    const longLived = new AbortController().signal;
+    for (let i = 0; i < 50; i++) {
+      const next = server.receive({ signal: longLived, timeoutMs: 10_000 });
+      await client.send(enc(String(i)), [], { signal: longLived });
+      expect(dec((await next)!.data)).toBe(String(i));
+    }
+    await expect(server.receive({ signal: longLived, timeoutMs: 1 })).rejects.toMatchObject({ code: 'UDS_TIMEOUT' });
+    expect(getEventListeners(longLived, 'abort')).toHaveLength(0);
   });
 
   it('should end with null after the peer closes, and deliver what it sent before', async () => {
@@ -209,10 +226,12 @@ describe('UdsConnection', () => {
     const before = countFds();
     await client.send(enc('a'), [0, 1, 2]);
     await client.send(enc('b'), [0]);
-    // Let the server read them into its queue.
-    await new Promise((r) => setTimeout(r, 20));
+    // Wait until the server has read both messages into its queue: their 4 descriptors are then
+    // open in this process (before that, they are in the kernel's queue, where close() has nothing to do).
+    await vi.waitFor(() => expect(countFds()).toBe(before + 4), { timeout: 10_000, interval: 5 });
     await server.close();
     await server.close();
+    // The 4 received descriptors and the server's own socket are closed.
     expect(countFds()).toBe(before - 1);
   });
 

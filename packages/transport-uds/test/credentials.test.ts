@@ -9,7 +9,11 @@ const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
 
 // Running a peer as another uid needs root (process.setuid); the suite runs as root here and in CI.
-describe.skipIf(!asRoot)('peer credentials (SO_PEERCRED)', () => {
+// Elsewhere the suite says so, in its name and on the console, rather than skipping in silence.
+const SKIP_REASON = 'skipped: needs root to switch uid';
+if (!asRoot) console.log(`peer credentials (SO_PEERCRED) tests ${SKIP_REASON} (run the tests as root to include them)`);
+
+describe.skipIf(!asRoot)(`peer credentials (SO_PEERCRED)${asRoot ? '' : ` [${SKIP_REASON}]`}`, () => {
   let dir: string;
   let cleanup: () => void;
   let listener: UdsListener | undefined;

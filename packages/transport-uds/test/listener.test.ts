@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { connect, listen, SUN_PATH_MAX, type UdsConnection, type UdsListener } from '../src/index.js';
 import { countFds, killAll, spawnFixture, tempDir } from './support/harness.js';
 
@@ -137,11 +137,20 @@ describe('listen', () => {
     fill();
     // Once a connect succeeds again, the listener has taken its one and stopped: the backlog is
     // full for good.
-    for (let filled = raw.length; raw.length === filled; ) {
-      await new Promise((r) => setTimeout(r, 10));
-      fill();
-    }
+    const filled = raw.length;
+    await vi.waitFor(
+      () => {
+        fill();
+        expect(raw.length).toBeGreaterThan(filled);
+      },
+      { timeout: 10_000, interval: 5 },
+    );
     await expect(connect(path, { timeoutMs: 30 })).rejects.toMatchObject({ code: 'UDS_TIMEOUT' });
+    // Aborted while it retries: the signal's reason is the cause.
+    const ac = new AbortController();
+    const aborted = connect(path, { signal: ac.signal });
+    ac.abort('changed my mind');
+    await expect(aborted).rejects.toMatchObject({ code: 'UDS_ABORTED', cause: 'changed my mind' });
     const late = connect(path, { timeoutMs: 10_000 });
     for (let i = 0; i < 3; i++) connections.push(await l.accept({ timeoutMs: 5000 }));
     connections.push(await late);
@@ -185,7 +194,9 @@ describe('listen', () => {
     const path = join(dir, 'a.sock');
     const l = await listen(path, { signal: ac.signal });
     const c = await connect(path);
-    await new Promise((r) => setTimeout(r, 20));
+    // Wait until the listener has accepted the connection into its queue (nobody takes it): the
+    // listening socket, ours and the accepted one are then open.
+    await vi.waitFor(() => expect(countFds()).toBe(before + 3), { timeout: 10_000, interval: 5 });
     ac.abort();
     expect(l.closed).toBe(true);
     expect(existsSync(path)).toBe(false);
@@ -203,7 +214,7 @@ describe('ref and unref', () => {
       `const m = await import(${entry});
        const l = await m.listen(${JSON.stringify(join(dir, 'u.sock'))});
        const c = await m.connect(l.path);
-       ${unref ? 'l.unref(); c.unref();' : 'setTimeout(() => { console.log("still alive"); process.exit(0); }, 300);'}`;
+       ${unref ? 'l.unref(); c.unref();' : 'setTimeout(() => { console.log("still alive"); process.exit(0); }, 300).unref();'}`;
     try {
       const exits = spawnSync(process.execPath, ['--input-type=module', '-e', script(true)], { encoding: 'utf8', timeout: 20_000 });
       expect(exits.status).toBe(0);

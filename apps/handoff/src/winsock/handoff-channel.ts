@@ -1,25 +1,25 @@
-import { connectHandoffChannel, listenHandoffChannel } from '@sanshare/switch';
+import { connectProtocolInfoChannel, listenProtocolInfoChannel } from '@sanshare/switch';
 import type { AppChannel, AppChannelServer } from './app-winsock.js';
 import { QUICK_TIMEOUT_MS } from '../constants.js';
 
 /**
- * The switch's hand-off channel, seen from the sample: one side listens at a Unix socket path, the
+ * The switch's protocol-info channel, seen from the sample: one side listens at a Unix socket path, the
  * other connects; both can then ask the other's pid and send and receive protocol infos.
  */
 export async function listenChannel(path: string): Promise<AppChannelServer> {
-  const server = await listenHandoffChannel(path);
+  const server = await listenProtocolInfoChannel(path);
   return {
     accept: async (timeoutMs) => wrap(await server.accept(timeoutMs === undefined ? {} : { timeoutMs })),
     close: () => server.close(),
   };
 }
 
-/** Connects to the hand-off channel listening at `path`. */
+/** Connects to the protocol-info channel listening at `path`. */
 export async function connectChannel(path: string, timeoutMs = QUICK_TIMEOUT_MS): Promise<AppChannel> {
-  return wrap(await connectHandoffChannel(path, { timeoutMs }));
+  return wrap(await connectProtocolInfoChannel(path, { timeoutMs }));
 }
 
-type SwitchChannel = Awaited<ReturnType<typeof connectHandoffChannel>>;
+type SwitchChannel = Awaited<ReturnType<typeof connectProtocolInfoChannel>>;
 
 function wrap(channel: SwitchChannel): AppChannel {
   return {

@@ -22,6 +22,8 @@ const ALLOWED: readonly RegExp[] = [
 const REQUIRED: readonly string[] = [
   'package.json',
   'README.md',
+  // MIT asks that the notice travel with every copy; pnpm packs the workspace root's LICENSE.
+  'LICENSE',
   'dist/index.js',
   'dist/index.cjs',
   'dist/index.d.ts',

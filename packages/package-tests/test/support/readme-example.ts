@@ -1,4 +1,5 @@
 import ts from 'typescript';
+import { readmeBlocks } from './readme-blocks.js';
 
 /** The runnable example of a package's README, in the two module systems users load it with. */
 export interface ReadmeExample {
@@ -6,21 +7,6 @@ export interface ReadmeExample {
   readonly esm: string;
   /** The CommonJS form: the README's own ```cjs block, or the ESM example compiled to `require`. */
   readonly cjs: string;
-}
-
-interface Fence {
-  readonly lang: string;
-  /** The rest of the fence's info string (`no-run` marks a fragment that is not meant to run alone). */
-  readonly info: string;
-  readonly code: string;
-}
-
-function fences(markdown: string): Fence[] {
-  const found: Fence[] = [];
-  for (const match of markdown.matchAll(/^```([\w-]*)([^\n]*)\n([\s\S]*?)^```/gm)) {
-    found.push({ lang: (match[1] ?? '').toLowerCase(), info: match[2] ?? '', code: match[3] ?? '' });
-  }
-  return found;
 }
 
 const ESM_LANGS = new Set(['js', 'mjs', 'javascript', 'ts', 'mts', 'typescript']);
@@ -38,15 +24,14 @@ function transpile(code: string, module: ts.ModuleKind): string {
 
 /**
  * Finds the example a user would copy from a README: the first fenced JS/TS block that imports
- * `name` and is not marked `no-run` (```` ```ts no-run ```` for a fragment that cannot run alone).
+ * `name` (every such block runs as written: test/readme-examples.test.ts runs them all in the workspace;
+ * this one also runs from the registry, with only the README's install line installed).
  * Returns a problem string instead when the README has none, so that a README without a runnable
  * example fails the release test with a clear message.
  */
 export function readmeExample(markdown: string, name: string): ReadmeExample | string {
-  const blocks = fences(markdown);
-  const esmBlock = blocks.find(
-    (block) => ESM_LANGS.has(block.lang) && !/\bno-run\b/.test(block.info) && importsPackage(block.code, name),
-  );
+  const blocks = readmeBlocks(markdown);
+  const esmBlock = blocks.find((block) => ESM_LANGS.has(block.lang) && importsPackage(block.code, name));
   if (!esmBlock) return `no \`\`\`js or \`\`\`ts block importing '${name}' in its README`;
   const esm = transpile(esmBlock.code, ts.ModuleKind.ESNext);
   const cjsBlock = blocks.find((block) => block.lang === 'cjs');
@@ -62,7 +47,7 @@ export function readmeExample(markdown: string, name: string): ReadmeExample | s
  * `npm i`) line that names `name`, without flags; just `name` when the README has no such line.
  */
 export function readmeInstall(markdown: string, name: string): string[] {
-  for (const block of fences(markdown)) {
+  for (const block of readmeBlocks(markdown)) {
     if (!['sh', 'bash', 'shell', 'console', ''].includes(block.lang)) continue;
     for (const line of block.code.split('\n')) {
       const match = /^\s*(?:\$\s*)?npm\s+(?:install|i|add)\s+(.+)$/.exec(line);

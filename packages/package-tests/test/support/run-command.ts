@@ -14,6 +14,8 @@ export interface RunCommandOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Upper bound; the whole process group is killed when it is reached (a bound, not an assertion). */
   readonly timeoutMs?: number;
+  /** Called with each whole line of stdout as it arrives (to show a long command's progress). */
+  readonly onLine?: (line: string) => void;
 }
 
 /** Process groups started by {@link runCommand} that have not exited yet. */
@@ -51,7 +53,14 @@ export function runCommand(
     if (pid !== undefined) running.add(pid);
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    let partial = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      if (!options.onLine) return;
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) options.onLine(line);
+    });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => {
       stderr += `\n[runCommand] killed after ${options.timeoutMs} ms: ${command} ${args.join(' ')}`;

@@ -16,8 +16,20 @@ export namespace sanshare {
             /** ADDRESS_FAMILY_INET value */
             ADDRESS_FAMILY_INET = 2,
 
+            /** ADDRESS_FAMILY_IPX value */
+            ADDRESS_FAMILY_IPX = 6,
+
             /** ADDRESS_FAMILY_INET6 value */
-            ADDRESS_FAMILY_INET6 = 23
+            ADDRESS_FAMILY_INET6 = 23,
+
+            /** ADDRESS_FAMILY_IRDA value */
+            ADDRESS_FAMILY_IRDA = 26,
+
+            /** ADDRESS_FAMILY_BTH value */
+            ADDRESS_FAMILY_BTH = 32,
+
+            /** ADDRESS_FAMILY_HYPERV value */
+            ADDRESS_FAMILY_HYPERV = 34
         }
 
         /** SocketType enum. */

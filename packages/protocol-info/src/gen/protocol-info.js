@@ -32,13 +32,21 @@ export const sanshare = $root.sanshare = (() => {
          * @enum {number}
          * @property {number} ADDRESS_FAMILY_UNSPEC=0 ADDRESS_FAMILY_UNSPEC value
          * @property {number} ADDRESS_FAMILY_INET=2 ADDRESS_FAMILY_INET value
+         * @property {number} ADDRESS_FAMILY_IPX=6 ADDRESS_FAMILY_IPX value
          * @property {number} ADDRESS_FAMILY_INET6=23 ADDRESS_FAMILY_INET6 value
+         * @property {number} ADDRESS_FAMILY_IRDA=26 ADDRESS_FAMILY_IRDA value
+         * @property {number} ADDRESS_FAMILY_BTH=32 ADDRESS_FAMILY_BTH value
+         * @property {number} ADDRESS_FAMILY_HYPERV=34 ADDRESS_FAMILY_HYPERV value
          */
         v1.AddressFamily = (function() {
             const valuesById = $Object.create(null), values = $Object.create(valuesById);
             values[valuesById[0] = "ADDRESS_FAMILY_UNSPEC"] = 0;
             values[valuesById[2] = "ADDRESS_FAMILY_INET"] = 2;
+            values[valuesById[6] = "ADDRESS_FAMILY_IPX"] = 6;
             values[valuesById[23] = "ADDRESS_FAMILY_INET6"] = 23;
+            values[valuesById[26] = "ADDRESS_FAMILY_IRDA"] = 26;
+            values[valuesById[32] = "ADDRESS_FAMILY_BTH"] = 32;
+            values[valuesById[34] = "ADDRESS_FAMILY_HYPERV"] = 34;
             return values;
         })();
 

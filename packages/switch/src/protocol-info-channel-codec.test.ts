@@ -2,11 +2,12 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
+import { isWsaError } from '@sanshare/protocol-info';
 import { isSwitchError } from './errors.js';
-import { decodeChannelMessage, encodeChannelMessage, type ChannelMessage } from './handoff-channel-codec.js';
+import { decodeChannelMessage, encodeChannelMessage, type ChannelMessage } from './protocol-info-channel-codec.js';
 
-const root = protobuf.loadSync(fileURLToPath(new URL('../proto/sanshare/v1/handoff_channel.proto', import.meta.url)));
-const MessageType = root.lookupType('sanshare.v1.HandoffChannelMessage');
+const root = protobuf.loadSync(fileURLToPath(new URL('../proto/sanshare/v1/protocol_info_channel.proto', import.meta.url)));
+const MessageType = root.lookupType('sanshare.v1.ProtocolInfoChannelMessage');
 
 const id = fc.integer({ min: 1, max: 0xffffffff });
 const messageArb: fc.Arbitrary<ChannelMessage> = fc.oneof(
@@ -27,7 +28,7 @@ function viaProto(m: ChannelMessage): Uint8Array {
 
 const normalise = (m: ChannelMessage): unknown => (m.kind === 'protocolInfo' ? { ...m, protocolInfo: Array.from(m.protocolInfo) } : m);
 
-describe('handoff-channel-codec', () => {
+describe('protocol-info-channel-codec', () => {
   it('should round-trip every message', () => {
     fc.assert(
       fc.property(messageArb, (m) => {
@@ -62,9 +63,37 @@ describe('handoff-channel-codec', () => {
     ['a reply without pid', [0x12, 0x02, 0x08, 0x01]],
     ['an empty protocol info', [0x1a, 0x00]],
     ['a group', [0x0b, 0x0c]],
+    ['a group inside a body', [0x0a, 0x02, 0x0b, 0x0c]],
     ['field number 0', [0x00, 0x01]],
-  ])('should reject %s with ERR_CHANNEL_PROTOCOL', (_name, bytes) => {
-    expect(() => decodeChannelMessage(Uint8Array.from(bytes))).toThrow(expect.objectContaining({ code: 'ERR_CHANNEL_PROTOCOL' }));
+    ['wire type 7', [0x0f]],
+    ['a request id sent twice', [0x0a, 0x04, 0x08, 0x01, 0x08, 0x02]],
+    ['a request id of the wrong wire type', [0x0a, 0x02, 0x0d, 0x01]],
+    ['a request id of 2^32', [0x0a, 0x06, 0x08, 0x80, 0x80, 0x80, 0x80, 0x10]],
+    ['the same body twice', [0x0a, 0x02, 0x08, 0x01, 0x0a, 0x02, 0x08, 0x02]],
+    ['two bodies of the oneof', [0x0a, 0x02, 0x08, 0x01, 0x1a, 0x03, 0x0a, 0x01, 0x41]],
+    ['a protocol info of the wrong wire type', [0x1a, 0x02, 0x08, 0x01]],
+    ['a body whose length runs past the end', [0x1a, 0x09, 0x0a, 0x01, 0x41]],
+  ])('should reject %s with ERR_CHANNEL_PROTOCOL, the reader\'s WsaError as cause', (_name, bytes) => {
+    let error: unknown;
+    try {
+      decodeChannelMessage(Uint8Array.from(bytes));
+    } catch (e) {
+      error = e;
+    }
+    expect(isSwitchError(error, 'ERR_CHANNEL_PROTOCOL')).toBe(true);
+    expect(String((error as Error).message)).toMatch(/^ERR_CHANNEL_PROTOCOL: malformed protocol-info channel message: /);
+  });
+
+  it('should keep the strict reader\'s error as the cause of a wire violation', () => {
+    const error = (() => {
+      try {
+        return decodeChannelMessage(Uint8Array.from([0x0b, 0x0c]));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isWsaError((error as Error).cause, 'WSAEINVAL')).toBe(true);
+    expect(String((error as Error).message)).toContain('start-group');
   });
 
   it('should never throw anything but ERR_CHANNEL_PROTOCOL on random bytes', () => {

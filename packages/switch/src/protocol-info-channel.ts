@@ -1,17 +1,20 @@
 import { decodeProtocolInfo, encodeProtocolInfo, type ProtocolInfo } from '@sanshare/protocol-info';
-import { closeFd, connect, isUdsError, listen, type PeerCredentials, type UdsConnection, type UdsListener } from '@sanshare/transport-uds';
-import { HANDOFF_CHANNEL_MAX_MESSAGE_BYTES, HANDOFF_CHANNEL_MAX_PENDING, HANDOFF_CHANNEL_MAX_QUEUED_INFOS } from './constants.js';
-import { type ChannelOperationOptions, timeoutOf, withDeadline } from './deadline.js';
+import { closeQuietly, connect, isUdsError, type PeerCredentials, type UdsConnection } from '@sanshare/transport-uds';
+import { type ChannelOperationOptions, channelDeadline, timeoutOf } from './channel-operation-options.js';
+import { PROTOCOL_INFO_CHANNEL_MAX_MESSAGE_BYTES, PROTOCOL_INFO_CHANNEL_MAX_QUEUED_INFOS } from './constants.js';
+import { duplicationTargetOf } from './duplication-target.js';
 import { SwitchError, isSwitchError } from './errors.js';
-import { type ChannelMessage, decodeChannelMessage, encodeChannelMessage } from './handoff-channel-codec.js';
+import { type ChannelMessage, decodeChannelMessage, encodeChannelMessage } from './protocol-info-channel-codec.js';
 
 /**
- * One end of a hand-off channel. Both ends are alike: each can ask the other's pid, answers the
- * other's pid requests by itself (as long as the channel is open), and sends and receives protocol
- * infos. A peer that lies about its pid or sends anything malformed is cut off: the channel closes,
- * every pending and later call rejects with the error that closed it, and nothing it sent is kept.
+ * One end of a protocol-info channel: the spec's "some IPC mechanism" that carries pids and protocol
+ * infos between the applications of a hand-off (it carries no descriptor; the providers move the
+ * socket). Both ends are alike: each can ask the other's pid, answers the other's pid requests by
+ * itself (as long as the channel is open), and sends and receives protocol infos. A peer that lies
+ * about its pid or sends anything malformed is cut off: the channel closes, every pending and later
+ * call rejects with the error that closed it, and nothing it sent is kept.
  */
-export interface HandoffChannel {
+export interface ProtocolInfoChannel {
   /** The peer process as the kernel reports it (`SO_PEERCRED`), not as it claims. */
   readonly peer: PeerCredentials;
   /** True once closed, by either side or after a violation. */
@@ -22,9 +25,10 @@ export interface HandoffChannel {
    */
   requestPeerPid(options?: ChannelOperationOptions): Promise<number>;
   /**
-   * Sends a protocol info (spec steps 6 and 11), in its protobuf form. An info duplicated for
-   * another process than the peer (`handoff.targetPid !== peer.pid`) is refused with
-   * `ERR_CHANNEL_PEER_PID` before anything is sent; an invalid one with `WsaError` `WSAEINVAL`.
+   * Sends a protocol info (spec steps 6 and 11), in its protobuf form. An info this process's
+   * `WSADuplicateSocket` returned for another pid than the peer's is refused with
+   * `ERR_CHANNEL_PEER_PID` before anything is sent (the channel stays open); an invalid one with
+   * `WsaError` `WSAEINVAL`.
    */
   sendProtocolInfo(info: ProtocolInfo, options?: ChannelOperationOptions): Promise<void>;
   /**
@@ -36,42 +40,18 @@ export interface HandoffChannel {
   close(): Promise<void>;
 }
 
-/** Options of `connectHandoffChannel`. */
-export interface ConnectHandoffChannelOptions extends ChannelOperationOptions {
+/** Options of `connectProtocolInfoChannel`. */
+export interface ConnectProtocolInfoChannelOptions extends ChannelOperationOptions {
   /** When given, the channel is refused (`ERR_CHANNEL_PEER_PID`) unless the kernel says the listener is this pid. */
   expectedPid?: number;
 }
 
-/** Options of `listenHandoffChannel`. */
-export interface ListenHandoffChannelOptions {
-  /** Peers allowed to connect, by kernel uid: `'same'` (default) or a list of uids. */
-  allowUids?: 'same' | readonly number[];
-  /** Channels held for `accept()`; further connections are closed at once (default 16). */
-  maxPendingChannels?: number;
-  /** Aborting closes the server. */
-  signal?: AbortSignal;
-}
-
-/** A listening hand-off channel endpoint. Every connection answers pid requests as soon as it is accepted by the kernel. */
-export interface HandoffChannelServer extends AsyncIterable<HandoffChannel> {
-  readonly path: string;
-  /** The next channel a peer opened. */
-  accept(options?: ChannelOperationOptions): Promise<HandoffChannel>;
-  /** Stops listening, closes channels nobody accepted, removes the socket file. */
-  close(): Promise<void>;
-}
-
-/** Closes a descriptor a peer pushed on us; one that is somehow already closed is no reason to fail. */
-function closeQuietly(fd: number): void {
-  try {
-    closeFd(fd);
-  } catch {
-    // Already closed: nothing leaks.
-  }
-}
-
-
-class Channel implements HandoffChannel {
+/**
+ * The implementation of both ends (`connectProtocolInfoChannel`, and each connection a
+ * `listenProtocolInfoChannel` server accepts): a read loop that answers pid requests, matches pid
+ * replies to their requests and queues protocol infos, over one `@sanshare/transport-uds` connection.
+ */
+export class ChannelEnd implements ProtocolInfoChannel {
   readonly #conn: UdsConnection;
   readonly #pidWaiters = new Map<number, { resolve: (pid: number) => void; reject: (e: unknown) => void }>();
   /** Request ids whose caller gave up (timeout, abort): a late reply to one is ignored. */
@@ -97,7 +77,7 @@ class Channel implements HandoffChannel {
 
   async #readLoop(): Promise<void> {
     for (;;) {
-      if (this.#infos.length >= HANDOFF_CHANNEL_MAX_QUEUED_INFOS) {
+      if (this.#infos.length >= PROTOCOL_INFO_CHANNEL_MAX_QUEUED_INFOS) {
         await new Promise<void>((resolve) => (this.#resumeReading = resolve));
         if (this.closed) return;
       }
@@ -105,7 +85,7 @@ class Channel implements HandoffChannel {
       try {
         message = await this.#conn.receive();
       } catch (error) {
-        await this.#fail(new SwitchError('ERR_CHANNEL_CLOSED', 'the hand-off channel failed', { cause: error }));
+        await this.#fail(new SwitchError('ERR_CHANNEL_CLOSED', 'the protocol-info channel failed', { cause: error }));
         return;
       }
       if (this.closed) {
@@ -115,13 +95,13 @@ class Channel implements HandoffChannel {
       if (message === null) {
         // A clean close after sending is normal (spec step 11, then the peer is done): what it sent
         // before closing stays receivable.
-        await this.#fail(new SwitchError('ERR_CHANNEL_CLOSED', `the peer (pid ${this.peer.pid}) closed the hand-off channel`), true);
+        await this.#fail(new SwitchError('ERR_CHANNEL_CLOSED', `the peer (pid ${this.peer.pid}) closed the protocol-info channel`), true);
         return;
       }
       try {
         await this.#handle(message.data, message.fds);
       } catch (error) {
-        await this.#fail(isSwitchError(error) ? error : new SwitchError('ERR_CHANNEL_PROTOCOL', 'bad message on the hand-off channel', { cause: error }));
+        await this.#fail(isSwitchError(error) ? error : new SwitchError('ERR_CHANNEL_PROTOCOL', 'bad message on the protocol-info channel', { cause: error }));
         return;
       }
     }
@@ -131,7 +111,7 @@ class Channel implements HandoffChannel {
     if (fds.length > 0) {
       // The channel never carries descriptors: close them at once so that none leaks.
       for (const fd of fds) closeQuietly(fd);
-      throw new SwitchError('ERR_CHANNEL_PROTOCOL', `the peer sent ${fds.length} descriptor(s) on the hand-off channel`);
+      throw new SwitchError('ERR_CHANNEL_PROTOCOL', `the peer sent ${fds.length} descriptor(s) on the protocol-info channel, which carries none`);
     }
     const message: ChannelMessage = decodeChannelMessage(data);
     switch (message.kind) {
@@ -195,7 +175,7 @@ class Channel implements HandoffChannel {
     } catch (error) {
       if (isUdsError(error, 'UDS_ABORTED') && options?.signal?.aborted) throw options.signal.reason;
       if (isUdsError(error, 'UDS_TIMEOUT')) throw new SwitchError('ERR_CHANNEL_TIMEOUT', `${what} did not complete within ${timeoutMs} ms`, { cause: error });
-      throw this.#failure ?? new SwitchError('ERR_CHANNEL_CLOSED', `${what}: the hand-off channel is closed`, { cause: error });
+      throw this.#failure ?? new SwitchError('ERR_CHANNEL_CLOSED', `${what}: the protocol-info channel is closed`, { cause: error });
     }
   }
 
@@ -203,7 +183,7 @@ class Channel implements HandoffChannel {
     this.#check();
     const requestId = this.#nextRequestId;
     this.#nextRequestId = requestId >= 0xffffffff ? 1 : requestId + 1;
-    const answer = withDeadline<number>('requestPeerPid', options, (resolve, reject) => {
+    const answer = channelDeadline<number>('requestPeerPid', options, (resolve, reject) => {
       this.#pidWaiters.set(requestId, { resolve, reject });
       return () => {
         if (this.#pidWaiters.delete(requestId)) this.#abandoned.add(requestId);
@@ -223,8 +203,12 @@ class Channel implements HandoffChannel {
 
   async sendProtocolInfo(info: ProtocolInfo, options?: ChannelOperationOptions): Promise<void> {
     this.#check();
-    if (info?.exportContext !== undefined && info.exportContext.targetPid !== this.peer.pid) {
-      throw new SwitchError('ERR_CHANNEL_PEER_PID', `the protocol info was duplicated for pid ${info.exportContext.targetPid}, but this channel's peer is pid ${this.peer.pid}`);
+    const targetPid = duplicationTargetOf(info);
+    if (targetPid !== undefined && targetPid !== this.peer.pid) {
+      throw new SwitchError(
+        'ERR_CHANNEL_PEER_PID',
+        `sendProtocolInfo: the protocol info was duplicated for pid ${targetPid}, but this channel's peer is pid ${this.peer.pid}; send it over a channel to pid ${targetPid}, or duplicate the socket for pid ${this.peer.pid}`,
+      );
     }
     await this.#send({ kind: 'protocolInfo', protocolInfo: encodeProtocolInfo(info) }, options, 'sendProtocolInfo');
   }
@@ -236,7 +220,7 @@ class Channel implements HandoffChannel {
       return Promise.resolve(queued);
     }
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    return withDeadline<ProtocolInfo>('receiveProtocolInfo', options, (resolve, reject) => {
+    return channelDeadline<ProtocolInfo>('receiveProtocolInfo', options, (resolve, reject) => {
       const waiter = { resolve, reject };
       this.#infoWaiters.push(waiter);
       return () => {
@@ -253,28 +237,28 @@ class Channel implements HandoffChannel {
   }
 
   async close(): Promise<void> {
-    await this.#fail(new SwitchError('ERR_CHANNEL_CLOSED', 'the hand-off channel was closed by this process'));
+    await this.#fail(new SwitchError('ERR_CHANNEL_CLOSED', 'the protocol-info channel was closed by this process'));
   }
 }
 
 function unreachable(path: string, error: unknown): SwitchError | unknown {
   if (isSwitchError(error)) return error;
-  if (isUdsError(error, 'UDS_TIMEOUT')) return new SwitchError('ERR_CHANNEL_TIMEOUT', `connecting to the hand-off channel at ${path} timed out`, { cause: error });
+  if (isUdsError(error, 'UDS_TIMEOUT')) return new SwitchError('ERR_CHANNEL_TIMEOUT', `connecting to the protocol-info channel at ${path} timed out`, { cause: error });
   if (isUdsError(error, 'UDS_ABORTED')) return (error as Error).cause ?? error;
-  return new SwitchError('ERR_CHANNEL_CLOSED', `cannot connect to the hand-off channel at ${path}`, { cause: error });
+  return new SwitchError('ERR_CHANNEL_CLOSED', `cannot connect to the protocol-info channel at ${path}: nothing listens there (see cause)`, { cause: error });
 }
 
 /**
- * Opens a hand-off channel to the process listening at `path` (a Unix socket; see
- * `listenHandoffChannel`). Rejects with `ERR_CHANNEL_CLOSED` (cause: the transport's error) when
+ * Opens a protocol-info channel to the process listening at `path` (a Unix socket; see
+ * `listenProtocolInfoChannel`). Rejects with `ERR_CHANNEL_CLOSED` (cause: the transport's error) when
  * nothing listens there, `ERR_CHANNEL_TIMEOUT`, or the signal's reason.
  */
-export async function connectHandoffChannel(path: string, options: ConnectHandoffChannelOptions = {}): Promise<HandoffChannel> {
+export async function connectProtocolInfoChannel(path: string, options: ConnectProtocolInfoChannelOptions = {}): Promise<ProtocolInfoChannel> {
   const timeoutMs = timeoutOf(options);
   let conn: UdsConnection;
   try {
     conn = await connect(path, {
-      maxMessageBytes: HANDOFF_CHANNEL_MAX_MESSAGE_BYTES,
+      maxMessageBytes: PROTOCOL_INFO_CHANNEL_MAX_MESSAGE_BYTES,
       maxFdsPerMessage: 1,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(Number.isFinite(timeoutMs) ? { timeoutMs } : {}),
@@ -284,75 +268,8 @@ export async function connectHandoffChannel(path: string, options: ConnectHandof
   }
   if (options.expectedPid !== undefined && conn.peer.pid !== options.expectedPid) {
     await conn.close().catch(() => undefined);
-    throw new SwitchError('ERR_CHANNEL_PEER_PID', `the hand-off channel at ${path} belongs to pid ${conn.peer.pid}, not ${options.expectedPid}`);
+    throw new SwitchError('ERR_CHANNEL_PEER_PID', `the protocol-info channel at ${path} belongs to pid ${conn.peer.pid}, not ${options.expectedPid}`);
   }
-  return new Channel(conn);
+  return new ChannelEnd(conn);
 }
 
-/**
- * Listens for hand-off channels at `path` (a Unix socket path, at most 107 bytes; the file is
- * created, and removed again by `close`). Each connection becomes a channel at once, so pid requests
- * are answered (spec step 3) before the application accepts it; `accept()` then hands it out.
- * Rejects with the transport's `UdsError` when it cannot listen (`UDS_ADDRESS_IN_USE` when a live
- * listener owns the path, `UDS_PATH_TOO_LONG`, `UDS_PERMISSION_DENIED`).
- */
-export async function listenHandoffChannel(path: string, options: ListenHandoffChannelOptions = {}): Promise<HandoffChannelServer> {
-  const maxPending = options.maxPendingChannels ?? HANDOFF_CHANNEL_MAX_PENDING;
-  const listener: UdsListener = await listen(path, {
-    maxMessageBytes: HANDOFF_CHANNEL_MAX_MESSAGE_BYTES,
-    maxFdsPerMessage: 1,
-    ...(options.allowUids === undefined ? {} : { allowUids: options.allowUids }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  });
-  const pending: Channel[] = [];
-  const waiters: { resolve: (c: HandoffChannel) => void; reject: (e: unknown) => void }[] = [];
-  let closed = false;
-  listener.on('connection', (conn) => {
-    if (closed) {
-      void conn.close();
-      return;
-    }
-    const channel = new Channel(conn);
-    const waiter = waiters.shift();
-    if (waiter !== undefined) waiter.resolve(channel);
-    else if (pending.length < maxPending) pending.push(channel);
-    else void channel.close();
-  });
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    const error = new SwitchError('ERR_CHANNEL_CLOSED', `the hand-off channel server at ${path} is closed`);
-    for (const w of waiters.splice(0)) w.reject(error);
-    await Promise.all(pending.splice(0).map((c) => c.close()));
-    await listener.close();
-  };
-  listener.on('close', () => void close());
-  const accept = (acceptOptions?: ChannelOperationOptions): Promise<HandoffChannel> => {
-    const ready = pending.shift();
-    if (ready !== undefined) return Promise.resolve(ready);
-    if (closed) return Promise.reject(new SwitchError('ERR_CHANNEL_CLOSED', `the hand-off channel server at ${path} is closed`));
-    return withDeadline<HandoffChannel>('accept', acceptOptions, (resolve, reject) => {
-      const waiter = { resolve, reject };
-      waiters.push(waiter);
-      return () => {
-        const at = waiters.indexOf(waiter);
-        if (at >= 0) waiters.splice(at, 1);
-      };
-    });
-  };
-  return {
-    path,
-    accept,
-    close,
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        try {
-          yield await accept({ timeoutMs: Infinity });
-        } catch (error) {
-          if (closed && isSwitchError(error, 'ERR_CHANNEL_CLOSED')) return;
-          throw error;
-        }
-      }
-    },
-  };
-}

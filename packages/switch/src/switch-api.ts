@@ -1,0 +1,107 @@
+import type { DuplicateDelivery, ProtocolInfo, RecvOptions, SockAddr, SockOptValue, Socket } from '@sanshare/protocol-info';
+import type { Catalog } from './catalog.js';
+import type { SwitchError } from './errors.js';
+
+/** Options of `WSAStartup`. */
+export interface WsaStartupOptions {
+  /** The catalog whose providers this switch loads. */
+  catalog: Catalog;
+  /** `MAKEWORD(major, minor)`; only 2.2 (`0x0202`, the default) is supported. */
+  versionRequested?: number;
+}
+
+/** A catalog entry whose provider failed to load; the switch works on with the others. */
+export interface ProviderLoadFailure {
+  readonly catalogEntryId: number;
+  readonly providerModule: string;
+  /** `WSAEPROVIDERFAILEDINIT`, `WSAEINVALIDPROCTABLE` or `WSAVERNOTSUPPORTED`. */
+  readonly error: SwitchError;
+}
+
+/** A provider the switch loaded, and the catalog entries it serves. */
+export interface LoadedProvider {
+  readonly catalogEntryIds: readonly number[];
+  readonly providerModule: string;
+  readonly description: string;
+  readonly version: number;
+  /** Whether the provider offers sanshare's bridge extensions (adopt, detach, cookie). */
+  readonly hasExtensions: boolean;
+}
+
+/**
+ * A started switch: the Winsock application API of one process. Descriptors are the switch's own;
+ * the switch translates them to its providers' descriptors and back. It works with any provider
+ * that implements the SPI procedure table; the calls marked "extension" need a provider that also
+ * offers sanshare's extensions.
+ *
+ * Every call throws `WsaError`: `WSAENOTSOCK` for an unknown descriptor, `WSAEACCES` for a descriptor
+ * whose socket this process has handed to another (access control; only `closesocket` and the trace
+ * queries are allowed then), `WSAENETDOWN` after `WSACleanup`, `WSAEINVALIDPROVIDER` when a provider
+ * broke the SPI contract, and the provider's own errors.
+ */
+export interface Switch {
+  /** This process's pid: what a peer's `WSADuplicateSocket` needs. */
+  readonly pid: number;
+  /** The providers that failed to load (each one's error); the others work. */
+  readonly loadFailures: readonly ProviderLoadFailure[];
+  /** The providers that loaded. */
+  readonly providers: readonly LoadedProvider[];
+  /** The protocol infos of the catalog entries whose provider is loaded (`WSAEnumProtocols`). */
+  WSAEnumProtocols(): ProtocolInfo[];
+  /**
+   * Creates a socket. With a protocol info from `WSADuplicateSocket` (and `af`, `type`, `protocol`
+   * all `FROM_PROTOCOL_INFO`), creates this process's descriptor for the shared socket and gives this
+   * process access to it again. Without one, the first catalog entry matching `af`/`type`/`protocol`
+   * (protocol 0 matches entries flagged `PFL_MATCHES_PROTOCOL_ZERO`) is used.
+   */
+  WSASocket(af: number, type: number, protocol: number, protocolInfo?: ProtocolInfo | null, group?: number, flags?: number): Promise<Socket>;
+  /** `socket(af, type, protocol)`: `WSASocket` with no protocol info and `WSA_FLAG_OVERLAPPED`. */
+  socket(af: number, type: number, protocol: number): Promise<Socket>;
+  bind(s: Socket, name: SockAddr): Promise<void>;
+  listen(s: Socket, backlog?: number): Promise<void>;
+  /** Waits for a connection; returns the new switch descriptor. */
+  accept(s: Socket, options?: { signal?: AbortSignal }): Promise<Socket>;
+  connect(s: Socket, name: SockAddr, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<void>;
+  /** Sends every byte (a string as UTF-8); resolves with the count once it is in the kernel. */
+  send(s: Socket, data: Uint8Array | string): Promise<number>;
+  /** Receives what is available (up to `maxBytes`); an empty array means the peer closed gracefully. */
+  recv(s: Socket, options?: RecvOptions): Promise<Uint8Array>;
+  /** `SD.RECEIVE`, `SD.SEND` or `SD.BOTH`. */
+  shutdown(s: Socket, how: number): Promise<void>;
+  setsockopt(s: Socket, level: number, optname: number, value: SockOptValue): void;
+  getsockopt(s: Socket, level: number, optname: number): SockOptValue;
+  getsockname(s: Socket): SockAddr;
+  getpeername(s: Socket): SockAddr;
+  /** Releases `s`; the connection ends when the last descriptor in any process is closed. Allowed after `WSADuplicateSocket`. */
+  closesocket(s: Socket): Promise<void>;
+  /**
+   * Duplicates `s` for process `dwProcessId` and returns the protocol info that process passes to
+   * its `WSASocket` (once). From then on this process may only `closesocket` the socket's
+   * descriptors, until it creates one again from a protocol info.
+   */
+  WSADuplicateSocket(s: Socket, dwProcessId: number): Promise<ProtocolInfo>;
+  /**
+   * Extension: `WSADuplicateSocket`, and the protocol info travels with the socket and `message`
+   * (bytes, or a string as UTF-8; at most 64 KiB) to the target's provider, in one message: the
+   * target gets all three from `WSAReceiveDuplicate`, with no IPC of the application's. Same access
+   * control as `WSADuplicateSocket`. `WSAEINVAL` when the socket's provider does not offer
+   * `WSPDuplicateSocketWithMessage`; `WSAEMSGSIZE` for a message over its limit.
+   */
+  WSADuplicateSocketWithMessage(s: Socket, dwProcessId: number, message: Uint8Array | string): Promise<ProtocolInfo>;
+  /**
+   * Extension: the next socket another process duplicated to this one with
+   * `WSADuplicateSocketWithMessage`, oldest first per provider, each once. Pass `protocolInfo` to
+   * `WSASocket` (single use, within the import timeout). `timeoutMs` ends the wait with
+   * `WSAETIMEDOUT`, `signal` with its reason; `WSAEINVAL` when no loaded provider offers
+   * `WSPReceiveDuplicate`.
+   */
+  WSAReceiveDuplicate(options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<DuplicateDelivery>;
+  /** For traces: the provider descriptor behind switch descriptor `s` (its upcall context). */
+  providerSocketOf(s: Socket): number;
+  /** For traces (extension): `SO_COOKIE` of the underlying socket, the same in every process; `WSAEINVAL` without `WSPGetSocketCookie`. */
+  socketCookie(s: Socket): bigint;
+  /** Whether this process has handed `s`'s socket to another one and not taken it back. */
+  isHandedOff(s: Socket): boolean;
+  /** Stops every provider (closing their sockets) and the switch; later calls throw `WSAENETDOWN`. */
+  WSACleanup(): Promise<void>;
+}

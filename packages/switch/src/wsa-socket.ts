@@ -1,0 +1,40 @@
+import type { ProtocolInfo, Socket } from '@sanshare/protocol-info';
+import { selectProvider } from './provider-selection.js';
+import { socketKeyOf } from './socket-key.js';
+import type { SwitchCore } from './switch-core.js';
+
+/**
+ * `WSASocket`: picks the provider (`selectProvider`), calls its `WSPSocket` and returns the switch
+ * descriptor the provider created. As ws2_32 does, the provider always gets a protocol info: the
+ * caller's (a duplicated socket's, to import; the provider alone knows what its context means) or
+ * the selected catalog entry's.
+ *
+ * A descriptor created from a protocol info gets its access-control key at once (spec step 14):
+ * when it names a socket this process had handed off, the lock is lifted for every descriptor of
+ * that socket here. Whether the info was a duplicate's is not the switch's to read; the key tells:
+ * a fresh socket from a catalog entry's info has none (it is not bound) and matches no lock.
+ */
+export async function wsaSocket(
+  core: SwitchCore,
+  af: number,
+  type: number,
+  protocol: number,
+  protocolInfo: ProtocolInfo | null,
+  group: number,
+  flags: number,
+): Promise<Socket> {
+  core.assertAlive();
+  const { slot, entry } = selectProvider(core.slots, af, type, protocol, protocolInfo);
+  const info = protocolInfo ?? entry.protocolInfo;
+  const context = await slot.procTable.WSPSocket(af, type, protocol, structuredClone(info), group, flags);
+  core.assertAlive();
+  const d = await core.adoptResult(slot, context, 'WSASocket');
+  if (protocolInfo !== null) {
+    const key = socketKeyOf(slot, context);
+    if (key !== undefined) {
+      core.access.assign(d.s, key);
+      core.access.unlock(key);
+    }
+  }
+  return d.s;
+}

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { PFL, tcpProtocolInfo } from '@sanshare/protocol-info';
+import { defaultCatalogEntries, type CatalogEntryInit } from '../../src/index.js';
+
+/** A provider the switch's suites run against, and the catalog entries that load it. */
+export interface ProviderUnderTest {
+  /** For the suites' titles. */
+  readonly name: string;
+  /** Whether it offers sanshare's extensions (a suite that needs them runs against it only). */
+  readonly hasExtensions: boolean;
+  /** Its catalog entries (TCP over IPv4 and IPv6), its endpoints in `runtimeDir`. */
+  entries(runtimeDir: string): CatalogEntryInit[];
+}
+
+/** The module path of the minimal provider (test/fixtures/minimal-provider.ts). */
+export const MINIMAL_PROVIDER_MODULE = join(import.meta.dirname, '../fixtures/minimal-provider.ts');
+
+/** Its own provider id: a protocol info of one provider is never taken for the other's. */
+export const MINIMAL_PROVIDER_ID = '6d696e69-6d61-4c00-8000-70726f766964';
+
+/** sanshare's provider, as the default catalog installs it. */
+export const SANSHARE_PROVIDER: ProviderUnderTest = {
+  name: '@sanshare/provider',
+  hasExtensions: true,
+  entries: (runtimeDir) => defaultCatalogEntries('@sanshare/provider', { runtimeDir }),
+};
+
+/** A second provider written in the test: the procedure table only (test/fixtures/minimal-provider.ts). */
+export const MINIMAL_PROVIDER: ProviderUnderTest = {
+  name: 'the minimal test provider',
+  hasExtensions: false,
+  entries: (runtimeDir) =>
+    (['inet', 'inet6'] as const).map((addressFamily) => ({
+      protocolInfo: tcpProtocolInfo({
+        providerId: MINIMAL_PROVIDER_ID,
+        szProtocol: `minimal TCP/${addressFamily === 'inet' ? 'IP' : 'IPv6'}`,
+        addressFamily,
+        providerFlags: PFL.MATCHES_PROTOCOL_ZERO,
+      }),
+      providerModule: MINIMAL_PROVIDER_MODULE,
+      providerOptions: { runtimeDir },
+    })),
+};
+
+/** Every provider the provider-neutral suites run against (`describe.each`). */
+export const PROVIDERS: readonly ProviderUnderTest[] = [SANSHARE_PROVIDER, MINIMAL_PROVIDER];
