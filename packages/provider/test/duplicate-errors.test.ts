@@ -62,11 +62,11 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
     const [a, b, c] = (await Promise.all([1, 2, 3].map(() => startAgent({ runtimeDir: fx.dir })))) as [Agent, Agent, Agent];
     const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     const info = await a.call<ProtocolInfo>('duplicate', { s, pid: b.pid });
-    const handoff = info.exportContext as NonNullable<ProtocolInfo['exportContext']>;
+    const context = info.exportContext as NonNullable<ProtocolInfo['exportContext']>;
     await expectCode(c.call('import', { info }), 'WSAEINVAL');
-    await expectCode(b.call('import', { info: { ...info, exportContext: { ...handoff, nonce: new Uint8Array(16) } } }), 'WSAEINVAL');
-    await expectCode(b.call('import', { info: { ...info, dwProviderReserved: info.dwProviderReserved ^ 1, handoff: undefined } }), 'WSAEINVAL');
-    await expectCode(b.call('import', { info: { ...info, exportContext: { ...handoff, socketCookie: '1' } } }), 'WSAEINVAL');
+    await expectCode(b.call('import', { info: { ...info, exportContext: { ...context, nonce: new Uint8Array(16) } } }), 'WSAEINVAL');
+    await expectCode(b.call('import', { info: { ...info, dwProviderReserved: info.dwProviderReserved ^ 1, exportContext: undefined } }), 'WSAEINVAL');
+    await expectCode(b.call('import', { info: { ...info, exportContext: { ...context, socketCookie: '1' } } }), 'WSAEINVAL');
     // The native 628-byte form carries only dwProviderReserved: that is enough in the right process.
     const { exportContext: _dropped, ...nativeForm } = info;
     void _dropped;

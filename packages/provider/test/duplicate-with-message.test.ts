@@ -25,10 +25,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** A protocol info without its expiry: the source learns it from the target's reply or its credit, the target from its own clock. */
 function withoutExpiry(info: ProtocolInfo): ProtocolInfo {
-  const handoff = info.exportContext;
-  expect(handoff).toBeDefined();
-  expect(typeof handoff?.expiresAtMs).toBe('number');
-  return { ...info, exportContext: { ...(handoff as NonNullable<ProtocolInfo['exportContext']>), expiresAtMs: 0 } };
+  const context = info.exportContext;
+  expect(context).toBeDefined();
+  expect(typeof context?.expiresAtMs).toBe('number');
+  return { ...info, exportContext: { ...(context as NonNullable<ProtocolInfo['exportContext']>), expiresAtMs: 0 } };
 }
 
 function duplicateWithMessage(agent: Agent, s: number, pid: number, message: unknown, extra: Record<string, unknown> = {}): Promise<ProtocolInfo> {
