@@ -70,5 +70,6 @@ export type {
   WspProcTable,
   WspExtensions,
   DuplicateDelivery,
+  DuplicateSettlement,
   WspStartup,
 } from './spi.js';

@@ -60,6 +60,28 @@ export interface WspUpcallTable {
   WPUCloseSocketHandle(s: Socket): void;
   /** Returns the context the provider stored with a switch descriptor; `WSAENOTSOCK` when unknown. */
   WPUQuerySocketHandleContext(s: Socket): number;
+  /**
+   * sanshare's optional upcall (not in the Win32 SPI; a provider checks that it exists before calling
+   * it): the provider tells the switch how a duplication of switch descriptor `s` ended, once the
+   * target process has imported it (`'claimed'`) or once it can no longer be imported (`'lapsed'`: the
+   * import expired, the target refused it or died). After `'lapsed'` the provider has given the socket
+   * back to `s` (its read-ahead first in line), and the switch lifts its access-control lock; after
+   * `'claimed'` the application may close its own descriptor knowing the socket lives on in the target.
+   * `dwProcessId` is the target the duplication named; `reason` says why, for people.
+   */
+  WPUNotifyDuplicateSettled?(s: Socket, settlement: DuplicateSettlement): void;
+}
+
+/** How a duplication ended, as a provider reports it through `WPUNotifyDuplicateSettled`. */
+export interface DuplicateSettlement {
+  /** `'claimed'`: the target imported the socket. `'lapsed'`: it never will; the socket is back here. */
+  readonly outcome: 'claimed' | 'lapsed';
+  /** The `dwProcessId` the duplication named. */
+  readonly dwProcessId: number;
+  /** The protocol info's `dwProviderReserved` (its export id, for sanshare's provider): which duplication. */
+  readonly dwProviderReserved: number;
+  /** Why, for people: "the import expired after 30000 ms", "process 1234 exited before importing"... */
+  readonly reason: string;
 }
 
 /** What `WSPStartup` returns: `WSPDATA` plus the procedure table. */
