@@ -92,7 +92,12 @@ export async function startPeerProvider(options: PeerProviderOptions): Promise<P
   });
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
+    child.once('exit', () => resolve());
+    // A process that could not be spawned never exits: its 'error' ends it here.
+    child.once('error', (error) => {
+      stderr = `${stderr}${error.message}\n`;
+      resolve();
+    });
   });
   const gone = (): string => `the peer process exited (${String(child.exitCode ?? child.signalCode)})${stderr === '' ? '' : `: ${stderr.trim()}`}`;
 
