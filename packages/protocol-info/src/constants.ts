@@ -73,6 +73,14 @@ export const WSA_ERRORS = {
   WSAEINPROGRESS: 10036,
   WSAENOTSOCK: 10038,
   WSAEMSGSIZE: 10040,
+  /** A protocol that is not of the requested socket type (`IPPROTO_UDP` with `SOCK_STREAM`, say). */
+  WSAEPROTOTYPE: 10041,
+  /** A protocol the provider does not implement. */
+  WSAEPROTONOSUPPORT: 10043,
+  /** A socket type the provider does not implement. */
+  WSAESOCKTNOSUPPORT: 10044,
+  /** An address family the provider does not implement (or an address of another family). */
+  WSAEAFNOSUPPORT: 10047,
   WSAEADDRINUSE: 10048,
   WSAENETDOWN: 10050,
   WSAECONNABORTED: 10053,

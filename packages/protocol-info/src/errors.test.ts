@@ -21,6 +21,8 @@ describe('WsaError', () => {
     expect(WSA_ERRORS.WSAENOTSOCK).toBe(10038);
     expect(WSA_ERRORS.WSAENOBUFS).toBe(10055);
     expect(WSA_ERRORS.WSAEMSGSIZE).toBe(10040);
+    // winsock2.h: the codes a provider's WSPSocket refuses what it does not implement with.
+    expect([WSA_ERRORS.WSAEPROTOTYPE, WSA_ERRORS.WSAEPROTONOSUPPORT, WSA_ERRORS.WSAESOCKTNOSUPPORT, WSA_ERRORS.WSAEAFNOSUPPORT]).toEqual([10041, 10043, 10044, 10047]);
     expect(WSA_ERRORS.WSAETIMEDOUT).toBe(10060);
     expect(WSA_ERRORS.WSAEINVALIDPROVIDER).toBe(10105);
   });

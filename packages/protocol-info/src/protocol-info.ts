@@ -47,9 +47,13 @@ export interface ProtocolInfo {
   dwServiceFlags1: number;
   /** uint32 @4, proto 2. Reserved for more service flags. */
   dwServiceFlags2: number;
-  /** uint32 @8, proto 3. Reserved (Wine and ReactOS smuggle duplicated handles here; sanshare does not). */
+  /**
+   * uint32 @8, proto 3. Reserved: a provider's own context on a duplicated socket's info (Wine and
+   * ReactOS keep duplicated handles here). sanshare's provider: nonce bytes 0-3, little-endian, so
+   * that the native form authenticates an import with 64 random bits besides the export id.
+   */
   dwServiceFlags3: number;
-  /** uint32 @12, proto 4. Reserved. */
+  /** uint32 @12, proto 4. Reserved, as `dwServiceFlags3` (sanshare's provider: nonce bytes 4-7). */
   dwServiceFlags4: number;
   /** uint32 @16, proto 5. `PFL_*` bits. */
   dwProviderFlags: number;
