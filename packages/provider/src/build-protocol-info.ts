@@ -1,5 +1,6 @@
 import { AF, type ExportContext, type ProtocolInfo } from '@sanshare/protocol-info';
 import type { SocketEssentials } from './export-codec.js';
+import { nativeAuthWords } from './native-auth.js';
 
 /**
  * A socket's protocol info (WSPGetSockOpt SO_PROTOCOL_INFOW, WSPDuplicateSocket, WSPReceiveDuplicate):
@@ -46,7 +47,13 @@ export function buildProtocolInfo(
   return info;
 }
 
-/** The protocol info of a duplicate: the socket's, with the export context that lets `context.targetPid` import it. */
+/**
+ * The protocol info of a duplicate: the socket's, with the export context that lets `context.targetPid`
+ * import it, and the first 8 bytes of its nonce in `dwServiceFlags3`/`dwServiceFlags4`, which
+ * authenticate an import from the native form (native-auth.ts).
+ */
 export function buildDuplicateInfo(catalog: ProtocolInfo, socket: SocketEssentials, context: ExportContext): ProtocolInfo {
-  return buildProtocolInfo(catalog, socket.addressFamily, socket.socketType, socket.protocol, context.exportId, context);
+  const info = buildProtocolInfo(catalog, socket.addressFamily, socket.socketType, socket.protocol, context.exportId, context);
+  [info.dwServiceFlags3, info.dwServiceFlags4] = nativeAuthWords(context.nonce);
+  return info;
 }

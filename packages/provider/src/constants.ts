@@ -34,8 +34,17 @@ export const MAX_APP_MESSAGE_BYTES = 64 * 1024;
 export const MAX_EXPORT_MESSAGE_BYTES = MAX_READ_AHEAD_BYTES + MAX_APP_MESSAGE_BYTES + 4096;
 /** Default `maxBytes` of WSPRecv (spi.ts `RecvOptions`). */
 export const DEFAULT_RECV_BYTES = 64 * 1024;
-/** Version of the `Export` message (proto/sanshare/v1/export.proto). */
-export const EXPORT_PROTOCOL_VERSION = 1;
+/**
+ * Version of the hand-off protocol (proto/sanshare/v1/export.proto), the `Export`'s `version`: 2 since
+ * every frame is an envelope (`SourceFrame`, `TargetFrame`) and targets send `ExportNotice`s. A target
+ * refuses any other version (a version-1 source gets a version-1 reply that says so).
+ */
+export const EXPORT_PROTOCOL_VERSION = 2;
+/**
+ * Most ids in one list of an `ExportNotice`: a decoder refuses more (it bounds what one frame makes a
+ * source allocate), so a target sends a larger batch of ids as several notices.
+ */
+export const MAX_NOTICE_IDS = 4096;
 /**
  * Free descriptors a target needs for a hand-off: one for the socket, one for the channel it may
  * have to accept. Fewer means a silent or closed channel was the target running out (`WSAEMFILE`).
@@ -58,6 +67,12 @@ export const MAX_EXPORT_CHANNELS = 64;
  * there, 1 in 2^32 each time); then `WSAENOBUFS` (docs/provider.md section 5).
  */
 export const MAX_EXPORT_ID_ATTEMPTS = 4;
+/**
+ * IP protocols of another socket type than SOCK_STREAM (IANA protocol numbers: ICMP 1, UDP 17,
+ * ICMPv6 58): WSPSocket(SOCK_STREAM, one of these) is `WSAEPROTOTYPE` ("a protocol that is the
+ * wrong type for the socket", winsock2.h), any other unknown one `WSAEPROTONOSUPPORT`.
+ */
+export const DATAGRAM_PROTOCOLS: ReadonlySet<number> = new Set([1, 17, 58]);
 /** Length of the import nonce. */
 export const NONCE_BYTES = 16;
 

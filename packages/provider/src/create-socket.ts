@@ -3,7 +3,7 @@
  * import of a socket another process duplicated for this one.
  */
 import { AF, FROM_PROTOCOL_INFO, IPPROTO, SOCK, WsaError, type ProtocolInfo, type Socket } from '@sanshare/protocol-info';
-import { pick } from './errors.js';
+import { DATAGRAM_PROTOCOLS } from './constants.js';
 import { importSocket } from './import-socket.js';
 import type { ProviderState } from './provider-state.js';
 import { newSocketEntry } from './socket-entry.js';
@@ -32,13 +32,28 @@ export async function createSocket(
     if (type === FROM_PROTOCOL_INFO) type = info.iSocketType;
     if (protocol === FROM_PROTOCOL_INFO) protocol = info.iProtocol;
   }
-  if (af !== AF.INET && af !== AF.INET6) {
-    throw new WsaError(pick(['WSAEAFNOSUPPORT'], 'WSAEINVAL'), `address family ${af} is not supported (AF_INET 2, AF_INET6 23)`);
-  }
-  if (type !== SOCK.STREAM) throw new WsaError(pick(['WSAESOCKTNOSUPPORT'], 'WSAEINVAL'), `socket type ${type} is not supported (SOCK_STREAM 1)`);
-  if (protocol !== IPPROTO.TCP && protocol !== 0) {
-    throw new WsaError(pick(['WSAEPROTONOSUPPORT'], 'WSAEINVAL'), `protocol ${protocol} is not supported (IPPROTO_TCP 6)`);
-  }
+  checkImplemented(af, type, protocol);
   // The kernel socket is created by WSPConnect or WSPListen: Node cannot connect an existing fd.
   return state.sockets.register(newSocketEntry(af, type, IPPROTO.TCP));
+}
+
+/**
+ * Refuses what this provider does not implement, with the code Winsock gives (`socket`, winsock2.h):
+ * a family other than AF_INET/AF_INET6 (`WSAEAFNOSUPPORT`), a type other than SOCK_STREAM
+ * (`WSAESOCKTNOSUPPORT`), a protocol of another socket type, such as UDP with SOCK_STREAM
+ * (`WSAEPROTOTYPE`), any other protocol than TCP or 0 (`WSAEPROTONOSUPPORT`). A protocol info may
+ * carry any value (a real catalog holds IPX, IrDA, Bluetooth...): refusing is this call's job.
+ */
+export function checkImplemented(af: number, type: number, protocol: number): void {
+  if (af !== AF.INET && af !== AF.INET6) {
+    throw new WsaError('WSAEAFNOSUPPORT', `address family ${af} is not supported by this provider; use AF_INET (2) or AF_INET6 (23)`);
+  }
+  if (type !== SOCK.STREAM) {
+    throw new WsaError('WSAESOCKTNOSUPPORT', `socket type ${type} is not supported by this provider; use SOCK_STREAM (1)`);
+  }
+  if (protocol === IPPROTO.TCP || protocol === 0) return;
+  if (DATAGRAM_PROTOCOLS.has(protocol)) {
+    throw new WsaError('WSAEPROTOTYPE', `protocol ${protocol} is not a SOCK_STREAM protocol; use IPPROTO_TCP (6) or 0`);
+  }
+  throw new WsaError('WSAEPROTONOSUPPORT', `protocol ${protocol} is not supported by this provider; use IPPROTO_TCP (6) or 0`);
 }

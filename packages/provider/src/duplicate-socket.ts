@@ -4,6 +4,12 @@
  * options, to the provider of `dwProcessId` (`ExportSender`); returns the special protocol info
  * that lets that process import it once. On any failure this process keeps reading the socket,
  * the read-ahead first in line: nothing is lost (docs/provider.md sections 3 to 6).
+ *
+ * After it returns, the duplication is outstanding until the target says how it ended (section 10):
+ * claimed, or lapsed (never imported). A lapsed one gives the socket back: if its descriptor is still
+ * open here, the read-ahead it carried (kept until then) goes back in front of the stream and the
+ * socket reads again. Both outcomes are reported to the switch through the optional upcall
+ * `WPUNotifyDuplicateSettled`, while the descriptor is open.
  */
 import { WsaError, type ProtocolInfo, type Socket } from '@sanshare/protocol-info';
 import { dupFd, getSocketCookie } from '@sanshare/transport-uds';
@@ -13,8 +19,12 @@ import { pick, toWsaError } from './errors.js';
 import type { SocketEssentials } from './export-codec.js';
 import type { ProviderState } from './provider-state.js';
 import { endpointPath } from './runtime-dir.js';
-import type { ConnectedEntry } from './socket-entry.js';
+import type { ConnectedEntry, OutstandingDuplicate } from './socket-entry.js';
 import { wrapDescriptor } from './wrap-descriptor.js';
+
+const EMPTY = new Uint8Array(0);
+/** Hand-off order across this process: read-ahead given back by several lapses goes back in this order. */
+let nextOrder = 0;
 
 /** The codes WSPDuplicateSocket may fail with (WSPDuplicateSocket.txt); SAN providers never use WSAEINPROGRESS. */
 const DUPLICATE_ERRORS: ReadonlySet<string> = new Set(['WSAENETDOWN', 'WSAEINVAL', 'WSAEMFILE', 'WSAENOBUFS', 'WSAENOTSOCK']);
@@ -61,6 +71,9 @@ async function handOff(state: ProviderState, s: Socket, entry: ConnectedEntry, t
     const fd = stream.fd;
     const socketCookie = entry.shared.cookie ?? getSocketCookie(fd);
     const socket: SocketEssentials = { addressFamily: entry.af, socketType: entry.type, protocol: entry.protocol, catalogEntryId: state.catalog.dwCatalogEntryId };
+    // The read-ahead stays here (a reference, not a copy: nothing else holds the buffer) until the
+    // target claims the socket or it lapses and the bytes go back in front of the stream.
+    const duplicate: OutstandingDuplicate = { order: nextOrder++, exportId: 0, readAhead };
     const result = await state.sender.exportSocket({
       endpoint: endpointPath(state.options.runtimeDir, targetPid),
       targetPid,
@@ -71,7 +84,13 @@ async function handOff(state: ProviderState, s: Socket, entry: ConnectedEntry, t
       readAhead,
       appMessage,
       timeoutMs: state.options.handoffTimeoutMs,
+      // After this duplication (and any queued before the notice came) is done: in call order.
+      settle: (outcome, reason) => {
+        entry.duplications = entry.duplications.then(() => settle(state, s, entry, duplicate, targetPid, outcome, reason)).catch(() => {});
+      },
     });
+    duplicate.exportId = result.exportId;
+    entry.outstanding.add(duplicate);
     stream.commitHandoff();
     return buildDuplicateInfo(state.catalog, socket, {
       exportId: result.exportId,
@@ -92,6 +111,38 @@ async function handOff(state: ProviderState, s: Socket, entry: ConnectedEntry, t
     }
     throw error;
   }
+}
+
+/**
+ * How a duplication of `s` ended. Lapsed, with `s` still open: its read-ahead goes back in front of
+ * the stream, and once no other duplication of `s` is outstanding the socket reads again. Either way
+ * the switch hears of it while `s` is open (it lifts its lock after a lapse; an application that
+ * moved the socket away may close its own descriptor after a claim).
+ */
+function settle(
+  state: ProviderState,
+  s: Socket,
+  entry: ConnectedEntry,
+  duplicate: OutstandingDuplicate,
+  targetPid: number,
+  outcome: 'claimed' | 'lapsed',
+  reason: string,
+): void {
+  entry.outstanding.delete(duplicate);
+  const readAhead = duplicate.readAhead;
+  duplicate.readAhead = EMPTY;
+  if (state.cleanedUp || state.sockets.get(s) !== entry || entry.state !== 'stream') return;
+  if (outcome === 'lapsed') {
+    entry.stream.giveBack(readAhead, duplicate.order);
+    if (entry.outstanding.size === 0) {
+      try {
+        entry.stream.resume((fd) => wrapDescriptor(dupFd(fd)));
+      } catch {
+        // The connection itself is gone (reset, closed): the next call on it says so.
+      }
+    }
+  }
+  state.sockets.notifySettled(entry, { outcome, dwProcessId: targetPid, dwProviderReserved: duplicate.exportId, reason });
 }
 
 /** The message of WSPDuplicateSocketWithMessage, checked before anything is handed off. */

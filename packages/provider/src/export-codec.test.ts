@@ -15,7 +15,7 @@ const i32 = fc.integer({ min: -0x80000000, max: 0x7fffffff });
 const exportArb: fc.Arbitrary<ExportMessage> = fc.record({
   version: u32,
   exportId: u32,
-  nonce: fc.uint8Array({ maxLength: 32 }),
+  nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }),
   socketCookie: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
   targetPid: u32,
   socket: fc.record({ addressFamily: i32, socketType: i32, protocol: i32, catalogEntryId: u32 }),
@@ -191,7 +191,7 @@ describe('export-codec', () => {
 
 /** A well-formed Export. */
 const sample: ExportMessage = {
-  version: 1, exportId: 9, nonce: new Uint8Array(16).fill(1), socketCookie: 123n, targetPid: 42,
+  version: 2, exportId: 9, nonce: new Uint8Array(16).fill(1), socketCookie: 123n, targetPid: 42,
   socket: { addressFamily: 2, socketType: 1, protocol: 6, catalogEntryId: 1001 },
   options: { rcvtimeoMs: 0, sndtimeoMs: 0 }, readAhead: new Uint8Array(0), appMessage: undefined,
 };

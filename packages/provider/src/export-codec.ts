@@ -1,6 +1,7 @@
 /**
- * The messages of proto/sanshare/v1/export.proto: `Export` (source to target, with the socket's
- * descriptor) and `ExportReply` (target to source).
+ * The messages of proto/sanshare/v1/export.proto (version 2): the envelopes `SourceFrame` (source to
+ * target: an `Export`, with the socket's descriptor) and `TargetFrame` (target to source: an
+ * `ExportReply` or an `ExportNotice`). Every transport message of a channel is one envelope.
  *
  * Encoded with protobufjs's `Writer`, by hand: the messages are two, flat and small, and a hand
  * encoder keeps 64-bit fields exact without `Long` and costs no reflection on the hot path.
@@ -14,7 +15,8 @@
  */
 import protobuf from 'protobufjs/minimal.js';
 import { WireReader, WireType, wireTag } from '@sanshare/protocol-info/wire';
-import { MAX_APP_MESSAGE_BYTES, MAX_READ_AHEAD_BYTES } from './constants.js';
+import { WsaError } from '@sanshare/protocol-info';
+import { MAX_APP_MESSAGE_BYTES, MAX_EXPORT_CREDITS, MAX_NOTICE_IDS, MAX_READ_AHEAD_BYTES, NONCE_BYTES } from './constants.js';
 
 /** `Status` of an `ExportReply`. */
 export const ExportStatus = {
@@ -75,6 +77,24 @@ export interface ExportReplyMessage {
   importTimeoutMs?: number;
 }
 
+/** `ExportNotice`: target to source, how exports of the channel ended. */
+export interface ExportNoticeMessage {
+  /** Imported by WSPSocket in the target (the notice was written before that WSPSocket returned). */
+  claimedExportIds: number[];
+  /** Never importable any more (expired, or refused after a credit): the source takes the socket back. */
+  lapsedExportIds: number[];
+}
+
+/**
+ * A decoded `TargetFrame`: exactly one of `reply` and `notice` is set, or neither when the frame's
+ * body is a member this version does not know (a newer target's message type: skipped, as proto3
+ * skips an unknown field).
+ */
+export interface TargetFrameMessage {
+  reply: ExportReplyMessage | undefined;
+  notice: ExportNoticeMessage | undefined;
+}
+
 const { VARINT, FIXED64, LEN } = WireType;
 
 function writeFixed64(w: protobuf.Writer, field: number, value: bigint): void {
@@ -99,9 +119,23 @@ function encodeOptions(w: protobuf.Writer, o: EmulatedOptions): void {
   w.ldelim();
 }
 
-/** Encodes an `Export` message (field order = field numbers, as protobufjs does). */
+/** Encodes a bare `Export` message (field order = field numbers, as protobufjs does). */
 export function encodeExport(m: ExportMessage): Uint8Array {
   const w = protobuf.Writer.create();
+  writeExport(w, m);
+  return w.finish();
+}
+
+/** Encodes the `SourceFrame` that carries `m`: what a source sends. */
+export function encodeSourceFrame(m: ExportMessage): Uint8Array {
+  const w = protobuf.Writer.create();
+  w.uint32(wireTag(1, LEN)).fork();
+  writeExport(w, m);
+  w.ldelim();
+  return w.finish();
+}
+
+function writeExport(w: protobuf.Writer, m: ExportMessage): void {
   if (m.version !== 0) w.uint32(wireTag(1, VARINT)).uint32(m.version);
   if (m.exportId !== 0) w.uint32(wireTag(2, VARINT)).uint32(m.exportId);
   if (m.nonce.length > 0) w.uint32(wireTag(3, LEN)).bytes(m.nonce);
@@ -114,28 +148,58 @@ export function encodeExport(m: ExportMessage): Uint8Array {
   if (m.readAhead.length > 0) w.uint32(wireTag(8, LEN)).bytes(m.readAhead);
   // proto3 `optional`: written when present, even empty (presence is what asks for delivery).
   if (m.appMessage !== undefined) w.uint32(wireTag(9, LEN)).bytes(m.appMessage);
+}
+
+/**
+ * Encodes a bare `ExportReply` message: what a version-1 source reads (a target answers a version-1
+ * export with one, so that the old source learns why it was refused); version 2 wraps it in a
+ * `TargetFrame` (`encodeTargetReply`).
+ */
+export function encodeExportReply(m: ExportReplyMessage): Uint8Array {
+  const w = protobuf.Writer.create();
+  writeExportReply(w, m);
   return w.finish();
 }
 
-/** Encodes an `ExportReply` message. */
-export function encodeExportReply(m: ExportReplyMessage): Uint8Array {
+/** Encodes the `TargetFrame` that carries the reply `m`. */
+export function encodeTargetReply(m: ExportReplyMessage): Uint8Array {
   const w = protobuf.Writer.create();
+  w.uint32(wireTag(1, LEN)).fork();
+  writeExportReply(w, m);
+  w.ldelim();
+  return w.finish();
+}
+
+/** Encodes the `TargetFrame` that carries the notice `m` (ids packed, as proto3 encodes repeated scalars). */
+export function encodeTargetNotice(m: ExportNoticeMessage): Uint8Array {
+  const w = protobuf.Writer.create();
+  w.uint32(wireTag(2, LEN)).fork();
+  writePacked(w, 1, m.claimedExportIds);
+  writePacked(w, 2, m.lapsedExportIds);
+  w.ldelim();
+  return w.finish();
+}
+
+function writePacked(w: protobuf.Writer, field: number, ids: readonly number[]): void {
+  if (ids.length === 0) return;
+  w.uint32(wireTag(field, LEN)).fork();
+  for (const id of ids) w.uint32(id);
+  w.ldelim();
+}
+
+function writeExportReply(w: protobuf.Writer, m: ExportReplyMessage): void {
   if (m.exportId !== 0) w.uint32(wireTag(1, VARINT)).uint32(m.exportId);
   if (m.status !== 0) w.uint32(wireTag(2, VARINT)).int32(m.status);
   if (m.expiresAtMs !== 0) writeFixed64(w, 3, BigInt(m.expiresAtMs));
   if (m.message.length > 0) w.uint32(wireTag(4, LEN)).string(m.message);
-  const granted = m.grantedExportIds ?? [];
-  if (granted.length > 0) {
-    // Packed, as proto3 encodes repeated scalars.
-    w.uint32(wireTag(5, LEN)).fork();
-    for (const id of granted) w.uint32(id);
-    w.ldelim();
-  }
+  // Packed, as proto3 encodes repeated scalars.
+  writePacked(w, 5, m.grantedExportIds ?? []);
   if (m.importTimeoutMs !== undefined && m.importTimeoutMs !== 0) w.uint32(wireTag(6, VARINT)).uint32(m.importTimeoutMs);
-  return w.finish();
 }
 
-/** One reader per message kind: a decode is synchronous and not re-entrant, and this saves an allocation per hand-off. */
+/** One reader per direction: a decode is synchronous and not re-entrant, and this saves an allocation per hand-off. */
+const sourceReader = new WireReader('decodeSourceFrame');
+const targetReader = new WireReader('decodeTargetFrame');
 const exportReader = new WireReader('decodeExport');
 const replyReader = new WireReader('decodeExportReply');
 
@@ -189,16 +253,9 @@ function readOptions(r: WireReader, end: number, into: EmulatedOptions): void {
 
 const EMPTY = new Uint8Array(0);
 
-/**
- * Decodes an `Export` message; throws `WsaError` `WSAEINVAL` when it is malformed (the rules above),
- * or when `read_ahead` or `app_message` is over its documented limit (1 MiB, 64 KiB). The bytes
- * fields are copies: nothing returned shares memory with `data`.
- */
-export function decodeExport(data: Uint8Array): ExportMessage {
-  const r = exportReader.reset(data);
-  const end = data.length;
-  // Every property in one literal, in one order: one hidden class for every decoded message.
-  const m: ExportMessage = {
+/** A fresh `Export` with every field at its zero value: one literal, one order, one hidden class for every decoded message. */
+function emptyExport(): ExportMessage {
+  return {
     version: 0,
     exportId: 0,
     nonce: EMPTY,
@@ -209,52 +266,74 @@ export function decodeExport(data: Uint8Array): ExportMessage {
     readAhead: EMPTY,
     appMessage: undefined,
   };
+}
+
+/** The fields of an `Export` from `r.pos` up to `end`, into `m`; `path` names the message in errors. */
+function readExport(r: WireReader, end: number, m: ExportMessage, path: string): void {
+  const start = r.pos;
   let seen = 0;
-  try {
-    while (r.pos < end) {
-      const number = r.tag(end, 'Export');
-      switch (number) {
-        case 1:
-          seen = r.field('version (version = 1)', VARINT, seen, number);
-          m.version = r.uint32(end);
-          break;
-        case 2:
-          seen = r.field('exportId (export_id = 2)', VARINT, seen, number);
-          m.exportId = r.uint32(end);
-          break;
-        case 3:
-          seen = r.field('nonce (nonce = 3)', LEN, seen, number);
-          m.nonce = r.bytes(end);
-          break;
-        case 4:
-          seen = r.field('socketCookie (socket_cookie = 4)', FIXED64, seen, number);
-          m.socketCookie = r.fixed64(end);
-          break;
-        case 5:
-          seen = r.field('targetPid (target_pid = 5)', VARINT, seen, number);
-          m.targetPid = r.uint32(end);
-          break;
-        case 6:
-          // proto3 would merge a message field sent twice; like the protocol info, sanshare refuses it.
-          seen = r.field('socket (socket = 6)', LEN, seen, number);
-          readEssentials(r, r.message(end), m.socket);
-          break;
-        case 7:
-          seen = r.field('options (options = 7)', LEN, seen, number);
-          readOptions(r, r.message(end), m.options);
-          break;
-        case 8:
-          seen = r.field('readAhead (read_ahead = 8)', LEN, seen, number);
-          m.readAhead = r.bytes(end, MAX_READ_AHEAD_BYTES);
-          break;
-        case 9:
-          seen = r.field('appMessage (app_message = 9)', LEN, seen, number);
-          m.appMessage = r.bytes(end, MAX_APP_MESSAGE_BYTES);
-          break;
-        default:
-          r.skip(number, end);
-      }
+  while (r.pos < end) {
+    const number = r.tag(end, path);
+    switch (number) {
+      case 1:
+        seen = r.field('version (version = 1)', VARINT, seen, number);
+        m.version = r.uint32(end);
+        break;
+      case 2:
+        seen = r.field('exportId (export_id = 2)', VARINT, seen, number);
+        m.exportId = r.uint32(end);
+        break;
+      case 3:
+        seen = r.field('nonce (nonce = 3)', LEN, seen, number);
+        m.nonce = r.bytes(end, NONCE_BYTES);
+        break;
+      case 4:
+        seen = r.field('socketCookie (socket_cookie = 4)', FIXED64, seen, number);
+        m.socketCookie = r.fixed64(end);
+        break;
+      case 5:
+        seen = r.field('targetPid (target_pid = 5)', VARINT, seen, number);
+        m.targetPid = r.uint32(end);
+        break;
+      case 6:
+        // proto3 would merge a message field sent twice; like the protocol info, sanshare refuses it.
+        seen = r.field('socket (socket = 6)', LEN, seen, number);
+        readEssentials(r, r.message(end), m.socket);
+        break;
+      case 7:
+        seen = r.field('options (options = 7)', LEN, seen, number);
+        readOptions(r, r.message(end), m.options);
+        break;
+      case 8:
+        seen = r.field('readAhead (read_ahead = 8)', LEN, seen, number);
+        m.readAhead = r.bytes(end, MAX_READ_AHEAD_BYTES);
+        break;
+      case 9:
+        seen = r.field('appMessage (app_message = 9)', LEN, seen, number);
+        m.appMessage = r.bytes(end, MAX_APP_MESSAGE_BYTES);
+        break;
+      default:
+        r.skip(number, end);
     }
+  }
+  // The nonce authenticates the import (all 16 bytes in the protobuf form, 8 in the native one):
+  // shorter, and an importer would be checked against fewer random bits than the protocol promises.
+  if (m.nonce.length !== NONCE_BYTES) {
+    throw new WsaError('WSAEINVAL', `${r === exportReader ? 'decodeExport' : 'decodeSourceFrame'}: ${path}.nonce (nonce = 3) at byte ${start}: ${m.nonce.length} bytes, expected exactly ${NONCE_BYTES}`);
+  }
+}
+
+/**
+ * Decodes a bare `Export` message; throws `WsaError` `WSAEINVAL` when it is malformed (the rules
+ * above), when `read_ahead` or `app_message` is over its documented limit (1 MiB, 64 KiB), or when
+ * `nonce` is not exactly 16 bytes. The bytes fields are copies: nothing returned shares memory with
+ * `data`.
+ */
+export function decodeExport(data: Uint8Array): ExportMessage {
+  const r = exportReader.reset(data);
+  const m = emptyExport();
+  try {
+    readExport(r, data.length, m, 'Export');
   } finally {
     // Drop the reference so that this module does not keep the frame's buffer alive.
     r.release();
@@ -262,53 +341,144 @@ export function decodeExport(data: Uint8Array): ExportMessage {
   return m;
 }
 
-const STATUSES: ReadonlySet<number> = new Set(Object.values(ExportStatus));
-
-/** Decodes an `ExportReply` message; throws `WsaError` `WSAEINVAL` when it is malformed (the rules above). */
-export function decodeExportReply(data: Uint8Array): ExportReplyMessage {
-  const r = replyReader.reset(data);
+/**
+ * Decodes a `SourceFrame`: its `Export` (checked as `decodeExport` does), or undefined when the frame
+ * holds no member this version knows. A version-1 frame (a bare `Export`, whose first field is the
+ * varint `version`) is refused with a reason that says so.
+ */
+export function decodeSourceFrame(data: Uint8Array): ExportMessage | undefined {
+  const r = sourceReader.reset(data);
   const end = data.length;
-  const m: ExportReplyMessage = { exportId: 0, status: ExportStatus.UNSPECIFIED, expiresAtMs: 0, message: '' };
-  let seen = 0;
+  let m: ExportMessage | undefined;
   try {
     while (r.pos < end) {
-      const number = r.tag(end, 'ExportReply');
-      switch (number) {
-        case 1:
-          seen = r.field('exportId (export_id = 1)', VARINT, seen, number);
-          m.exportId = r.uint32(end);
-          break;
-        case 2: {
-          seen = r.field('status (status = 2)', VARINT, seen, number);
-          const status = r.int32(end);
-          // An unknown status from a newer provider reads as UNSPECIFIED: not OK, so the caller fails safe.
-          m.status = STATUSES.has(status) ? (status as ExportStatus) : ExportStatus.UNSPECIFIED;
-          break;
+      const number = r.tag(end, 'SourceFrame');
+      if (number === 1) {
+        if (r.wireType === VARINT) {
+          r.fail('this is a version 1 frame (a bare Export, without the SourceFrame envelope): this target speaks version 2; run the same @sanshare/provider version in both processes');
         }
-        case 3:
-          seen = r.field('expiresAtMs (expires_at_ms = 3)', FIXED64, seen, number);
-          // Milliseconds since the epoch: a number, exact only below 2^53, so nothing above is accepted.
-          m.expiresAtMs = r.fixed53(end);
-          break;
-        case 4:
-          seen = r.field('message (message = 4)', LEN, seen, number);
-          m.message = r.string(end);
-          break;
-        case 5:
-          // Repeated scalars may come packed or one varint per element, even mixed (proto3 parsers accept both).
-          r.repeated('grantedExportIds (granted_export_ids = 5)', VARINT, LEN);
-          r.uint32s(end, (m.grantedExportIds ??= []));
-          break;
-        case 6:
-          seen = r.field('importTimeoutMs (import_timeout_ms = 6)', VARINT, seen, number);
-          m.importTimeoutMs = r.uint32(end);
-          break;
-        default:
-          r.skip(number, end);
+        r.field('export (export = 1)', LEN, 0, number);
+        if (m !== undefined) r.fail('oneof body: the member appears more than once');
+        m = emptyExport();
+        readExport(r, r.message(end), m, 'SourceFrame.export');
+      } else {
+        r.skip(number, end);
       }
     }
   } finally {
     r.release();
   }
   return m;
+}
+
+/** True when `data` starts like a version-1 `Export` (field 1, a varint): its source reads bare `ExportReply`s. */
+export function isVersion1Export(data: Uint8Array): boolean {
+  return data[0] === wireTag(1, VARINT);
+}
+
+const STATUSES: ReadonlySet<number> = new Set(Object.values(ExportStatus));
+
+function readExportReply(r: WireReader, end: number, m: ExportReplyMessage, path: string): void {
+  let seen = 0;
+  while (r.pos < end) {
+    const number = r.tag(end, path);
+    switch (number) {
+      case 1:
+        seen = r.field('exportId (export_id = 1)', VARINT, seen, number);
+        m.exportId = r.uint32(end);
+        break;
+      case 2: {
+        seen = r.field('status (status = 2)', VARINT, seen, number);
+        const status = r.int32(end);
+        // An unknown status from a newer provider reads as UNSPECIFIED: not OK, so the caller fails safe.
+        m.status = STATUSES.has(status) ? (status as ExportStatus) : ExportStatus.UNSPECIFIED;
+        break;
+      }
+      case 3:
+        seen = r.field('expiresAtMs (expires_at_ms = 3)', FIXED64, seen, number);
+        // Milliseconds since the epoch: a number, exact only below 2^53, so nothing above is accepted.
+        m.expiresAtMs = r.fixed53(end);
+        break;
+      case 4:
+        seen = r.field('message (message = 4)', LEN, seen, number);
+        m.message = r.string(end);
+        break;
+      case 5:
+        // Repeated scalars may come packed or one varint per element, even mixed (proto3 parsers accept both).
+        r.repeated('grantedExportIds (granted_export_ids = 5)', VARINT, LEN);
+        r.uint32s(end, (m.grantedExportIds ??= []), MAX_EXPORT_CREDITS, 'granted export ids (the most a window holds)');
+        break;
+      case 6:
+        seen = r.field('importTimeoutMs (import_timeout_ms = 6)', VARINT, seen, number);
+        m.importTimeoutMs = r.uint32(end);
+        break;
+      default:
+        r.skip(number, end);
+    }
+  }
+}
+
+function readExportNotice(r: WireReader, end: number, m: ExportNoticeMessage): void {
+  while (r.pos < end) {
+    const number = r.tag(end, 'TargetFrame.notice');
+    if (number === 1) {
+      r.repeated('claimedExportIds (claimed_export_ids = 1)', VARINT, LEN);
+      r.uint32s(end, m.claimedExportIds, MAX_NOTICE_IDS, 'claimed export ids');
+    } else if (number === 2) {
+      r.repeated('lapsedExportIds (lapsed_export_ids = 2)', VARINT, LEN);
+      r.uint32s(end, m.lapsedExportIds, MAX_NOTICE_IDS, 'lapsed export ids');
+    } else {
+      r.skip(number, end);
+    }
+  }
+}
+
+/** Decodes a bare `ExportReply` message (a version-1 target's); throws `WsaError` `WSAEINVAL` when it is malformed (the rules above). */
+export function decodeExportReply(data: Uint8Array): ExportReplyMessage {
+  const r = replyReader.reset(data);
+  const m: ExportReplyMessage = { exportId: 0, status: ExportStatus.UNSPECIFIED, expiresAtMs: 0, message: '' };
+  try {
+    readExportReply(r, data.length, m, 'ExportReply');
+  } finally {
+    r.release();
+  }
+  return m;
+}
+
+/**
+ * Decodes a `TargetFrame`: its reply or its notice (neither for a member this version does not
+ * know); `WSAEINVAL` when it is malformed, when both members (or one twice) are there, or when it is
+ * a version-1 frame (a bare `ExportReply`, whose first field is a varint), with a reason that says so.
+ */
+export function decodeTargetFrame(data: Uint8Array): TargetFrameMessage {
+  const r = targetReader.reset(data);
+  const end = data.length;
+  const frame: TargetFrameMessage = { reply: undefined, notice: undefined };
+  try {
+    while (r.pos < end) {
+      const number = r.tag(end, 'TargetFrame');
+      if (number === 1 || number === 2) {
+        if (r.wireType === VARINT) {
+          r.fail('this is a version 1 frame (a bare ExportReply, without the TargetFrame envelope): the target runs an older @sanshare/provider; run the same version in both processes');
+        }
+        r.field(number === 1 ? 'reply (reply = 1)' : 'notice (notice = 2)', LEN, 0, number);
+        if (frame.reply !== undefined || frame.notice !== undefined) r.fail('oneof body: more than one member (or one twice)');
+        const stop = r.message(end);
+        if (number === 1) {
+          const reply: ExportReplyMessage = { exportId: 0, status: ExportStatus.UNSPECIFIED, expiresAtMs: 0, message: '' };
+          readExportReply(r, stop, reply, 'TargetFrame.reply');
+          frame.reply = reply;
+        } else {
+          const notice: ExportNoticeMessage = { claimedExportIds: [], lapsedExportIds: [] };
+          readExportNotice(r, stop, notice);
+          frame.notice = notice;
+        }
+      } else {
+        r.skip(number, end);
+      }
+    }
+  } finally {
+    r.release();
+  }
+  return frame;
 }

@@ -1,20 +1,38 @@
 /**
  * The target's side of the hand-off protocol (docs/provider.md): the provider's endpoint
- * `<runtimeDir>/<pid>.sock`, which receives the `Export` messages that other providers' `ExportSender`s
- * push (each with one socket's descriptor) and answers them with `ExportReply` messages.
+ * `<runtimeDir>/<pid>.sock`, which receives the `Export`s that other providers' `ExportSender`s push
+ * (each in a `SourceFrame`, with one socket's descriptor) and answers them with `ExportReply`s, and
+ * tells each source with `ExportNotice`s how its exports ended (claimed or lapsed).
  *
  * A source keeps one channel (connection) per target, so the receiver serves a channel export after
- * export until the source closes it. Each export is checked and stored as a pending import. An export
- * sent without a credit is answered with its own `ExportReply`, in order; one sent on an export credit
- * (docs/provider.md section 8) is answered only when the channel is down to a quarter of its window,
- * by one reply that tops the credits up (a refused credited export is always answered).
+ * export until the source closes it. Each export is checked (check-export.ts: the claims, and the
+ * descriptor against them) and stored as a pending import; a refusal is a reply `STATUS_INVALID` (or
+ * another status) with the reason, never a silent close, and every descriptor that came with it is
+ * closed. An export sent without a credit is answered with its own reply, in order; one sent on an
+ * export credit (docs/provider.md section 8) is answered only when the channel is down to a quarter of
+ * its window, by one reply that tops the credits up (a refused credited export is always answered, and
+ * lapses).
+ *
+ * The channel ends with every pending import it brought when this end closes it after a fault (the
+ * source reads end-of-file and takes them back); when the source closes it or dies, they stay
+ * claimable (a source may exit right after duplicating).
  */
-import { rmSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
+import { dirname } from 'node:path';
 import { WsaError } from '@sanshare/protocol-info';
-import { closeQuietly, getSocketCookie, listen, type UdsConnection, type UdsListener } from '@sanshare/transport-uds';
-import { EXPORT_PROTOCOL_VERSION, MAX_EXPORT_MESSAGE_BYTES } from './constants.js';
+import { closeQuietly, listen, SCM_MAX_FD, type UdsConnection, type UdsListener, type UdsMessage } from '@sanshare/transport-uds';
+import { claimProblem, descriptorProblem } from './check-export.js';
+import { MAX_EXPORT_MESSAGE_BYTES } from './constants.js';
 import { toWsaError } from './errors.js';
-import { decodeExport, encodeExportReply, ExportStatus, type ExportMessage } from './export-codec.js';
+import {
+  decodeSourceFrame,
+  encodeExportReply,
+  encodeTargetReply,
+  ExportStatus,
+  isVersion1Export,
+  type ExportMessage,
+} from './export-codec.js';
+import { NoticeWriter } from './notice-writer.js';
 import type { PendingImports } from './pending-imports.js';
 
 export interface ExportReceiverOptions {
@@ -75,19 +93,28 @@ export class ExportReceiver {
     listener.unref();
   }
 
-  /** Listens on `path`, replacing a stale socket file left by a dead process with the same pid. */
+  /**
+   * Listens on `path`. transport-uds replaces a stale socket file there (left by a dead process that
+   * had this pid: nobody accepts on it) and never removes anything else: a live endpoint or a file
+   * that is not a socket makes this fail with a `WsaError` that says what is there and what to do.
+   */
   static async open(options: ExportReceiverOptions): Promise<ExportReceiver> {
-    rmSync(options.path, { force: true });
+    let listener: UdsListener;
     try {
-      const listener = await listen(options.path, {
+      listener = await listen(options.path, {
         allowUids: 'same',
         maxMessageBytes: MAX_EXPORT_MESSAGE_BYTES,
-        maxFdsPerMessage: 1,
+        // Up to the kernel's most per message, so that an export with extra descriptors arrives
+        // whole and is refused with a reply (each one closed), rather than ending the channel.
+        maxFdsPerMessage: SCM_MAX_FD,
+        // A target out of descriptors gets the message without its socket (MSG_CTRUNC) and answers
+        // STATUS_NO_DESCRIPTORS on the same channel, rather than losing the channel.
+        deliverTruncated: true,
       });
-      return new ExportReceiver(listener, options);
     } catch (error) {
-      throw toWsaError(error, `cannot listen on the hand-off endpoint ${options.path}`, 'WSAENETDOWN');
+      throw listenError(error, options.path);
     }
+    return new ExportReceiver(listener, options);
   }
 
   /**
@@ -145,16 +172,34 @@ export class ExportReceiver {
     this.#channels.add(connection);
     /** Credits granted on this channel and not used yet. */
     const credits = new Set<number>();
+    const notices = new NoticeWriter(connection, this.#options.handoffTimeoutMs, () => {
+      // A notice the source did not take: it still thinks those exports may be claimed or lapse, and
+      // nothing can tell it any more. End the channel and every import it brought: the source reads
+      // end-of-file and takes them all back, and none can be claimed here.
+      this.#options.pending.closeFrom(notices);
+      void connection.close().catch(() => {});
+    });
+    let fault: Error | undefined;
     try {
       for (;;) {
         const message = await connection.receive();
-        if (message === null) return;
-        await this.#serveOne(connection, message.data, message.fds, credits);
+        if (message === null) break;
+        await this.#serveOne(connection, message, credits, notices);
       }
-    } catch {
-      // A broken channel: the source sees it fail and opens another.
+    } catch (error) {
+      // The source closing or dying mid-message is its end going away; anything else is this end's fault.
+      const code = (error as { code?: unknown } | null)?.code;
+      if (code !== 'UDS_PEER_DIED' && code !== 'UDS_PEER_CLOSED') fault = error instanceof Error ? error : new Error(String(error));
     } finally {
       this.#channels.delete(connection);
+      if (fault === undefined || this.#down !== undefined) {
+        // The source closed or died (or this provider is cleaning up, which closes every import
+        // itself): its pending imports stay claimable; a source may exit right after duplicating.
+        notices.peerEnded();
+      } else {
+        notices.faulted(fault);
+        this.#options.pending.closeFrom(notices);
+      }
       // Its unused credits go back: an import naming one fails (WSAEINVAL) instead of waiting.
       for (const id of credits) this.#options.pending.unreserve(id);
       await connection.close().catch(() => {});
@@ -177,24 +222,33 @@ export class ExportReceiver {
     return granted;
   }
 
-  async #serveOne(connection: UdsConnection, data: Uint8Array, received: number[], credits: Set<number>): Promise<void> {
-    let fds = received;
+  async #serveOne(connection: UdsConnection, message: UdsMessage, credits: Set<number>, notices: NoticeWriter): Promise<void> {
+    let fds = message.fds;
     let exportId = 0;
-    let refund = 0;
+    let credited = false;
     let reply: Uint8Array;
     try {
-      let decoded: ExportMessage;
+      let decoded: ExportMessage | undefined;
       try {
-        decoded = decodeExport(data);
+        decoded = decodeSourceFrame(message.data);
       } catch (error) {
-        throw new Refusal(ExportStatus.INVALID, error instanceof Error ? error.message : 'malformed');
+        const reason = error instanceof Error ? error.message : 'malformed';
+        // A version-1 source reads bare ExportReply messages: tell it why, in its own format.
+        if (isVersion1Export(message.data)) {
+          for (const fd of fds) closeQuietly(fd);
+          fds = [];
+          const v1 = encodeExportReply({ exportId: 0, status: ExportStatus.INVALID, expiresAtMs: 0, message: reason });
+          await connection.send(v1, [], { timeoutMs: this.#options.handoffTimeoutMs });
+          return;
+        }
+        throw new Refusal(ExportStatus.INVALID, reason);
       }
+      if (decoded === undefined) throw new Refusal(ExportStatus.INVALID, 'the frame carries no Export (a message type this target does not know)');
       exportId = decoded.exportId;
       // A credit of this channel: its slot was reserved when it was granted.
-      const credited = credits.delete(exportId);
-      if (credited) refund = exportId;
+      credited = credits.delete(exportId);
       if (this.#down !== undefined) throw new Refusal(ExportStatus.INVALID, `process ${process.pid} stopped receiving sockets: ${this.#down}`);
-      const fd = this.#check(decoded, fds, credited);
+      const fd = this.#check(decoded, message, credited);
       const expiresAtMs = this.#options.pending.nextExpiry();
       this.#options.pending.add({
         exportId,
@@ -208,15 +262,17 @@ export class ExportReceiver {
         readAhead: decoded.readAhead,
         // Already a copy (the codec shares no memory with the frame), seen as a Buffer without copying again.
         appMessage: decoded.appMessage === undefined ? undefined : Buffer.from(decoded.appMessage.buffer, decoded.appMessage.byteOffset, decoded.appMessage.length),
+        notices,
       });
       fds = [];
-      refund = 0;
+      const wasCredit = credited;
+      credited = false;
       // A credited export's source waits for no reply: answer it only to top the credits up, once
       // a quarter of the window is left (one reply per three quarters of a window, not one per
       // hand-off: each reply is a sendmsg here and a wake-up there, the costliest steps of a hand-off).
-      if (credited && credits.size > Math.max(1, Math.floor(this.#options.creditWindow / 4))) return;
+      if (wasCredit && credits.size > topUpAt(this.#options.creditWindow)) return;
       const granted = this.#grant(credits);
-      reply = encodeExportReply({
+      reply = encodeTargetReply({
         exportId,
         status: ExportStatus.OK,
         expiresAtMs,
@@ -225,31 +281,32 @@ export class ExportReceiver {
       });
     } catch (error) {
       const refusal = error instanceof Refusal ? error : refusalFor(error);
-      reply = encodeExportReply({ exportId, status: refusal.status, expiresAtMs: 0, message: refusal.message });
+      reply = encodeTargetReply({ exportId, status: refusal.status, expiresAtMs: 0, message: refusal.message });
     } finally {
       for (const fd of fds) closeQuietly(fd);
-      // A credited export refused: its slot goes back, and an import waiting for it fails.
-      if (refund !== 0) this.#options.pending.unreserve(refund);
+      if (credited) {
+        // A credited export refused: its slot goes back (an import waiting for it fails), and its
+        // source, which returned without waiting, learns that it lapsed: the socket goes back to it.
+        this.#options.pending.unreserve(exportId);
+        notices.lapse(exportId);
+      }
     }
     await connection.send(reply, [], { timeoutMs: this.#options.handoffTimeoutMs });
   }
 
   /** Checks an export against this process; returns the descriptor to keep or throws a `Refusal`. */
-  #check(m: ExportMessage, fds: number[], credited: boolean): number {
-    if (m.version !== EXPORT_PROTOCOL_VERSION) throw new Refusal(ExportStatus.INVALID, `unsupported version ${m.version}`);
-    if (m.targetPid !== process.pid) {
-      throw new Refusal(ExportStatus.INVALID, `export for process ${m.targetPid} reached process ${process.pid}`);
+  #check(m: ExportMessage, message: UdsMessage, credited: boolean): number {
+    const claim = claimProblem(m, process.pid);
+    if (claim !== undefined) throw new Refusal(ExportStatus.INVALID, claim);
+    const { fds } = message;
+    // The kernel dropped the descriptor(s) (MSG_CTRUNC): this process is at its RLIMIT_NOFILE.
+    if (message.truncated === true) {
+      throw new Refusal(ExportStatus.NO_DESCRIPTORS, `process ${process.pid} is out of file descriptors (RLIMIT_NOFILE): the kernel dropped the socket`);
     }
-    if (m.exportId === 0) throw new Refusal(ExportStatus.INVALID, 'export id 0');
     const fd = fds[0];
-    if (fds.length !== 1 || fd === undefined) throw new Refusal(ExportStatus.INVALID, `expected 1 descriptor, got ${fds.length}`);
-    let cookie: bigint;
-    try {
-      cookie = getSocketCookie(fd);
-    } catch {
-      throw new Refusal(ExportStatus.INVALID, 'the descriptor is not a socket');
-    }
-    if (cookie !== m.socketCookie) throw new Refusal(ExportStatus.INVALID, 'the descriptor is not the socket the message names');
+    if (fds.length !== 1 || fd === undefined) throw new Refusal(ExportStatus.INVALID, `an Export carries exactly 1 descriptor, this one ${fds.length}`);
+    const descriptor = descriptorProblem(m, fd);
+    if (descriptor !== undefined) throw new Refusal(ExportStatus.INVALID, descriptor);
     // A credit's id and slots were reserved for it: only an export without one is checked here.
     if (credited) return fd;
     if (this.#options.pending.has(m.exportId)) throw new Refusal(ExportStatus.ID_IN_USE, `export id ${m.exportId} is pending`);
@@ -280,6 +337,31 @@ function watchFile(path: string, onEvent: () => void, onDead: () => void): FSWat
     watcher.close();
   });
   return watcher;
+}
+
+/**
+ * Unused credits at or below which a credited export is answered (and the credits topped up): a
+ * quarter of the window, rounded down, and at least 1 (`max(1, floor(window / 4))`: 2 for the default
+ * window of 8).
+ */
+export function topUpAt(window: number): number {
+  return Math.max(1, Math.floor(window / 4));
+}
+
+/** The error of an endpoint that cannot listen: what is at the path, and what to do (first line). */
+function listenError(error: unknown, path: string): WsaError {
+  const code = (error as { code?: unknown } | null)?.code;
+  const detail = error instanceof Error ? error.message : String(error);
+  if (code === 'UDS_ADDRESS_IN_USE' && /not a socket/.test(detail)) {
+    return new WsaError('WSAEADDRINUSE', `cannot listen on ${path}: a file that is not a socket is there (it is never removed); remove it yourself, or set the runtimeDir option to another directory`, { cause: error });
+  }
+  if (code === 'UDS_ADDRESS_IN_USE') {
+    return new WsaError('WSAEADDRINUSE', `cannot listen on ${path}: another live provider listens there (a second WSPStartup in this process?); call WSPCleanup on the first one, or set the runtimeDir option to another directory`, { cause: error });
+  }
+  if (code === 'UDS_PERMISSION_DENIED') {
+    return new WsaError('WSAEACCES', `cannot listen on ${path}: permission denied (EACCES); make ${dirname(path)} writable by uid ${String(process.getuid?.())}, or set XDG_RUNTIME_DIR or the runtimeDir option to a directory it can write`, { cause: error });
+  }
+  return toWsaError(error, `cannot listen on ${path}: ${detail}; check the runtime directory, or set the runtimeDir option`, 'WSAENETDOWN');
 }
 
 function refusalFor(error: unknown): Refusal {

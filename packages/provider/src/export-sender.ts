@@ -1,13 +1,17 @@
 /**
  * The source's side of the hand-off protocol (docs/provider.md): pushes a socket's descriptor to the
- * target's endpoint (its `ExportReceiver`) with an `Export` message, over a channel kept open per
- * target pid and checked once with SO_PEERCRED (the pid the caller named, this user).
+ * target's endpoint (its `ExportReceiver`) with an `Export` in a `SourceFrame`, over a channel kept
+ * open per target pid and checked once with SO_PEERCRED (the pid the caller named, this user).
  *
  * An export either waits for its own `ExportReply` (the target's verdict: a pending import, or why
  * not), or, when the channel holds an export credit and nothing was read ahead, is sent on the
  * credit and returns once the descriptor is in the kernel (docs/provider.md section 8): the target
- * then answers several credited exports with one reply that grants new credits. Replies are read
- * by one loop per channel and matched to waiting exports by `export_id`.
+ * then answers several credited exports with one reply that grants new credits. Frames from the
+ * target are read by one loop per channel: replies are matched to waiting exports by `export_id`,
+ * and `ExportNotice`s settle the exports that went through (outstanding: sent, not yet claimed or
+ * lapsed), each once, through the request's `settle`. A channel that ends from the target's side
+ * (end-of-file, a fault) settles every export still outstanding on it as lapsed: nobody can claim
+ * them any more.
  */
 import { withDeadline } from '@sanshare/internal';
 import { WsaError } from '@sanshare/protocol-info';
@@ -22,10 +26,11 @@ import {
 } from './constants.js';
 import { toWsaError } from './errors.js';
 import {
-  decodeExportReply,
-  encodeExport,
+  decodeTargetFrame,
+  encodeSourceFrame,
   ExportStatus,
   type EmulatedOptions,
+  type ExportNoticeMessage,
   type ExportReplyMessage,
   type SocketEssentials,
 } from './export-codec.js';
@@ -43,6 +48,12 @@ export interface ExportRequest {
   /** WSPDuplicateSocketWithMessage's message: the target delivers the socket with it. Undefined: plain WSPDuplicateSocket. */
   appMessage: Uint8Array | undefined;
   timeoutMs: number;
+  /**
+   * Called once, after `exportSocket` resolved, when the export it made is claimed (imported by the
+   * target) or lapses (it never will be: expired, refused after a credit, or the target's channel
+   * ended first). Never called for an export that `exportSocket` failed.
+   */
+  settle: (outcome: 'claimed' | 'lapsed', reason: string) => void;
 }
 
 export interface ExportResult {
@@ -90,6 +101,15 @@ function isStale(error: unknown): boolean {
 
 class StaleChannel extends Error {}
 
+/** An export that went through and is neither claimed nor lapsed yet. */
+interface Outstanding {
+  settle: ExportRequest['settle'];
+  /** When the target closes it unclaimed (the source's estimate, for the reason of a lapse). */
+  expiresAtMs: number;
+  /** The target's reason, when it refused the export after the source had returned (a credited one). */
+  refusal: string | undefined;
+}
+
 /** No reply within the hand-off timeout. */
 class ReplyTimeout extends Error {}
 
@@ -105,6 +125,15 @@ interface Channel {
   importTimeoutMs: number;
   /** Exports sent without a credit whose reply has not arrived, by export id: their callers wait. */
   waiting: Map<number, (reply: ExportReplyMessage | Error) => void>;
+  /** Exports that went through on this channel, by export id, until a notice (or the channel's end) settles them. */
+  outstanding: Map<number, Outstanding>;
+  /**
+   * No longer used for new exports (its state became unknown: a timeout, a failed send), but still
+   * read, so that its outstanding exports are settled; closed once none is left.
+   */
+  retired: boolean;
+  /** This source closed it (WSPCleanup): its end settles nothing. */
+  abandoned: boolean;
 }
 
 /**
@@ -185,30 +214,28 @@ export class ExportSender {
   }
 
   /**
-   * Reads the channel's replies, in order, for as long as it is open: each settles its export's
-   * caller, if one waits, and brings new credits. When it ends, every export still waiting fails
-   * (stale: the caller opens a fresh channel) and the credits are gone with the channel.
+   * Reads the channel's frames, in order, for as long as it is open: each reply settles its export's
+   * caller, if one waits, and brings new credits; each notice settles outstanding exports. When it
+   * ends, every export still waiting fails (stale: the caller opens a fresh channel), the credits are
+   * gone with the channel, and, unless this source closed it, every outstanding export lapsed.
    */
   async #read(channel: Channel): Promise<void> {
     let end: Error = new StaleChannel('the target closed the channel');
+    let why = `process ${channel.pid} closed its end of the channel (it exited, was killed, or cleaned up) before importing it`;
     try {
       for (;;) {
         const message = await channel.connection.receive();
         if (message === null) break;
         for (const fd of message.fds) closeQuietly(fd);
-        const reply = decodeExportReply(message.data);
-        if (reply.grantedExportIds !== undefined) channel.credits.push(...reply.grantedExportIds);
-        if (reply.importTimeoutMs !== undefined) channel.importTimeoutMs = reply.importTimeoutMs;
-        channel.fresh = false;
-        // A reply to no waiting export answers one sent on a credit: it only brings credits.
-        const settle = channel.waiting.get(reply.exportId);
-        if (settle !== undefined) {
-          channel.waiting.delete(reply.exportId);
-          settle(reply);
-        }
+        const frame = decodeTargetFrame(message.data);
+        if (frame.reply !== undefined) this.#onReply(channel, frame.reply);
+        else if (frame.notice !== undefined) this.#onNotice(channel, frame.notice);
+        // Neither: a message type of a newer target, skipped.
       }
     } catch (error) {
       end = error instanceof Error ? error : new StaleChannel(String(error));
+      why = `the channel to process ${channel.pid} failed before it imported it: ${end.message}`;
+      // A frame this source cannot read: the channel cannot go on (the finally below closes it).
     }
     channel.credits.length = 0;
     if (this.#channels.get(channel.pid) === channel) this.#drop(channel.pid);
@@ -216,6 +243,48 @@ export class ExportSender {
     const waiting = [...channel.waiting.values()];
     channel.waiting.clear();
     for (const settle of waiting) settle(end);
+    const outstanding = [...channel.outstanding.values()];
+    channel.outstanding.clear();
+    if (!channel.abandoned) for (const export_ of outstanding) export_.settle('lapsed', why);
+  }
+
+  #onReply(channel: Channel, reply: ExportReplyMessage): void {
+    if (reply.grantedExportIds !== undefined) channel.credits.push(...reply.grantedExportIds);
+    if (reply.importTimeoutMs !== undefined) channel.importTimeoutMs = reply.importTimeoutMs;
+    channel.fresh = false;
+    const settle = channel.waiting.get(reply.exportId);
+    if (settle !== undefined) {
+      channel.waiting.delete(reply.exportId);
+      settle(reply);
+      return;
+    }
+    // A reply to no waiting export answers one sent on a credit: it brings credits, and for a
+    // refused one the reason its lapse (a notice that follows) will be reported with.
+    const outstanding = channel.outstanding.get(reply.exportId);
+    if (outstanding !== undefined && reply.status !== ExportStatus.OK) outstanding.refusal = reply.message === '' ? `status ${reply.status}` : reply.message;
+  }
+
+  #onNotice(channel: Channel, notice: ExportNoticeMessage): void {
+    for (const id of notice.claimedExportIds) {
+      const outstanding = channel.outstanding.get(id);
+      if (outstanding === undefined) continue;
+      channel.outstanding.delete(id);
+      outstanding.settle('claimed', `process ${channel.pid} imported it`);
+    }
+    const now = Date.now();
+    for (const id of notice.lapsedExportIds) {
+      const outstanding = channel.outstanding.get(id);
+      if (outstanding === undefined) continue;
+      channel.outstanding.delete(id);
+      const reason =
+        outstanding.refusal !== undefined
+          ? `process ${channel.pid} refused it: ${outstanding.refusal}`
+          : now >= outstanding.expiresAtMs
+            ? `process ${channel.pid} did not import it in time: the import expired unclaimed`
+            : `process ${channel.pid} closed it unclaimed`;
+      outstanding.settle('lapsed', reason);
+    }
+    if (channel.retired && channel.outstanding.size === 0) void channel.connection.close().catch(() => {});
   }
 
   async #openChannel(request: ExportRequest): Promise<Channel> {
@@ -229,21 +298,42 @@ export class ExportSender {
     }
     this.#open.add(connection);
     connection.once('close', () => this.#open.delete(connection));
-    const channel: Channel = { pid: request.targetPid, connection, fresh: true, credits: [], importTimeoutMs: 0, waiting: new Map() };
+    const channel: Channel = {
+      pid: request.targetPid,
+      connection,
+      fresh: true,
+      credits: [],
+      importTimeoutMs: 0,
+      waiting: new Map(),
+      outstanding: new Map(),
+      retired: false,
+      abandoned: false,
+    };
     void this.#read(channel);
     this.#channels.set(request.targetPid, channel);
     if (this.#channels.size > this.#maxChannels) {
-      const [oldest] = this.#channels.keys();
-      if (oldest !== undefined) this.#drop(oldest);
+      // The oldest channel with nothing outstanding: one with outstanding exports must stay open to
+      // hear how they end (so the cap is exceeded while every channel has some).
+      for (const [pid, open] of this.#channels) {
+        if (open !== channel && open.outstanding.size === 0) {
+          this.#drop(pid);
+          break;
+        }
+      }
     }
     return channel;
   }
 
+  /**
+   * Stops using the channel to `pid` for new exports. It is closed at once unless exports are
+   * outstanding on it: then it is still read, and closed once the last of them is settled.
+   */
   #drop(pid: number): void {
     const channel = this.#channels.get(pid);
     if (channel === undefined) return;
     this.#channels.delete(pid);
-    void channel.connection.close().catch(() => {});
+    channel.retired = true;
+    if (channel.outstanding.size === 0) void channel.connection.close().catch(() => {});
   }
 
   /** One export on `channel`: on a credit when one is left and nothing was read ahead, else waiting for the reply. */
@@ -264,9 +354,12 @@ export class ExportSender {
     // Taken before sending: never later than the expiry the target sets when it receives it.
     const expiresAtMs = Date.now() + channel.importTimeoutMs;
     const frame = exportFrame(exportId, nonce, request);
+    // Outstanding before it is sent: a notice about it may be read before this call resumes.
+    channel.outstanding.set(exportId, { settle: request.settle, expiresAtMs, refusal: undefined });
     try {
       await channel.connection.send(frame, [request.fd], { timeoutMs: request.timeoutMs });
     } catch (error) {
+      channel.outstanding.delete(exportId);
       // The channel's state is unknown now: never reuse it.
       if (this.#channels.get(request.targetPid) === channel) this.#drop(request.targetPid);
       if (isStale(error)) throw error;
@@ -305,11 +398,16 @@ export class ExportSender {
       const frame = exportFrame(exportId, nonce, request);
       let reply: ExportReplyMessage;
       let watch: { full: boolean; timer: NodeJS.Timeout } | undefined;
+      // Outstanding before it is sent: with a message, the target may deliver and import it (and say
+      // so) before its reply is read here.
+      const outstanding: Outstanding = { settle: request.settle, expiresAtMs: Number.POSITIVE_INFINITY, refusal: undefined };
+      channel.outstanding.set(exportId, outstanding);
       try {
         // A target out of descriptors never accepts a fresh channel: watch it instead of waiting out the timeout.
         if (channel.fresh) watch = watchTarget(request.targetPid, connection);
         reply = await this.#request(channel, exportId, frame, request);
       } catch (error) {
+        channel.outstanding.delete(exportId);
         // The channel's state is unknown now (a timeout mid-exchange, a dead target): never reuse it.
         if (this.#channels.get(request.targetPid) === channel) this.#drop(request.targetPid);
         if (watch?.full === true || (error instanceof ReplyTimeout && targetOutOfDescriptors(request.targetPid))) {
@@ -324,8 +422,10 @@ export class ExportSender {
         if (watch !== undefined) clearInterval(watch.timer);
       }
       if (reply.status === ExportStatus.OK && reply.exportId === exportId) {
+        outstanding.expiresAtMs = reply.expiresAtMs;
         return { exportId, nonce, expiresAtMs: reply.expiresAtMs };
       }
+      channel.outstanding.delete(exportId);
       const why = reply.message === '' ? 'no reason given' : reply.message;
       switch (reply.status) {
         case ExportStatus.ID_IN_USE:
@@ -344,6 +444,7 @@ export class ExportSender {
   /** Closes every channel this client opened, cached or not, and any still being opened (WSPCleanup). */
   async closeAll(): Promise<void> {
     this.#closed = true;
+    for (const channel of this.#channels.values()) channel.abandoned = true;
     this.#channels.clear();
     const closing = [...this.#open].map((connection) => connection.close().catch(() => {}));
     this.#open.clear();
@@ -366,9 +467,9 @@ function watchTarget(pid: number, connection: UdsConnection): { full: boolean; t
   return watch;
 }
 
-/** The export message for `request` under `exportId` and `nonce` (credited or acknowledged alike). */
+/** The `SourceFrame` for `request` under `exportId` and `nonce` (credited or acknowledged alike). */
 function exportFrame(exportId: number, nonce: Uint8Array, request: ExportRequest): Uint8Array {
-  return encodeExport({
+  return encodeSourceFrame({
     version: EXPORT_PROTOCOL_VERSION,
     exportId,
     nonce,

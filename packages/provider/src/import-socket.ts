@@ -4,8 +4,13 @@
  * the SAN service provider's WSPSocket function to create a duplicate descriptor for the shared
  * underlying socket. The SAN service provider must call the switch's WPUCreateSocketHandle function"
  * (WSPDuplicateSocket, remarks). The checks are `PendingImports.find`'s (docs/provider.md section 7).
+ *
+ * The source learns the outcome from a notice on the channel the socket came over (notice-writer.ts):
+ * `claimed`, written before this call returns, or `lapsed` when the import fails after it was taken
+ * (the descriptor is closed here, and the source takes the socket back).
  */
-import type { ProtocolInfo, Socket } from '@sanshare/protocol-info';
+import { WsaError, type ProtocolInfo, type Socket } from '@sanshare/protocol-info';
+import { closeSocket } from './close-socket.js';
 import type { ProviderState } from './provider-state.js';
 import { newSocketEntry } from './socket-entry.js';
 import { StreamSocket } from './stream-socket.js';
@@ -25,11 +30,31 @@ export async function importSocket(state: ProviderState, info: ProtocolInfo): Pr
   // The descriptor is wrapped in a net.Socket at its first use: handed straight on, it never is.
   const stream = new StreamSocket(found.fd, found.readAhead);
   entry.stream = stream;
+  let s: Socket;
+  let shared = false;
   try {
     entry.shared = state.sharedOptions.share(entry.shared, found.fd, found.options, found.socketCookie);
-    return sockets.register(entry);
+    shared = true;
+    s = sockets.register(entry);
   } catch (error) {
+    if (shared) state.sharedOptions.unshare(entry.shared);
     await stream.close().catch(() => {});
+    // Nobody holds the socket here any more: its source takes it back.
+    found.notices?.lapse(found.exportId);
     throw error;
   }
+  if (found.notices === undefined) return s;
+  try {
+    await found.notices.claim(found.exportId);
+  } catch (error) {
+    // The channel could not carry the claim, so it ended with every import it brought: the source
+    // reads end-of-file and takes this socket back. It must not live on here as well.
+    await closeSocket(state, s).catch(() => {});
+    throw new WsaError(
+      'WSAEINVAL',
+      `import ${found.exportId} could not be confirmed to process ${found.sourcePid}, which takes the socket back: ${error instanceof Error ? error.message : String(error)}; duplicate it again`,
+      { cause: error },
+    );
+  }
+  return s;
 }

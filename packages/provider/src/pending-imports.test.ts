@@ -1,5 +1,6 @@
 import type { ProtocolInfo } from '@sanshare/protocol-info';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { nativeAuthWords } from './native-auth.js';
 import { PendingImports, type PendingImport } from './pending-imports.js';
 
 const PID = 4242;
@@ -16,13 +17,15 @@ function entry(exportId: number, overrides: Partial<PendingImport> = {}): Pendin
     options: { rcvtimeoMs: 0, sndtimeoMs: 0 },
     readAhead: new Uint8Array(0),
     appMessage: undefined,
+    notices: undefined,
     ...overrides,
   };
 }
 
 function info(e: PendingImport, context: Partial<NonNullable<ProtocolInfo['exportContext']>> | null = {}): ProtocolInfo {
+  const [flags3, flags4] = nativeAuthWords(e.nonce);
   const base = {
-    dwServiceFlags1: 0, dwServiceFlags2: 0, dwServiceFlags3: 0, dwServiceFlags4: 0, dwProviderFlags: 0,
+    dwServiceFlags1: 0, dwServiceFlags2: 0, dwServiceFlags3: flags3, dwServiceFlags4: flags4, dwProviderFlags: 0,
     ProviderId: '00000000-0000-0000-0000-000000000000', dwCatalogEntryId: 1, ProtocolChain: { chainLen: 1, chainEntries: [1] },
     iVersion: 2, iAddressFamily: 2, iMaxSockAddr: 16, iMinSockAddr: 16, iSocketType: 1, iProtocol: 6,
     iProtocolMaxOffset: 0, iNetworkByteOrder: 0, iSecurityScheme: 0, dwMessageSize: 0, dwProviderReserved: e.exportId, szProtocol: 't',
@@ -72,20 +75,39 @@ describe('PendingImports', () => {
       info(entry(6)),
       { ...info(e, null), dwProviderReserved: 0 },
       { ...info(e), dwProviderReserved: 6 },
+      // The native form: the export id alone is not enough, the reserved words must carry the nonce.
+      { ...info(e, null), dwServiceFlags3: 0 },
+      { ...info(e, null), dwServiceFlags4: (info(e, null).dwServiceFlags4 ^ 0x8000_0000) >>> 0 },
     ];
     for (const i of bad) expect(() => pending.find(i)).toThrow(expect.objectContaining({ code: 'WSAEINVAL' }));
     expect(pending.size).toBe(1);
   });
 
-  it('should close an unclaimed descriptor when it expires, then refuse it', () => {
+  it('should close an unclaimed descriptor when it expires, tell its channel it lapsed, then refuse it', () => {
     vi.useFakeTimers();
     const closed: number[] = [];
+    const lapsed: number[] = [];
+    const notices = { lapse: (id: number) => lapsed.push(id) } as unknown as NonNullable<PendingImport['notices']>;
     const pending = new PendingImports({ maxPending: 4, importTimeoutMs: 1000, closeFd: (fd) => closed.push(fd), pid: PID });
-    const e = entry(5, { expiresAtMs: Date.now() + 1000 });
+    const e = entry(5, { expiresAtMs: Date.now() + 1000, notices });
     pending.add(e);
     vi.advanceTimersByTime(1001);
     expect(closed).toEqual([e.fd]);
+    expect(lapsed).toEqual([5]);
     expect(() => pending.find(info(e))).toThrow(expect.objectContaining({ code: 'WSAEINVAL' }));
+  });
+
+  it('should close every import of one channel, and only those, when that channel is given up', () => {
+    const closed: number[] = [];
+    const mine = { lapse: () => {} } as unknown as NonNullable<PendingImport['notices']>;
+    const other = { lapse: () => {} } as unknown as NonNullable<PendingImport['notices']>;
+    const pending = new PendingImports({ maxPending: 4, importTimeoutMs: 1000, closeFd: (fd) => closed.push(fd), pid: PID });
+    pending.add(entry(1, { notices: mine }));
+    pending.add(entry(2, { notices: other }));
+    pending.add(entry(3, { notices: mine }));
+    pending.closeFrom(mine);
+    expect(closed).toEqual([101, 103]);
+    expect(pending.size).toBe(1);
   });
 
   it('should report full at its cap and close everything on closeAll', () => {

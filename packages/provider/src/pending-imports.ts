@@ -7,6 +7,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { armDeadline } from '@sanshare/internal';
 import { WsaError, type ProtocolInfo } from '@sanshare/protocol-info';
 import type { EmulatedOptions, SocketEssentials } from './export-codec.js';
+import { nativeAuthWords } from './native-auth.js';
+import type { NoticeWriter } from './notice-writer.js';
 import { randomExportId } from './random-pool.js';
 
 /** One socket received from another provider and not yet claimed. */
@@ -24,6 +26,11 @@ export interface PendingImport {
   readAhead: Uint8Array;
   /** Sent with WSPDuplicateSocketWithMessage: the import is delivered, with this, by WSPReceiveDuplicate. */
   appMessage: Uint8Array | undefined;
+  /**
+   * The notices of the channel it came over: told when it is claimed or lapses, so that the source
+   * knows whether to take the socket back. Undefined only for imports made without a channel (tests).
+   */
+  notices: NoticeWriter | undefined;
 }
 
 export interface PendingImportsOptions {
@@ -198,18 +205,30 @@ export class PendingImports {
     }
   }
 
+  /** Closes an import that can no longer be claimed, and tells its source (which takes the socket back). */
   #expire(exportId: number): void {
     const entry = this.#byId.get(exportId);
     if (entry === undefined) return;
     this.#byId.delete(exportId);
     this.#undelivered.delete(exportId);
     this.#options.closeFd(entry.fd);
+    entry.notices?.lapse(exportId);
+  }
+
+  /**
+   * Closes every import that came over the channel of `notices` (which this process is closing after
+   * a fault): its source reads end-of-file and takes them all back, so none may be claimed here.
+   */
+  closeFrom(notices: NoticeWriter): void {
+    for (const entry of [...this.#byId.values()]) if (entry.notices === notices) this.#expire(entry.exportId);
   }
 
   /**
    * Finds the import `info` names and checks every context field it carries; `WSAEINVAL` unless all
-   * match (single use, this pid, not expired, same nonce, socket and source). Does not remove it:
-   * call `take` once the new descriptor exists, so a failure in between leaves the import claimable.
+   * match (single use, this pid, not expired, same nonce, socket and source; from the native form,
+   * which has no context, the first 8 nonce bytes in `dwServiceFlags3`/`dwServiceFlags4`). Does not
+   * remove it: call `take` once the new descriptor exists, so a failure in between leaves the import
+   * claimable, and a forged info never uses up the import it names.
    */
   find(info: ProtocolInfo): PendingImport {
     const exportId = info.exportContext?.exportId ?? info.dwProviderReserved;
@@ -233,6 +252,12 @@ export class PendingImports {
       if (!nonceOk) throw invalid('wrong nonce');
       if (context.socketCookie !== entry.socketCookie.toString()) throw invalid('wrong socket cookie');
       if (context.sourcePid !== entry.sourcePid) throw invalid('wrong source process');
+    } else {
+      // The native form: 64 random bits in the reserved words, besides the 32-bit export id.
+      const [flags3, flags4] = nativeAuthWords(entry.nonce);
+      if (((info.dwServiceFlags3 ^ flags3) | (info.dwServiceFlags4 ^ flags4)) !== 0) {
+        throw invalid('dwServiceFlags3 and dwServiceFlags4 do not carry this import\'s nonce (a native-form info must keep them as WSPDuplicateSocket returned them)');
+      }
     }
     return entry;
   }

@@ -1,6 +1,7 @@
 /** A socket's addresses: WSPBind, WSPGetSockName, WSPGetPeerName, and the checks of an address argument. */
 import net from 'node:net';
 import { AF, WsaError, type SockAddr, type Socket } from '@sanshare/protocol-info';
+import { socketAddresses } from '@sanshare/transport-uds';
 import { pick } from './errors.js';
 import type { ProviderState } from './provider-state.js';
 
@@ -30,8 +31,18 @@ export function bindSocket(state: ProviderState, s: Socket, name: SockAddr): voi
   entry.bound = { address: name.address, port: name.port };
 }
 
+/**
+ * WSPGetSockName. An imported socket no `net.Socket` wraps yet is asked through its descriptor
+ * (getsockname and getpeername in one call into the addon): the switch asks both names of every
+ * socket it imports (its access-control key), and a socket that is only handed on again must not pay
+ * for a `net.Socket` on the way.
+ */
 export function getSockName(state: ProviderState, s: Socket): SockAddr {
   const entry = state.sockets.require(s);
+  if (entry.state === 'stream' && entry.stream !== undefined && !entry.stream.wrapped) {
+    const { local } = socketAddresses(entry.stream.fd);
+    return { address: local.address, port: local.port };
+  }
   const address: net.AddressInfo | string | null | undefined | Record<string, never> =
     entry.state === 'stream' ? entry.stream?.socket.address() : entry.state === 'listening' ? entry.listening?.server.address() : undefined;
   if (typeof address === 'object' && address !== null && typeof address.port === 'number' && typeof address.address === 'string') {
@@ -41,8 +52,14 @@ export function getSockName(state: ProviderState, s: Socket): SockAddr {
   throw new WsaError('WSAEINVAL', `socket ${s} is not bound`);
 }
 
+/** WSPGetPeerName; as WSPGetSockName, from the descriptor while no `net.Socket` wraps it. */
 export function getPeerName(state: ProviderState, s: Socket): SockAddr {
   const { stream } = state.sockets.connected(s);
+  if (!stream.wrapped) {
+    const { peer } = socketAddresses(stream.fd);
+    if (peer === null) throw new WsaError('WSAENOTCONN', `socket ${s} has no peer`);
+    return { address: peer.address, port: peer.port };
+  }
   const { remoteAddress, remotePort } = stream.socket;
   if (remoteAddress === undefined || remotePort === undefined) throw new WsaError('WSAENOTCONN', `socket ${s} has no peer`);
   return { address: remoteAddress, port: remotePort };

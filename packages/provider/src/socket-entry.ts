@@ -8,6 +8,16 @@ import { unsharedOptions, type SharedOptions } from './shared-options.js';
 import type { SocketOption } from './socket-options.js';
 import type { StreamSocket } from './stream-socket.js';
 
+/** A duplication of a socket that went through and is neither claimed nor lapsed yet (docs/provider.md section 10). */
+export interface OutstandingDuplicate {
+  /** Hand-off order in this process: read-ahead given back goes back in this order. */
+  readonly order: number;
+  /** The export id (the duplicate's `dwProviderReserved`). */
+  exportId: number;
+  /** The read-ahead the export carried: kept until it is claimed (dropped) or lapses (given back). */
+  readAhead: Uint8Array;
+}
+
 /** A listening socket's server and the connections it accepted that no WSPAccept took yet. */
 export interface ListeningState {
   server: net.Server;
@@ -30,8 +40,10 @@ export interface SocketEntry {
   shared: SharedOptions;
   stream: StreamSocket | undefined;
   listening: ListeningState | undefined;
-  /** The duplications of this descriptor, chained: one runs at a time, in call order. */
+  /** The duplications of this descriptor, chained: one runs at a time, in call order (settlements too). */
   duplications: Promise<unknown>;
+  /** Its duplications not claimed nor lapsed yet: the socket reads again only once none is left. */
+  outstanding: Set<OutstandingDuplicate>;
 }
 
 /** An entry in state `stream`, with its stream. */
@@ -51,5 +63,6 @@ export function newSocketEntry(af: number, type: number, protocol: number): Sock
     stream: undefined,
     listening: undefined,
     duplications: Promise.resolve(),
+    outstanding: new Set(),
   };
 }

@@ -5,7 +5,7 @@
  * callers name the provider's descriptor, upcalls the switch's. Every pending import (and reserved
  * export credit) holds a descriptor slot too: the configured limit counts both.
  */
-import { WsaError, type Socket, type WspUpcallTable } from '@sanshare/protocol-info';
+import { WsaError, type DuplicateSettlement, type Socket, type WspUpcallTable } from '@sanshare/protocol-info';
 import { DescriptorTable } from './descriptor-table.js';
 import { toWsaError } from './errors.js';
 import type { PendingImports } from './pending-imports.js';
@@ -59,6 +59,21 @@ export class SocketRegistry {
       this.#upcalls.WPUCloseSocketHandle(entry.switchSocket);
     } catch {
       // The switch already forgot it: nothing more to release here.
+    }
+  }
+
+  /**
+   * Tells the switch how a duplication of `entry` ended, through its optional upcall
+   * `WPUNotifyDuplicateSettled` (a switch without it is not told). A switch that throws is its own
+   * problem: nothing here depends on it.
+   */
+  notifySettled(entry: SocketEntry, settlement: DuplicateSettlement): void {
+    const notify = this.#upcalls.WPUNotifyDuplicateSettled;
+    if (typeof notify !== 'function') return;
+    try {
+      notify.call(this.#upcalls, entry.switchSocket, settlement);
+    } catch {
+      // Nothing to undo: the socket is where the settlement says either way.
     }
   }
 

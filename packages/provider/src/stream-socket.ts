@@ -47,6 +47,8 @@ export class StreamSocket {
   #rawReadAhead: Buffer | undefined;
   /** The read-ahead drained by a hand-off, kept until it commits (dropped) or fails (put back). */
   readonly #queue: Buffer[] = [];
+  /** The hand-off order of each `#queue` entry given back (`giveBack`); drained bytes are the newest. */
+  readonly #queueOrder: number[] = [];
   #eof = false;
   #failure: Error | undefined;
   #stopped = false;
@@ -115,6 +117,11 @@ export class StreamSocket {
 
   get socket(): net.Socket {
     return this.#ensure();
+  }
+
+  /** False while the socket is a raw descriptor no `net.Socket` wraps yet (imported and not used). */
+  get wrapped(): boolean {
+    return this.#socket !== undefined;
   }
 
   /** True after a hand-off stopped the reads (until `resume`). */
@@ -231,10 +238,10 @@ export class StreamSocket {
         // transport-uds's stopReading, the one way sanshare stops a socket for real (pause, no-op
         // `_read`, `readStop`, drain); it returns the drained bytes as one buffer, empty when none.
         const drained = stopReading(this.#socket);
-        if (drained.length > 0) this.#queue.push(drained);
+        if (drained.length > 0) this.#pushQueue(drained);
       } else if (this.#rawReadAhead !== undefined) {
         // Never wrapped: nothing read it; its read-ahead is still the one it arrived with.
-        this.#queue.push(this.#rawReadAhead);
+        this.#pushQueue(this.#rawReadAhead);
         this.#rawReadAhead = undefined;
       }
       this.#wake();
@@ -244,9 +251,40 @@ export class StreamSocket {
     return this.#queue.length === 1 ? (this.#queue[0] as Buffer) : Buffer.concat(this.#queue);
   }
 
-  /** The read-ahead left with the hand-off: forget it here. The socket stays stopped. */
+  #pushQueue(bytes: Buffer): void {
+    this.#queue.push(bytes);
+    this.#queueOrder.push(Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * The read-ahead left with the hand-off: forget it here (the caller keeps it until the export is
+   * claimed or lapses, see `giveBack`). The socket stays stopped.
+   */
   commitHandoff(): void {
     this.#queue.length = 0;
+    this.#queueOrder.length = 0;
+  }
+
+  /**
+   * A hand-off that lapsed (never imported) returns its read-ahead: it goes back in front of what
+   * the socket reads next, in hand-off order (`order`: the lower, the earlier), so that nothing is lost
+   * or reordered. While the socket is stopped it waits in the queue for `resume`; a socket that was
+   * used again meanwhile (the switch did not lock it) gets it back in front of its stream buffer.
+   */
+  giveBack(bytes: Uint8Array, order: number): void {
+    if (bytes.length === 0 || this.#closed) return;
+    const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    if (this.#stopped) {
+      let at = 0;
+      while (at < this.#queueOrder.length && (this.#queueOrder[at] as number) < order) at++;
+      this.#queue.splice(at, 0, buffer);
+      this.#queueOrder.splice(at, 0, order);
+    } else if (this.#socket !== undefined) {
+      this.#socket.unshift(buffer);
+      this.#wake();
+    } else {
+      this.#rawReadAhead = this.#rawReadAhead === undefined ? buffer : Buffer.concat([buffer, this.#rawReadAhead]);
+    }
   }
 
   /**
@@ -259,6 +297,7 @@ export class StreamSocket {
     if (this.#socket === undefined) {
       this.#stopped = false;
       if (this.#queue.length > 0) this.#rawReadAhead = Buffer.concat(this.#queue.splice(0));
+      this.#queueOrder.length = 0;
       return;
     }
     const fresh = rewrap(this.fd);
@@ -267,6 +306,7 @@ export class StreamSocket {
     old.destroy();
     // The read-ahead goes back in front of the stream, where it counts against the high-water mark.
     if (this.#queue.length > 0) fresh.unshift(Buffer.concat(this.#queue.splice(0)));
+    this.#queueOrder.length = 0;
     this.#socket = fresh;
     this.#stopped = false;
     this.#eof = false;

@@ -1,0 +1,138 @@
+/**
+ * The target's `ExportNotice`s on one channel (docs/provider.md section 10): which exports that came
+ * over it were imported (claimed) and which never will be (lapsed), so that the source gives a
+ * lapsed socket back to the descriptor it duplicated it from, and knows a claimed one is gone.
+ *
+ * A claim must be in the kernel before the import that made it returns: a target killed after it used
+ * an imported socket, with the claim still queued, would make the source read end-of-file, take the
+ * export for lapsed and read the socket again with its old read-ahead first: bytes the target already
+ * consumed, repeated. So `claim` resolves once `sendmsg` took the notice. The claims (and lapses) of
+ * one turn of the microtask queue, and those made while a notice is being written, go out together in
+ * one notice: one `sendmsg` for a burst of imports, and never a timer.
+ */
+import type { UdsConnection } from '@sanshare/transport-uds';
+import { MAX_NOTICE_IDS } from './constants.js';
+import { encodeTargetNotice } from './export-codec.js';
+
+/** The ids of one notice and the claims that wait for it to be written. */
+interface Batch {
+  claimed: number[];
+  lapsed: number[];
+  waiters: Array<{ resolve: () => void; reject: (error: Error) => void }>;
+}
+
+/** Thrown into a claim when its notice could not be written to a source that is still there. */
+export class NoticeFailure extends Error {}
+
+/** Send failures that mean the source closed its end (or died): nobody is left to tell. */
+function peerGone(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'UDS_PEER_CLOSED' || code === 'UDS_PEER_DIED';
+}
+
+export class NoticeWriter {
+  readonly #connection: UdsConnection;
+  readonly #timeoutMs: number;
+  /** Called once when a notice cannot be written to a source that is still there: the channel must end. */
+  readonly #onFault: (error: Error) => void;
+  #batch: Batch = { claimed: [], lapsed: [], waiters: [] };
+  #scheduled = false;
+  #sending = false;
+  /** `peer`: the source closed or died (claims succeed, nothing is sent). `fault`: this end gave up (claims fail). */
+  #ended: 'peer' | 'fault' | undefined;
+
+  constructor(connection: UdsConnection, timeoutMs: number, onFault: (error: Error) => void) {
+    this.#connection = connection;
+    this.#timeoutMs = timeoutMs;
+    this.#onFault = onFault;
+  }
+
+  /** True once nothing more can be told on this channel. */
+  get ended(): boolean {
+    return this.#ended !== undefined;
+  }
+
+  /**
+   * Tells the source that `exportId` was imported; resolves once the notice is in the kernel (or at
+   * once when the source is gone: a source that exited loses nothing, the socket lives here). Rejects
+   * with a `NoticeFailure` when it cannot be written to a source that is still there (the channel then
+   * ends, and with it every pending import it brought: the source takes them all back).
+   */
+  claim(exportId: number): Promise<void> {
+    if (this.#ended === 'peer') return Promise.resolve();
+    if (this.#ended === 'fault') return Promise.reject(new NoticeFailure('the channel to the source failed'));
+    const batch = this.#batch;
+    batch.claimed.push(exportId);
+    const written = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
+    this.#schedule();
+    return written;
+  }
+
+  /** Tells the source that `exportId` can never be imported (its descriptor is closed here). */
+  lapse(exportId: number): void {
+    if (this.#ended !== undefined) return;
+    this.#batch.lapsed.push(exportId);
+    this.#schedule();
+  }
+
+  /** The source closed its end or died: queued claims succeed, nothing more is sent. */
+  peerEnded(): void {
+    this.#end('peer', undefined);
+  }
+
+  /** This end closes the channel after a fault: queued claims fail. */
+  faulted(error: Error): void {
+    this.#end('fault', error);
+  }
+
+  #end(how: 'peer' | 'fault', error: Error | undefined): void {
+    if (this.#ended !== undefined) return;
+    this.#ended = how;
+    const { waiters } = this.#batch;
+    this.#batch = { claimed: [], lapsed: [], waiters: [] };
+    for (const waiter of waiters) {
+      if (how === 'peer') waiter.resolve();
+      else waiter.reject(new NoticeFailure(`the channel to the source failed: ${error?.message ?? 'closed'}`));
+    }
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#sending) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      void this.#flush();
+    });
+  }
+
+  /** Writes the current batch (as several notices past MAX_NOTICE_IDS ids), then the one gathered meanwhile. */
+  async #flush(): Promise<void> {
+    while (this.#ended === undefined && (this.#batch.claimed.length > 0 || this.#batch.lapsed.length > 0)) {
+      const batch = this.#batch;
+      this.#batch = { claimed: [], lapsed: [], waiters: [] };
+      this.#sending = true;
+      try {
+        for (let at = 0; at < Math.max(batch.claimed.length, batch.lapsed.length); at += MAX_NOTICE_IDS) {
+          const frame = encodeTargetNotice({
+            claimedExportIds: batch.claimed.slice(at, at + MAX_NOTICE_IDS),
+            lapsedExportIds: batch.lapsed.slice(at, at + MAX_NOTICE_IDS),
+          });
+          await this.#connection.send(frame, [], { timeoutMs: this.#timeoutMs });
+        }
+        for (const waiter of batch.waiters) waiter.resolve();
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        if (peerGone(error)) {
+          for (const waiter of batch.waiters) waiter.resolve();
+          this.#end('peer', undefined);
+        } else {
+          for (const waiter of batch.waiters) waiter.reject(new NoticeFailure(`the notice could not be written to the source: ${failure.message}`));
+          this.#end('fault', failure);
+          this.#onFault(failure);
+        }
+      } finally {
+        this.#sending = false;
+      }
+    }
+  }
+}
