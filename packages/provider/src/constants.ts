@@ -73,6 +73,14 @@ export const MAX_EXPORT_ID_ATTEMPTS = 4;
  * wrong type for the socket", winsock2.h), any other unknown one `WSAEPROTONOSUPPORT`.
  */
 export const DATAGRAM_PROTOCOLS: ReadonlySet<number> = new Set([1, 17, 58]);
+/**
+ * A socket file in the runtime directory younger than this is never taken for stale at a provider's
+ * start (stale-endpoints.ts): a provider that is starting binds its file a moment before it listens,
+ * and a connect in between is refused as if it were dead.
+ */
+export const STALE_ENDPOINT_MIN_AGE_MS = 1_000;
+/** How long a provider's start waits on one endpoint's connect to tell whether it is alive (a full backlog is alive). */
+export const STALE_PROBE_TIMEOUT_MS = 200;
 /** Length of the import nonce. */
 export const NONCE_BYTES = 16;
 

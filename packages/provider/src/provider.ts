@@ -22,6 +22,7 @@ import type { ProviderState } from './provider-state.js';
 import { receiveDuplicate } from './receive-duplicate.js';
 import { endpointPath, ensureRuntimeDir } from './runtime-dir.js';
 import { SharedOptionsTable } from './shared-options.js';
+import { removeStaleEndpoints } from './stale-endpoints.js';
 import { bindSocket, getPeerName, getSockName } from './socket-addresses.js';
 import { getSocketOption, setSocketOption } from './socket-option-calls.js';
 import { recvFromSocket, sendOnSocket, shutdownSocket } from './socket-io.js';
@@ -50,11 +51,12 @@ export class Provider {
     };
   }
 
-  /** Opens the hand-off endpoint `<runtimeDir>/<pid>.sock`. */
+  /** Checks the runtime directory, removes stale endpoints there, and opens the hand-off endpoint `<runtimeDir>/<pid>.sock`. */
   async start(): Promise<void> {
     const state = this.#state;
     const { options, pending, sockets } = state;
     ensureRuntimeDir(options.runtimeDir);
+    await removeStaleEndpoints(options.runtimeDir, process.pid);
     state.receiver = await ExportReceiver.open({
       path: endpointPath(options.runtimeDir, process.pid),
       pending,

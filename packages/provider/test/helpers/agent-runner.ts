@@ -31,16 +31,19 @@ const running = new Set<ChildProcess>();
 export interface AgentSpawnOptions {
   /** Run under `ulimit -n <n>` (for WSAEMFILE from the process limit). */
   nofile?: number;
+  /** The agent's environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startAgent(providerOptions: Record<string, unknown>, spawnOptions: AgentSpawnOptions = {}): Promise<Agent> {
   const nodeArgs = ['--import', 'tsx', AGENT, toJson(providerOptions)];
   const child =
     spawnOptions.nofile === undefined
-      ? spawn(process.execPath, nodeArgs, { cwd: PACKAGE_DIR, stdio: ['pipe', 'pipe', 'inherit'] })
+      ? spawn(process.execPath, nodeArgs, { cwd: PACKAGE_DIR, stdio: ['pipe', 'pipe', 'inherit'], env: spawnOptions.env ?? process.env })
       : spawn('/bin/sh', ['-c', `ulimit -n ${spawnOptions.nofile} && exec "$0" "$@"`, process.execPath, ...nodeArgs], {
           cwd: PACKAGE_DIR,
           stdio: ['pipe', 'pipe', 'inherit'],
+          env: spawnOptions.env ?? process.env,
         });
   running.add(child);
   const exited = new Promise<number | string | null>((resolve) => {

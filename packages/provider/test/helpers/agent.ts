@@ -174,6 +174,8 @@ async function run(c: Command): Promise<unknown> {
     case 'sockname': return p.WSPGetSockName(s);
     case 'cookie': return ext?.WSPGetSocketCookie(s);
     case 'upcalls': return { log: upcalls.log, open: [...upcalls.handles.keys()] };
+    // WPUNotifyDuplicateSettled calls so far, with the provider descriptor each switch descriptor names.
+    case 'settlements': return upcalls.settlements.map((settled) => ({ ...settled, providerSocket: upcalls.handles.get(settled.s)?.context ?? -1 }));
     case 'cleanup': return p.WSPCleanup();
     case 'unlinkEndpoint':
       rmSync(`${options['runtimeDir'] as string}/${process.pid}.sock`);

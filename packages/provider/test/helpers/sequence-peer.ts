@@ -19,6 +19,8 @@ export interface PeerConnection {
   readonly fin: Promise<void>;
   /** Bytes received, in echo mode. */
   received: number;
+  /** Starts streaming counters downstream, in `sequence` mode started with `autoStart: false` (idempotent). */
+  startStreaming(): void;
 }
 
 export interface SequencePeer {
@@ -29,7 +31,7 @@ export interface SequencePeer {
   close(): Promise<void>;
 }
 
-export async function startPeer(mode: 'sequence' | 'echo', host = '127.0.0.1'): Promise<SequencePeer> {
+export async function startPeer(mode: 'sequence' | 'echo', host = '127.0.0.1', { autoStart = true }: { autoStart?: boolean } = {}): Promise<SequencePeer> {
   const connections: PeerConnection[] = [];
   const waiting: Array<(c: PeerConnection) => void> = [];
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
@@ -45,6 +47,7 @@ export async function startPeer(mode: 'sequence' | 'echo', host = '127.0.0.1'): 
       fin: new Promise<void>((resolve) => {
         resolveFin = resolve;
       }),
+      startStreaming: () => {},
     };
     connections.push(conn);
     socket.on('error', () => {
@@ -79,6 +82,7 @@ export async function startPeer(mode: 'sequence' | 'echo', host = '127.0.0.1'): 
     });
     if (mode === 'sequence') {
       let next = 0;
+      let started = false;
       const block = 4096;
       const stream = (): void => {
         while (!socket.destroyed && socket.writable) {
@@ -91,7 +95,12 @@ export async function startPeer(mode: 'sequence' | 'echo', host = '127.0.0.1'): 
           }
         }
       };
-      stream();
+      conn.startStreaming = () => {
+        if (started) return;
+        started = true;
+        stream();
+      };
+      if (autoStart) conn.startStreaming();
     }
     const waiter = waiting.shift();
     if (waiter !== undefined) waiter(conn);
