@@ -7,7 +7,7 @@ import { WsaError } from '@sanshare/protocol-info';
 import { toWsaError } from './errors.js';
 import type { ProviderState } from './provider-state.js';
 
-const cleanedUp = (): WsaError => new WsaError('WSAENETDOWN', 'the provider was cleaned up (WSPCleanup)');
+const cleanedUp = (): WsaError => new WsaError('WSAENETDOWN', 'the provider was cleaned up (WSPCleanup); start a new one with WSPStartup');
 
 /**
  * Runs an asynchronous call. Not an async function: one `then` on the call's own promise is all a

@@ -54,7 +54,7 @@ export async function duplicateSocket(state: ProviderState, s: Socket, dwProcess
       // The spec's five codes only: a connection that failed under us (reset, closed) is a bad argument now.
       const mapped = toWsaError(error, 'WSPDuplicateSocket');
       if (DUPLICATE_ERRORS.has(mapped.code)) throw mapped;
-      throw new WsaError('WSAEINVAL', `socket ${s} cannot be duplicated: ${mapped.message}`, { cause: mapped });
+      throw new WsaError('WSAEINVAL', `socket ${s} cannot be duplicated: ${mapped.message.slice(mapped.code.length + 2)} (${mapped.code})`, { cause: mapped });
     });
   entry.duplications = run.catch(() => {});
   return run;

@@ -361,7 +361,8 @@ function listenError(error: unknown, path: string): WsaError {
   if (code === 'UDS_PERMISSION_DENIED') {
     return new WsaError('WSAEACCES', `cannot listen on ${path}: permission denied (EACCES); make ${dirname(path)} writable by uid ${String(process.getuid?.())}, or set XDG_RUNTIME_DIR or the runtimeDir option to a directory it can write`, { cause: error });
   }
-  return toWsaError(error, `cannot listen on ${path}: ${detail}; check the runtime directory, or set the runtimeDir option`, 'WSAENETDOWN');
+  const mapped = toWsaError(error, 'listen', 'WSAENETDOWN');
+  return new WsaError(mapped.code, `cannot listen on ${path}: ${detail}; check the runtime directory ${dirname(path)}, or set the runtimeDir option`, { cause: error });
 }
 
 function refusalFor(error: unknown): Refusal {

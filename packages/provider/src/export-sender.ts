@@ -71,7 +71,11 @@ const outOfDescriptors = (pid: number, cause?: unknown): WsaError =>
   );
 
 const unreachable = (pid: number, why: string, cause?: unknown): WsaError =>
-  new WsaError('WSAEINVAL', `process ${pid} is not reachable by this provider: ${why}`, cause === undefined ? undefined : { cause });
+  new WsaError(
+    'WSAEINVAL',
+    `process ${pid} is not reachable by this provider: ${why}; it must run a sanshare provider (WSPStartup) with the same runtime directory, as the same user`,
+    cause === undefined ? undefined : { cause },
+  );
 
 /** Connects to the target's endpoint; `WSAEINVAL` when nothing (or the wrong process) listens there. */
 async function open(request: ExportRequest): Promise<UdsConnection> {

@@ -43,7 +43,9 @@ export interface PendingImportsOptions {
   pid: number;
 }
 
-const invalid = (why: string): WsaError => new WsaError('WSAEINVAL', `this protocol info cannot be imported here: ${why}`);
+/** A refused import: what failed, why, and what to do, in the first line. */
+const invalid = (why: string): WsaError =>
+  new WsaError('WSAEINVAL', `WSPSocket: this protocol info cannot be imported here: ${why}; have the source duplicate the socket again for this process (a protocol info is good for one import, in one process, until it expires)`);
 
 export class PendingImports {
   /** In insertion order, which is expiry order (every import gets now + importTimeoutMs). */

@@ -105,6 +105,49 @@ describe('WSPStartup', () => {
     expect(isWsaError(await rejection(p.WSPCloseSocket(s)), 'WSAENOTSOCK')).toBe(true);
   });
 
+  it("should refuse what it does not implement with Winsock's codes, whatever a real catalog entry holds", async () => {
+    const { procTable: p } = await start();
+    const code = async (af: number, type: number, protocol: number, info: Parameters<typeof p.WSPSocket>[3] = null): Promise<string> =>
+      ((await rejection(p.WSPSocket(af, type, protocol, info, 0, 0))) as { code: string }).code;
+    // Families of real ws2_32 catalogs: IPX/SPX 6, IrDA 26, Bluetooth 32, Hyper-V 34; and any other number.
+    for (const af of [0, 6, 26, 32, 34, 99, -1]) expect(await code(af, 1, 6)).toBe('WSAEAFNOSUPPORT');
+    // SOCK_DGRAM, RAW, RDM, SEQPACKET, and any other type.
+    for (const type of [2, 3, 4, 5, 0, 77]) expect(await code(2, type, 0)).toBe('WSAESOCKTNOSUPPORT');
+    // A protocol of another type (UDP, ICMP, ICMPv6) with SOCK_STREAM; any other unknown one, NSPROTO_SPX included.
+    for (const protocol of [17, 1, 58]) expect(await code(23, 1, protocol)).toBe('WSAEPROTOTYPE');
+    for (const protocol of [1256, 132, 255]) expect(await code(2, 1, protocol)).toBe('WSAEPROTONOSUPPORT');
+    // From a catalog entry's protocol info (FROM_PROTOCOL_INFO): the SPX entry of a real catalog.
+    const spx = { ...testCatalogEntry(), iAddressFamily: 6, iSocketType: 5, iProtocol: 1256 };
+    expect(await code(-1, -1, -1, spx)).toBe('WSAEAFNOSUPPORT');
+    const first = (await rejection(p.WSPSocket(26, 1, 6, null, 0, 0))) as Error;
+    expect(first.message).toBe('WSAEAFNOSUPPORT: address family 26 is not supported by this provider; use AF_INET (2) or AF_INET6 (23)');
+    // TCP over IPv4 and IPv6, with protocol 0 or 6, is what it implements.
+    for (const [af, protocol] of [[2, 6], [2, 0], [23, 6], [23, 0]] as const) await p.WSPCloseSocket(await p.WSPSocket(af, 1, protocol, null, 0, 0));
+  });
+
+  it('should answer the names of an imported socket from its descriptor while no net.Socket wraps it', async () => {
+    const { procTable: p } = await start();
+    const { server, port } = await echoServer('127.0.0.1');
+    try {
+      const s = await p.WSPSocket(2, 1, 6, null, 0, 0);
+      await p.WSPConnect(s, { address: '127.0.0.1', port });
+      const local = p.WSPGetSockName(s);
+      const t = await p.WSPSocket(-1, -1, -1, await p.WSPDuplicateSocket(s, process.pid), 0, 0);
+      // Not wrapped yet: the same answers as the wrapped socket gives.
+      expect(p.WSPGetSockName(t)).toEqual(local);
+      expect(p.WSPGetPeerName(t)).toEqual({ address: '127.0.0.1', port });
+      // Used, then asked again: the net.Socket's answers agree.
+      await p.WSPSend(t, new Uint8Array([1]));
+      expect((await p.WSPRecv(t)).length).toBe(1);
+      expect(p.WSPGetSockName(t)).toEqual(local);
+      expect(p.WSPGetPeerName(t)).toEqual({ address: '127.0.0.1', port });
+      await p.WSPCloseSocket(t);
+      await p.WSPCloseSocket(s);
+    } finally {
+      server.close();
+    }
+  });
+
   it('should fail a refused connection with a WsaError and keep the socket usable for another try', async () => {
     const { server, port } = await echoServer('127.0.0.1');
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -93,7 +93,7 @@ describe('the default runtime directory, taken over or unwritable', () => {
 
   /** The environment of a process whose os.tmpdir() is `dir` and which has no XDG_RUNTIME_DIR. */
   function withTmpdir(dir: string): NodeJS.ProcessEnv {
-    const env = { ...process.env, TMPDIR: dir };
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: dir };
     delete env['XDG_RUNTIME_DIR'];
     return env;
   }

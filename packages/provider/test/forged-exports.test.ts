@@ -68,7 +68,7 @@ async function listeningTcp(): Promise<number> {
 async function udp(): Promise<number> {
   const socket = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-  cleanups.push(() => socket.close());
+  cleanups.push(() => void socket.close());
   return fdOf(socket);
 }
 
