@@ -24,10 +24,16 @@ if (mode === 'agent') {
   const { procTable: p, extensions } = await WSPStartup(0x0202, testCatalogEntry(), createTestUpcalls(), { runtimeDir: process.argv[3] as string, ...(credits === undefined ? {} : { exportCredits: Number(credits) }) });
   // Sockets that come with their protocol info (WSPDuplicateSocketWithMessage) go straight back to their source.
   const x = extensions as Required<NonNullable<typeof extensions>>;
+  // BENCH_ASK_NAMES=1: ask both names of every imported socket, as the switch does (its access-control key).
+  const askNames = process.env['BENCH_ASK_NAMES'] === '1';
   void (async () => {
     for (;;) {
       const { protocolInfo, message, sourcePid } = await x.WSPReceiveDuplicate();
       const s = await p.WSPSocket(-1, -1, -1, protocolInfo, 0, 0);
+      if (askNames) {
+        p.WSPGetSockName(s);
+        p.WSPGetPeerName(s);
+      }
       await x.WSPDuplicateSocketWithMessage(s, sourcePid, message);
       await p.WSPCloseSocket(s);
     }
@@ -37,6 +43,10 @@ if (mode === 'agent') {
   for await (const line of lines) {
     const { info, then, to } = fromJson(line) as { info: ProtocolInfo; then: 'back' | 'close'; to: number };
     const s = await p.WSPSocket(-1, -1, -1, info, 0, 0);
+    if (askNames) {
+      p.WSPGetSockName(s);
+      p.WSPGetPeerName(s);
+    }
     let back: ProtocolInfo | null = null;
     if (then === 'back') back = await p.WSPDuplicateSocket(s, to);
     await p.WSPCloseSocket(s);

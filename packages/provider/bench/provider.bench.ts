@@ -34,6 +34,8 @@ const WARMUP_TRIPS = Number(process.env['BENCH_WARMUP_TRIPS'] ?? 1000);
 
 /** Round-trip rows take turns this many times (each time ROUND_TRIPS / ROUND_TRIP_ROUNDS trips). */
 const ROUND_TRIP_ROUNDS = Number(process.env['BENCH_ROUND_TRIP_ROUNDS'] ?? 5);
+/** `BENCH_ASK_NAMES=1`: both processes ask WSPGetSockName and WSPGetPeerName of every socket they import, as the switch does. */
+const ASK_NAMES = process.env['BENCH_ASK_NAMES'] === '1';
 
 /** One way of doing a round trip A -> B -> A: `trip` does one, `rates` collects each round's trips/s. */
 interface RoundTripWay {
@@ -145,6 +147,10 @@ async function main(): Promise<void> {
           const info = await p.WSPDuplicateSocket(s, agentPid);
           const { back } = await toAgent({ info, then: 'back', to: process.pid });
           const next = await p.WSPSocket(-1, -1, -1, back as ProtocolInfo, 0, 0);
+          if (ASK_NAMES) {
+            p.WSPGetSockName(next);
+            p.WSPGetPeerName(next);
+          }
           await p.WSPCloseSocket(s);
           s = next;
         },
@@ -165,6 +171,10 @@ async function main(): Promise<void> {
           await x.WSPDuplicateSocketWithMessage(s, agentPid, message);
           const back = await x.WSPReceiveDuplicate({ timeoutMs: 10_000 });
           const next = await p.WSPSocket(-1, -1, -1, back.protocolInfo, 0, 0);
+          if (ASK_NAMES) {
+            p.WSPGetSockName(next);
+            p.WSPGetPeerName(next);
+          }
           await p.WSPCloseSocket(s);
           s = next;
         },

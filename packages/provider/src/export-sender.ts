@@ -238,12 +238,20 @@ export class ExportSender {
       }
     } catch (error) {
       end = error instanceof Error ? error : new StaleChannel(String(error));
-      why = `the channel to process ${channel.pid} failed before it imported it: ${end.message}`;
-      // A frame this source cannot read: the channel cannot go on (the finally below closes it).
+      const code = (error as { code?: unknown } | null)?.code;
+      if (code === 'UDS_PEER_DIED' || code === 'UDS_PEER_CLOSED') {
+        why = `process ${channel.pid} reset its end of the channel (it died) before importing it`;
+      } else {
+        // A frame this source cannot read, or a transport fault: the target may still hold and
+        // claim these exports, so none is taken back (this end closes the channel; the target keeps
+        // them claimable, as for a source that exited).
+        channel.abandoned = true;
+      }
     }
     channel.credits.length = 0;
-    if (this.#channels.get(channel.pid) === channel) this.#drop(channel.pid);
-    else void channel.connection.close().catch(() => {});
+    if (this.#channels.get(channel.pid) === channel) this.#channels.delete(channel.pid);
+    channel.retired = true;
+    void channel.connection.close().catch(() => {});
     const waiting = [...channel.waiting.values()];
     channel.waiting.clear();
     for (const settle of waiting) settle(end);

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { join } from 'node:path';
 import type { ProtocolInfo } from '@sanshare/protocol-info';
-import { connect, getSocketCookie, SCM_MAX_FD, seqpacketPair, closeFd, type UdsConnection } from '@sanshare/transport-uds';
+import { closeFd, connect, detachNetSocket, getSocketCookie, SCM_MAX_FD, seqpacketPair, type UdsConnection } from '@sanshare/transport-uds';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildDuplicateInfo } from '../src/build-protocol-info.js';
 import { MAX_APP_MESSAGE_BYTES, MAX_EXPORT_MESSAGE_BYTES, MAX_READ_AHEAD_BYTES } from '../src/constants.js';
@@ -40,12 +40,16 @@ function fdOf(handleOwner: unknown): number {
   return (handleOwner as { _handle: { fd: number } })._handle.fd;
 }
 
-/** A TCP socket of this process connected to `port`: its descriptor and its cookie. */
+/**
+ * A TCP socket of this process connected to `port`: its descriptor and its cookie. Taken out of its
+ * net.Socket at once (no FIN), so that this process never reads from it: the target that imports it
+ * must be the only reader of what the peer echoes.
+ */
 async function connectedTcp(port: number): Promise<{ fd: number; cookie: bigint }> {
   const socket = net.connect(port, '127.0.0.1');
   await once(socket, 'connect');
-  cleanups.push(() => void socket.destroy());
-  const fd = fdOf(socket);
+  const { fd } = detachNetSocket(socket);
+  cleanups.push(() => closeFd(fd));
   return { fd, cookie: getSocketCookie(fd) };
 }
 
