@@ -35,8 +35,7 @@ function handoffsFromArgs(): number {
     // pnpm passes a `--` through before the script's own arguments: not an argument of ours.
     ({ values } = parseArgs({ args: process.argv.slice(2).filter((arg) => arg !== '--'), options: { handoffs: { type: 'string' } }, strict: true, allowPositionals: false }));
   } catch (error) {
-    const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    console.error(`soak: ${detail}; ${USAGE}`);
+    console.error(`soak: ${argumentProblem(error)}; ${USAGE}`);
     process.exit(2);
   }
   const handoffs = Number(values.handoffs ?? 100_000);
@@ -45,6 +44,17 @@ function handoffsFromArgs(): number {
     process.exit(2);
   }
   return handoffs;
+}
+
+/** What is wrong with the command line, in our words (parseArgs's own text talks about positionals). */
+function argumentProblem(error: unknown): string {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const text = String(message);
+  const option = /'(-[^' ]*)/.exec(text)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option ?? text}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `option ${option ?? text} needs a value`;
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument ${/'([^']*)'/.exec(text)?.[1] ?? text}`;
+  return text.split('\n')[0] ?? text;
 }
 
 /** The loopback peer: counters down without end, counters up checked (lost and repeated bytes counted). */

@@ -35,7 +35,9 @@ describe('the soak command', () => {
   it('should refuse an unknown flag or a bad count, saying what to do', async () => {
     const unknown = await soak(['--handofs', '5']);
     expect(unknown.code).toBe(2);
-    expect(unknown.err.split('\n')[0]).toMatch(/^soak: Unknown option '--handofs'.*; usage: pnpm --filter @sanshare\/provider soak \[--handoffs N\]/);
+    expect(unknown.err.split('\n')[0]).toBe('soak: unknown option --handofs; usage: pnpm --filter @sanshare/provider soak [--handoffs N] (N >= 2, default 100000)');
+    expect((await soak(['--handoffs'])).err.split('\n')[0]).toMatch(/^soak: option --handoffs needs a value; usage:/);
+    expect((await soak(['50'])).err.split('\n')[0]).toMatch(/^soak: unexpected argument 50; usage:/);
     const bad = await soak(['--handoffs', 'many']);
     expect(bad.err.split('\n')[0]).toBe('soak: --handoffs must be an integer of at least 2, got many; usage: pnpm --filter @sanshare/provider soak [--handoffs N] (N >= 2, default 100000)');
   });
