@@ -9,9 +9,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ProtocolInfo, WspProcTable } from '@sanshare/protocol-info';
 import { WSPStartup } from './provider-under-test.js';
 import { testCatalogEntry } from '../test/helpers/catalog.js';
@@ -36,6 +36,13 @@ const WARMUP_TRIPS = Number(process.env['BENCH_WARMUP_TRIPS'] ?? 1000);
 const ROUND_TRIP_ROUNDS = Number(process.env['BENCH_ROUND_TRIP_ROUNDS'] ?? 5);
 /** `BENCH_ASK_NAMES=1`: both processes ask WSPGetSockName and WSPGetPeerName of every socket they import, as the switch does. */
 const ASK_NAMES = process.env['BENCH_ASK_NAMES'] === '1';
+/**
+ * `BENCH_COMPARE_DIST=<dir>`: another build of the package (a copy of `dist/` made before a change,
+ * under this package's node_modules so that its imports resolve) runs the two sanshare round trips
+ * too, in a provider and an agent of its own, taking turns with this build round after round: the
+ * `after / before` ratios are then medians of per-round ratios, fair on a machine whose load drifts.
+ */
+const COMPARE_DIST = process.env['BENCH_COMPARE_DIST'];
 
 /** One way of doing a round trip A -> B -> A: `trip` does one, `rates` collects each round's trips/s. */
 interface RoundTripWay {
@@ -47,13 +54,16 @@ interface RoundTripWay {
 }
 
 const children: ChildProcess[] = [];
+/** Runtime directories made besides the main one (BENCH_COMPARE_DIST's), removed at the end. */
+const extraDirs: string[] = [];
 
-function spawnChild(args: string[], ipc = false): ChildProcess {
+function spawnChild(args: string[], ipc = false, env: NodeJS.ProcessEnv = process.env): ChildProcess {
   // BENCH_CPU_PROF=<dir>: V8 CPU profiles of the children, to see where a hand-off's time goes.
   const profile = process.env['BENCH_CPU_PROF'];
   const flags = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', CHILD, ...args], {
     stdio: ipc ? ['pipe', 'pipe', 'inherit', 'ipc'] : ['pipe', 'pipe', 'inherit'],
+    env,
   });
   children.push(child);
   return child;
@@ -109,77 +119,114 @@ async function main(): Promise<void> {
   try {
     const peer = spawnChild(['peer']);
     const port = ((await lineReader(peer)()) as { port: number }).port;
-    const agent = spawnChild(['agent', dir]);
-    const fromAgent = lineReader(agent);
-    const agentPid = ((await fromAgent()) as { ready: number }).ready;
-    const toAgent = async (message: unknown): Promise<{ back: ProtocolInfo | null }> => {
-      agent.stdin?.write(`${toJson(message)}\n`);
-      return (await fromAgent()) as { back: ProtocolInfo | null };
-    };
     const credits = process.env['BENCH_EXPORT_CREDITS'];
-    const { procTable: p, extensions } = await WSPStartup(0x0202, testCatalogEntry(), createTestUpcalls(), {
-      runtimeDir: dir,
-      ...(credits === undefined ? {} : { exportCredits: Number(credits) }),
-    });
+    let connectHeld: () => Promise<number> = async () => 0;
+    let heldProcTable: WspProcTable | undefined;
+    /** One WSPDuplicateSocket of `s` into this build's agent, timed (µs); the agent closes the import. */
+    let measureLatency: (s: number) => Promise<number> = async () => 0;
 
-    const connectHeld = async (): Promise<number> => {
-      const s = await p.WSPSocket(2, 1, 6, null, 0, 0);
-      await p.WSPConnect(s, { address: '127.0.0.1', port });
-      await p.WSPSend(s, header('H', 0));
-      return s;
+    /**
+     * The two sanshare round trips, with the provider `startup` (this build, or the one compared) in
+     * this process and an agent of the same build in `runtimeDir`; `label` ends their names.
+     */
+    const sanshareWays = async (startup: typeof WSPStartup, runtimeDir: string, env: NodeJS.ProcessEnv, label: string): Promise<RoundTripWay[]> => {
+      const agent = spawnChild(['agent', runtimeDir], false, env);
+      const fromAgent = lineReader(agent);
+      const agentPid = ((await fromAgent()) as { ready: number }).ready;
+      const toAgent = async (message: unknown): Promise<{ back: ProtocolInfo | null }> => {
+        agent.stdin?.write(`${toJson(message)}\n`);
+        return (await fromAgent()) as { back: ProtocolInfo | null };
+      };
+      const { procTable: p, extensions } = await startup(0x0202, testCatalogEntry(), createTestUpcalls(), {
+        runtimeDir,
+        ...(credits === undefined ? {} : { exportCredits: Number(credits) }),
+      });
+      const held = async (): Promise<number> => {
+        const s = await p.WSPSocket(2, 1, 6, null, 0, 0);
+        await p.WSPConnect(s, { address: '127.0.0.1', port });
+        await p.WSPSend(s, header('H', 0));
+        return s;
+      };
+      if (heldProcTable === undefined) {
+        // This build's provider serves the rest of the benchmark.
+        heldProcTable = p;
+        connectHeld = held;
+        measureLatency = async (s: number): Promise<number> => {
+          const start = process.hrtime.bigint();
+          const info = await p.WSPDuplicateSocket(s, agentPid);
+          const elapsed = seconds(start) * 1e6;
+          await toAgent({ info, then: 'close', to: 0 });
+          return elapsed;
+        };
+      }
+      const x = extensions as Required<NonNullable<typeof extensions>>;
+      const ways: RoundTripWay[] = [];
+      // The spec's path: WSPDuplicateSocket, and the application carries the protocol info (here on
+      // the agent's stdin/stdout, as JSON lines).
+      {
+        let s = await held();
+        ways.push({
+          name: `sanshare round trip, info by the app (stdin)${label}`,
+          note: 'WSPDuplicateSocket + WSPSocket each way, SO_PEERCRED + single use',
+          rates: [],
+          trip: async () => {
+            const info = await p.WSPDuplicateSocket(s, agentPid);
+            const { back } = await toAgent({ info, then: 'back', to: process.pid });
+            const next = await p.WSPSocket(-1, -1, -1, back as ProtocolInfo, 0, 0);
+            if (ASK_NAMES) {
+              p.WSPGetSockName(next);
+              p.WSPGetPeerName(next);
+            }
+            await p.WSPCloseSocket(s);
+            s = next;
+          },
+          close: () => p.WSPCloseSocket(s),
+        });
+      }
+      // The same with the protocol info in the export frame: one message per hand-off, as Node's
+      // handle passing sends.
+      {
+        const message = Buffer.from('back');
+        let s = await held();
+        ways.push({
+          name: `sanshare round trip, info in the export frame${label}`,
+          note: 'WSPDuplicateSocketWithMessage + WSPReceiveDuplicate + WSPSocket each way',
+          rates: [],
+          trip: async () => {
+            await x.WSPDuplicateSocketWithMessage(s, agentPid, message);
+            const back = await x.WSPReceiveDuplicate({ timeoutMs: 10_000 });
+            const next = await p.WSPSocket(-1, -1, -1, back.protocolInfo, 0, 0);
+            if (ASK_NAMES) {
+              p.WSPGetSockName(next);
+              p.WSPGetPeerName(next);
+            }
+            await p.WSPCloseSocket(s);
+            s = next;
+          },
+          // The last way of a compared build closes its provider too.
+          close: async () => {
+            await p.WSPCloseSocket(s);
+            if (p !== heldProcTable) await p.WSPCleanup();
+          },
+        });
+      }
+      return ways;
     };
 
-    // 1) Round trips A -> B -> A, both hand-offs complete, four ways. Each way is warmed up, then the
-    // ways take turns, ROUND_TRIP_ROUNDS times: a shared machine's load drifts, and a ratio between
-    // ways is only fair within one round (the ratios below are medians of per-round ratios).
-    const x = extensions as Required<NonNullable<typeof extensions>>;
-    const ways: RoundTripWay[] = [];
-
-    // The spec's path: WSPDuplicateSocket, and the application carries the protocol info (here on
-    // the agent's stdin/stdout, as JSON lines).
-    {
-      let s = await connectHeld();
-      ways.push({
-        name: 'sanshare round trip, info by the app (stdin)',
-        note: 'WSPDuplicateSocket + WSPSocket each way, SO_PEERCRED + single use',
-        rates: [],
-        trip: async () => {
-          const info = await p.WSPDuplicateSocket(s, agentPid);
-          const { back } = await toAgent({ info, then: 'back', to: process.pid });
-          const next = await p.WSPSocket(-1, -1, -1, back as ProtocolInfo, 0, 0);
-          if (ASK_NAMES) {
-            p.WSPGetSockName(next);
-            p.WSPGetPeerName(next);
-          }
-          await p.WSPCloseSocket(s);
-          s = next;
-        },
-        close: () => p.WSPCloseSocket(s),
-      });
-    }
-
-    // The same with the protocol info in the export frame: one message per hand-off, as Node's
-    // handle passing sends.
-    {
-      const message = Buffer.from('back');
-      let s = await connectHeld();
-      ways.push({
-        name: 'sanshare round trip, info in the export frame',
-        note: 'WSPDuplicateSocketWithMessage + WSPReceiveDuplicate + WSPSocket each way',
-        rates: [],
-        trip: async () => {
-          await x.WSPDuplicateSocketWithMessage(s, agentPid, message);
-          const back = await x.WSPReceiveDuplicate({ timeoutMs: 10_000 });
-          const next = await p.WSPSocket(-1, -1, -1, back.protocolInfo, 0, 0);
-          if (ASK_NAMES) {
-            p.WSPGetSockName(next);
-            p.WSPGetPeerName(next);
-          }
-          await p.WSPCloseSocket(s);
-          s = next;
-        },
-        close: () => p.WSPCloseSocket(s),
-      });
+    // 1) Round trips A -> B -> A, both hand-offs complete, four ways (six with BENCH_COMPARE_DIST).
+    // Each way is warmed up, then the ways take turns, ROUND_TRIP_ROUNDS times: a shared machine's load
+    // drifts, and a ratio between ways is only fair within one round (the ratios below are medians of
+    // per-round ratios).
+    const ways: RoundTripWay[] = [...(await sanshareWays(WSPStartup, dir, process.env, ''))];
+    const p = heldProcTable as unknown as WspProcTable;
+    let compared: RoundTripWay[] = [];
+    if (COMPARE_DIST !== undefined && COMPARE_DIST !== '') {
+      const before = (await import(pathToFileURL(resolve(COMPARE_DIST, 'index.js')).href)) as { WSPStartup: typeof WSPStartup };
+      // A runtime directory of its own: two protocol versions never meet.
+      const beforeDir = mkdtempSync(join(tmpdir(), 'sanshare-provider-bench-before-'));
+      extraDirs.push(beforeDir);
+      compared = await sanshareWays(before.WSPStartup, beforeDir, { ...process.env, BENCH_PROVIDER_DIST: COMPARE_DIST }, ' (before)');
+      ways.push(...compared);
     }
 
     // Node's own handle passing: parent -> child -> parent, with the message 's', then with the
@@ -233,7 +280,13 @@ async function main(): Promise<void> {
       const sorted = [...way.rates].sort((a, b) => a - b);
       rows.push({ name: way.name, value: percentile(sorted, 50), unit: 'trips/s', note: `${way.note}; rounds ${way.rates.map((r) => r.toFixed(0)).join('/')}` });
     }
-    const [specPath, oneMessage, nodeS, nodeInfo] = ways as [RoundTripWay, RoundTripWay, RoundTripWay, RoundTripWay];
+    const [specPath, oneMessage] = ways as [RoundTripWay, RoundTripWay];
+    const [nodeS, nodeInfo] = ways.slice(-2) as [RoundTripWay, RoundTripWay];
+    const [specBefore, oneMessageBefore] = compared;
+    if (specBefore !== undefined && oneMessageBefore !== undefined) {
+      rows.push({ name: 'ratio: info in the frame, this build / before', value: medianRatio(oneMessage.rates, oneMessageBefore.rates), unit: 'x', note: `median of per-round ratios; before = ${COMPARE_DIST ?? ''}` });
+      rows.push({ name: 'ratio: info by the app, this build / before', value: medianRatio(specPath.rates, specBefore.rates), unit: 'x', note: 'median of per-round ratios' });
+    }
     rows.push({ name: 'ratio: info in the frame / node with s', value: medianRatio(oneMessage.rates, nodeS.rates), unit: 'x', note: 'median of per-round ratios; target >= 1' });
     rows.push({ name: 'ratio: info in the frame / node with the info', value: medianRatio(oneMessage.rates, nodeInfo.rates), unit: 'x', note: 'median of per-round ratios; target >= 1' });
     rows.push({ name: 'ratio: info by the app / node with the info', value: medianRatio(specPath.rates, nodeInfo.rates), unit: 'x', note: 'median of per-round ratios' });
@@ -321,10 +374,8 @@ async function main(): Promise<void> {
       const s = open[0] as number;
       const samples: number[] = [];
       for (let i = 0; i < LATENCY_SAMPLES + 20; i++) {
-        const start = process.hrtime.bigint();
-        const info = await p.WSPDuplicateSocket(s, agentPid);
-        if (i >= 20) samples.push(seconds(start) * 1e6);
-        await toAgent({ info, then: 'close', to: 0 });
+        const elapsed = await measureLatency(s);
+        if (i >= 20) samples.push(elapsed);
       }
       samples.sort((x, y) => x - y);
       rows.push({ name: `WSPDuplicateSocket p50, ${label} open sockets`, value: percentile(samples, 50), unit: 'us', note: `p99 ${percentile(samples, 99).toFixed(0)} us` });
@@ -355,6 +406,7 @@ async function main(): Promise<void> {
       ),
     );
     rmSync(dir, { recursive: true, force: true });
+    for (const extra of extraDirs) rmSync(extra, { recursive: true, force: true });
   }
 
   const width = Math.max(...rows.map((r) => r.name.length));

@@ -84,8 +84,10 @@ async function handOff(state: ProviderState, s: Socket, entry: ConnectedEntry, t
       readAhead,
       appMessage,
       timeoutMs: state.options.handoffTimeoutMs,
-      // After this duplication (and any queued before the notice came) is done: in call order.
+      // After this duplication (and any queued before the notice came) is done: in call order. A
+      // descriptor closed meanwhile (the usual end of a hand-off) has nothing to take back or tell.
       settle: (outcome, reason) => {
+        if (state.sockets.get(s) !== entry) return;
         entry.duplications = entry.duplications.then(() => settle(state, s, entry, duplicate, targetPid, outcome, reason)).catch(() => {});
       },
     });

@@ -4,11 +4,25 @@ import protobuf from 'protobufjs';
 import { isWsaError } from '@sanshare/protocol-info';
 import { describe, expect, it } from 'vitest';
 import { MAX_APP_MESSAGE_BYTES, MAX_READ_AHEAD_BYTES } from './constants.js';
-import { decodeExport, decodeExportReply, encodeExport, encodeExportReply, ExportStatus, type ExportMessage } from './export-codec.js';
+import {
+  decodeExport,
+  decodeExportReply,
+  decodeSourceFrame,
+  decodeTargetFrame,
+  encodeExport,
+  encodeExportReply,
+  encodeSourceFrame,
+  encodeTargetNotice,
+  encodeTargetReply,
+  ExportStatus,
+  type ExportMessage,
+} from './export-codec.js';
 
 const root = protobuf.loadSync(fileURLToPath(new URL('../proto/sanshare/v1/export.proto', import.meta.url)));
 const ExportType = root.lookupType('sanshare.v1.Export');
 const ReplyType = root.lookupType('sanshare.v1.ExportReply');
+const SourceFrameType = root.lookupType('sanshare.v1.SourceFrame');
+const TargetFrameType = root.lookupType('sanshare.v1.TargetFrame');
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const i32 = fc.integer({ min: -0x80000000, max: 0x7fffffff });
@@ -81,6 +95,47 @@ describe('export-codec', () => {
     ).finish();
     expect(Buffer.from(encodeExportReply(reply)).equals(Buffer.from(bytes))).toBe(true);
     expect(decodeExportReply(bytes)).toEqual(reply);
+  });
+
+  it('should encode and decode the envelopes as protobufjs does from the .proto', () => {
+    fc.assert(
+      fc.property(exportArb, (m) => {
+        const viaProto = SourceFrameType.encode(SourceFrameType.fromObject({ export: { ...m, socketCookie: m.socketCookie.toString() } })).finish();
+        expect(Buffer.from(encodeSourceFrame(m)).equals(Buffer.from(viaProto))).toBe(true);
+        expect(encodeSourceFrame(decodeSourceFrame(viaProto) as ExportMessage)).toEqual(encodeSourceFrame(m));
+      }),
+      { numRuns: 200 },
+    );
+    // Notices, the one-claim fast path included, at every varint length of an id.
+    const ids = [1, 127, 128, 16383, 16384, 0x1f_ffff, 0x20_0000, 0x0fff_ffff, 0x1000_0000, 0xffff_ffff];
+    const notices = [
+      ...ids.map((id) => ({ claimedExportIds: [id], lapsedExportIds: [] })),
+      { claimedExportIds: [5, 6], lapsedExportIds: [0xffff_ffff] },
+      { claimedExportIds: [], lapsedExportIds: [9] },
+      { claimedExportIds: [], lapsedExportIds: [] },
+    ];
+    for (const notice of notices) {
+      const viaProto = TargetFrameType.encode(TargetFrameType.fromObject({ notice })).finish();
+      expect([...encodeTargetNotice(notice)]).toEqual([...viaProto]);
+      expect(decodeTargetFrame(viaProto)).toEqual({ reply: undefined, notice });
+    }
+    const reply = { exportId: 9, status: ExportStatus.OK, expiresAtMs: 42, message: '', grantedExportIds: [1, 0xffffffff], importTimeoutMs: 30_000 };
+    const replyViaProto = TargetFrameType.encode(
+      TargetFrameType.fromObject({ reply: { exportId: 9, status: 'STATUS_OK', expiresAtMs: '42', grantedExportIds: [1, 0xffffffff], importTimeoutMs: 30_000 } }),
+    ).finish();
+    expect([...encodeTargetReply(reply)]).toEqual([...replyViaProto]);
+    expect(decodeTargetFrame(replyViaProto)).toEqual({ reply, notice: undefined });
+  });
+
+  it('should refuse both members of a oneof, a version-1 frame with a reason, and skip an unknown member', () => {
+    const reply = encodeTargetReply({ exportId: 3, status: ExportStatus.OK, expiresAtMs: 5, message: '' });
+    const notice = encodeTargetNotice({ claimedExportIds: [3], lapsedExportIds: [] });
+    expect(problem(() => decodeTargetFrame(Uint8Array.from([...reply, ...notice])))).toMatch(/oneof body: more than one member/);
+    expect(problem(() => decodeTargetFrame(encodeExportReply({ exportId: 3, status: ExportStatus.OK, expiresAtMs: 5, message: '' })))).toMatch(/version 1 frame .* older @sanshare\/provider/);
+    expect(problem(() => decodeSourceFrame(encodeExport(sample)))).toMatch(/version 1 frame .* this target speaks version 2/);
+    expect(decodeTargetFrame(Uint8Array.from(tagged(7, 2, [8, 1])))).toEqual({ reply: undefined, notice: undefined });
+    expect(decodeSourceFrame(Uint8Array.from(tagged(7, 2, [8, 1])))).toBeUndefined();
+    expect(problem(() => decodeSourceFrame(encodeSourceFrame({ ...sample, nonce: Uint8Array.of(1, 2, 3) })))).toMatch(/SourceFrame\.export\.nonce \(nonce = 3\).*3 bytes, expected exactly 16/);
   });
 
   it('should skip unknown fields', () => {

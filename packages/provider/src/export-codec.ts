@@ -172,12 +172,32 @@ export function encodeTargetReply(m: ExportReplyMessage): Uint8Array {
 
 /** Encodes the `TargetFrame` that carries the notice `m` (ids packed, as proto3 encodes repeated scalars). */
 export function encodeTargetNotice(m: ExportNoticeMessage): Uint8Array {
+  // The common notice, one claim, written straight into 8 bytes at most (a notice per import).
+  if (m.claimedExportIds.length === 1 && m.lapsedExportIds.length === 0) return oneClaim(m.claimedExportIds[0] as number);
   const w = protobuf.Writer.create();
   w.uint32(wireTag(2, LEN)).fork();
   writePacked(w, 1, m.claimedExportIds);
   writePacked(w, 2, m.lapsedExportIds);
   w.ldelim();
   return w.finish();
+}
+
+/** `TargetFrame { notice { claimed_export_ids: [id] } }`: the bytes protobufjs writes, without a Writer. */
+function oneClaim(id: number): Uint8Array {
+  const length = id < 0x80 ? 1 : id < 0x4000 ? 2 : id < 0x20_0000 ? 3 : id < 0x1000_0000 ? 4 : 5;
+  const out = new Uint8Array(4 + length);
+  out[0] = wireTag(2, LEN);
+  out[1] = length + 2;
+  out[2] = wireTag(1, LEN);
+  out[3] = length;
+  let v = id >>> 0;
+  let at = 4;
+  while (v >= 0x80) {
+    out[at++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  out[at] = v;
+  return out;
 }
 
 function writePacked(w: protobuf.Writer, field: number, ids: readonly number[]): void {
