@@ -36,7 +36,7 @@ function whyNoProvider(failed: readonly LoadFailureRecord[], otherwise: string):
     // The load error names the entry too (it is read alone in sw.loadFailures): once is enough here.
     return `${where} serves it but failed to load: ${reasonOf(f.error).replace(`${where}: `, '')}`;
   });
-  return `${each.join('; ')}. Fix that provider (or its providerOptions) and start the switch again; sw.loadFailures lists every load failure`;
+  return `${each.join('; ')}. Fix that, then start the switch again (sw.loadFailures lists every load failure)`;
 }
 
 /**
