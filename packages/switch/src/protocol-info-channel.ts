@@ -68,6 +68,8 @@ export class ChannelEnd implements ProtocolInfoChannel {
   readonly #infoWaiters: { resolve: (info: ProtocolInfo) => void; reject: (e: unknown) => void }[] = [];
   #nextRequestId = 1;
   #failure: SwitchError | undefined;
+  /** The transport connection's close, once started: `close()` resolves after it. */
+  #closing: Promise<void> | undefined;
   #resumeReading: (() => void) | undefined;
 
   constructor(conn: UdsConnection) {
@@ -185,7 +187,8 @@ export class ChannelEnd implements ProtocolInfoChannel {
     this.#pidWaiters.clear();
     for (const w of this.#infoWaiters.splice(0)) w.reject(error);
     this.#resumeReading?.();
-    await this.#conn.close().catch(() => undefined);
+    this.#closing = this.#conn.close().catch(() => undefined);
+    await this.#closing;
   }
 
   #check(): void {
@@ -265,8 +268,10 @@ export class ChannelEnd implements ProtocolInfoChannel {
     resume?.();
   }
 
+  /** Closes the channel; resolves once its socket is closed, also when the channel had already failed. */
   async close(): Promise<void> {
     await this.#fail(new SwitchError('ERR_CHANNEL_CLOSED', 'the protocol-info channel was closed by this process (close()); open a new one to exchange more'));
+    await this.#closing;
   }
 }
 
