@@ -56,7 +56,7 @@ export class SwitchCore {
   lookup(s: Socket, call: string): Descriptor {
     this.assertAlive();
     const d = Number.isInteger(s) ? this.table.get(s) : undefined;
-    if (d === undefined) throw new WsaError('WSAENOTSOCK', `${call}: ${String(s)} is not a socket of this switch (never created, or closed)`);
+    if (d === undefined) throw new WsaError('WSAENOTSOCK', `${call}: ${String(s)} is not a socket of this switch (never created, or closed); pass a descriptor that socket, accept or WSASocket returned and that is still open`);
     return d;
   }
 
