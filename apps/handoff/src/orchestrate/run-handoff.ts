@@ -5,7 +5,7 @@ import type { TraceEvent } from '../trace/trace-event.js';
 import type { TracePrinter } from '../trace/trace-printer.js';
 import { describeTraceError } from '../trace/trace-error.js';
 import { TRACE_HEADER } from '../trace/format-trace-line.js';
-import { descriptorsOpenedSince, openDescriptors } from '../util/open-descriptors.js';
+import { countOwnDescriptors, descriptorsOpenedSince, openDescriptors } from '../util/open-descriptors.js';
 import { handoffVerdicts } from './handoff-verdicts.js';
 import { RunScope } from './run-scope.js';
 import type { RoleProcess } from './spawn-role.js';
@@ -152,7 +152,11 @@ export async function runHandoff(command: HandoffCommand, printer: TracePrinter)
   const reported = children.filter((c) => c !== victim).every((c) => c.events.some((e) => e.kind === 'exit'));
 
   const closed = await scope.close();
-  const appLeaks = descriptorsOpenedSince(baseline);
+  const appNow = openDescriptors();
+  const appLeaks = descriptorsOpenedSince(baseline, appNow);
+  if (appLeaks.length === 0 && countOwnDescriptors(appNow) !== countOwnDescriptors(baseline)) {
+    leaks.push(`app ${process.pid}: ${countOwnDescriptors(baseline)} at its start and ${countOwnDescriptors(appNow)} at its end`);
+  }
   verdicts.push({
     name: 'no-descriptor-left',
     ok: leaks.length === 0 && appLeaks.length === 0 && reported,
