@@ -65,7 +65,7 @@ export async function runSource(argv: readonly string[]): Promise<number> {
     // not taken.
     await ctx.pausePoint(3);
 
-    ctx.step = 4;
+    ctx.step = 4; // waiting for the answer is step 4 (receive the process ID): a failure here is reported there
     const destinationPid = await answer;
     // The gate of step 4 comes once the answer is in: "before step 4" is after the destination's step 3.
     await ctx.pausePoint(4);
