@@ -27,8 +27,11 @@ Napi::Value GetSocketCookie(const Napi::CallbackInfo& info);
 Napi::Value GetLinger(const Napi::CallbackInfo& info);
 Napi::Value SetLinger(const Napi::CallbackInfo& info);
 
-// socketInfo(fd) -> [domain, type, protocol] | null (not a socket); throws on EBADF.
-Napi::Value SocketInfo(const Napi::CallbackInfo& info);
+// describeSockets(fds: Int32Array, count, out: Int32Array, cookies: BigUint64Array): describes
+// fds[0..count) in one call: per descriptor six ints in out (errno or 0, the failed call, SO_DOMAIN,
+// SO_TYPE, SO_PROTOCOL, flags: 1 SO_ACCEPTCONN, 2 connected) and its SO_COOKIE in cookies. Never
+// throws for a descriptor: each slot says its own failure (ENOTSOCK, EBADF...).
+Napi::Value DescribeSockets(const Napi::CallbackInfo& info);
 
 // socketpair() -> [fd, fd], a connected SOCK_SEQPACKET pair (tests, and in-process hand-offs).
 Napi::Value SocketPair(const Napi::CallbackInfo& info);

@@ -62,7 +62,12 @@ Napi::Value SendMsg(const Napi::CallbackInfo& info) {
 }
 
 // meta[0] = descriptors received (kept, CLOEXEC), meta[1] = kFlag* bits, meta[2..] = descriptors.
-// Descriptors beyond maxFds are closed here and reported with kFlagCtrunc, so none leaks.
+// Descriptors beyond maxFds are closed here and reported with kFlagOverLimit, so none leaks.
+// MSG_CTRUNC is reported apart (kFlagCtrunc): with room for maxFds + 1 in the control buffer, the
+// kernel sets it either because the peer sent more than that (then kFlagOverLimit is set too) or
+// because it could not install every descriptor in this process (RLIMIT_NOFILE reached, or a
+// security module refused one): it then delivers the ones installed so far, in the order sent, and
+// releases the rest.
 Napi::Value RecvMsg(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd, maxFds;
@@ -109,7 +114,7 @@ Napi::Value RecvMsg(const Napi::CallbackInfo& info) {
         kept++;
       } else {
         close(rfd);
-        flags |= kFlagCtrunc;
+        flags |= kFlagOverLimit;
       }
     }
   }

@@ -9,9 +9,10 @@ namespace uds {
 
 // Bits of meta[1] after recvmsg: our own, stable values (not the kernel's MSG_* numbers), mirrored
 // by RECV_* in src/load-binding.ts.
-constexpr int kFlagTrunc = 1;   // the record was longer than the buffer (MSG_TRUNC)
-constexpr int kFlagCtrunc = 2;  // more descriptors than allowed (MSG_CTRUNC or over the limit)
-constexpr int kFlagEof = 4;     // orderly shutdown by the peer (no record)
+constexpr int kFlagTrunc = 1;      // the record was longer than the buffer (MSG_TRUNC)
+constexpr int kFlagCtrunc = 2;     // the kernel dropped descriptors (MSG_CTRUNC): out of descriptors
+constexpr int kFlagEof = 4;        // orderly shutdown by the peer (no record)
+constexpr int kFlagOverLimit = 8;  // more than maxFds descriptors arrived (the extra ones closed here)
 
 // sendmsg(fd, head, body, bodyOffset, bodyLength, fds: Int32Array | null, nfds) -> bytes | -errno.
 Napi::Value SendMsg(const Napi::CallbackInfo& info);

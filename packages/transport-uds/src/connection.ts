@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:os';
-import { FLAG_CONTINUATION, FLAG_MORE, HEADER_BYTES, LINUX, RECORD_MAX_BYTES } from './constants.js';
+import { ETOOMANYREFS, FLAG_CONTINUATION, FLAG_MORE, HEADER_BYTES, IN_FLIGHT_RETRY_MAX_MS, LINUX, RECORD_MAX_BYTES } from './constants.js';
 import { armDeadline, withDeadline } from '@sanshare/internal';
 import { checkOperation } from './check-operation.js';
 import { expiryError, systemError, UdsError } from './errors.js';
+import type { Expiry } from '@sanshare/internal';
 import { FrameAssembler } from './frame-assembler.js';
 import { encodeFrameHeader } from './frame-header.js';
 import type { ResolvedLimits } from './limits.js';
@@ -13,6 +14,7 @@ import {
   POLL_WRITABLE,
   RECV_CTRUNC,
   RECV_EOF,
+  RECV_OVER_LIMIT,
   RECV_TRUNC,
   type NativeBinding,
   type NativePoller,
@@ -69,6 +71,10 @@ export class Connection extends EventEmitter implements UdsConnection {
   readonly #sends: PendingSend[] = [];
   #polling = 0;
   #writeBlocked = false;
+  /** The next try of a send the kernel refused with ETOOMANYREFS (the queue waits on it, in order). */
+  #inFlightRetry: NodeJS.Timeout | undefined;
+  #inFlightDelay = 1;
+  #refed = true;
   #peerGone = false;
   #reset = false;
   #end: End | undefined;
@@ -114,7 +120,8 @@ export class Connection extends EventEmitter implements UdsConnection {
       pending.reject = reject;
       pending.disarm = armDeadline(options, (expiry) => {
         if (pending.outcome !== undefined) return;
-        const error = expiryError(expiry, 'send');
+        // The queue waits on ETOOMANYREFS (this message, or one before it): say that, not just "timeout".
+        const error = this.#inFlightRetry !== undefined && expiry.timedOut ? inFlightError(expiry, this.#sends[0]) : expiryError(expiry, 'send');
         if (pending.started) {
           // Part of the message is in the kernel: the stream of records cannot be resumed
           // consistently, so the connection ends (the error says why).
@@ -125,9 +132,16 @@ export class Connection extends EventEmitter implements UdsConnection {
           );
           return;
         }
-        this.#sends.splice(this.#sends.indexOf(pending), 1);
+        const at = this.#sends.indexOf(pending);
+        this.#sends.splice(at, 1);
         pending.outcome = error;
         reject(error);
+        if (at === 0 && this.#inFlightRetry !== undefined) {
+          // The message the queue waited on is gone: the next one (perhaps without descriptors)
+          // is tried now rather than after the backoff.
+          this.#cancelInFlightRetry();
+          this.#flush();
+        }
         this.#updatePoll();
       });
       this.#updatePoll();
@@ -182,12 +196,16 @@ export class Connection extends EventEmitter implements UdsConnection {
   }
 
   ref(): this {
+    this.#refed = true;
     if (this.#end === undefined) this.#poller.ref();
+    this.#inFlightRetry?.ref();
     return this;
   }
 
   unref(): this {
+    this.#refed = false;
     if (this.#end === undefined) this.#poller.unref();
+    this.#inFlightRetry?.unref();
     return this;
   }
 
@@ -278,9 +296,9 @@ export class Connection extends EventEmitter implements UdsConnection {
         }
         return;
       }
-      if ((flags & RECV_CTRUNC) !== 0) {
+      if ((flags & RECV_OVER_LIMIT) !== 0) {
         this.#closeAll(fds);
-        this.#fail(new UdsError('UDS_TOO_MANY_FDS', `the peer sent more than ${maxFds} descriptors in one message (MSG_CTRUNC)`));
+        this.#fail(new UdsError('UDS_TOO_MANY_FDS', `the peer sent more than ${maxFds} descriptors in one message (the limit of this connection)`));
         return;
       }
       if ((flags & RECV_TRUNC) !== 0) {
@@ -290,7 +308,15 @@ export class Connection extends EventEmitter implements UdsConnection {
       }
       let message: UdsMessage | null;
       try {
-        message = this.#assembler.push(buffer.subarray(0, n), fds);
+        // MSG_CTRUNC without more than the limit: this process is out of descriptors. A receiver
+        // that asked for it gets the message with `truncated` (what arrived, in order) and keeps
+        // the connection, so that it can say so to its peer; for the others it is a fault.
+        message = this.#assembler.push(buffer.subarray(0, n), fds, (flags & RECV_CTRUNC) !== 0);
+        if (message?.truncated === true && !this.#limits.deliverTruncated) {
+          this.#closeAll(message.fds);
+          this.#fail(outOfDescriptorsError(message));
+          return;
+        }
       } catch (error) {
         this.#closeAll(fds);
         this.#fail(error instanceof UdsError ? error : new UdsError('UDS_MALFORMED_FRAME', String(error), { cause: error }));
@@ -324,6 +350,9 @@ export class Connection extends EventEmitter implements UdsConnection {
   }
 
   #flush(): void {
+    // Waiting out ETOOMANYREFS: only the retry timer tries again (the socket is writable, so a
+    // writability poll would spin).
+    if (this.#inFlightRetry !== undefined) return;
     const native = this.#native;
     const head = this.#head;
     sending: while (this.#end === undefined) {
@@ -359,6 +388,14 @@ export class Connection extends EventEmitter implements UdsConnection {
             s.reject(error);
             continue sending;
           }
+          if (-n === ETOOMANYREFS && nfds > 0) {
+            // Nothing of the message was sent (the kernel checks before queuing a byte): it stays
+            // first in the queue, everything after it waits behind it, and it is tried again once
+            // the receivers have had time to take descriptors. Its deadline, if any, still runs.
+            this.#writeBlocked = false;
+            this.#retryInFlight();
+            return;
+          }
           if (-n === EPIPE) {
             // The peer closed its end: what it sent before may still wait in our receive queue,
             // so reading goes on; only sending is over.
@@ -371,6 +408,7 @@ export class Connection extends EventEmitter implements UdsConnection {
         }
         s.offset += chunk;
         s.started = true;
+        this.#inFlightDelay = 1;
       } while (s.offset < total);
       this.#sends.shift();
       s.outcome = 'ok';
@@ -378,6 +416,22 @@ export class Connection extends EventEmitter implements UdsConnection {
       s.resolve();
     }
     this.#writeBlocked = false;
+  }
+
+  #retryInFlight(): void {
+    const delay = this.#inFlightDelay;
+    this.#inFlightDelay = Math.min(delay * 2, IN_FLIGHT_RETRY_MAX_MS);
+    this.#inFlightRetry = setTimeout(() => {
+      this.#inFlightRetry = undefined;
+      this.#flush();
+      this.#updatePoll();
+    }, delay);
+    if (!this.#refed) this.#inFlightRetry.unref();
+  }
+
+  #cancelInFlightRetry(): void {
+    clearTimeout(this.#inFlightRetry);
+    this.#inFlightRetry = undefined;
   }
 
   #updatePoll(): void {
@@ -406,6 +460,7 @@ export class Connection extends EventEmitter implements UdsConnection {
 
   #teardown(end: End): void {
     this.#end = end;
+    this.#cancelInFlightRetry();
     this.#poller.close();
     try {
       this.#native.closeFd(this.#fd);
@@ -432,6 +487,30 @@ export class Connection extends EventEmitter implements UdsConnection {
       }
     }
   }
+}
+
+/** A message cut short by MSG_CTRUNC, on a connection that does not deliver such messages. */
+function outOfDescriptorsError(message: UdsMessage): UdsError {
+  const dropped = message.droppedFds ?? 0;
+  return new UdsError(
+    'UDS_TOO_MANY_FDS',
+    `receive: this process ran out of descriptors while receiving a message: the kernel dropped ${dropped} of its ` +
+      `${dropped + message.fds.length} descriptor(s) (MSG_CTRUNC), so the connection was closed; free descriptors or raise ` +
+      "RLIMIT_NOFILE, or pass deliverTruncated: true to receive such messages (with 'truncated') and keep the connection",
+  );
+}
+
+/** The deadline of a send passed while the kernel refused the descriptors of the queue's first message. */
+function inFlightError(expiry: Expiry & { timedOut: true }, held: PendingSend | undefined): UdsError {
+  const count = held?.fds?.length ?? 0;
+  return new UdsError(
+    'UDS_TOO_MANY_IN_FLIGHT',
+    `send: timed out after ${expiry.timeoutMs} ms: the kernel refused to pass ${count} more descriptor(s) (ETOOMANYREFS), ` +
+      'because this user already has more descriptors in flight (sent over Unix sockets, not yet received) than its ' +
+      'open-file limit (RLIMIT_NOFILE); wait for the receivers to take theirs (a longer timeoutMs), send fewer at a time, ' +
+      "or raise the sending process's RLIMIT_NOFILE. Nothing of this message was sent.",
+    { errno: ETOOMANYREFS, syscall: 'sendmsg', cause: expiryError(expiry, 'send') },
+  );
 }
 
 function closedError(what: string): UdsError {

@@ -28,6 +28,22 @@ export const ACCEPT_PAUSE_MS = 100;
  */
 export const CONNECT_RETRY_MAX_MS = 50;
 
+/**
+ * `ETOOMANYREFS` (Linux asm-generic/errno.h), missing from Node's `os.constants.errno`: sendmsg(2)
+ * returns it, sending nothing, when the sending user already has more descriptors in flight (sent
+ * over Unix sockets, not yet received by anyone) than the sender's `RLIMIT_NOFILE` (the kernel's
+ * `too_many_unix_fds`; a process with `CAP_SYS_RESOURCE` or `CAP_SYS_ADMIN`, such as root, is
+ * exempt). It also means a Unix socket nested in flight deeper than the kernel allows.
+ */
+export const ETOOMANYREFS = 109;
+
+/**
+ * A send refused with {@link ETOOMANYREFS} is tried again after 1 ms, doubling up to this, until the
+ * receivers have taken enough descriptors (nothing tells the sender when: the count is per user,
+ * over every socket) or the send's deadline passes.
+ */
+export const IN_FLIGHT_RETRY_MAX_MS = 50;
+
 /** Backlog passed to listen(2). */
 export const LISTEN_BACKLOG = 128;
 
@@ -82,6 +98,7 @@ export const LINUX = {
   SO_REUSEADDR: 2,
   SO_LINGER: 13,
   SO_PEERCRED: 17,
+  SO_ACCEPTCONN: 30,
   SO_DOMAIN: 39,
   SO_PROTOCOL: 38,
   SO_COOKIE: 57,

@@ -14,8 +14,8 @@ import {
   seqpacketPair,
   setLinger,
   setSockOptInt,
-  socketInfo,
 } from './descriptors.js';
+import { socketInfo } from './socket-info.js';
 import { detachNetSocket, toNetSocket } from './net-socket.js';
 
 function countFds(): number {
@@ -41,7 +41,7 @@ async function withTcp(run: (fd: number, remote: Socket) => Promise<void> | void
 describe('descriptor helpers', () => {
   it('should read and set socket options on a TCP socket shared by duplicates', async () => {
     await withTcp((fd) => {
-      expect(socketInfo(fd)).toEqual({ domain: LINUX.AF_INET, type: LINUX.SOCK_STREAM, protocol: 6 });
+      expect(socketInfo(fd)).toMatchObject({ domain: LINUX.AF_INET, type: LINUX.SOCK_STREAM, protocol: 6, connected: true });
       const copy = dupFd(fd);
       expect(getSocketCookie(copy)).toBe(getSocketCookie(fd));
       setSockOptInt(fd, LINUX.IPPROTO_TCP, LINUX.TCP_NODELAY, 1);

@@ -6,7 +6,9 @@ import { loadBinding } from './load-binding.js';
  * Each throws UdsError on failure: `UDS_BAD_DESCRIPTOR` (EBADF or not a valid number),
  * `UDS_NOT_A_SOCKET` (ENOTSOCK), else `UDS_SYSTEM` with `errno` and `syscall`.
  */
-function checkFd(fd: unknown, what: string): number {
+
+/** Throws UdsError `UDS_BAD_DESCRIPTOR` unless `fd` is a descriptor number (an int from 0 to 2^31-1). */
+export function checkFd(fd: unknown, what: string): number {
   if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0 || fd > 0x7fff_ffff) {
     throw new UdsError('UDS_BAD_DESCRIPTOR', `${what}: ${String(fd)} is not a descriptor number`);
   }
@@ -95,15 +97,6 @@ export function setLinger(fd: number, onoff: boolean, seconds: number): void {
   if (typeof onoff !== 'boolean') throw new UdsError('UDS_INVALID_ARGUMENT', 'setLinger: onoff must be a boolean');
   checkInt(seconds, 'seconds', 'setLinger');
   call('setLinger', () => loadBinding().setLinger(fd, onoff ? 1 : 0, seconds));
-}
-
-/** Domain, type and protocol of a socket (`SO_DOMAIN`, `SO_TYPE`, `SO_PROTOCOL`); null if `fd` is no socket. */
-export function socketInfo(fd: number): { domain: number; type: number; protocol: number } | null {
-  checkFd(fd, 'socketInfo');
-  const info = call('socketInfo', () => loadBinding().socketInfo(fd));
-  if (info === null) return null;
-  const [domain, type, protocol] = info;
-  return { domain, type, protocol };
 }
 
 /**

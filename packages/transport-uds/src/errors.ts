@@ -1,5 +1,6 @@
 import { constants } from 'node:os';
 import { codedErrorGuard, type Expiry } from '@sanshare/internal';
+import { ETOOMANYREFS } from './constants.js';
 
 /**
  * Every failure of the transport, as a stable string code.
@@ -14,7 +15,10 @@ import { codedErrorGuard, type Expiry } from '@sanshare/internal';
  * - `UDS_MALFORMED_FRAME`: a record that is not a valid frame (bad magic, truncated header, bad
  *   length, bad sequence, descriptors without a frame).
  * - `UDS_VERSION_MISMATCH`: a frame of another wire version.
- * - `UDS_TOO_MANY_FDS`: more descriptors than the configured maximum (or MSG_CTRUNC).
+ * - `UDS_TOO_MANY_FDS`: more descriptors than the configured maximum; or, on a connection without
+ *   `deliverTruncated`, this process ran out of descriptors while receiving some (`MSG_CTRUNC`).
+ * - `UDS_TOO_MANY_IN_FLIGHT`: a send with descriptors reached its deadline while the kernel refused
+ *   them (`ETOOMANYREFS`: the sending user has more descriptors in flight than its `RLIMIT_NOFILE`).
  * - `UDS_BAD_DESCRIPTOR`: a descriptor that is not open (EBADF).
  * - `UDS_NOT_A_SOCKET`: a descriptor that is not a socket where one is needed.
  * - `UDS_PEER_DIED`: the peer vanished in the middle of a message, or reset the connection.
@@ -36,6 +40,7 @@ export type UdsErrorCode =
   | 'UDS_MALFORMED_FRAME'
   | 'UDS_VERSION_MISMATCH'
   | 'UDS_TOO_MANY_FDS'
+  | 'UDS_TOO_MANY_IN_FLIGHT'
   | 'UDS_BAD_DESCRIPTOR'
   | 'UDS_NOT_A_SOCKET'
   | 'UDS_PEER_DIED'
@@ -98,9 +103,10 @@ export function expiryError(expiry: Expiry, what: string): UdsError {
   return expiry.timedOut ? timeoutError(expiry.timeoutMs, what) : abortError(expiry.reason, what);
 }
 
-const errnoNames = new Map<number, string>(
-  Object.entries(constants.errno).map(([name, value]) => [value, name] as const),
-);
+const errnoNames = new Map<number, string>([
+  ...Object.entries(constants.errno).map(([name, value]) => [value, name] as const),
+  [ETOOMANYREFS, 'ETOOMANYREFS'],
+]);
 
 /** The symbolic name of a positive errno (`EAGAIN`), or `errno <n>`. */
 export function errnoName(errno: number): string {
@@ -120,7 +126,7 @@ function codeForErrno(errno: number, syscall: string): UdsErrorCode {
     case E.ENOENT:
     case E.ECONNREFUSED:
     case E.EPROTOTYPE:
-      return syscall === 'connect' ? 'UDS_NO_LISTENER' : 'UDS_SYSTEM';
+      return syscall === 'connect' || syscall === 'sendto' ? 'UDS_NO_LISTENER' : 'UDS_SYSTEM';
     case E.EACCES:
     case E.EPERM:
       return 'UDS_PERMISSION_DENIED';
@@ -132,6 +138,8 @@ function codeForErrno(errno: number, syscall: string): UdsErrorCode {
       return 'UDS_PEER_CLOSED';
     case E.ECONNRESET:
       return 'UDS_PEER_DIED';
+    case ETOOMANYREFS:
+      return 'UDS_TOO_MANY_IN_FLIGHT';
     default:
       return 'UDS_SYSTEM';
   }

@@ -40,6 +40,31 @@ describe('FrameAssembler', () => {
     expect(a.push(record!, [7, 8])).toEqual({ data: new Uint8Array([1, 2, 3]), fds: [7, 8] });
   });
 
+  it('should deliver a message whose descriptors the kernel cut short (MSG_CTRUNC) as truncated, with those that arrived', () => {
+    const a = new FrameAssembler(limits);
+    const [record] = records(new Uint8Array([1, 2, 3]), 4, []);
+    expect(a.push(record!, [7], true)).toEqual({ data: new Uint8Array([1, 2, 3]), fds: [7], truncated: true, droppedFds: 3 });
+    expect(a.push(record!, [], true)).toEqual({ data: new Uint8Array([1, 2, 3]), fds: [], truncated: true, droppedFds: 4 });
+  });
+
+  it('should carry the truncation of the first record to the end of a fragmented message', () => {
+    const a = new FrameAssembler(limits);
+    const data = new Uint8Array(100).map((_, i) => i);
+    const [first, second] = records(data, 2, [60]);
+    expect(a.push(first!, [9], true)).toBeNull();
+    expect(a.push(second!, [])).toEqual({ data, fds: [9], truncated: true, droppedFds: 1 });
+  });
+
+  it('should refuse a cut short record that announces no more descriptors than arrived', () => {
+    const a = new FrameAssembler(limits);
+    const [two] = records(new Uint8Array([1]), 2, []);
+    const [none] = records(new Uint8Array([1]), 0, []);
+    expect(() => a.push(two!, [5, 6], true)).toThrow(expect.objectContaining({ code: 'UDS_MALFORMED_FRAME', message: expect.stringContaining('MSG_CTRUNC') }));
+    expect(() => a.push(none!, [], true)).toThrow(expect.objectContaining({ code: 'UDS_MALFORMED_FRAME' }));
+    const [big] = records(new Uint8Array([1]), 5, []);
+    expect(() => a.push(big!, [1], true)).toThrow(expect.objectContaining({ code: 'UDS_TOO_MANY_FDS' }));
+  });
+
   it('should reassemble any split of a valid message, descriptors on the first record', () => {
     fc.assert(
       fc.property(

@@ -13,6 +13,8 @@ interface Partial {
   data: Uint8Array;
   received: number;
   fds: number[];
+  /** Descriptors the kernel dropped from the first record (0 when all arrived). */
+  dropped: number;
 }
 
 /**
@@ -35,11 +37,14 @@ export class FrameAssembler {
 
   /**
    * Takes one record (`record` may be a view into a reused buffer: it is copied) and the
-   * descriptors that arrived with it. Returns the completed message, or null when more records
-   * of it are due. Throws UdsError (`UDS_MALFORMED_FRAME`, `UDS_VERSION_MISMATCH`,
-   * `UDS_FRAME_TOO_LARGE`, `UDS_TOO_MANY_FDS`); the descriptors are then still the caller's.
+   * descriptors that arrived with it. `dropped` says the kernel reported `MSG_CTRUNC` for this
+   * record: it could not install every descriptor sent (the receiver is out of descriptors), so
+   * fewer arrived than the header announces; the message is then completed with `truncated`.
+   * Returns the completed message, or null when more records of it are due. Throws UdsError
+   * (`UDS_MALFORMED_FRAME`, `UDS_VERSION_MISMATCH`, `UDS_FRAME_TOO_LARGE`, `UDS_TOO_MANY_FDS`);
+   * the descriptors are then still the caller's.
    */
-  push(record: Uint8Array, fds: readonly number[]): UdsMessage | null {
+  push(record: Uint8Array, fds: readonly number[], dropped = false): UdsMessage | null {
     if (record.length === 0 && fds.length > 0) {
       throw new UdsError('UDS_MALFORMED_FRAME', `the peer sent ${fds.length} descriptor(s) with no message`);
     }
@@ -58,12 +63,22 @@ export class FrameAssembler {
         `the peer sent ${Math.max(header.fdCount, fds.length)} descriptors; the limit is ${maxFdsPerMessage}`,
       );
     }
-    if (header.fdCount !== fds.length) {
+    if (dropped) {
+      // The kernel installs descriptors in the order sent and stops at the first it cannot: what
+      // arrived is a prefix of what the header announces, never more, never all.
+      if (fds.length >= header.fdCount) {
+        throw new UdsError(
+          'UDS_MALFORMED_FRAME',
+          `the frame announces ${header.fdCount} descriptor(s), ${fds.length} arrived and the kernel dropped more (MSG_CTRUNC): the peer attached descriptors its frame does not announce`,
+        );
+      }
+    } else if (header.fdCount !== fds.length) {
       throw new UdsError(
         'UDS_MALFORMED_FRAME',
         `the frame announces ${header.fdCount} descriptor(s) but ${fds.length} arrived with it`,
       );
     }
+    const lost = dropped ? header.fdCount - fds.length : 0;
     const more = (header.flags & FLAG_MORE) !== 0;
     const continuation = (header.flags & FLAG_CONTINUATION) !== 0;
     const end = header.chunkOffset + chunk;
@@ -89,10 +104,10 @@ export class FrameAssembler {
       if (header.chunkOffset !== 0) {
         throw new UdsError('UDS_MALFORMED_FRAME', `the first record of a message starts at offset ${header.chunkOffset}`);
       }
-      if (!more) return { data: record.slice(HEADER_BYTES), fds: [...fds] };
+      if (!more) return complete(record.slice(HEADER_BYTES), [...fds], lost);
       const data = new Uint8Array(header.messageLength);
       data.set(record.subarray(HEADER_BYTES), 0);
-      this.#partial = { data, received: chunk, fds: [...fds] };
+      this.#partial = { data, received: chunk, fds: [...fds], dropped: lost };
       return null;
     }
 
@@ -114,7 +129,7 @@ export class FrameAssembler {
     partial.received = end;
     if (more) return null;
     this.#partial = undefined;
-    return { data: partial.data, fds: partial.fds };
+    return complete(partial.data, partial.fds, partial.dropped);
   }
 
   /** Drops a half-received message and hands back its descriptors (for the caller to close). */
@@ -123,4 +138,8 @@ export class FrameAssembler {
     this.#partial = undefined;
     return fds;
   }
+}
+
+function complete(data: Uint8Array, fds: number[], dropped: number): UdsMessage {
+  return dropped === 0 ? { data, fds } : { data, fds, truncated: true, droppedFds: dropped };
 }

@@ -37,6 +37,9 @@ export type {
   RejectedPeer,
 } from './types.js';
 export { toNetSocket, detachNetSocket, stopReading } from './net-socket.js';
+export { socketAddresses } from './socket-addresses.js';
+export type { SocketAddresses, IpAddress } from './socket-addresses.js';
+export { sendDatagram } from './send-datagram.js';
 export type { ToNetSocketOptions } from './net-socket.js';
 export {
   closeFd,
@@ -48,9 +51,10 @@ export {
   setSockOptInt,
   getLinger,
   setLinger,
-  socketInfo,
   seqpacketPair,
 } from './descriptors.js';
+export { socketInfo, socketInfos } from './socket-info.js';
+export type { SocketInfo } from './socket-info.js';
 export {
   LINUX,
   DEFAULT_MAX_MESSAGE_BYTES,

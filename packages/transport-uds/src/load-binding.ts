@@ -39,7 +39,10 @@ export interface NativeBinding {
   getSocketCookie(fd: number): bigint;
   getLinger(fd: number): [number, number];
   setLinger(fd: number, onoff: number, seconds: number): void;
-  socketInfo(fd: number): [number, number, number] | null;
+  /** Describes fds[0..count): six ints per descriptor in `out`, its SO_COOKIE in `cookies` (src/socket-info.ts). */
+  describeSockets(fds: Int32Array, count: number, out: Int32Array, cookies: BigUint64Array): void;
+  socketAddresses(fd: number): [number, string, number, number, string, number];
+  sendDatagram(path: string, data: Uint8Array): number;
   Poller: new (fd: number, callback: (status: number, events: number) => void) => NativePoller;
   SUN_PATH_MAX: number;
 }
@@ -53,11 +56,12 @@ export const POLL_DISCONNECT = 4;
 export const RECV_TRUNC = 1;
 export const RECV_CTRUNC = 2;
 export const RECV_EOF = 4;
+export const RECV_OVER_LIMIT = 8;
 
 const REQUIRED: readonly string[] = [
   'listen', 'connect', 'socketpair', 'accept', 'peerCred', 'sendmsg', 'recvmsg', 'closeFd', 'dupFd',
   'isOpen', 'getSockOptInt', 'setSockOptInt', 'getSocketCookie', 'getLinger', 'setLinger',
-  'socketInfo', 'Poller',
+  'describeSockets', 'socketAddresses', 'sendDatagram', 'Poller',
 ];
 
 let cached: NativeBinding | undefined;

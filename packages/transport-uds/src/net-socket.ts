@@ -1,7 +1,8 @@
 import { Socket } from 'node:net';
 import { LINUX } from './constants.js';
-import { dupFd, socketInfo } from './descriptors.js';
+import { dupFd } from './descriptors.js';
 import { UdsError } from './errors.js';
+import { socketInfo } from './socket-info.js';
 
 /** Options of {@link toNetSocket}. */
 export interface ToNetSocketOptions {

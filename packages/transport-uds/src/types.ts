@@ -15,6 +15,17 @@ export interface PeerCredentials {
 export interface UdsMessage {
   data: Uint8Array;
   fds: number[];
+  /**
+   * Set when the kernel could not give this process every descriptor sent with the message
+   * (`MSG_CTRUNC`: the process reached its `RLIMIT_NOFILE` while receiving, or a security module
+   * refused one). `fds` then holds the descriptors that did arrive: the first `fds.length` of those
+   * sent, in order; the kernel released the others. The bytes are complete and the connection stays
+   * open, so the receiver can answer "out of descriptors" on it. Absent on a complete message.
+   * Only on connections made with `deliverTruncated: true` (others end instead).
+   */
+  truncated?: true;
+  /** With `truncated`: how many descriptors were lost (the sender attached `fds.length + droppedFds`). */
+  droppedFds?: number;
 }
 
 /** Cancellation of one operation: an AbortSignal and/or a timeout in milliseconds. */
@@ -27,13 +38,24 @@ export interface OperationOptions {
 export interface ConnectionLimits {
   /** Largest message payload, default {@link DEFAULT_MAX_MESSAGE_BYTES} (1 MiB). */
   maxMessageBytes?: number;
-  /** Most descriptors per message, default {@link DEFAULT_MAX_FDS_PER_MESSAGE} (16), at most 253. */
+  /**
+   * Most descriptors per message, default {@link DEFAULT_MAX_FDS_PER_MESSAGE} (16), at most 253
+   * ({@link SCM_MAX_FD}, the kernel's limit for one `SCM_RIGHTS` message).
+   */
   maxFdsPerMessage?: number;
   /**
    * Received messages held before reading stops, default {@link DEFAULT_MAX_QUEUED_MESSAGES} (64).
    * When full, the kernel's queue fills next and then the sender waits: backpressure, no loss.
    */
   maxQueuedMessages?: number;
+  /**
+   * What happens when this process runs out of descriptors while receiving a message's descriptors
+   * (`MSG_CTRUNC`: the kernel dropped some). `true`: the message is delivered with
+   * {@link UdsMessage.truncated} and the descriptors that did arrive, and the connection stays
+   * open, so that the receiver can tell its peer. `false` (default, for receivers that do not look
+   * at `truncated`): the connection ends with `UDS_TOO_MANY_FDS`, closing what arrived.
+   */
+  deliverTruncated?: boolean;
 }
 
 /** Options of {@link listen}. */
@@ -62,6 +84,9 @@ export interface UdsConnection extends EventEmitter, AsyncIterable<UdsMessage> {
    * Sends one message. Resolves once the whole message is in the kernel; waits (never drops,
    * never buffers without bound) while the peer is not reading. The kernel duplicates `fds` at
    * send time, so the caller keeps its own and must not close them before this resolves.
+   * Messages go in call order. While the kernel refuses descriptors because this user has too many
+   * in flight (`ETOOMANYREFS`, non-root only), the send waits and retries; past `timeoutMs` it
+   * rejects with `UDS_TOO_MANY_IN_FLIGHT`, nothing of the message sent.
    */
   send(data: Uint8Array, fds?: readonly number[], options?: OperationOptions): Promise<void>;
   /**

@@ -105,6 +105,10 @@ describe('UdsConnection faults', () => {
     await expectFault('UDS_TOO_MANY_FDS', (raw) => sendRaw(raw, header({ fdCount: 5, messageLength: 0 }), [0, 1, 2, 0, 1]));
   });
 
+  it('should fail on more descriptors than allowed even when the header announces fewer', async () => {
+    await expectFault('UDS_TOO_MANY_FDS', (raw) => sendRaw(raw, header({ fdCount: 2, messageLength: 0 }), [0, 1, 2, 0, 1]));
+  });
+
   it('should fail when the descriptor count differs from the header', async () => {
     await expectFault('UDS_MALFORMED_FRAME', (raw) => sendRaw(raw, header({ fdCount: 2, messageLength: 0 }), [0]));
   });
@@ -182,5 +186,83 @@ describe('UdsConnection fuzzing', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('UdsConnection out of descriptors', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let listener: UdsListener | undefined;
+
+  beforeEach(() => {
+    ({ dir, cleanup } = tempDir());
+  });
+
+  afterEach(async () => {
+    await killAll();
+    await listener?.close();
+    listener = undefined;
+    cleanup();
+  });
+
+  it('should end the connection by default when a message\'s descriptors did not all fit (MSG_CTRUNC), closing those that did', async () => {
+    const path = `${dir}/d.sock`;
+    listener = await listen(path);
+    const child = spawnFixture('run-with-limit.mjs', ['64', 'emfile-receiver.mjs', path, 'default']);
+    const conn = await listener.accept({ timeoutMs: 10_000 });
+    await child.line((v) => v.ready === true);
+    const batch = [native.socketpair(), native.socketpair(), native.socketpair()];
+    try {
+      await conn.send(new TextEncoder().encode('first'), batch.map(([a]) => a));
+      const done = await child.line((v) => v.done === true || v.exited === true);
+      expect(done).toMatchObject({ done: true, code: 'UDS_TOO_MANY_FDS', closed: true, fdsLost: 1 });
+      expect(done.firstLine).toMatch(/^receive: this process ran out of descriptors while receiving a message: the kernel dropped 2 of its 3 descriptor\(s\) \(MSG_CTRUNC\).*deliverTruncated: true/);
+      await expect(conn.receive({ timeoutMs: 10_000 })).resolves.toBeNull();
+    } finally {
+      for (const [a, b] of batch) {
+        native.closeFd(a);
+        native.closeFd(b);
+      }
+      await conn.close();
+    }
+  });
+
+  it('should deliver a message whose descriptors did not all fit (MSG_CTRUNC) as truncated, and keep the connection, when asked to', async () => {
+    const path = `${dir}/r.sock`;
+    listener = await listen(path);
+    const child = spawnFixture('run-with-limit.mjs', ['64', 'emfile-receiver.mjs', path, 'deliver']);
+    const conn = await listener.accept({ timeoutMs: 10_000 });
+    await child.line((v) => v.ready === true);
+    const pairs: Array<[number, number]> = [];
+    const exchange = async (text: string): Promise<{ sent: string[]; report: Record<string, unknown> }> => {
+      const batch = [native.socketpair(), native.socketpair(), native.socketpair()];
+      pairs.push(...batch);
+      const ends = batch.map(([a]) => a);
+      await conn.send(new TextEncoder().encode(text), ends);
+      const reply = await conn.receive({ timeoutMs: 30_000 });
+      expect(reply).not.toBeNull();
+      return { sent: ends.map((fd) => String(native.getSocketCookie(fd))), report: JSON.parse(new TextDecoder().decode(reply!.data)) as Record<string, unknown> };
+    };
+    try {
+      // One slot free: the first descriptor sent arrives, the kernel releases the other two.
+      const one = await exchange('first');
+      expect(one.report).toEqual({ text: 'first', truncated: true, droppedFds: 2, cookies: one.sent.slice(0, 1) });
+      // No slot free: none arrives, the bytes still do.
+      const none = await exchange('second');
+      expect(none.report).toEqual({ text: 'second', truncated: true, droppedFds: 3, cookies: [] });
+      // The receiver freed its table: on the same connection, everything arrives again.
+      const all = await exchange('third');
+      expect(all.report).toEqual({ text: 'third', truncated: false, droppedFds: 0, cookies: all.sent });
+      const done = await child.line((v) => v.done === true || v.exited === true);
+      expect(done).toMatchObject({ done: true, closed: false });
+      expect(done.fdsAtEnd).toBe(done.fdsAfterRelease);
+      expect((await child.exited).code).toBe(0);
+    } finally {
+      for (const [a, b] of pairs) {
+        native.closeFd(a);
+        native.closeFd(b);
+      }
+      await conn.close();
+    }
   });
 });

@@ -1,0 +1,12 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  // @sanshare/internal is private (never published): its deadline and error guard are bundled in.
+  noExternal: ['@sanshare/internal'],
+});
