@@ -1,5 +1,8 @@
 import type * as net from 'node:net';
 
+/** What `freeze` resolves with: frozen at a safe point, or why the connection cannot move (see `unmovable.ts`). */
+export type FreezeResult = { frozen: true } | { frozen: false; why: string };
+
 /**
  * What the restart and worker lifecycles need from one kind of server (Node's `http.Server`, a `ws`
  * WebSocketServer, or plain `net.Socket` connections) to move its live connections between processes.
@@ -16,7 +19,7 @@ export interface ConnectionAdapter<Conn> {
   /** Live connections of this server, in this process. */
   connections(): Iterable<Conn>;
   /** Resolves once `conn` is frozen at a safe point (no more reads, nothing half-parsed), or says why it cannot move. */
-  freeze(conn: Conn, signal: AbortSignal): Promise<{ frozen: true } | { frozen: false; why: string }>;
+  freeze(conn: Conn, signal: AbortSignal): Promise<FreezeResult>;
   /** Takes a frozen connection out of its server: the socket (for adoptNetSocket, its receiver's bytes unshifted) and its state bytes. */
   detach(conn: Conn): { socket: net.Socket; state: Uint8Array };
   /** Puts a frozen (not detached) connection back into service. */
