@@ -3,7 +3,7 @@
  * requests. Relies on undocumented internals of Node's HTTP server (tested with Node 20.20.2; the
  * README's "Internals relied upon" lists them, `http-internals.ts` checks them).
  *
- * The safe point: no response in flight or queued (`socket._httpMessage` is null), no byte of a next
+ * The safe point: no response in flight or queued (`socket._httpMessage` is unset), no byte of a next
  * request taken by the parser (a partial request lives inside llhttp, in C++, where no API can give
  * it back, so one waits for it to complete), everything written in the kernel. Pipelined clients may
  * never leave such an instant on their own, so a freeze also stops reading at the next request
@@ -221,7 +221,7 @@ class HttpAdapterImpl implements HttpAdapter {
     if (c === undefined || c.detached) return;
     this.unfreeze(conn);
     c.draining = true;
-    this.#closeIfDrained(c);
+    this.#markDraining(c);
   }
 
   #track(socket: HttpSocket, predates: boolean): void {
@@ -293,7 +293,7 @@ class HttpAdapterImpl implements HttpAdapter {
     }
     this.#holdIfIdle(c);
     if (!parserIdle(c)) return 'wait';
-    const res = c.socket._httpMessage as WatchedResponse | null;
+    const res = responseOf(c.socket);
     if (res !== null) {
       watchResponse(c, res);
       return 'wait';
@@ -312,7 +312,7 @@ class HttpAdapterImpl implements HttpAdapter {
     const refused = this.#refusal(c);
     if (refused !== undefined && !refused.frozen) return refused.why;
     if (!parserIdle(c)) return unmovable('request-in-progress');
-    if (c.socket._httpMessage !== null) return unmovable('long-response');
+    if (responseOf(c.socket) !== null) return unmovable('long-response');
     if (c.socket.writableLength > 0) return unmovable('slow-reader', `${c.socket.writableLength} bytes unsent`);
     return unmovable('request-in-progress');
   }
@@ -322,7 +322,7 @@ class HttpAdapterImpl implements HttpAdapter {
     const refused = this.#refusal(c);
     if (refused !== undefined && !refused.frozen) return refused.why;
     if (!parserIdle(c)) return 'a request has begun';
-    if (c.socket._httpMessage !== null) return 'a response is in flight';
+    if (responseOf(c.socket) !== null) return 'a response is in flight';
     if (!isReadingHeld(c.socket)) return 'it reads again';
     return undefined;
   }
@@ -363,19 +363,21 @@ class HttpAdapterImpl implements HttpAdapter {
     }
   }
 
-  /** A draining connection is closed once idle (nothing in flight, no request begun), as closeIdleConnections does. */
-  #closeIfDrained(c: HttpConn): void {
-    const socket = c.socket;
-    if (socket.destroyed) return;
-    const res = socket._httpMessage as WatchedResponse | null;
-    if (res !== null) {
-      // Not built yet (the one in flight, or a pipelined one assigned after the last): it says
-      // Connection: close, and http closes the connection after it (resOnFinish -> destroySoon).
-      if (res._header === null) res.shouldKeepAlive = false;
-      watchResponse(c, res, () => this.#closeIfDrained(c));
+  /**
+   * A draining connection's next response says Connection: close: the one in flight if its header
+   * is not built yet, else the next one (a pipelined response queued behind it, marked when http
+   * assigns it; or the answer to a later request, marked by the 'request' hook). An idle connection
+   * is not closed here: a pipelining client may have requests on the way that no process would then
+   * answer; it closes on its next response, or at its keep-alive timeout.
+   */
+  #markDraining(c: HttpConn): void {
+    const res = responseOf(c.socket);
+    if (res === null || c.socket.destroyed) return;
+    if (res._header === null) {
+      res.shouldKeepAlive = false;
       return;
     }
-    if (isIdle(c)) socket.destroySoon();
+    watchResponse(c, res, () => this.#markDraining(c));
   }
 }
 
@@ -389,7 +391,12 @@ function parserIdle(c: HttpConn): boolean {
 
 /** No response, no request begun, nothing unread in the stream's buffer: what closeIdleConnections closes. */
 function isIdle(c: HttpConn): boolean {
-  return c.socket._httpMessage === null && parserIdle(c) && c.socket.readableLength === 0;
+  return responseOf(c.socket) === null && parserIdle(c) && c.socket.readableLength === 0;
+}
+
+/** The response in flight on `socket` (http leaves `_httpMessage` undefined until a first response, null after one). */
+function responseOf(socket: HttpSocket): WatchedResponse | null {
+  return (socket._httpMessage as WatchedResponse | null | undefined) ?? null;
 }
 
 function poke(c: HttpConn): void {

@@ -29,7 +29,8 @@ export interface StreamHandle {
 /** A `net.Socket` of an `http.Server`, with the fields http gives it. */
 export interface HttpSocket extends net.Socket {
   parser: HttpParser | null;
-  _httpMessage: (http.ServerResponse & { _header: string | null }) | null;
+  /** The response in flight: undefined before the first one, null between responses. */
+  _httpMessage: (http.ServerResponse & { _header: string | null }) | null | undefined;
   _handle: StreamHandle | null;
   _server: net.Server | null;
   server: net.Server;
