@@ -29,9 +29,9 @@ import {
   kWebSocketOf,
   receiverAtBoundary,
   senderIdle,
-  wsClassOf,
+  wsLibraryOf,
   wsInternalsOf,
-  type WsClass,
+  type WsLibrary,
   type WsPerMessageDeflate,
   type WsSocketInternals,
 } from './ws-internals.js';
@@ -104,13 +104,13 @@ class WsAdapterImpl<W extends WebSocketLike> implements WsAdapter<W> {
   readonly kind = 'ws' as const;
   readonly #wss: WebSocketServerLike<W>;
   readonly #options: WsAdapterOptions<W>;
-  readonly #class: WsClass;
+  readonly #ws: WsLibrary;
   readonly #conns = new Set<WsConn>();
 
   constructor(wss: WebSocketServerLike<W>, options: WsAdapterOptions<W>) {
     this.#wss = wss;
     this.#options = options;
-    this.#class = wsClassOf(wss.options as { WebSocket?: unknown });
+    this.#ws = wsLibraryOf(wss.options as { WebSocket?: unknown });
     wss.on('connection', (ws: W, req?: IncomingMessage) => this.#track(ws, req));
   }
 
@@ -183,13 +183,13 @@ class WsAdapterImpl<W extends WebSocketLike> implements WsAdapter<W> {
     const notSafe = !c.frozen ? 'it was never frozen (call freeze first)' : unsafeNow(c);
     if (notSafe !== undefined) throw new ServerError('ERR_NOT_AT_SAFE_POINT', `detach: this WebSocket is not at a safe point: ${notSafe}; freeze it again, or unfreeze it`);
     const request = c.request as UpgradeRequest; // a tracked connection without its request never freezes
-    const pmd = deflateOf(ws, this.#class);
+    const pmd = deflateOf(ws, this.#ws);
     // Everything that can fail comes before the first step that cannot be undone.
     const state = encodeConnectionState({
       kind: 'ws',
       ...request,
       protocol: ws._protocol,
-      extensions: pmd === undefined || pmd.params === null ? '' : this.#class.extension.format({ [this.#class.PerMessageDeflate.extensionName]: [pmd.params] }),
+      extensions: pmd === undefined || pmd.params === null ? '' : this.#ws.extension.format({ [this.#ws.PerMessageDeflate.extensionName]: [pmd.params] }),
       appState: this.#options.serializeState?.(c.ws as unknown as W) ?? EMPTY,
     });
     const socket = ws._socket;
@@ -228,9 +228,9 @@ class WsAdapterImpl<W extends WebSocketLike> implements WsAdapter<W> {
     const wss = this.#wss as WebSocketServerLike<W> & { _server?: unknown; _shouldEmitClose?: boolean };
     const options = wss.options as Record<string, unknown>;
     const extensions = decoded.extensions === '' ? undefined : this.#rebuildDeflate(decoded.extensions, options);
-    const ws = new this.#class(null, undefined, options);
+    const ws = new this.#ws.WebSocket(null, undefined, options);
     ws._protocol = decoded.protocol;
-    if (extensions !== undefined) ws._extensions = { [this.#class.PerMessageDeflate.extensionName]: extensions };
+    if (extensions !== undefined) ws._extensions = { [this.#ws.PerMessageDeflate.extensionName]: extensions };
     // As the upgraded socket of an http.Server: half-open allowed (ws ends its side itself), and
     // counted by that server if the WebSocketServer is attached to one, so that its close() waits.
     socket.allowHalfOpen = true;
@@ -328,7 +328,7 @@ class WsAdapterImpl<W extends WebSocketLike> implements WsAdapter<W> {
 
   /** The extension as negotiated in the old process: the same parameters, this server's other deflate options. */
   #rebuildDeflate(header: string, options: Record<string, unknown>): WsPerMessageDeflate {
-    const { PerMessageDeflate, extension } = this.#class;
+    const { PerMessageDeflate, extension } = this.#ws;
     const name = PerMessageDeflate.extensionName;
     let offers: unknown[] | undefined;
     try {
@@ -369,8 +369,8 @@ function connOf(ws: object): WsConn | undefined {
   return (ws as { [kConn]?: WsConn })[kConn];
 }
 
-function deflateOf(ws: WsSocketInternals, cls: WsClass): WsPerMessageDeflate | undefined {
-  return ws._extensions[cls.PerMessageDeflate.extensionName];
+function deflateOf(ws: WsSocketInternals, lib: WsLibrary): WsPerMessageDeflate | undefined {
+  return ws._extensions[lib.PerMessageDeflate.extensionName];
 }
 
 /** Why `c` cannot move at all, or undefined. */

@@ -1,12 +1,15 @@
 /**
  * The undocumented internals of `ws` (tested with ws 8.23.1) that moving a WebSocket relies on, as
  * types, and the checks that turn a missing one into `ERR_INTERNALS_MISSING` instead of a TypeError
- * mid-move. Nothing is loaded from `ws` by path: the WebSocket class a server builds its connections
- * with (`wss.options.WebSocket`) carries `PerMessageDeflate` and `extension` as statics (ws's index.js
- * attaches them), so this package never imports `ws` itself (it is an optional peer).
+ * mid-move. The WebSocket class comes from the server itself (`wss.options.WebSocket`); ws's
+ * `PerMessageDeflate` and `extension` come from that class's statics when ws was loaded through
+ * `require('ws')` (its index.js attaches them), else from `ws/lib/*.js` loaded by path (`import 'ws'`
+ * runs wrapper.mjs, which does not), resolved as this package's peer.
  */
 import type { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
 import type * as net from 'node:net';
+import { dirname, join } from 'node:path';
 import { internalsMissing } from './http-internals.js';
 
 /** ws's Receiver (a Writable): its parse state and the bytes it took from the socket but has not parsed. */
@@ -64,11 +67,17 @@ export interface WsExtension {
   format(extensions: Record<string, unknown[]>): string;
 }
 
-/** The WebSocket class of a server (`wss.options.WebSocket`), with ws's statics. */
-export interface WsClass {
-  new (address: null, protocols: undefined, options: object): WsSocketInternals;
-  PerMessageDeflate: { new (options: object): WsPerMessageDeflate; readonly extensionName: string };
-  extension: WsExtension;
+/** ws's PerMessageDeflate class. */
+export interface WsPerMessageDeflateClass {
+  new (options: object): WsPerMessageDeflate;
+  readonly extensionName: string;
+}
+
+/** What a move needs of ws: the server's WebSocket class, PerMessageDeflate and extension. */
+export interface WsLibrary {
+  readonly WebSocket: new (address: null, protocols: undefined, options: object) => WsSocketInternals;
+  readonly PerMessageDeflate: WsPerMessageDeflateClass;
+  readonly extension: WsExtension;
 }
 
 /** `WebSocket.OPEN` / `CLOSED`; receiver state GET_INFO; sender state DEFAULT. */
@@ -79,15 +88,43 @@ export const SENDER_DEFAULT = 0;
 
 const isFn = (v: unknown): boolean => typeof v === 'function';
 
-/** The WebSocket class of `options`, checked; throws `ERR_INTERNALS_MISSING`. */
-export function wsClassOf(options: { WebSocket?: unknown }): WsClass {
-  const cls = options.WebSocket as Partial<WsClass> | undefined;
-  if (!isFn(cls)) throw internalsMissing('wss.options.WebSocket (the class ws builds connections with)', 'ws');
-  const c = cls as WsClass;
-  if (!isFn(c.PerMessageDeflate) || typeof c.PerMessageDeflate.extensionName !== 'string') throw internalsMissing('WebSocket.PerMessageDeflate', 'ws');
-  if (!isFn(c.extension?.parse) || !isFn(c.extension?.format)) throw internalsMissing('WebSocket.extension (parse / format)', 'ws');
-  if (!isFn((c as unknown as { prototype: { setSocket?: unknown } }).prototype.setSocket)) throw internalsMissing('WebSocket.prototype.setSocket', 'ws');
-  return c;
+/**
+ * ws as a server uses it (`options` are the WebSocketServer's), checked; throws `ERR_INTERNALS_MISSING`
+ * naming what is missing.
+ */
+export function wsLibraryOf(options: { WebSocket?: unknown }): WsLibrary {
+  const cls = options.WebSocket as { PerMessageDeflate?: unknown; extension?: unknown; prototype?: { setSocket?: unknown } } | undefined;
+  if (!isFn(cls) || cls === undefined) throw internalsMissing('wss.options.WebSocket (the class ws builds connections with)', 'ws');
+  if (!isFn(cls.prototype?.setSocket)) throw internalsMissing('WebSocket.prototype.setSocket', 'ws');
+  const { PerMessageDeflate, extension } = isFn(cls.PerMessageDeflate) ? (cls as { PerMessageDeflate: unknown; extension: unknown }) : loadWsLib(cls);
+  const pmd = PerMessageDeflate as Partial<WsPerMessageDeflateClass>;
+  if (!isFn(pmd) || typeof pmd.extensionName !== 'string') throw internalsMissing('ws/lib/permessage-deflate.js (PerMessageDeflate)', 'ws');
+  const ext = extension as Partial<WsExtension> | undefined;
+  if (!isFn(ext?.parse) || !isFn(ext?.format)) throw internalsMissing('ws/lib/extension.js (parse / format)', 'ws');
+  return { WebSocket: cls as unknown as WsLibrary['WebSocket'], PerMessageDeflate: pmd as WsPerMessageDeflateClass, extension: ext as WsExtension };
+}
+
+/**
+ * ws's lib files by path (its exports map hides them), from the copy whose lib/websocket.js is the
+ * server's WebSocket class (or an ancestor of it): first as this package's peer, then from the
+ * working directory; any copy found if none is the server's own (they hold no shared state).
+ */
+function loadWsLib(cls: unknown): { PerMessageDeflate: unknown; extension: unknown } {
+  let fallback: { PerMessageDeflate: unknown; extension: unknown } | undefined;
+  for (const base of [import.meta.url, join(process.cwd(), 'index.js')]) {
+    try {
+      const require = createRequire(base);
+      const dir = dirname(require.resolve('ws'));
+      const found = { PerMessageDeflate: require(join(dir, 'lib/permessage-deflate.js')) as unknown, extension: require(join(dir, 'lib/extension.js')) as unknown };
+      const own = require(join(dir, 'lib/websocket.js')) as unknown;
+      if (own === cls || (isFn(own) && isFn(cls) && (cls as { prototype: object }).prototype instanceof (own as new () => object))) return found;
+      fallback ??= found;
+    } catch {
+      // Not resolvable from here: try the next place.
+    }
+  }
+  if (fallback === undefined) throw internalsMissing("ws's lib/permessage-deflate.js and lib/extension.js (ws cannot be resolved)", 'ws');
+  return fallback;
 }
 
 /** `ws` as a WebSocket with the receiver and sender fields a move reads, checked; throws `ERR_INTERNALS_MISSING`. */

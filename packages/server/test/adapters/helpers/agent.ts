@@ -68,6 +68,8 @@ export interface AgentStatus {
   adoptFailures: string[];
   errors: string[];
   wsClients: number | null;
+  /** Connections whose ws receiver has a fragmented message open. */
+  wsFragmented: number;
   wsConnections: Array<{ clientId: string; url: string | undefined; protocol: string; extensions: string; header: string | undefined; moved: boolean }>;
   serverConnections: number;
   serverClosed: boolean;
@@ -77,6 +79,9 @@ export interface AgentStatus {
 export interface MoveReport {
   moved: number;
   refused: string[];
+  /** Bytes in the socket's buffer after detach: the read-ahead that travels. */
   readAheadBytes: number;
+  /** Of which ws's receiver had taken from the socket without parsing them. */
+  receiverBytes: number;
   failures: string[];
 }
