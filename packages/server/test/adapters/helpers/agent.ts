@@ -73,6 +73,8 @@ export interface AgentStatus {
   wsConnections: Array<{ clientId: string; url: string | undefined; protocol: string; extensions: string; header: string | undefined; moved: boolean }>;
   serverConnections: number;
   serverClosed: boolean;
+  /** Bytes of partial lines the line server holds, over its connections. */
+  tcpPartialBytes: number;
 }
 
 /** What an agent's `move` / `moveFrozen` says. */
