@@ -9,16 +9,23 @@ export type FreezeStep = FreezeResult | 'wait' | 'poll';
  * `poke` with whatever can change the connection's state (a parser chunk, a response's 'finish', a
  * WebSocket message, a socket's 'drain') and returns how to unregister it; each poke runs `step()`.
  * `step()` may ask for a timer re-check ('poll', every FLUSH_POLL_MS) for the one wait no event
- * announces: written bytes leaving below the high-water mark. When `signal` aborts first, `giveUp()`
- * undoes what the freeze did and says why the connection could not move.
+ * announces: written bytes leaving below the high-water mark. When `signal` aborts first, `whyNotYet()`
+ * says what still stood in the way. Whenever the freeze ends unfrozen, `undo()` puts the connection
+ * back into service, after the listeners are gone: undoing can parse buffered input, and a listener
+ * still in place would freeze it again.
  */
 export function freezeWhen(
   signal: AbortSignal,
   step: () => FreezeStep,
-  giveUp: () => FreezeResult,
+  whyNotYet: () => string,
+  undo: () => void,
   subscribe: (poke: () => void) => () => void,
 ): Promise<FreezeResult> {
-  if (signal.aborted) return Promise.resolve(giveUp());
+  if (signal.aborted) {
+    const why = whyNotYet();
+    undo();
+    return Promise.resolve({ frozen: false, why });
+  }
   return new Promise((resolve) => {
     let done = false;
     let timer: NodeJS.Timeout | undefined;
@@ -28,6 +35,7 @@ export function freezeWhen(
       if (timer !== undefined) clearTimeout(timer);
       unsubscribe?.();
       signal.removeEventListener('abort', onAbort);
+      if (!result.frozen) undo();
       resolve(result);
     };
     const poke = (): void => {
@@ -44,7 +52,7 @@ export function freezeWhen(
       finish(next);
     };
     const onAbort = (): void => {
-      if (!done) finish(giveUp());
+      if (!done) finish({ frozen: false, why: whyNotYet() });
     };
     signal.addEventListener('abort', onAbort, { once: true });
     unsubscribe = subscribe(poke);

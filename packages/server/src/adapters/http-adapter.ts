@@ -129,11 +129,8 @@ class HttpAdapterImpl implements HttpAdapter {
     return freezeWhen(
       signal,
       () => (cancelled ? { frozen: false, why: unmovable('abandoned') } : this.#step(c)),
-      () => {
-        const why = this.#whyNotYet(c);
-        this.#release(c);
-        return { frozen: false, why };
-      },
+      () => this.#whyNotYet(c),
+      () => this.#release(c),
       (poke) => {
         c.pokes.add(poke);
         const onDrain = (): void => poke();
@@ -287,10 +284,7 @@ class HttpAdapterImpl implements HttpAdapter {
   /** One check of a waiting freeze. */
   #step(c: HttpConn): FreezeStep {
     const refused = this.#refusal(c);
-    if (refused !== undefined) {
-      this.#release(c);
-      return refused;
-    }
+    if (refused !== undefined) return refused;
     this.#holdIfIdle(c);
     if (!parserIdle(c)) return 'wait';
     const res = responseOf(c.socket);

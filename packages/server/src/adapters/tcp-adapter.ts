@@ -102,8 +102,9 @@ class TcpAdapterImpl implements TcpAdapter {
     let cancelled = false;
     return freezeWhen(
       signal,
-      () => (cancelled ? this.#giveUp(c, unmovable('abandoned')) : this.#step(c)),
-      () => this.#giveUp(c, whyNotYet(c)),
+      () => (cancelled ? { frozen: false, why: unmovable('abandoned') } : this.#step(c)),
+      () => whyNotYet(c),
+      () => release(c),
       (poke) => {
         c.pokes.add(poke);
         c.socket.on('drain', poke);
@@ -194,16 +195,11 @@ class TcpAdapterImpl implements TcpAdapter {
 
   #step(c: TcpConn): FreezeStep {
     const refused = refusal(c.socket);
-    if (refused !== undefined) return this.#giveUp(c, refused.frozen ? unmovable('closed') : refused.why);
+    if (refused !== undefined) return refused;
     if (c.captured === undefined) return 'wait';
     if (c.socket.writableLength > 0) return c.socket.writableNeedDrain ? 'wait' : 'poll';
     c.frozen = true;
     return { frozen: true };
-  }
-
-  #giveUp(c: TcpConn, why: string): FreezeResult {
-    release(c);
-    return { frozen: false, why };
   }
 }
 

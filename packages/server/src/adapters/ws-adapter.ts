@@ -135,12 +135,9 @@ class WsAdapterImpl<W extends WebSocketLike> implements WsAdapter<W> {
     let cancelled = false;
     return freezeWhen(
       signal,
-      () => (cancelled ? this.#abandon(c) : this.#step(c)),
-      () => {
-        const why = whyNotYet(c);
-        thawReceiver(c);
-        return { frozen: false, why };
-      },
+      () => (cancelled ? { frozen: false, why: unmovable('abandoned') } : this.#step(c)),
+      () => whyNotYet(c),
+      () => thawReceiver(c),
       (poke) => {
         // Runs inside the receiver's emit, after ws's own listener (so after the application's
         // 'message' handlers): for a final frame _fragmented is already 0; the loop has not yet moved
@@ -301,10 +298,7 @@ class WsAdapterImpl<W extends WebSocketLike> implements WsAdapter<W> {
 
   #step(c: WsConn): FreezeStep {
     const refused = refusal(c);
-    if (refused !== undefined) {
-      thawReceiver(c);
-      return refused;
-    }
+    if (refused !== undefined) return refused;
     const ws = c.ws;
     const r = ws._receiver;
     if (!c.receiverFrozen) {
@@ -319,11 +313,6 @@ class WsAdapterImpl<W extends WebSocketLike> implements WsAdapter<W> {
     if (socket.writableLength > 0) return socket.writableNeedDrain ? 'wait' : 'poll';
     c.frozen = true;
     return { frozen: true };
-  }
-
-  #abandon(c: WsConn): FreezeResult {
-    thawReceiver(c);
-    return { frozen: false, why: unmovable('abandoned') };
   }
 
   /** The extension as negotiated in the old process: the same parameters, this server's other deflate options. */

@@ -95,6 +95,40 @@ describe('createWsAdapter', () => {
     expect((await fx.next.call<AgentStatus>('status')).errors).toEqual([]);
   });
 
+  it('should put a connection back into service when the move gives up on a slow reader, parsing the frames its frozen receiver held', async () => {
+    const { old, next } = await startBoth();
+    const [client] = connect(old.port, 1) as [WsLoadClient];
+    await client.opened;
+    client.send();
+    await until(() => client.echoedBy.length === 1, 'message 0 was answered');
+    client.ws.pause(); // the client reads nothing more: the server's big answer backs up
+
+    client.ws.send(Buffer.concat([wsMessage(1, 0), Buffer.from('HUGE')]), { binary: true, fin: false });
+    await until(async () => (await fx.old.call<AgentStatus>('status')).wsFragmented === 1, 'the server holds the open fragment');
+    await fx.old.call('startFreeze', { deadlineMs: 1_000 });
+    // Message 1 completes (its answer is 32 MiB) with messages 2 and 3 behind it in the same chunk:
+    // the receiver freezes inside 'message' for 1, holding 2 and 3; the sender never drains.
+    const socket = (client.ws as unknown as { _socket: import('node:net').Socket })._socket;
+    socket.cork();
+    client.ws.send(Buffer.from('!'), { fin: true });
+    client.ws.send(wsMessage(2), { binary: true });
+    client.ws.send(wsMessage(3), { binary: true });
+    socket.uncork();
+
+    const report = await fx.old.call<MoveReport>('moveFrozen', { pid: next.pid });
+    expect(report.moved).toBe(0);
+    expect(report.refused).toHaveLength(1);
+    expect(report.refused[0]).toMatch(/^slow-reader: /);
+    client.ws.resume();
+    await until(() => client.echoedBy.length === 4, 'messages 1..3 were answered', 30_000);
+    expect(client.echoedBy).toEqual([old.pid, old.pid, old.pid, old.pid]);
+    client.ws.send(wsMessage(4), { binary: true });
+    await until(() => client.echoedBy.length === 5, 'a later message was answered');
+    expect(client.failures).toEqual([]);
+    expect(client.closeCode).toBeUndefined();
+    expect((await fx.old.call<AgentStatus>('status')).errors).toEqual([]);
+  });
+
   it('should move permessage-deflate connections negotiated with no_context_takeover both ways', async () => {
     const { old, next } = await startBoth('nocontext');
     const streaming = connect(old.port, 3, { deflate: true });
