@@ -124,7 +124,11 @@ class HttpAdapterImpl implements HttpAdapter {
     if (c.frozen !== undefined) return Promise.resolve({ frozen: true });
     const first = this.#refusal(c);
     if (first !== undefined) return Promise.resolve(first);
-    this.#watchBoundary(c);
+    try {
+      this.#watchBoundary(c);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     let cancelled = false;
     return freezeWhen(
       signal,
