@@ -210,6 +210,9 @@ class HttpAdapterImpl implements HttpAdapter {
     // To http this is a fresh connection: no keep-alive timer until its first response. Arm the one
     // resOnFinish would have armed after the last response in the old process; cleared when a
     // request begins (as http's resetSocketTimeout does). Not when bytes of a request came with it.
+    // Also fresh to the ConnectionsList: until its first request completes, headersTimeout counts
+    // from now, so a client idle that long gets 408 (with the defaults, 5 s keep-alive against 60 s
+    // headersTimeout, the keep-alive timer closes it first).
     const keepAlive = this.server.keepAliveTimeout;
     if (keepAlive > 0 && !c.begun && s.readableLength === 0) {
       c.idleTimerArmed = true;

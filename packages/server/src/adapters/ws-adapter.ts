@@ -10,6 +10,9 @@
  * the read-ahead, then what the socket had buffered; draining the socket alone would lose them.
  * permessage-deflate moves only with no_context_takeover both ways (fresh zlib streams are then exactly
  * equivalent at a message boundary); with context takeover the window cannot leave the process.
+ * (A workaround exists and is not implemented: record each direction's last 32 KiB of plaintext from
+ * the connection's start and prime the successor's zlib streams with it as a `dictionary`, at up to
+ * 64 KiB per connection and a copy of every message.)
  */
 import { EventEmitter } from 'node:events';
 import { IncomingMessage } from 'node:http';
