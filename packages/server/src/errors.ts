@@ -35,4 +35,5 @@ export class ServerError extends Error {
 }
 
 /** True when `value` is a `ServerError` (optionally with `code`), also one thrown by another copy of this package. */
-export const isServerError = codedErrorGuard<ServerError, ServerErrorCode>('ServerError', SERVER_ERRORS);
+// The annotation keeps @sanshare/internal (private, bundled) out of the published .d.ts.
+export const isServerError: (value: unknown, code?: ServerErrorCode) => value is ServerError = codedErrorGuard<ServerError, ServerErrorCode>('ServerError', SERVER_ERRORS);

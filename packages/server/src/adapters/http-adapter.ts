@@ -230,7 +230,7 @@ class HttpAdapterImpl implements HttpAdapter {
 
   #track(socket: HttpSocket, predates: boolean): void {
     const tracked = socket as Tracked;
-    if (tracked[kConn] !== undefined || socket.parser === null || socket.destroyed) return;
+    if (tracked[kConn] !== undefined || socket.parser == null || socket.destroyed) return;
     const c: HttpConn = {
       socket,
       parser: socket.parser,

@@ -164,6 +164,7 @@ class TcpAdapterImpl implements TcpAdapter {
       throw new ServerError('ERR_BAD_STATE', `adopt: the state is of a ${decoded.kind} connection, not a TCP one; hand the socket to the ${decoded.kind} adapter`);
     }
     if (socket.destroyed) throw new ServerError('ERR_INVALID_ARGUMENT', 'adopt: the socket is already destroyed; the connection ended before it could be served');
+    this.#options.restoreState?.(socket, decoded.appState);
     const server = this.server as net.Server & { _connections: number; allowHalfOpen?: boolean };
     // What net's onconnection does for an accepted socket: the server's half-open policy, counted in
     // _connections (close() waits for it), _server so that destroy decrements the count.
@@ -172,7 +173,6 @@ class TcpAdapterImpl implements TcpAdapter {
     s._server = server;
     s.server = server;
     server._connections++;
-    this.#options.restoreState?.(socket, decoded.appState);
     server.emit('connection', socket);
   }
 

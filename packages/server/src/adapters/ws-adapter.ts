@@ -228,9 +228,13 @@ class WsAdapterImpl<W extends WebSocketLike> implements WsAdapter<W> {
     const wss = this.#wss as WebSocketServerLike<W> & { _server?: unknown; _shouldEmitClose?: boolean };
     const options = wss.options as Record<string, unknown>;
     const extensions = decoded.extensions === '' ? undefined : this.#rebuildDeflate(decoded.extensions, options);
+    // Built before anything touches the socket: it only refers to it.
+    const req = rebuildRequest(socket, decoded);
     const ws = new this.#ws.WebSocket(null, undefined, options);
     ws._protocol = decoded.protocol;
     if (extensions !== undefined) ws._extensions = { [this.#ws.PerMessageDeflate.extensionName]: extensions };
+    // The application's state first: if it throws, the socket is still untouched (the caller's).
+    this.#options.restoreState?.(ws as unknown as W, decoded.appState, req);
     // As the upgraded socket of an http.Server: half-open allowed (ws ends its side itself), and
     // counted by that server if the WebSocketServer is attached to one, so that its close() waits.
     socket.allowHalfOpen = true;
@@ -250,7 +254,6 @@ class WsAdapterImpl<W extends WebSocketLike> implements WsAdapter<W> {
       maxPayload: options['maxPayload'],
       skipUTF8Validation: options['skipUTF8Validation'],
     });
-    const req = rebuildRequest(socket, decoded);
     const clients = wss.clients;
     if (clients !== undefined) {
       clients.add(ws as unknown as W);
@@ -259,7 +262,6 @@ class WsAdapterImpl<W extends WebSocketLike> implements WsAdapter<W> {
         if (wss._shouldEmitClose === true && clients.size === 0) process.nextTick(emitServerClose, wss);
       });
     }
-    this.#options.restoreState?.(ws as unknown as W, decoded.appState, req);
     wss.emit('connection', ws, req);
   }
 
