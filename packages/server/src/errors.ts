@@ -7,6 +7,14 @@ import { codedErrorGuard } from '@sanshare/internal';
 export const SERVER_ERRORS = {
   /** An argument or option is not valid (the message names it and the accepted values). */
   ERR_INVALID_ARGUMENT: 'an argument or option is not valid',
+  /** `detach` got a connection that is not frozen at a safe point now (the message says what is still going on). */
+  ERR_NOT_AT_SAFE_POINT: 'the connection is not frozen at a safe point',
+  /** A connection's state (request, subprotocol, extensions, the application's own bytes) is over the 64 KiB that travel with its socket. */
+  ERR_STATE_TOO_LARGE: "the connection's state is too large to travel with its socket",
+  /** A connection's state bytes are malformed, or belong to another kind of connection than the adapter's. */
+  ERR_BAD_STATE: "the connection's state cannot be read",
+  /** An undocumented internal of Node's HTTP server or of `ws` that a move relies on is missing (a version other than the tested ones). */
+  ERR_INTERNALS_MISSING: 'an internal that moving a connection relies on is missing',
 } as const;
 
 /** A `ServerError` code, such as `'ERR_INVALID_ARGUMENT'`. */

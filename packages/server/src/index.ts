@@ -8,3 +8,25 @@
 export { TESTED_VERSIONS } from './constants.js';
 export { ServerError, isServerError, SERVER_ERRORS } from './errors.js';
 export type { ServerErrorCode } from './errors.js';
+export {
+  createHttpAdapter,
+  prepareServer,
+  createWsAdapter,
+  createTcpAdapter,
+  UNMOVABLE,
+  unmovableCode,
+  connectionKindOf,
+  MAX_STATE_BYTES,
+} from './adapters/index.js';
+export type {
+  ConnectionAdapter,
+  FreezeResult,
+  HttpAdapter,
+  WsAdapter,
+  WsAdapterOptions,
+  WebSocketLike,
+  WebSocketServerLike,
+  TcpAdapter,
+  TcpAdapterOptions,
+  UnmovableCode,
+} from './adapters/index.js';
