@@ -151,6 +151,8 @@ async function runOne(batch: Batch, item: PlannedItem): Promise<void> {
   }
   const { procTable, extensions } = item.d.provider;
   try {
+    // WSACleanup while the batch ran: the provider is gone, and so is the item's lock.
+    batch.core.assertAlive();
     const info =
       item.message === undefined
         ? await procTable.WSPDuplicateSocket(item.d.context, batch.dwProcessId)

@@ -286,6 +286,23 @@ describe('WSADuplicateSocketBatch and WSAReceiveDuplicates (stub providers in th
       expect(sockets.map((d) => s.isHandedOff(d))).toEqual([...Array<boolean>(32).fill(true), ...Array<boolean>(8).fill(false)]);
     });
 
+    it('should start no more duplications after WSACleanup, failing those items with WSAENETDOWN', async () => {
+      const { s, v4 } = await start(['message', 'message']);
+      const sockets = await many(s, v4, 40);
+      let open!: () => void;
+      v4.gate = new Promise<void>((resolve) => (open = resolve));
+      const pending = s.WSADuplicateSocketBatch(
+        sockets.map((d) => ({ s: d })),
+        TARGET,
+      );
+      await until(() => v4.inFlight === 32);
+      await s.WSACleanup();
+      open();
+      const results = await pending;
+      expect(results.slice(32).map(codeOf)).toEqual(Array<string>(8).fill('WSAENETDOWN'));
+      expect(v4.singles).toHaveLength(32);
+    });
+
     it('should fail an item with a message with WSAEINVAL when its provider has no WSPDuplicateSocketWithMessage', async () => {
       const { s, v4 } = await start(['none', 'none']);
       const [d0, d1] = await many(s, v4, 2);
