@@ -40,6 +40,15 @@ export const EXTENSION_ENTRIES = ['WSPAdoptDescriptor', 'WSPDetachDescriptor', '
  */
 export const MESSAGE_EXTENSION_ENTRIES = ['WSPDuplicateSocketWithMessage', 'WSPReceiveDuplicate'] as const satisfies readonly (keyof WspExtensions)[];
 
+/**
+ * The optional batch pair, offered both or neither, and only on top of the message pair: the sockets
+ * `WSPDuplicateSocketBatch` sends with a message are received by the target's `WSPReceiveDuplicates`
+ * (or `WSPReceiveDuplicate`, one at a time), and a batch item with a message is what
+ * `WSPDuplicateSocketWithMessage` sends, so a provider with the batch and without the message pair
+ * could send what the target's switch never asks for.
+ */
+export const BATCH_EXTENSION_ENTRIES = ['WSPDuplicateSocketBatch', 'WSPReceiveDuplicates'] as const satisfies readonly (keyof WspExtensions)[];
+
 /** A started provider, as the switch keeps it. */
 export interface StartedProvider {
   version: number;
@@ -101,12 +110,20 @@ function tableProblem(result: unknown): string | undefined {
     const ext = r.extensions as Record<string, unknown>;
     const missingExt = EXTENSION_ENTRIES.filter((name) => !isFunction(ext[name]));
     if (missingExt.length > 0) return `extensions lack ${missingExt.join(', ')} (the three bridge extensions come together)`;
-    const offered = MESSAGE_EXTENSION_ENTRIES.filter((name) => ext[name] !== undefined);
-    const notFunctions = offered.filter((name) => !isFunction(ext[name]));
-    if (notFunctions.length > 0) return `extensions ${notFunctions.join(', ')} are not functions`;
-    if (offered.length === 1) {
-      const missing = MESSAGE_EXTENSION_ENTRIES.find((name) => !offered.includes(name));
-      return `extensions offer ${offered[0]} without ${missing} (the two come together, or neither)`;
+    const pairProblem = (pair: readonly string[]): string | undefined => {
+      const offered = pair.filter((name) => ext[name] !== undefined);
+      const notFunctions = offered.filter((name) => !isFunction(ext[name]));
+      if (notFunctions.length > 0) return `extensions ${notFunctions.join(', ')} are not functions`;
+      if (offered.length === 1) {
+        const missing = pair.find((name) => !offered.includes(name));
+        return `extensions offer ${offered[0]} without ${missing} (the two come together, or neither)`;
+      }
+      return undefined;
+    };
+    const problem = pairProblem(MESSAGE_EXTENSION_ENTRIES) ?? pairProblem(BATCH_EXTENSION_ENTRIES);
+    if (problem !== undefined) return problem;
+    if (ext['WSPDuplicateSocketBatch'] !== undefined && ext['WSPDuplicateSocketWithMessage'] === undefined) {
+      return 'extensions offer the batch pair (WSPDuplicateSocketBatch, WSPReceiveDuplicates) without the message pair (WSPDuplicateSocketWithMessage, WSPReceiveDuplicate), which the batch builds on';
     }
   }
   if (!Number.isInteger(r.version) || !Number.isInteger(r.highVersion)) return 'version and highVersion are not integers';

@@ -1,7 +1,7 @@
 import { WsaError, isWsaError, type DuplicateDelivery, type Socket } from '@sanshare/protocol-info';
 import type { AccessControl } from './access-control.js';
 import { DescriptorTable } from './descriptor-table.js';
-import { DuplicateReceiver, type ReceiveOptions } from './duplicate-receiver.js';
+import { DuplicateReceiver, type ReceiveManyOptions, type ReceiveOptions } from './duplicate-receiver.js';
 import type { DuplicationLedger } from './duplication-ledger.js';
 import type { Descriptor, ProviderSlot } from './provider-slot.js';
 import type { LoadFailureRecord } from './load-provider-slots.js';
@@ -98,16 +98,35 @@ export class SwitchCore {
     this.forget(d);
   }
 
-  /** WSAReceiveDuplicate across the providers that offer it (made at first use: the slots are fixed by then). */
+  /** WSAReceiveDuplicate across the providers that offer it. */
   receiveDuplicate(options?: ReceiveOptions): Promise<DuplicateDelivery> {
     this.assertAlive();
+    return this.#duplicateReceiver().receive(options);
+  }
+
+  /** WSAReceiveDuplicates across the providers that offer WSPReceiveDuplicate (WSPReceiveDuplicates where they offer it). */
+  receiveDuplicates(options?: ReceiveManyOptions): Promise<DuplicateDelivery[]> {
+    this.assertAlive();
+    return this.#duplicateReceiver().receiveMany(options);
+  }
+
+  /** One receiver for both calls, so that a delivery one kept is the other's next (made at first use: the slots are fixed by then). */
+  #duplicateReceiver(): DuplicateReceiver {
     this.#receiver ??= new DuplicateReceiver(
       this.slots.flatMap((slot) => {
-        const receive = slot.extensions?.WSPReceiveDuplicate;
-        return receive === undefined ? [] : [receive];
+        const extensions = slot.extensions;
+        const one = extensions?.WSPReceiveDuplicate;
+        const many = extensions?.WSPReceiveDuplicates;
+        if (one === undefined) return [];
+        return [
+          {
+            one: (options?: ReceiveOptions) => one.call(extensions, options),
+            many: many === undefined ? undefined : (options?: ReceiveManyOptions) => many.call(extensions, options),
+          },
+        ];
       }),
     );
-    return this.#receiver.receive(options);
+    return this.#receiver;
   }
 
   async cleanup(): Promise<void> {
