@@ -45,14 +45,23 @@ export async function runDestination(argv: readonly string[]): Promise<number> {
     trace.info(`WSAStartup: switch loaded provider ${ws.providerDescription}`);
     // Step 3 happens inside the switch: its channel answers the source's pid request on its own, and
     // tells this process when it did (the reply is in the kernel by then).
+    let stepThreeHappened = false;
+    let stepThreeDone: () => void = () => undefined;
+    const stepThree = new Promise<void>((resolve) => (stepThreeDone = resolve));
     server = await listenChannel(channelPath, {
-      onPidRequestAnswered: (sourcePid) =>
-        trace.step(3, 'answer pid request', undefined, `this process's switch answered source pid ${sourcePid}'s pid request (SO_PEERCRED) with pid ${process.pid}`, { sourcePid }),
+      onPidRequestAnswered: (sourcePid) => {
+        trace.step(3, 'answer pid request', undefined, `this process's switch answered source pid ${sourcePid}'s pid request (SO_PEERCRED) with pid ${process.pid}`, { sourcePid });
+        stepThreeHappened = true;
+        stepThreeDone();
+      },
     });
     trace.emit({ kind: 'info', call: 'listen protocol-info channel', detail: `waiting for a source at ${channelPath}`, data: { channel: channelPath } });
 
     await ctx.begin(3);
     channel = await server.accept({ timeoutMs: PROCESS_TIMEOUT_MS, signal: ctx.peerGone });
+    // The table's order: step 3 (the answer) comes before this process waits for step 7, so its trace
+    // line is out before this process can be paused (and killed) at a later step.
+    if (!stepThreeHappened) await abortable(stepThree, ctx.peerGone);
 
     await ctx.begin(7);
     const info = await channel.receiveProtocolInfo(PROCESS_TIMEOUT_MS);
@@ -119,4 +128,20 @@ function saveLog(dir: string, log: ByteLog): void {
   if (dir === '') return;
   writeFileSync(join(dir, 'destination-sent.bin'), Buffer.concat(log.sent));
   writeFileSync(join(dir, 'destination-recv.bin'), Buffer.concat(log.received));
+}
+
+/** `promise`, or the signal's reason once it aborts (the peer died before doing its part). */
+function abortable(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      reject,
+    );
+  });
 }
