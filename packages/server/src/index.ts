@@ -3,8 +3,28 @@
  * listener and every live HTTP keep-alive, WebSocket and TCP connection move to the successor or to a
  * worker, as kernel sockets (nothing is proxied), each at a safe point with what was read ahead.
  *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:net';
+ * import { createRestarter } from '@sanshare/server';
+ *
+ * const restarter = await createRestarter({ upgradeSignal: 'SIGHUP' });
+ * const server = createServer((socket) => socket.pipe(socket));
+ * await restarter.listen('echo', server, { port: 8080 });
+ * await restarter.ready();
+ * restarter.exited.then(() => process.exit(0)); // after a restart handed everything over
+ * ```
+ *
  * @packageDocumentation
  */
 export { TESTED_VERSIONS } from './constants.js';
 export { ServerError, isServerError, SERVER_ERRORS } from './errors.js';
 export type { ServerErrorCode } from './errors.js';
+export type { ConnectionAdapter } from './adapters/connection-adapter.js';
+export { createRestarter } from './restart.js';
+export type { Restarter, RestarterOptions, RestartReport, TakeoverReport, AttachOptions, SuccessorCommand } from './restart.js';
+export type { RestartProgress, RestartPhase } from './restart-progress.js';
+export { formatProgressLine } from './restart-progress.js';
+export type { ProviderSettings } from './start-switch.js';
+export { systemdNotifier, formatNotifyState } from './notifier.js';
+export type { ReadinessNotifier, DatagramSender, NotifyState } from './notifier.js';

@@ -1,0 +1,174 @@
+/**
+ * Moves the live connections of this process's attached servers to another process, each at its
+ * safe point: freeze (the adapter stops reading at a request or message boundary), detach, send
+ * through the switch. Connections that cannot move get until the drain deadline, then the fallback
+ * (`Connection: close`, WebSocket close 1012); the caller decides whether to wait for them to end.
+ * One engine for a restart (everything to the successor) and a pool (a worker's connections to another).
+ */
+import type { ConnectionAdapter } from './adapters/connection-adapter.js';
+import type { MoveCounts } from './control-codec.js';
+import { MOVE_CONCURRENCY } from './constants.js';
+import type { SocketMover } from './socket-mover.js';
+
+/** A server whose connections can move, under the name both processes know it by. */
+export interface AttachedServer {
+  readonly name: string;
+  readonly adapter: ConnectionAdapter<unknown>;
+}
+
+/** What a move did, connection by connection. */
+export interface MoveReport extends MoveCounts {
+  /** Sockets handed to the switch (each moved one, and each one that came back). */
+  socketsSent: number;
+  /** Why each connection that could not move could not (adapter's words), at most 100 of them. */
+  unmovable: string[];
+  /** The move was abandoned (the target died): what was not sent yet stayed here, in service. */
+  aborted: boolean;
+}
+
+/** Options of `moveConnections`. */
+export interface MoveConnectionsOptions {
+  readonly servers: readonly AttachedServer[];
+  readonly mover: SocketMover;
+  readonly targetPid: number;
+  /** Connections that have not reached a safe point by then (ms from the start) get the fallback, or are left alone. */
+  readonly drainTimeoutMs: number;
+  /** Give the fallback at the deadline (a restart, a drain); otherwise leave them in service (a rebalance). */
+  readonly fallbackAtDeadline: boolean;
+  /** Move at most this many (0 or absent: all). */
+  readonly limit?: number;
+  /** Abandons the move: nothing more is frozen or sent; frozen connections go back into service. */
+  readonly signal: AbortSignal;
+  /** Called after every change of the counts. */
+  readonly onProgress?: (counts: MoveCounts) => void;
+}
+
+/** Live connections of every attached server, counted now. */
+export function countConnections(servers: readonly AttachedServer[]): number {
+  let n = 0;
+  for (const { adapter } of servers) for (const _ of adapter.connections()) n++;
+  return n;
+}
+
+/** How often the engine looks again for connections when it has nothing in flight (ms): ones put back after a refusal, or ending. */
+const SWEEP_INTERVAL_MS = 25;
+const MAX_REPORTED_REASONS = 100;
+
+/** Runs one move; resolves when every connection moved, or could not move by the deadline (after its fallback), or the move was abandoned. */
+export async function moveConnections(options: MoveConnectionsOptions): Promise<MoveReport> {
+  const { servers, mover, targetPid, signal } = options;
+  const limit = options.limit !== undefined && options.limit > 0 ? options.limit : Infinity;
+  const report: MoveReport = { phase: 'moving', moved: 0, remaining: 0, refused: 0, unserved: 0, fallback: 0, closed: 0, socketsSent: 0, unmovable: [], aborted: false };
+  const inFlight = new Set<unknown>();
+  const unmovable = new Map<unknown, AttachedServer>();
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new Error(`drain deadline of ${options.drainTimeoutMs} ms`)), options.drainTimeoutMs);
+  const freezeSignal = AbortSignal.any([deadline.signal, signal]);
+  let started = 0;
+  let wake: (() => void) | undefined;
+  const nudge = (): void => {
+    wake?.();
+    wake = undefined;
+  };
+  const progress = (): void => {
+    report.remaining = countConnections(servers);
+    options.onProgress?.({ ...report });
+  };
+  signal.addEventListener('abort', nudge, { once: true });
+  deadline.signal.addEventListener('abort', nudge, { once: true });
+
+  async function moveOne(server: AttachedServer, conn: unknown): Promise<void> {
+    const { adapter, name } = server;
+    const frozen = await adapter.freeze(conn, freezeSignal).catch((error: unknown) => ({ frozen: false as const, why: String(error) }));
+    if (!frozen.frozen) {
+      if (!signal.aborted) {
+        unmovable.set(conn, server);
+        if (report.unmovable.length < MAX_REPORTED_REASONS) report.unmovable.push(`${name}: ${frozen.why}`);
+      }
+      return;
+    }
+    if (signal.aborted) {
+      adapter.unfreeze(conn);
+      return;
+    }
+    const { socket, state } = adapter.detach(conn);
+    const [outcome] = await mover.send(targetPid, [{ socket, moved: { server: name, state, listener: false, fresh: false } }]);
+    report.socketsSent++;
+    if (outcome === undefined || outcome.outcome === 'moved') report.moved++;
+    else if (outcome.outcome === 'closed') report.closed++;
+    else {
+      // Refused, lapsed, or the target is gone: it stays here, in service, and may be tried again.
+      report.refused++;
+      adapter.adopt(outcome.socket, state);
+    }
+  }
+
+  try {
+    for (;;) {
+      if (signal.aborted) {
+        report.aborted = true;
+        break;
+      }
+      const expired = deadline.signal.aborted;
+      let launched = 0;
+      if (!expired) {
+        for (const server of servers) {
+          for (const conn of server.adapter.connections()) {
+            if (started >= limit || inFlight.size >= MOVE_CONCURRENCY) break;
+            if (inFlight.has(conn) || unmovable.has(conn)) continue;
+            inFlight.add(conn);
+            started++;
+            launched++;
+            void moveOne(server, conn).finally(() => {
+              inFlight.delete(conn);
+              progress();
+              nudge();
+            });
+          }
+        }
+      }
+      if (inFlight.size === 0 && launched === 0) {
+        const left = [...unmovable.keys()].filter((conn) => isLive(conn, unmovable.get(conn) as AttachedServer));
+        for (const conn of [...unmovable.keys()]) if (!left.includes(conn)) unmovable.delete(conn);
+        // Only connections that cannot move are left: a restart or a drain waits for the deadline (they
+        // may end by themselves first), a rebalance leaves them where they are.
+        const onlyUnmovable = allAccounted(servers, unmovable);
+        if (expired || started >= limit || (onlyUnmovable && (left.length === 0 || !options.fallbackAtDeadline))) break;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        // New candidates appear without an event (a refused connection put back); look again soon.
+        setTimeout(resolve, SWEEP_INTERVAL_MS).unref();
+      });
+    }
+    // In-flight moves finish whatever happens: a socket half-sent must end as moved or back in service.
+    while (inFlight.size > 0) await new Promise<void>((resolve) => (wake = resolve));
+    if (!report.aborted && options.fallbackAtDeadline) {
+      report.phase = 'fallback';
+      for (const server of servers) {
+        for (const conn of server.adapter.connections()) {
+          server.adapter.fallback(conn);
+          report.fallback++;
+        }
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', nudge);
+  }
+  report.phase = report.aborted ? 'aborted' : 'moved';
+  progress();
+  return report;
+}
+
+/** Whether `conn` is still one of its server's connections. */
+function isLive(conn: unknown, server: AttachedServer): boolean {
+  for (const c of server.adapter.connections()) if (c === conn) return true;
+  return false;
+}
+
+/** True when every live connection is one the engine knows cannot move (so waiting longer only helps if they end). */
+function allAccounted(servers: readonly AttachedServer[], unmovable: Map<unknown, AttachedServer>): boolean {
+  for (const { adapter } of servers) for (const conn of adapter.connections()) if (!unmovable.has(conn)) return false;
+  return true;
+}
