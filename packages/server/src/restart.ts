@@ -189,6 +189,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
   #predecessor: Predecessor | undefined;
   #state: State = 'starting';
   #attachCount = 0;
+  /** A successor until its predecessor is done (or dead) and every socket on its way has arrived. */
+  #takingOver = false;
   /** The successor being started by `upgrade()`, and who waits for its Hello. */
   #expected: { child: ChildProcess | undefined; joined: (channel: ControlChannel, hello: ControlMessage & { kind: 'hello' }) => void } | undefined;
   #signalHandler: (() => void) | undefined;
@@ -236,6 +238,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
     if (path === undefined || pid === undefined) {
       throw new ServerError('ERR_INVALID_ARGUMENT', `${ENV.role}=successor without ${ENV.control} and ${ENV.controlPid}; start successors with restarter.upgrade() or sanshare-server supervise`);
     }
+    this.#takingOver = true;
     const clock = new PhaseClock<RestartPhase>('joining');
     const counts: MoveCounts = { phase: 'joining', moved: 0, remaining: 0, refused: 0, unserved: 0, fallback: 0, closed: 0 };
     let received = 0;
@@ -294,7 +297,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
         received++;
         if (died) armIdle();
         this.#router.deliver(arrived);
-        if (received === 1 || received % 64 === 0) emit('receiving');
+        emit('receiving');
         maybeDone();
       }
     })();
@@ -347,6 +350,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
       const unrouted = this.#router.dropUnrouted();
       counts.unserved += unrouted;
       emit('taken-over', died ? `predecessor pid ${pid} died before it was done` : undefined);
+      this.#takingOver = false;
       this.#takenOver.resolve({ predecessorPid: pid, received, unrouted, predecessorDied: died });
     });
   }
@@ -392,6 +396,12 @@ class RestarterImpl extends EventEmitter implements Restarter {
   }
 
   async upgrade(): Promise<RestartReport> {
+    if (this.#state === 'serving' && this.#takingOver) {
+      throw new ServerError(
+        'ERR_RESTART_IN_PROGRESS',
+        `cannot restart: this process is still taking over from pid ${this.#predecessor?.pid}; wait for restarter.takenOver, then upgrade`,
+      );
+    }
     if (this.#state !== 'serving') {
       const why =
         this.#state === 'upgrading'

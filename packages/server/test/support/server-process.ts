@@ -103,3 +103,8 @@ export async function until(what: string, condition: () => boolean, timeoutMs = 
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** How many descriptors process `pid` has open (`/proc/<pid>/fd`). */
+export function openDescriptors(pid: number): number {
+  return require('node:fs').readdirSync(`/proc/${pid}/fd`).length as number;
+}
