@@ -28,3 +28,5 @@ export { formatProgressLine } from './restart-progress.js';
 export type { ProviderSettings } from './start-switch.js';
 export { systemdNotifier, formatNotifyState } from './notifier.js';
 export type { ReadinessNotifier, DatagramSender, NotifyState } from './notifier.js';
+export { createWorkerPool, serveWorker, isWorker } from './workers.js';
+export type { WorkerPool, WorkerPoolOptions, WorkerInfo, WorkerMoveReport, ServeWorkerOptions, PoolWorker } from './workers.js';

@@ -20,7 +20,7 @@ export class ServerProcess {
   constructor(fixture: string, env: NodeJS.ProcessEnv) {
     this.child = spawn(process.execPath, ['--import', require.resolve('tsx'), fixture], {
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
     });
     let buffered = '';
@@ -67,6 +67,11 @@ export class ServerProcess {
       }, timeoutMs);
       if (!check()) this.#waiters.add(wake);
     });
+  }
+
+  /** Writes one command line to the fixture's stdin. */
+  command(line: string): void {
+    this.child.stdin?.write(`${line}\n`);
   }
 
   /** SIGKILLs the whole process group (every generation). */
