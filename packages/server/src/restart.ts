@@ -580,7 +580,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
         fallbackAtDeadline: true,
         signal: AbortSignal.any([gone.signal, this.#closing.signal]),
         onProgress: (c) => {
-          Object.assign(counts, c);
+          assignCounts(counts, c);
           const p = progress(c.phase === 'fallback' ? 'fallback' : 'moving');
           if (performance.now() - lastSent >= 100) {
             lastSent = performance.now();
@@ -588,7 +588,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
           }
         },
       });
-      Object.assign(counts, report);
+      assignCounts(counts, report);
       if (report.aborted) throw gone.signal.reason ?? new Error('the restart was abandoned');
       // 4. What could not move got its fallback: wait for it to end, up to the exit deadline.
       progress('exiting');
@@ -673,6 +673,16 @@ class RestarterImpl extends EventEmitter implements Restarter {
   #emitProgress(p: RestartProgress): void {
     this.emit('progress', p);
   }
+}
+
+/** Copies the counts of `from` (a report may carry more) into `into`. */
+function assignCounts(into: MoveCounts, from: MoveCounts): void {
+  into.moved = from.moved;
+  into.remaining = from.remaining;
+  into.refused = from.refused;
+  into.unserved = from.unserved;
+  into.fallback = from.fallback;
+  into.closed = from.closed;
 }
 
 /** Reads control messages until Ready; rejects when the channel closes first or says Abort. */

@@ -17,8 +17,10 @@ export class ServerProcess {
   stderr = '';
   #waiters = new Set<() => void>();
 
-  constructor(fixture: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, ['--import', require.resolve('tsx'), fixture], {
+  /** Runs `fixture` (a TypeScript file), or `[script, ...args]`, through tsx. */
+  constructor(fixture: string | readonly string[], env: NodeJS.ProcessEnv) {
+    const args = typeof fixture === 'string' ? [fixture] : fixture;
+    this.child = spawn(process.execPath, ['--import', require.resolve('tsx'), ...args], {
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
@@ -110,6 +112,11 @@ export async function until(what: string, condition: () => boolean, timeoutMs = 
 }
 
 /** How many descriptors process `pid` has open (`/proc/<pid>/fd`). */
+/** The command line that runs `script` through tsx, for a supervisor to start. */
+export function tsxCommand(script: string): string[] {
+  return [process.execPath, '--import', require.resolve('tsx'), script];
+}
+
 export function openDescriptors(pid: number): number {
   return require('node:fs').readdirSync(`/proc/${pid}/fd`).length as number;
 }
