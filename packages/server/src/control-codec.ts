@@ -124,8 +124,8 @@ export function encodeControlMessage(message: ControlMessage): Uint8Array {
       break;
     case 'abort':
       if (typeof message.reason !== 'string') throw violation('Abort.reason must be a string');
-      // A reason is for people: cut it to the name limit rather than refuse to say why.
-      w.uint32(tag(1, LEN)).string(truncateUtf8(message.reason, MAX_NAME_BYTES * 16));
+      // A reason is for people: cut it to a size limit rather than refuse to say why.
+      if (message.reason !== '') w.uint32(tag(1, LEN)).string(truncateUtf8(message.reason, MAX_NAME_BYTES * 16));
       break;
     case 'moveRequest':
       writeUint(w, 1, message.requestId, 'MoveRequest.request_id');
