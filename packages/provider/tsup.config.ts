@@ -1,11 +1,21 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // `testing/index` is the `./testing` subpath: the compliance suite.
-  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    // The `./testing` subpath: the compliance suite.
+    'testing/index': 'src/testing/index.ts',
+    // Not an export: the program `startPeerProvider` runs in the second process (found next to
+    // `testing/index`, by file URL).
+    'testing/peer-process': 'src/testing/peer-process.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // `import.meta.url` in the CJS build too (the testing entry finds its peer program with it).
+  shims: true,
+  // Private helpers (deadlines), bundled: never installed by users, never in a public type.
+  noExternal: ['@sanshare/internal'],
 });

@@ -3,7 +3,9 @@
     {
       "target_name": "transport_uds",
       "sources": [
+        "native/addresses.cc",
         "native/binding.cc",
+        "native/datagram.cc",
         "native/descriptors.cc",
         "native/message.cc",
         "native/napi-helpers.cc",

@@ -15,7 +15,10 @@ export const DEFAULT_MAX_PENDING_EXPORTS = 1_024;
  * forgotten descriptor live on.
  */
 export const DEFAULT_IMPORT_TIMEOUT_MS = 30_000;
-/** Default `handoffTimeoutMs`: how long WSPDuplicateSocket waits for the target's endpoint to answer. */
+/**
+ * Default `handoffTimeoutMs`: how long WSPDuplicateSocket waits for the target's endpoint to answer,
+ * and how long an import naming an export credit waits for that export to arrive.
+ */
 export const DEFAULT_HANDOFF_TIMEOUT_MS = 10_000;
 /**
  * Readable high-water mark of the provider's `net.Socket`s. Node's 16 KiB default makes libuv stop
@@ -27,12 +30,12 @@ export const READ_HIGH_WATER_MARK = 256 * 1024;
 export const MAX_READ_AHEAD_BYTES = 1024 * 1024;
 /** Largest application message WSPDuplicateSocketWithMessage carries with a socket. */
 export const MAX_APP_MESSAGE_BYTES = 64 * 1024;
-/** Largest hand-off frame: the read-ahead, the application's message and the fixed fields. */
-export const MAX_HANDOFF_MESSAGE_BYTES = MAX_READ_AHEAD_BYTES + MAX_APP_MESSAGE_BYTES + 4096;
+/** Largest `Export` frame: the read-ahead, the application's message and the fixed fields. */
+export const MAX_EXPORT_MESSAGE_BYTES = MAX_READ_AHEAD_BYTES + MAX_APP_MESSAGE_BYTES + 4096;
 /** Default `maxBytes` of WSPRecv (spi.ts `RecvOptions`). */
 export const DEFAULT_RECV_BYTES = 64 * 1024;
-/** Version of the `Export` message (proto/sanshare/v1/handoff.proto). */
-export const HANDOFF_PROTOCOL_VERSION = 1;
+/** Version of the `Export` message (proto/sanshare/v1/export.proto). */
+export const EXPORT_PROTOCOL_VERSION = 1;
 /**
  * Free descriptors a target needs for a hand-off: one for the socket, one for the channel it may
  * have to accept. Fewer means a silent or closed channel was the target running out (`WSAEMFILE`).
@@ -48,6 +51,13 @@ export const TARGET_PROBE_INTERVAL_MS = 100;
 export const EXPORT_CREDIT_WINDOW = 8;
 /** Largest `exportCredits`: a window that large already hides the reply hop under any load. */
 export const MAX_EXPORT_CREDITS = 64;
+/** Channels a source keeps open at once, one per target pid (docs/provider.md section 2): past it the oldest is closed. */
+export const MAX_EXPORT_CHANNELS = 64;
+/**
+ * Exports a source tries when the target answers STATUS_ID_IN_USE (a random id already pending
+ * there, 1 in 2^32 each time); then `WSAENOBUFS` (docs/provider.md section 5).
+ */
+export const MAX_EXPORT_ID_ATTEMPTS = 4;
 /** Length of the import nonce. */
 export const NONCE_BYTES = 16;
 

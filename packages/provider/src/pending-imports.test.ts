@@ -123,6 +123,38 @@ describe('PendingImports', () => {
     expect(pending.held).toBe(0);
     expect(() => pending.find(info(entry(id)))).toThrow(expect.objectContaining({ code: 'WSAEINVAL' }));
   });
+
+  it('should wake every import waiting for one credit when it arrives, not only the first', async () => {
+    vi.useFakeTimers();
+    const pending = new PendingImports({ maxPending: 4, importTimeoutMs: 1000, closeFd: () => {}, pid: PID });
+    const id = pending.reserve();
+    const woken: string[] = [];
+    const first = pending.arrival(id, 10_000).then(() => woken.push('first'));
+    const second = pending.arrival(id, 10_000).then(() => woken.push('second'));
+    pending.add(entry(id));
+    await Promise.all([first, second]);
+    expect(woken.sort()).toEqual(['first', 'second']);
+    // Both waits are over: no timer of theirs is left behind.
+    expect(vi.getTimerCount()).toBe(1);
+    pending.closeAll();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('should end the wait for a credit that never arrives at the timeout, leaving the credit reserved', async () => {
+    vi.useFakeTimers();
+    const pending = new PendingImports({ maxPending: 4, importTimeoutMs: 1000, closeFd: () => {}, pid: PID });
+    const id = pending.reserve();
+    let ended = false;
+    const arrived = pending.arrival(id, 500).then(() => {
+      ended = true;
+    });
+    await vi.advanceTimersByTimeAsync(499);
+    expect(ended).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await arrived;
+    expect(ended).toBe(true);
+    expect(pending.isReserved(id)).toBe(true);
+  });
 });
 
 describe('PendingImports deliveries', () => {

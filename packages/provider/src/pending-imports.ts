@@ -4,8 +4,9 @@
  * one nobody claims is closed when it expires, so a lost protocol info never leaks a descriptor.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { armDeadline } from '@sanshare/internal';
 import { WsaError, type ProtocolInfo } from '@sanshare/protocol-info';
-import type { EmulatedOptions, SocketEssentials } from './handoff-codec.js';
+import type { EmulatedOptions, SocketEssentials } from './export-codec.js';
 import { randomExportId } from './random-pool.js';
 
 /** One socket received from another provider and not yet claimed. */
@@ -111,7 +112,8 @@ export class PendingImports {
     const waiters = this.#reserved.get(exportId);
     if (waiters === undefined) return;
     this.#reserved.delete(exportId);
-    for (const wake of waiters) wake();
+    // A copy: each waiter removes itself from the list as it wakes.
+    for (const wake of [...waiters]) wake();
   }
 
   /**
@@ -122,14 +124,16 @@ export class PendingImports {
     const waiters = this.#reserved.get(exportId);
     if (waiters === undefined) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, timeoutMs).unref();
-      function done(): void {
-        clearTimeout(timer);
-        const at = waiters?.indexOf(done) ?? -1;
-        if (at >= 0) waiters?.splice(at, 1);
+      const done = (): void => {
+        disarm();
+        const at = waiters.indexOf(done);
+        if (at >= 0) waiters.splice(at, 1);
         resolve();
-      }
+      };
       waiters.push(done);
+      // The timeout does not fail the wait: it ends it, and `find` then says the import is not there.
+      // unref: an import waiting for its export must not keep the process alive by itself.
+      const disarm = armDeadline({ timeoutMs }, done, { unref: true });
     });
   }
 

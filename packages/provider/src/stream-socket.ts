@@ -5,9 +5,12 @@
  * socket, so no received byte is stranded in this process.
  */
 import type net from 'node:net';
+import { withDeadline, type Expiry } from '@sanshare/internal';
 import { WsaError } from '@sanshare/protocol-info';
+import { closeFd, stopReading } from '@sanshare/transport-uds';
+import { descriptorOf } from './descriptor-of.js';
 import { pick, toWsaError } from './errors.js';
-import { closeFd, descriptorOf, stopReading, wrapDescriptor } from './kernel.js';
+import { wrapDescriptor } from './wrap-descriptor.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -16,23 +19,18 @@ function handedOffError(): WsaError {
   return new WsaError('WSAEINVAL', 'the socket was handed off by WSPDuplicateSocket while this call waited');
 }
 
-/** `written`, or WSAETIMEDOUT after `timeoutMs` (SO_SNDTIMEO) if it has not settled by then. */
-function withTimeout(written: Promise<void>, timeoutMs: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new WsaError(pick(['WSAETIMEDOUT'], 'WSAEWOULDBLOCK'), `the bytes did not reach the kernel within SO_SNDTIMEO (${timeoutMs} ms); they stay queued and may still be sent`));
-    }, timeoutMs);
-    written.then(
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+/** The emulated SO_RCVTIMEO passed, or the caller aborted (then: their own reason, as is). */
+function recvExpired(expiry: Expiry): unknown {
+  if (!expiry.timedOut) return expiry.reason;
+  return new WsaError(pick(['WSAETIMEDOUT'], 'WSAEWOULDBLOCK'), `no data within SO_RCVTIMEO (${expiry.timeoutMs} ms)`);
+}
+
+/** The emulated SO_SNDTIMEO (`timeoutMs`) passed before the kernel took the bytes. */
+function sendTimedOut(timeoutMs: number): WsaError {
+  return new WsaError(
+    pick(['WSAETIMEDOUT'], 'WSAEWOULDBLOCK'),
+    `the bytes did not reach the kernel within SO_SNDTIMEO (${timeoutMs} ms); they stay queued and may still be sent`,
+  );
 }
 
 export interface RecvWaitOptions {
@@ -157,50 +155,36 @@ export class StreamSocket {
     }
   }
 
+  /** Waits for the socket to change (data, end, error, close, a hand-off), SO_RCVTIMEO to pass, or `signal`. */
   #waitForData({ signal, timeoutMs }: RecvWaitOptions): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const cleanup = (): void => {
-        this.#waiters.delete(done);
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const done = (): void => {
-        cleanup();
-        resolve();
-      };
-      const onAbort = (): void => {
-        cleanup();
-        reject(signal?.reason);
-      };
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      this.#waiters.add(done);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeoutMs !== undefined && timeoutMs > 0) {
-        timer = setTimeout(() => {
-          cleanup();
-          reject(new WsaError(pick(['WSAETIMEDOUT'], 'WSAEWOULDBLOCK'), `no data within SO_RCVTIMEO (${timeoutMs} ms)`));
-        }, timeoutMs);
-      }
-    });
+    return withDeadline<void>(
+      // SO_RCVTIMEO 0 means no timeout.
+      { signal, timeoutMs: timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : undefined },
+      (resolve) => {
+        const done = (): void => {
+          this.#waiters.delete(done);
+          resolve();
+        };
+        this.#waiters.add(done);
+        return () => this.#waiters.delete(done);
+      },
+      recvExpired,
+    );
   }
 
   /**
-   * Resolves with `data.length` once every byte is in the kernel. Node writes to the kernel at
-   * once when the stream's queue is empty, and its `writableLength` is then 0 again before `write`
-   * returns: those bytes are in the kernel already, so the call returns without waiting for the
-   * write callback (a promise and an event-loop turn per call, a third of upload throughput).
-   * Only bytes left queued (the kernel's send buffer is full) make it wait for the callback, which
-   * is also where a plain `net.Socket` writer waits (`write` returns false, then 'drain').
-   */
-  /**
-   * Writes `data`; resolves once every byte is in the kernel. With `timeoutMs` (the emulated
-   * SO_SNDTIMEO, 0 = none), fails with WSAETIMEDOUT when they are not there in time. As after a
-   * Winsock send timeout, the socket's state is then indeterminate: the bytes stay queued and may
-   * still go out (a hand-off or close still waits for them), the caller cannot tell how many did.
+   * Writes `data`; resolves with `data.length` once every byte is in the kernel. With `timeoutMs`
+   * (the emulated SO_SNDTIMEO, 0 = none), fails with WSAETIMEDOUT when they are not there in time.
+   * As after a Winsock send timeout, the socket's state is then indeterminate: the bytes stay
+   * queued and may still go out (a hand-off or close still waits for them), the caller cannot tell
+   * how many did.
+   *
+   * Node writes to the kernel at once when the stream's queue is empty, and its `writableLength`
+   * is then 0 again before `write` returns: those bytes are in the kernel already, so the call
+   * returns without waiting for the write callback (a promise and an event-loop turn per call, a
+   * third of upload throughput). Only bytes left queued (the kernel's send buffer is full) make it
+   * wait for the callback, which is also where a plain `net.Socket` writer waits (`write` returns
+   * false, then 'drain').
    */
   async send(data: Uint8Array, timeoutMs = 0): Promise<number> {
     if (this.#sendShutdown) throw new WsaError('WSAESHUTDOWN', 'sending was shut down (SD_SEND)');
@@ -223,7 +207,8 @@ export class StreamSocket {
       this.#inflight.delete(written);
     };
     written.then(forget, forget);
-    await (timeoutMs > 0 ? withTimeout(written, timeoutMs) : written);
+    if (timeoutMs > 0) await withDeadline<void>({ timeoutMs }, (resolve, reject) => void written.then(resolve, reject), () => sendTimedOut(timeoutMs));
+    else await written;
     return data.length;
   }
 
@@ -243,7 +228,10 @@ export class StreamSocket {
       this.#generation++;
       if (this.#socket !== undefined) {
         this.#socket.off('readable', this.#wake);
-        this.#queue.push(...stopReading(this.#socket));
+        // transport-uds's stopReading, the one way sanshare stops a socket for real (pause, no-op
+        // `_read`, `readStop`, drain); it returns the drained bytes as one buffer, empty when none.
+        const drained = stopReading(this.#socket);
+        if (drained.length > 0) this.#queue.push(drained);
       } else if (this.#rawReadAhead !== undefined) {
         // Never wrapped: nothing read it; its read-ahead is still the one it arrived with.
         this.#queue.push(this.#rawReadAhead);

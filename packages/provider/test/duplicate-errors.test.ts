@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ProtocolInfo } from '@sanshare/protocol-info';
 import { listen } from '@sanshare/transport-uds';
 import { describe, expect, it } from 'vitest';
+import { EXPORT_CREDIT_WINDOW } from '../src/constants.js';
 import { AgentError, expectCode, startAgent, warmUp, type Agent } from './helpers/agent-runner.js';
 import { fdCount } from './helpers/temp-dir.js';
 import { waitUntil } from './helpers/wait-until.js';
@@ -61,11 +62,11 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
     const [a, b, c] = (await Promise.all([1, 2, 3].map(() => startAgent({ runtimeDir: fx.dir })))) as [Agent, Agent, Agent];
     const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     const info = await a.call<ProtocolInfo>('duplicate', { s, pid: b.pid });
-    const handoff = info.exportContext as NonNullable<ProtocolInfo['exportContext']>;
+    const context = info.exportContext as NonNullable<ProtocolInfo['exportContext']>;
     await expectCode(c.call('import', { info }), 'WSAEINVAL');
-    await expectCode(b.call('import', { info: { ...info, exportContext: { ...handoff, nonce: new Uint8Array(16) } } }), 'WSAEINVAL');
-    await expectCode(b.call('import', { info: { ...info, dwProviderReserved: info.dwProviderReserved ^ 1, handoff: undefined } }), 'WSAEINVAL');
-    await expectCode(b.call('import', { info: { ...info, exportContext: { ...handoff, socketCookie: '1' } } }), 'WSAEINVAL');
+    await expectCode(b.call('import', { info: { ...info, exportContext: { ...context, nonce: new Uint8Array(16) } } }), 'WSAEINVAL');
+    await expectCode(b.call('import', { info: { ...info, dwProviderReserved: info.dwProviderReserved ^ 1, exportContext: undefined } }), 'WSAEINVAL');
+    await expectCode(b.call('import', { info: { ...info, exportContext: { ...context, socketCookie: '1' } } }), 'WSAEINVAL');
     // The native 628-byte form carries only dwProviderReserved: that is enough in the right process.
     const { exportContext: _dropped, ...nativeForm } = info;
     void _dropped;
@@ -85,7 +86,7 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
     await waitUntil(() => fdCount(b.pid) >= fdsBefore + 1);
     expect(fdCount(b.pid)).toBe(fdsBefore + 1);
     const expiresAt = info.exportContext?.expiresAtMs ?? 0;
-    while (Date.now() <= expiresAt || fdCount(b.pid) > fdsBefore) await new Promise((r) => setTimeout(r, 20));
+    await waitUntil(() => Date.now() > expiresAt && fdCount(b.pid) === fdsBefore);
     await expectCode(b.call('import', { info }), 'WSAEINVAL');
     expect(fdCount(b.pid)).toBe(fdsBefore);
   });
@@ -136,7 +137,9 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
     const s = await a.call<number>('connect', { address: '127.0.0.1', port: fx.peer.port });
     await b.call<number>('fillFds');
     // Sent on credits, A does not wait for B's replies: B's MSG_CTRUNC shows only at the import, for
-    // at most the credits A holds (4); once they are spent or the channel is seen closed, WSAEMFILE.
+    // at most the credits A holds; once they are spent or the channel is seen closed, WSAEMFILE.
+    // B (default options) keeps A's channel topped up to EXPORT_CREDIT_WINDOW unused credits and
+    // never more, so that is the most A can send without a reply: the bound follows the constant.
     const lost: ProtocolInfo[] = [];
     for (;;) {
       const outcome = await a.call<ProtocolInfo>('duplicate', { s, pid: b.pid }).catch((error: unknown) => error);
@@ -145,7 +148,7 @@ describe('WSPDuplicateSocket and WSPSocket errors, produced for real', () => {
         break;
       }
       lost.push(outcome as ProtocolInfo);
-      expect(lost.length).toBeLessThanOrEqual(4);
+      expect(lost.length).toBeLessThanOrEqual(EXPORT_CREDIT_WINDOW);
     }
     await b.call('releaseFds');
     for (const info of lost) await expectCode(b.call('import', { info }), 'WSAEINVAL');

@@ -42,8 +42,16 @@ export class ServerError extends Error {
   }
 }
 
-/** True when `value` is a `ServerError` (optionally with `code`), also one thrown by another copy of this package. */
-export const isServerError = codedErrorGuard<ServerError, ServerErrorCode>('ServerError', SERVER_ERRORS);
+const serverErrorGuard = codedErrorGuard<ServerError, ServerErrorCode>('ServerError', SERVER_ERRORS);
+
+/**
+ * True when `value` is a `ServerError` (optionally with `code`), also one thrown by another copy of
+ * this package. A function of its own (not the guard itself) so that the public types name nothing of
+ * the private @sanshare/internal.
+ */
+export function isServerError(value: unknown, code?: ServerErrorCode): value is ServerError {
+  return serverErrorGuard(value, code);
+}
 
 /** The first line of any error value, for messages that name a cause. */
 export function firstLine(error: unknown): string {

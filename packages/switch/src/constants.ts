@@ -49,3 +49,11 @@ export const PROTOCOL_INFO_CHANNEL_MAX_QUEUED_INFOS = 16;
 
 /** Channels a server holds for `accept()` before it closes new ones at once (default of `maxPendingChannels`). */
 export const PROTOCOL_INFO_CHANNEL_MAX_PENDING = 16;
+
+/**
+ * Duplications of one descriptor whose outcome (`WPUNotifyDuplicateSettled`) the switch waits for at
+ * once. A provider that never reports (the upcall is optional) would otherwise leave one record per
+ * duplication for as long as the descriptor lives; past this bound the oldest is forgotten. Only the
+ * newest duplication of a socket can hold its lock, so a forgotten one never leaves a socket locked.
+ */
+export const MAX_UNSETTLED_DUPLICATIONS_PER_DESCRIPTOR = 16;

@@ -10,7 +10,8 @@ import type { SwitchCore } from './switch-core.js';
  * `run` is the provider's call. The socket's key is asked through the provider's table
  * (`socketKeyOf`; the descriptor itself when it has none), and the socket is locked before the
  * provider starts, so that no call of this process slips in while the socket is on its way; a
- * failed duplication unlocks it again.
+ * failed duplication unlocks it again. The duplication is recorded in the ledger with its lock, so
+ * that the provider's report of its lapse (`WPUNotifyDuplicateSettled`) lifts that lock and no other.
  */
 export async function duplicateSocket(
   core: SwitchCore,
@@ -27,14 +28,18 @@ export async function duplicateSocket(
   core.access.assign(d.s, key);
   // Known under its key only now: another descriptor of the same socket may have handed it off already.
   core.use(s, call);
-  core.access.lock(key);
+  const lock = core.access.lock(key);
+  const duplication = core.ledger.begin(d.provider, d.s, dwProcessId, lock);
   let info: ProtocolInfo;
   try {
     info = await run(d);
   } catch (error) {
-    core.access.unlock(key);
+    core.ledger.abandon(duplication);
+    core.access.unlockIfHeld(lock);
     throw error;
   }
   recordDuplicationTarget(info, dwProcessId);
+  // An info that is not one (a broken provider) matches no settlement: its lock stays until an import.
+  core.ledger.complete(duplication, typeof info === 'object' && info !== null ? info.dwProviderReserved : Number.NaN);
   return info;
 }

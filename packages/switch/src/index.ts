@@ -30,7 +30,7 @@ export { defaultProtocolInfo } from './default-protocol-info.js';
 export type { DefaultAddressFamily } from './default-protocol-info.js';
 export { defaultCatalogEntry, defaultCatalogEntries } from './default-catalog-entry.js';
 export { WSAStartup } from './wsa-startup.js';
-export type { Switch, WsaStartupOptions, ProviderLoadFailure, LoadedProvider } from './switch-api.js';
+export type { Switch, WsaStartupOptions, ProviderLoadFailure, LoadedProvider, DuplicateSettledEvent } from './switch-api.js';
 export { SwitchError, isSwitchError, SWITCH_ERRORS } from './errors.js';
 export type { SwitchErrorCode } from './errors.js';
 export { SANSHARE_PROVIDER_ID, DEFAULT_PROVIDER_MODULE, PROTOCOL_INFO_CHANNEL_MAX_MESSAGE_BYTES } from './constants.js';

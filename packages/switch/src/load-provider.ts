@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { WspExtensions, WspProcTable, WspStartup, WspStartupResult, WspUpcallTable } from '@sanshare/protocol-info';
 import type { CatalogEntry } from './catalog.js';
 import { SwitchError } from './errors.js';
+import { reasonOf } from './explain.js';
 
 /** Every `WSPPROC_TABLE` entry point a provider must supply (`spi.ts`). */
 export const PROC_TABLE_ENTRIES = [
@@ -126,15 +127,26 @@ export async function loadProvider(entry: CatalogEntry, upcalls: WspUpcallTable,
   try {
     mod = await importProviderModule(entry.providerModule);
   } catch (error) {
-    throw new SwitchError('WSAEPROVIDERFAILEDINIT', `${where}: the provider module cannot be loaded`, { cause: error });
+    throw new SwitchError(
+      'WSAEPROVIDERFAILEDINIT',
+      `${where}: the provider module cannot be loaded: ${reasonOf(error)}; install it, or fix providerModule in the catalog entry (an absolute path, a file: URL or a package name)`,
+      { cause: error },
+    );
   }
   const startup = startupOf(mod);
-  if (startup === undefined) throw new SwitchError('WSAEPROVIDERFAILEDINIT', `${where}: the module exports no WSPStartup function`);
+  if (startup === undefined) {
+    throw new SwitchError(
+      'WSAEPROVIDERFAILEDINIT',
+      `${where}: the module exports no WSPStartup function, so it is no service provider; point providerModule at a module that exports WSPStartup`,
+    );
+  }
   let result: unknown;
   try {
     result = await startup(versionRequested, structuredClone(entry.protocolInfo), upcalls, entry.providerOptions ?? {});
   } catch (error) {
-    throw new SwitchError('WSAEPROVIDERFAILEDINIT', `${where}: WSPStartup failed`, { cause: error });
+    throw new SwitchError('WSAEPROVIDERFAILEDINIT', `${where}: WSPStartup failed: ${reasonOf(error)}; fix what it names (the provider's options are the catalog entry's providerOptions)`, {
+      cause: error,
+    });
   }
   const problem = tableProblem(result);
   const started = result as WspStartupResult;
@@ -143,10 +155,15 @@ export async function loadProvider(entry: CatalogEntry, upcalls: WspUpcallTable,
     if (isFunction(cleanup)) await Promise.resolve(cleanup.call(started.procTable)).catch(() => undefined);
     throw error;
   };
-  if (problem !== undefined) return reject(new SwitchError('WSAEINVALIDPROCTABLE', `${where}: ${problem}`));
+  if (problem !== undefined) {
+    return reject(new SwitchError('WSAEINVALIDPROCTABLE', `${where}: ${problem}; the provider is broken (its WSPStartup must return a whole procedure table): fix it or use another one`));
+  }
   if (started.version !== versionRequested) {
     return reject(
-      new SwitchError('WSAVERNOTSUPPORTED', `${where}: the provider answered version 0x${started.version.toString(16)}, the switch asked for 0x${versionRequested.toString(16)}`),
+      new SwitchError(
+        'WSAVERNOTSUPPORTED',
+        `${where}: the provider answered version 0x${started.version.toString(16)}, the switch asked for 0x${versionRequested.toString(16)}; use a provider that speaks Winsock 2.2`,
+      ),
     );
   }
   return {

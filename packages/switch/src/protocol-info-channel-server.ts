@@ -55,7 +55,7 @@ export async function listenProtocolInfoChannel(path: string, options: ListenPro
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
-    const error = new SwitchError('ERR_CHANNEL_CLOSED', `the protocol-info channel server at ${path} is closed`);
+    const error = new SwitchError('ERR_CHANNEL_CLOSED', `accept: the protocol-info channel server at ${path} was closed; listen again to accept more channels`);
     for (const w of waiters.splice(0)) w.reject(error);
     await Promise.all(pending.splice(0).map((c) => c.close()));
     await listener.close();
@@ -64,7 +64,7 @@ export async function listenProtocolInfoChannel(path: string, options: ListenPro
   const accept = (acceptOptions?: ChannelOperationOptions): Promise<ProtocolInfoChannel> => {
     const ready = pending.shift();
     if (ready !== undefined) return Promise.resolve(ready);
-    if (closed) return Promise.reject(new SwitchError('ERR_CHANNEL_CLOSED', `the protocol-info channel server at ${path} is closed`));
+    if (closed) return Promise.reject(new SwitchError('ERR_CHANNEL_CLOSED', `accept: the protocol-info channel server at ${path} was closed; listen again to accept more channels`));
     return channelDeadline<ProtocolInfoChannel>('accept', acceptOptions, (resolve, reject) => {
       const waiter = { resolve, reject };
       waiters.push(waiter);

@@ -18,6 +18,29 @@ export interface ProviderLoadFailure {
   readonly error: SwitchError;
 }
 
+/**
+ * How a duplication ended, as `onDuplicateSettled` tells the application. Reported by providers that
+ * offer it (the optional upcall `WPUNotifyDuplicateSettled`); others never report, and their
+ * duplications end only by an import.
+ */
+export interface DuplicateSettledEvent {
+  /** This switch's descriptor that was duplicated (`WSADuplicateSocket`'s `s`), not the provider's. */
+  readonly s: Socket;
+  /**
+   * `'claimed'`: the target imported the socket (this process may close `s`; the socket lives on
+   * there). `'lapsed'`: it never will (expired, refused, or the target died): the socket is back in
+   * this process, with every byte, and calls on it work again, unless a newer duplication of the same
+   * socket has handed it away since (`isHandedOff(s)` tells).
+   */
+  readonly outcome: 'claimed' | 'lapsed';
+  /** The target the duplication named. */
+  readonly dwProcessId: number;
+  /** The returned protocol info's `dwProviderReserved`: which duplication of `s` this was. */
+  readonly dwProviderReserved: number;
+  /** Why, in the provider's words, for people. */
+  readonly reason: string;
+}
+
 /** A provider the switch loaded, and the catalog entries it serves. */
 export interface LoadedProvider {
   readonly catalogEntryIds: readonly number[];
@@ -102,6 +125,13 @@ export interface Switch {
   socketCookie(s: Socket): bigint;
   /** Whether this process has handed `s`'s socket to another one and not taken it back. */
   isHandedOff(s: Socket): boolean;
+  /**
+   * Calls `listener` each time a provider reports how a duplication of this switch ended
+   * (`'claimed'` or `'lapsed'`), after the switch has acted on it: on `'lapsed'` the socket's lock is
+   * already lifted. Listeners run asynchronously, never inside the provider's upcall. Returns the
+   * function that removes the listener; `WSACleanup` removes them all.
+   */
+  onDuplicateSettled(listener: (event: DuplicateSettledEvent) => void): () => void;
   /** Stops every provider (closing their sockets) and the switch; later calls throw `WSAENETDOWN`. */
   WSACleanup(): Promise<void>;
 }

@@ -17,7 +17,7 @@ export function switchFacade(core: SwitchCore): Switch {
   return {
     pid: process.pid,
     get loadFailures() {
-      return [...core.failures];
+      return core.failures.map(({ catalogEntryId, providerModule, error }) => ({ catalogEntryId, providerModule, error }));
     },
     get providers() {
       return core.slots.map((slot) => ({
@@ -98,6 +98,10 @@ export function switchFacade(core: SwitchCore): Switch {
       return d.provider.extensions.WSPGetSocketCookie(d.context);
     },
     isHandedOff: (s) => core.access.isLocked(core.lookup(s, 'isHandedOff').s),
+    onDuplicateSettled: (listener) => {
+      core.assertAlive();
+      return core.ledger.onSettled(listener);
+    },
     WSACleanup: () => core.cleanup(),
   };
 }

@@ -3,6 +3,8 @@
 //   socket-file.cc  listen (stale-file policy, 0600 mode), connect, accept
 //   message.cc      sendmsg/recvmsg with SCM_RIGHTS, SO_PEERCRED
 //   descriptors.cc  close, dup, socket options, SO_COOKIE, socket kind, socketpair
+//   addresses.cc    getsockname + getpeername of a descriptor in one call
+//   datagram.cc     one datagram to a Unix datagram socket (sd_notify)
 //   poller.cc       readiness from a uv_poll_t on Node's event loop
 //   napi-helpers.cc how arguments are read and failures thrown
 //
@@ -20,6 +22,8 @@
 
 #include <sys/un.h>
 
+#include "addresses.h"
+#include "datagram.h"
 #include "descriptors.h"
 #include "message.h"
 #include "poller.h"
@@ -44,6 +48,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getLinger", Napi::Function::New(env, uds::GetLinger));
   exports.Set("setLinger", Napi::Function::New(env, uds::SetLinger));
   exports.Set("describeSockets", Napi::Function::New(env, uds::DescribeSockets));
+  exports.Set("socketAddresses", Napi::Function::New(env, uds::SocketAddresses));
+  exports.Set("sendDatagram", Napi::Function::New(env, uds::SendDatagram));
   exports.Set("Poller", uds::Poller::Init(env));
   // sun_path's capacity minus its terminating NUL: the longest path listen/connect accept.
   exports.Set("SUN_PATH_MAX", Napi::Number::New(env, sizeof(sockaddr_un{}.sun_path) - 1));

@@ -126,7 +126,7 @@ function codeForErrno(errno: number, syscall: string): UdsErrorCode {
     case E.ENOENT:
     case E.ECONNREFUSED:
     case E.EPROTOTYPE:
-      return syscall === 'connect' ? 'UDS_NO_LISTENER' : 'UDS_SYSTEM';
+      return syscall === 'connect' || syscall === 'sendto' ? 'UDS_NO_LISTENER' : 'UDS_SYSTEM';
     case E.EACCES:
     case E.EPERM:
       return 'UDS_PERMISSION_DENIED';

@@ -37,6 +37,9 @@ export type {
   RejectedPeer,
 } from './types.js';
 export { toNetSocket, detachNetSocket, stopReading } from './net-socket.js';
+export { socketAddresses } from './socket-addresses.js';
+export type { SocketAddresses, IpAddress } from './socket-addresses.js';
+export { sendDatagram } from './send-datagram.js';
 export type { ToNetSocketOptions } from './net-socket.js';
 export {
   closeFd,

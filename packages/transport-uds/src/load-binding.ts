@@ -41,6 +41,8 @@ export interface NativeBinding {
   setLinger(fd: number, onoff: number, seconds: number): void;
   /** Describes fds[0..count): six ints per descriptor in `out`, its SO_COOKIE in `cookies` (src/socket-info.ts). */
   describeSockets(fds: Int32Array, count: number, out: Int32Array, cookies: BigUint64Array): void;
+  socketAddresses(fd: number): [number, string, number, number, string, number];
+  sendDatagram(path: string, data: Uint8Array): number;
   Poller: new (fd: number, callback: (status: number, events: number) => void) => NativePoller;
   SUN_PATH_MAX: number;
 }
@@ -59,7 +61,7 @@ export const RECV_OVER_LIMIT = 8;
 const REQUIRED: readonly string[] = [
   'listen', 'connect', 'socketpair', 'accept', 'peerCred', 'sendmsg', 'recvmsg', 'closeFd', 'dupFd',
   'isOpen', 'getSockOptInt', 'setSockOptInt', 'getSocketCookie', 'getLinger', 'setLinger',
-  'describeSockets', 'Poller',
+  'describeSockets', 'socketAddresses', 'sendDatagram', 'Poller',
 ];
 
 let cached: NativeBinding | undefined;

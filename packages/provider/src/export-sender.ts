@@ -1,20 +1,34 @@
 /**
- * The source's side of the hand-off protocol (docs/provider.md): connect to the target's endpoint,
- * check with SO_PEERCRED that it is the process the caller named, push the descriptor with an
- * `Export` frame and wait for the `ExportReply`. Channels stay open for the next hand-off.
+ * The source's side of the hand-off protocol (docs/provider.md): pushes a socket's descriptor to the
+ * target's endpoint (its `ExportReceiver`) with an `Export` message, over a channel kept open per
+ * target pid and checked once with SO_PEERCRED (the pid the caller named, this user).
+ *
+ * An export either waits for its own `ExportReply` (the target's verdict: a pending import, or why
+ * not), or, when the channel holds an export credit and nothing was read ahead, is sent on the
+ * credit and returns once the descriptor is in the kernel (docs/provider.md section 8): the target
+ * then answers several credited exports with one reply that grants new credits. Replies are read
+ * by one loop per channel and matched to waiting exports by `export_id`.
  */
+import { withDeadline } from '@sanshare/internal';
 import { WsaError } from '@sanshare/protocol-info';
-import { HANDOFF_PROTOCOL_VERSION, MAX_HANDOFF_MESSAGE_BYTES, NONCE_BYTES, TARGET_PROBE_INTERVAL_MS } from './constants.js';
+import { closeQuietly, connect, type UdsConnection } from '@sanshare/transport-uds';
+import {
+  EXPORT_PROTOCOL_VERSION,
+  MAX_EXPORT_CHANNELS,
+  MAX_EXPORT_ID_ATTEMPTS,
+  MAX_EXPORT_MESSAGE_BYTES,
+  NONCE_BYTES,
+  TARGET_PROBE_INTERVAL_MS,
+} from './constants.js';
 import { toWsaError } from './errors.js';
 import {
   decodeExportReply,
   encodeExport,
-  HandoffStatus,
+  ExportStatus,
   type EmulatedOptions,
   type ExportReplyMessage,
   type SocketEssentials,
-} from './handoff-codec.js';
-import { closeFd, connect, type UdsConnection } from './kernel.js';
+} from './export-codec.js';
 import { randomBytesPooled, randomExportId } from './random-pool.js';
 import { targetOutOfDescriptors } from './target-descriptors.js';
 
@@ -37,8 +51,6 @@ export interface ExportResult {
   expiresAtMs: number;
 }
 
-/** Attempts when the target already holds a pending import with a random id (1 in 2^32 each). */
-const MAX_ID_ATTEMPTS = 4;
 
 const outOfDescriptors = (pid: number, cause?: unknown): WsaError =>
   new WsaError(
@@ -54,7 +66,7 @@ const unreachable = (pid: number, why: string, cause?: unknown): WsaError =>
 async function open(request: ExportRequest): Promise<UdsConnection> {
   let connection: UdsConnection;
   try {
-    connection = await connect(request.endpoint, { timeoutMs: request.timeoutMs, maxMessageBytes: MAX_HANDOFF_MESSAGE_BYTES, maxFdsPerMessage: 1 });
+    connection = await connect(request.endpoint, { timeoutMs: request.timeoutMs, maxMessageBytes: MAX_EXPORT_MESSAGE_BYTES, maxFdsPerMessage: 1 });
   } catch (error) {
     const mapped = toWsaError(error, 'connect', 'WSAEINVAL');
     // Out of descriptors is this process's own limit (WSAEMFILE); every other failure means no endpoint.
@@ -101,7 +113,7 @@ interface Channel {
  * per hand-off. A channel whose target died reads EOF and is replaced (and the new connect checks
  * the credentials again, so a recycled pid is never trusted on an old check).
  */
-export class ExportClient {
+export class ExportSender {
   readonly #channels = new Map<number, Channel>();
   /** Opens in progress, one per target pid: concurrent first hand-offs share it (single flight). */
   readonly #opening = new Map<number, Promise<Channel>>();
@@ -110,7 +122,8 @@ export class ExportClient {
   readonly #maxChannels: number;
   #closed = false;
 
-  constructor(maxChannels = 64) {
+  /** `maxChannels`: channels kept open at once (the oldest is closed past it). */
+  constructor(maxChannels = MAX_EXPORT_CHANNELS) {
     this.#maxChannels = maxChannels;
   }
 
@@ -120,7 +133,11 @@ export class ExportClient {
     return channel !== undefined && !channel.connection.closed;
   }
 
-  /** Pushes the socket to the target; resolves once the target holds it as a pending import. */
+  /**
+   * Pushes the socket to the target. Resolves once the target's reply says it holds the socket as a
+   * pending import, or, for an export sent on a credit, once the descriptor is in the kernel (the
+   * target reserved the import's id and slots when it granted the credit).
+   */
   async exportSocket(request: ExportRequest): Promise<ExportResult> {
     const cached = this.#channels.get(request.targetPid);
     let stale: Channel | undefined;
@@ -258,24 +275,26 @@ export class ExportClient {
     return { exportId, nonce, expiresAtMs };
   }
 
-  /** Sends an export and waits for the target's reply (within `timeoutMs`). */
+  /** Sends an export and waits for the target's reply (within `timeoutMs`, else a `ReplyTimeout`). */
   #request(channel: Channel, exportId: number, frame: Uint8Array, request: ExportRequest): Promise<ExportReplyMessage> {
-    return new Promise<ExportReplyMessage>((resolve, reject) => {
-      let settled = false;
-      const settle = (reply: ExportReplyMessage | Error): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        channel.waiting.delete(exportId);
-        if (reply instanceof Error) reject(reply);
-        else resolve(reply);
-      };
-      const timer = setTimeout(() => settle(new ReplyTimeout(`no reply within ${request.timeoutMs} ms`)), request.timeoutMs);
-      channel.waiting.set(exportId, settle);
-      channel.connection.send(frame, [request.fd], { timeoutMs: request.timeoutMs }).catch((error: unknown) => {
-        settle(error instanceof Error ? error : new StaleChannel(String(error)));
-      });
-    });
+    return withDeadline<ExportReplyMessage>(
+      { timeoutMs: request.timeoutMs },
+      (resolve, reject) => {
+        // Called by the channel's reader with the reply, or with why the channel ended.
+        const settle = (reply: ExportReplyMessage | Error): void => {
+          channel.waiting.delete(exportId);
+          if (reply instanceof Error) reject(reply);
+          else resolve(reply);
+        };
+        channel.waiting.set(exportId, settle);
+        channel.connection.send(frame, [request.fd], { timeoutMs: request.timeoutMs }).catch((error: unknown) => {
+          settle(error instanceof Error ? error : new StaleChannel(String(error)));
+        });
+        // A reply that comes after the timeout goes to nobody.
+        return () => channel.waiting.delete(exportId);
+      },
+      () => new ReplyTimeout(`no reply within ${request.timeoutMs} ms`),
+    );
   }
 
   async #exchange(channel: Channel, request: ExportRequest): Promise<ExportResult> {
@@ -304,17 +323,17 @@ export class ExportClient {
       } finally {
         if (watch !== undefined) clearInterval(watch.timer);
       }
-      if (reply.status === HandoffStatus.OK && reply.exportId === exportId) {
+      if (reply.status === ExportStatus.OK && reply.exportId === exportId) {
         return { exportId, nonce, expiresAtMs: reply.expiresAtMs };
       }
       const why = reply.message === '' ? 'no reason given' : reply.message;
       switch (reply.status) {
-        case HandoffStatus.ID_IN_USE:
-          if (attempt < MAX_ID_ATTEMPTS) continue;
+        case ExportStatus.ID_IN_USE:
+          if (attempt < MAX_EXPORT_ID_ATTEMPTS) continue;
           throw new WsaError('WSAENOBUFS', `the target refused ${attempt} export ids: ${why}`);
-        case HandoffStatus.NO_BUFFERS:
+        case ExportStatus.NO_BUFFERS:
           throw new WsaError('WSAENOBUFS', `no buffer space in process ${request.targetPid}: ${why}`);
-        case HandoffStatus.NO_DESCRIPTORS:
+        case ExportStatus.NO_DESCRIPTORS:
           throw new WsaError('WSAEMFILE', `no descriptor available in process ${request.targetPid}: ${why}`);
         default:
           throw new WsaError('WSAEINVAL', `process ${request.targetPid} refused the socket: ${why}`);
@@ -347,18 +366,10 @@ function watchTarget(pid: number, connection: UdsConnection): { full: boolean; t
   return watch;
 }
 
-function closeQuietly(fd: number): void {
-  try {
-    closeFd(fd);
-  } catch {
-    // Already closed.
-  }
-}
-
 /** The export message for `request` under `exportId` and `nonce` (credited or acknowledged alike). */
 function exportFrame(exportId: number, nonce: Uint8Array, request: ExportRequest): Uint8Array {
   return encodeExport({
-    version: HANDOFF_PROTOCOL_VERSION,
+    version: EXPORT_PROTOCOL_VERSION,
     exportId,
     nonce,
     socketCookie: request.socketCookie,

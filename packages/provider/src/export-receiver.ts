@@ -1,18 +1,23 @@
 /**
  * The target's side of the hand-off protocol (docs/provider.md): the provider's endpoint
- * `<runtimeDir>/<pid>.sock`, where other providers push sockets duplicated for this process.
- * Each connection carries one `Export` frame with one descriptor; the endpoint checks it, stores a
- * pending import and answers with one `ExportReply`.
+ * `<runtimeDir>/<pid>.sock`, which receives the `Export` messages that other providers' `ExportSender`s
+ * push (each with one socket's descriptor) and answers them with `ExportReply` messages.
+ *
+ * A source keeps one channel (connection) per target, so the receiver serves a channel export after
+ * export until the source closes it. Each export is checked and stored as a pending import. An export
+ * sent without a credit is answered with its own `ExportReply`, in order; one sent on an export credit
+ * (docs/provider.md section 8) is answered only when the channel is down to a quarter of its window,
+ * by one reply that tops the credits up (a refused credited export is always answered).
  */
 import { rmSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { WsaError } from '@sanshare/protocol-info';
-import { HANDOFF_PROTOCOL_VERSION, MAX_HANDOFF_MESSAGE_BYTES } from './constants.js';
+import { closeQuietly, getSocketCookie, listen, type UdsConnection, type UdsListener } from '@sanshare/transport-uds';
+import { EXPORT_PROTOCOL_VERSION, MAX_EXPORT_MESSAGE_BYTES } from './constants.js';
 import { toWsaError } from './errors.js';
-import { decodeExport, encodeExportReply, HandoffStatus, type ExportMessage } from './handoff-codec.js';
-import { closeFd, getSocketCookie, listen, type UdsConnection, type UdsListener } from './kernel.js';
+import { decodeExport, encodeExportReply, ExportStatus, type ExportMessage } from './export-codec.js';
 import type { PendingImports } from './pending-imports.js';
 
-export interface HandoffEndpointOptions {
+export interface ExportReceiverOptions {
   path: string;
   pending: PendingImports;
   /** True when this process can take `extra` more sockets besides those held (its configured limit, counting pending imports and credits). */
@@ -26,14 +31,14 @@ export interface HandoffEndpointOptions {
 
 /** What an incoming export is refused with: the status and a reason for the source's error message. */
 class Refusal extends Error {
-  constructor(readonly status: HandoffStatus, message: string) {
+  constructor(readonly status: ExportStatus, message: string) {
     super(message);
   }
 }
 
-export class HandoffEndpoint {
+export class ExportReceiver {
   readonly #listener: UdsListener;
-  readonly #options: HandoffEndpointOptions;
+  readonly #options: ExportReceiverOptions;
   readonly #ino: number;
   /** Channels being served: closed with the endpoint, so no source hands a socket to a provider that stopped. */
   readonly #channels = new Set<UdsConnection>();
@@ -49,7 +54,7 @@ export class HandoffEndpoint {
   /** Callers of `hold` not released yet. */
   #holders = 0;
 
-  private constructor(listener: UdsListener, options: HandoffEndpointOptions) {
+  private constructor(listener: UdsListener, options: ExportReceiverOptions) {
     this.#listener = listener;
     this.#options = options;
     this.#ino = statSync(options.path).ino;
@@ -71,15 +76,15 @@ export class HandoffEndpoint {
   }
 
   /** Listens on `path`, replacing a stale socket file left by a dead process with the same pid. */
-  static async open(options: HandoffEndpointOptions): Promise<HandoffEndpoint> {
+  static async open(options: ExportReceiverOptions): Promise<ExportReceiver> {
     rmSync(options.path, { force: true });
     try {
       const listener = await listen(options.path, {
         allowUids: 'same',
-        maxMessageBytes: MAX_HANDOFF_MESSAGE_BYTES,
+        maxMessageBytes: MAX_EXPORT_MESSAGE_BYTES,
         maxFdsPerMessage: 1,
       });
-      return new HandoffEndpoint(listener, options);
+      return new ExportReceiver(listener, options);
     } catch (error) {
       throw toWsaError(error, `cannot listen on the hand-off endpoint ${options.path}`, 'WSAENETDOWN');
     }
@@ -182,13 +187,13 @@ export class HandoffEndpoint {
       try {
         decoded = decodeExport(data);
       } catch (error) {
-        throw new Refusal(HandoffStatus.INVALID, error instanceof Error ? error.message : 'malformed');
+        throw new Refusal(ExportStatus.INVALID, error instanceof Error ? error.message : 'malformed');
       }
       exportId = decoded.exportId;
       // A credit of this channel: its slot was reserved when it was granted.
       const credited = credits.delete(exportId);
       if (credited) refund = exportId;
-      if (this.#down !== undefined) throw new Refusal(HandoffStatus.INVALID, `process ${process.pid} stopped receiving sockets: ${this.#down}`);
+      if (this.#down !== undefined) throw new Refusal(ExportStatus.INVALID, `process ${process.pid} stopped receiving sockets: ${this.#down}`);
       const fd = this.#check(decoded, fds, credited);
       const expiresAtMs = this.#options.pending.nextExpiry();
       this.#options.pending.add({
@@ -201,8 +206,8 @@ export class HandoffEndpoint {
         socket: decoded.socket,
         options: decoded.options,
         readAhead: decoded.readAhead,
-        // A copy: the application may keep it long after the frame's buffer is gone.
-        appMessage: decoded.appMessage === undefined ? undefined : Buffer.from(decoded.appMessage),
+        // Already a copy (the codec shares no memory with the frame), seen as a Buffer without copying again.
+        appMessage: decoded.appMessage === undefined ? undefined : Buffer.from(decoded.appMessage.buffer, decoded.appMessage.byteOffset, decoded.appMessage.length),
       });
       fds = [];
       refund = 0;
@@ -213,7 +218,7 @@ export class HandoffEndpoint {
       const granted = this.#grant(credits);
       reply = encodeExportReply({
         exportId,
-        status: HandoffStatus.OK,
+        status: ExportStatus.OK,
         expiresAtMs,
         message: '',
         ...(granted.length > 0 ? { grantedExportIds: granted, importTimeoutMs: this.#options.pending.importTimeoutMs } : {}),
@@ -231,28 +236,28 @@ export class HandoffEndpoint {
 
   /** Checks an export against this process; returns the descriptor to keep or throws a `Refusal`. */
   #check(m: ExportMessage, fds: number[], credited: boolean): number {
-    if (m.version !== HANDOFF_PROTOCOL_VERSION) throw new Refusal(HandoffStatus.INVALID, `unsupported version ${m.version}`);
+    if (m.version !== EXPORT_PROTOCOL_VERSION) throw new Refusal(ExportStatus.INVALID, `unsupported version ${m.version}`);
     if (m.targetPid !== process.pid) {
-      throw new Refusal(HandoffStatus.INVALID, `export for process ${m.targetPid} reached process ${process.pid}`);
+      throw new Refusal(ExportStatus.INVALID, `export for process ${m.targetPid} reached process ${process.pid}`);
     }
-    if (m.exportId === 0) throw new Refusal(HandoffStatus.INVALID, 'export id 0');
+    if (m.exportId === 0) throw new Refusal(ExportStatus.INVALID, 'export id 0');
     const fd = fds[0];
-    if (fds.length !== 1 || fd === undefined) throw new Refusal(HandoffStatus.INVALID, `expected 1 descriptor, got ${fds.length}`);
+    if (fds.length !== 1 || fd === undefined) throw new Refusal(ExportStatus.INVALID, `expected 1 descriptor, got ${fds.length}`);
     let cookie: bigint;
     try {
       cookie = getSocketCookie(fd);
     } catch {
-      throw new Refusal(HandoffStatus.INVALID, 'the descriptor is not a socket');
+      throw new Refusal(ExportStatus.INVALID, 'the descriptor is not a socket');
     }
-    if (cookie !== m.socketCookie) throw new Refusal(HandoffStatus.INVALID, 'the descriptor is not the socket the message names');
+    if (cookie !== m.socketCookie) throw new Refusal(ExportStatus.INVALID, 'the descriptor is not the socket the message names');
     // A credit's id and slots were reserved for it: only an export without one is checked here.
     if (credited) return fd;
-    if (this.#options.pending.has(m.exportId)) throw new Refusal(HandoffStatus.ID_IN_USE, `export id ${m.exportId} is pending`);
+    if (this.#options.pending.has(m.exportId)) throw new Refusal(ExportStatus.ID_IN_USE, `export id ${m.exportId} is pending`);
     if (this.#options.pending.isFull) {
-      throw new Refusal(HandoffStatus.NO_BUFFERS, `process ${process.pid} holds its maximum of unclaimed imports`);
+      throw new Refusal(ExportStatus.NO_BUFFERS, `process ${process.pid} holds its maximum of unclaimed imports`);
     }
     if (!this.#options.hasRoom(0)) {
-      throw new Refusal(HandoffStatus.NO_DESCRIPTORS, `process ${process.pid} has no socket descriptor left`);
+      throw new Refusal(ExportStatus.NO_DESCRIPTORS, `process ${process.pid} has no socket descriptor left`);
     }
     return fd;
   }
@@ -279,14 +284,6 @@ function watchFile(path: string, onEvent: () => void, onDead: () => void): FSWat
 
 function refusalFor(error: unknown): Refusal {
   const mapped = toWsaError(error, 'receiving the export', 'WSAEINVAL');
-  const status = mapped.code === 'WSAEMFILE' ? HandoffStatus.NO_DESCRIPTORS : mapped.code === 'WSAENOBUFS' ? HandoffStatus.NO_BUFFERS : HandoffStatus.INVALID;
+  const status = mapped.code === 'WSAEMFILE' ? ExportStatus.NO_DESCRIPTORS : mapped.code === 'WSAENOBUFS' ? ExportStatus.NO_BUFFERS : ExportStatus.INVALID;
   return new Refusal(status, mapped.message);
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeFd(fd);
-  } catch {
-    // Already closed: nothing to release.
-  }
 }

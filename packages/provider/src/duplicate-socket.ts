@@ -1,0 +1,122 @@
+/**
+ * WSPDuplicateSocket (and its extension WSPDuplicateSocketWithMessage): stops the socket's reads
+ * for real, flushes its writes, and pushes its descriptor, with the read-ahead and the emulated
+ * options, to the provider of `dwProcessId` (`ExportSender`); returns the special protocol info
+ * that lets that process import it once. On any failure this process keeps reading the socket,
+ * the read-ahead first in line: nothing is lost (docs/provider.md sections 3 to 6).
+ */
+import { WsaError, type ProtocolInfo, type Socket } from '@sanshare/protocol-info';
+import { dupFd, getSocketCookie } from '@sanshare/transport-uds';
+import { buildDuplicateInfo } from './build-protocol-info.js';
+import { MAX_APP_MESSAGE_BYTES, MAX_READ_AHEAD_BYTES } from './constants.js';
+import { pick, toWsaError } from './errors.js';
+import type { SocketEssentials } from './export-codec.js';
+import type { ProviderState } from './provider-state.js';
+import { endpointPath } from './runtime-dir.js';
+import type { ConnectedEntry } from './socket-entry.js';
+import { wrapDescriptor } from './wrap-descriptor.js';
+
+/** The codes WSPDuplicateSocket may fail with (WSPDuplicateSocket.txt); SAN providers never use WSAEINPROGRESS. */
+const DUPLICATE_ERRORS: ReadonlySet<string> = new Set(['WSAENETDOWN', 'WSAEINVAL', 'WSAEMFILE', 'WSAENOBUFS', 'WSAENOTSOCK']);
+
+/**
+ * Duplicates `s` for `dwProcessId`; with `appMessage`, the target delivers the socket with it
+ * (WSPReceiveDuplicate). Duplications of one descriptor run one at a time, in call order.
+ */
+export async function duplicateSocket(state: ProviderState, s: Socket, dwProcessId: number, appMessage?: Uint8Array): Promise<ProtocolInfo> {
+  // WSAENETDOWN first: a provider that cannot receive sockets must not hand one away, since the
+  // spec's scenario needs the socket to come back (and it is the one code that says so).
+  const receiver = state.receiver;
+  if (receiver === undefined) throw new WsaError('WSAENETDOWN', 'the provider has no hand-off endpoint');
+  receiver.assertUp();
+  const entry = state.sockets.require(s);
+  if (!Number.isInteger(dwProcessId) || dwProcessId < 0 || dwProcessId > 0xffffffff) {
+    throw new WsaError('WSAEINVAL', `dwProcessId must be an integer from 0 to 0xFFFFFFFF, got ${String(dwProcessId)}`);
+  }
+  if (entry.state !== 'stream' || entry.stream === undefined) {
+    throw new WsaError('WSAEINVAL', `socket ${s} is not a connected socket (only those can be duplicated)`);
+  }
+  // An open channel to the target already proves it runs (its EOF would have closed the channel).
+  if (!state.sender.hasLiveChannel(dwProcessId)) checkProcess(dwProcessId);
+  const run = entry.duplications
+    .then(() => handOff(state, s, entry as ConnectedEntry, dwProcessId, appMessage))
+    .catch((error: unknown) => {
+      // The spec's five codes only: a connection that failed under us (reset, closed) is a bad argument now.
+      const mapped = toWsaError(error, 'WSPDuplicateSocket');
+      if (DUPLICATE_ERRORS.has(mapped.code)) throw mapped;
+      throw new WsaError('WSAEINVAL', `socket ${s} cannot be duplicated: ${mapped.message}`, { cause: mapped });
+    });
+  entry.duplications = run.catch(() => {});
+  return run;
+}
+
+/** One duplication, its turn come: stop, flush, export, and the protocol info of the result. */
+async function handOff(state: ProviderState, s: Socket, entry: ConnectedEntry, targetPid: number, appMessage: Uint8Array | undefined): Promise<ProtocolInfo> {
+  if (state.sockets.get(s) !== entry) throw new WsaError('WSAENOTSOCK', `socket ${s} was closed`);
+  const { stream } = entry;
+  const wasStopped = stream.stopped;
+  const readAhead = await stream.stopForHandoff();
+  try {
+    if (readAhead.length > MAX_READ_AHEAD_BYTES) throw new WsaError('WSAENOBUFS', `${readAhead.length} bytes read ahead exceed the hand-off limit`);
+    const fd = stream.fd;
+    const socketCookie = entry.shared.cookie ?? getSocketCookie(fd);
+    const socket: SocketEssentials = { addressFamily: entry.af, socketType: entry.type, protocol: entry.protocol, catalogEntryId: state.catalog.dwCatalogEntryId };
+    const result = await state.sender.exportSocket({
+      endpoint: endpointPath(state.options.runtimeDir, targetPid),
+      targetPid,
+      fd,
+      socketCookie,
+      socket,
+      options: { ...entry.shared.options },
+      readAhead,
+      appMessage,
+      timeoutMs: state.options.handoffTimeoutMs,
+    });
+    stream.commitHandoff();
+    return buildDuplicateInfo(state.catalog, socket, {
+      exportId: result.exportId,
+      sourcePid: process.pid,
+      targetPid,
+      socketCookie: socketCookie.toString(),
+      nonce: result.nonce,
+      expiresAtMs: result.expiresAtMs,
+    });
+  } catch (error) {
+    // Nothing left: this process keeps the socket and reads again, the read-ahead first in line.
+    if (!wasStopped) {
+      try {
+        stream.resume((fd) => wrapDescriptor(dupFd(fd)));
+      } catch {
+        // The connection itself is gone (reset, or its descriptor closed): the first error says why.
+      }
+    }
+    throw error;
+  }
+}
+
+/** The message of WSPDuplicateSocketWithMessage, checked before anything is handed off. */
+export function checkAppMessage(message: unknown): Uint8Array {
+  if (!(message instanceof Uint8Array)) throw new WsaError(pick(['WSAEFAULT'], 'WSAEINVAL'), 'message must be a Uint8Array');
+  if (message.length > MAX_APP_MESSAGE_BYTES) {
+    throw new WsaError('WSAEMSGSIZE', `a message of ${message.length} bytes exceeds the hand-off limit of ${MAX_APP_MESSAGE_BYTES} bytes`);
+  }
+  // A copy: the frame is built after the socket's writes are flushed, and the caller may reuse its
+  // buffer as soon as it gets control back (at most 64 KiB, small next to the hand-off itself).
+  return Uint8Array.prototype.slice.call(message);
+}
+
+/** `WSAEINVAL` unless `pid` is a running process this one may signal (same user, or privileged). */
+function checkProcess(pid: number): void {
+  // kill(0) would probe our own process group, and pids above INT_MAX do not exist on Linux.
+  if (pid === 0 || pid > 0x7fffffff) throw new WsaError('WSAEINVAL', `process ${pid} is not a running process`);
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new WsaError(
+      'WSAEINVAL',
+      code === 'EPERM' ? `process ${pid} belongs to another user` : `process ${pid} is not a running process`,
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,49 @@
+/** A socket's addresses: WSPBind, WSPGetSockName, WSPGetPeerName, and the checks of an address argument. */
+import net from 'node:net';
+import { AF, WsaError, type SockAddr, type Socket } from '@sanshare/protocol-info';
+import { pick } from './errors.js';
+import type { ProviderState } from './provider-state.js';
+
+/** Node's family number (`net.isIP`) of a Winsock address family. */
+export function familyOf(af: number): 4 | 6 {
+  return af === AF.INET6 ? 6 : 4;
+}
+
+/** Throws unless `name` is an address of family `af` with a valid port (0 allowed for WSPBind). */
+export function checkAddress(af: number, name: SockAddr, allowPortZero: boolean): void {
+  if (typeof name !== 'object' || name === null || typeof name.address !== 'string') {
+    throw new WsaError('WSAEINVAL', 'the address must be { address, port }');
+  }
+  if (net.isIP(name.address) !== familyOf(af)) {
+    throw new WsaError(pick(['WSAEAFNOSUPPORT'], 'WSAEINVAL'), `${name.address} is not an IPv${familyOf(af)} address`);
+  }
+  if (!Number.isInteger(name.port) || name.port < (allowPortZero ? 0 : 1) || name.port > 65535) {
+    throw new WsaError(pick(['WSAEADDRNOTAVAIL'], 'WSAEINVAL'), `invalid port ${String(name.port)}`);
+  }
+}
+
+/** WSPBind: remembered until WSPConnect or WSPListen creates the kernel socket. */
+export function bindSocket(state: ProviderState, s: Socket, name: SockAddr): void {
+  const entry = state.sockets.require(s);
+  if (entry.state !== 'new' || entry.bound !== undefined) throw new WsaError('WSAEINVAL', `socket ${s} is already bound`);
+  checkAddress(entry.af, name, true);
+  entry.bound = { address: name.address, port: name.port };
+}
+
+export function getSockName(state: ProviderState, s: Socket): SockAddr {
+  const entry = state.sockets.require(s);
+  const address: net.AddressInfo | string | null | undefined | Record<string, never> =
+    entry.state === 'stream' ? entry.stream?.socket.address() : entry.state === 'listening' ? entry.listening?.server.address() : undefined;
+  if (typeof address === 'object' && address !== null && typeof address.port === 'number' && typeof address.address === 'string') {
+    return { address: address.address, port: address.port };
+  }
+  if (entry.bound !== undefined) return { ...entry.bound };
+  throw new WsaError('WSAEINVAL', `socket ${s} is not bound`);
+}
+
+export function getPeerName(state: ProviderState, s: Socket): SockAddr {
+  const { stream } = state.sockets.connected(s);
+  const { remoteAddress, remotePort } = stream.socket;
+  if (remoteAddress === undefined || remotePort === undefined) throw new WsaError('WSAENOTCONN', `socket ${s} has no peer`);
+  return { address: remoteAddress, port: remotePort };
+}
