@@ -3,12 +3,13 @@
  * `READY=1`, `STOPPING=1`, `STATUS=`), or the lines a `sanshare-server supervise` parent reads from
  * an inherited descriptor. Both carry the same `KEY=value` lines.
  *
- * Node has no Unix datagram socket, which `NOTIFY_SOCKET` is: the systemd notifier sends through a
- * `DatagramSender` the caller provides (until the transport offers one); without it, a process
- * started under `NOTIFY_SOCKET` warns once that nothing was sent.
+ * Node has no Unix datagram socket, which `NOTIFY_SOCKET` is: the systemd notifier sends with
+ * `@sanshare/transport-uds`'s `sendDatagram` (one `sendto` through its addon).
  */
 import { writeSync } from 'node:fs';
+import { sendDatagram } from '@sanshare/transport-uds';
 import { ENV } from './constants.js';
+import { firstLine } from './errors.js';
 
 /** One notification: `MAINPID`, `READY`, `STOPPING`, `STATUS`... as sd_notify(3) names them. */
 export type NotifyState = Readonly<Record<string, string | number>>;
@@ -32,24 +33,25 @@ export function formatNotifyState(state: NotifyState): string {
   return out;
 }
 
-/** systemd's notifier for `NOTIFY_SOCKET` (or `undefined` when the variable is unset). */
-export function systemdNotifier(env: NodeJS.ProcessEnv = process.env, send?: DatagramSender): ReadinessNotifier | undefined {
+/**
+ * systemd's notifier for `NOTIFY_SOCKET` (or `undefined` when the variable is unset). A send that
+ * fails (systemd gone, the socket not writable) is a warning, once: the server serves on.
+ */
+export function systemdNotifier(env: NodeJS.ProcessEnv = process.env, send: DatagramSender = sendDatagram): ReadinessNotifier | undefined {
   const path = env['NOTIFY_SOCKET'];
   if (path === undefined || path === '') return undefined;
   let warned = false;
   return {
     notify(state) {
-      const bytes = Buffer.from(formatNotifyState(state));
-      if (send !== undefined) {
-        send(path, bytes);
-        return;
-      }
-      if (!warned) {
+      const text = formatNotifyState(state);
+      try {
+        send(path, Buffer.from(text));
+      } catch (error) {
+        if (warned) return;
         warned = true;
-        process.emitWarning(
-          `@sanshare/server: NOTIFY_SOCKET is set but no datagram sender was given (notify option), so systemd was not told ${formatNotifyState(state).trim().replace(/\n/g, ' ')}; pass createRestarter({ notify: systemdNotifier(process.env, send) })`,
-          { code: 'SANSHARE_SERVER_NOTIFY' },
-        );
+        process.emitWarning(`@sanshare/server: could not tell systemd ${text.trim().replace(/\n/g, ' ')} at NOTIFY_SOCKET=${path}: ${firstLine(error)}`, {
+          code: 'SANSHARE_SERVER_NOTIFY',
+        });
       }
     },
   };

@@ -65,9 +65,11 @@ interface DuplicateSettlement {
 export interface SocketMoverOptions {
   /**
    * Wait for the provider's report that the target claimed each socket before closing this process's
-   * descriptor, and take the socket back on a lapse. Default: on when the switch offers
-   * `onDuplicateSettled`. Without it a socket counts as moved once the target's provider holds it, and
-   * a target that dies before importing it loses that connection.
+   * descriptor, and take the socket back on a lapse (`onDuplicateSettled`). Without it a socket counts
+   * as moved once the target's provider holds it, and a target that dies before importing it loses that
+   * connection. Default: off, because nothing tells whether a provider reports (the switch's
+   * `onDuplicateSettled` exists either way, and a provider that never reports would make every move
+   * wait `settleTimeoutMs`); turn it on where the provider reports (`WPUNotifyDuplicateSettled`).
    */
   awaitSettlement?: boolean;
   /** Bound on that wait, in ms (past it the socket counts as moved). Default 35,000: the provider's import timeout plus 5 s. */
@@ -95,7 +97,7 @@ const DEFAULT_SETTLE_TIMEOUT_MS = 35_000;
 /** Creates the mover over a started switch (a switch whose catalog has a provider with sanshare's extensions). */
 export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}): SocketMover {
   const settlement = (sw as Partial<DuplicateSettlement>).onDuplicateSettled === undefined ? undefined : (sw as unknown as DuplicateSettlement);
-  const confirmsClaims = options.awaitSettlement ?? settlement !== undefined;
+  const confirmsClaims = options.awaitSettlement ?? false;
   if (confirmsClaims && settlement === undefined) {
     throw new ServerError('ERR_INVALID_ARGUMENT', 'awaitSettlement: this switch has no onDuplicateSettled; update @sanshare/switch or leave awaitSettlement unset');
   }
