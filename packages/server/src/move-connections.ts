@@ -52,6 +52,10 @@ export function countConnections(servers: readonly AttachedServer[]): number {
 
 /** How often the engine looks again for connections when it has nothing in flight (ms): ones put back after a refusal, or ending. */
 const SWEEP_INTERVAL_MS = 25;
+/** Pause after a refused move, in ms, doubling while refusals go on. */
+const REFUSAL_BACKOFF_MS = { first: 20, max: 1_000 } as const;
+/** Progress events of a move: at most one per this many ms. */
+const PROGRESS_INTERVAL_MS = 50;
 const MAX_REPORTED_REASONS = 100;
 
 /** Runs one move; resolves when every connection moved, or could not move by the deadline (after its fallback), or the move was abandoned. */
@@ -66,11 +70,23 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
   const freezeSignal = AbortSignal.any([deadline.signal, signal]);
   let started = 0;
   let wake: (() => void) | undefined;
+  // Woken through setImmediate, never in the same microtask run: a move that fails at once (a
+  // successor that just died) must not spin without letting the event loop see that death.
   const nudge = (): void => {
-    wake?.();
+    const resolve = wake;
     wake = undefined;
+    if (resolve !== undefined) setImmediate(resolve);
   };
-  const progress = (): void => {
+  // After a refusal, launch nothing for a while (doubling): a target that refuses everything is not
+  // hammered, and a target that died is noticed (its exit, its control channel) before the next try.
+  let backoffMs = 0;
+  let pausedUntil = 0;
+  // Counting the remaining connections walks them all: at most one event per interval (and the last).
+  let lastProgress = 0;
+  const progress = (final = false): void => {
+    const now = performance.now();
+    if (!final && now - lastProgress < PROGRESS_INTERVAL_MS) return;
+    lastProgress = now;
     report.remaining = countConnections(servers);
     options.onProgress?.({ ...report });
   };
@@ -94,12 +110,16 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
     const { socket, state } = adapter.detach(conn);
     const [outcome] = await mover.send(targetPid, [{ socket, moved: { server: name, state, listener: false, fresh: false } }]);
     report.socketsSent++;
-    if (outcome === undefined || outcome.outcome === 'moved') report.moved++;
-    else if (outcome.outcome === 'closed') report.closed++;
+    if (outcome === undefined || outcome.outcome === 'moved') {
+      report.moved++;
+      backoffMs = 0;
+    } else if (outcome.outcome === 'closed') report.closed++;
     else {
       // Refused, lapsed, or the target is gone: it stays here, in service, and may be tried again.
       report.refused++;
       adapter.adopt(outcome.socket, state);
+      backoffMs = Math.min(Math.max(backoffMs * 2, REFUSAL_BACKOFF_MS.first), REFUSAL_BACKOFF_MS.max);
+      pausedUntil = performance.now() + backoffMs;
     }
   }
 
@@ -111,7 +131,7 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
       }
       const expired = deadline.signal.aborted;
       let launched = 0;
-      if (!expired) {
+      if (!expired && performance.now() >= pausedUntil) {
         for (const server of servers) {
           for (const conn of server.adapter.connections()) {
             if (started >= limit || inFlight.size >= MOVE_CONCURRENCY) break;
@@ -128,12 +148,13 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
         }
       }
       if (inFlight.size === 0 && launched === 0) {
-        const left = [...unmovable.keys()].filter((conn) => isLive(conn, unmovable.get(conn) as AttachedServer));
-        for (const conn of [...unmovable.keys()]) if (!left.includes(conn)) unmovable.delete(conn);
-        // Only connections that cannot move are left: a restart or a drain waits for the deadline (they
-        // may end by themselves first), a rebalance leaves them where they are.
-        const onlyUnmovable = allAccounted(servers, unmovable);
-        if (expired || started >= limit || (onlyUnmovable && (left.length === 0 || !options.fallbackAtDeadline))) break;
+        const live = new Set<unknown>();
+        for (const { adapter } of servers) for (const conn of adapter.connections()) live.add(conn);
+        for (const conn of unmovable.keys()) if (!live.has(conn)) unmovable.delete(conn);
+        // Only connections that cannot move are left (or none): a restart or a drain waits for the
+        // deadline (they may end by themselves first), a rebalance leaves them where they are.
+        const onlyUnmovable = live.size === unmovable.size;
+        if (expired || started >= limit || (onlyUnmovable && (unmovable.size === 0 || !options.fallbackAtDeadline))) break;
       }
       await new Promise<void>((resolve) => {
         wake = resolve;
@@ -157,18 +178,6 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
     signal.removeEventListener('abort', nudge);
   }
   report.phase = report.aborted ? 'aborted' : 'moved';
-  progress();
+  progress(true);
   return report;
-}
-
-/** Whether `conn` is still one of its server's connections. */
-function isLive(conn: unknown, server: AttachedServer): boolean {
-  for (const c of server.adapter.connections()) if (c === conn) return true;
-  return false;
-}
-
-/** True when every live connection is one the engine knows cannot move (so waiting longer only helps if they end). */
-function allAccounted(servers: readonly AttachedServer[], unmovable: Map<unknown, AttachedServer>): boolean {
-  for (const { adapter } of servers) for (const conn of adapter.connections()) if (!unmovable.has(conn)) return false;
-  return true;
 }

@@ -568,6 +568,13 @@ class RestarterImpl extends EventEmitter implements Restarter {
       // 2. It listens and says it is ready.
       progress('starting');
       await raceAbort(readUntilReady(ch), [gone.signal, deadline, this.#closing.signal], 'before it was ready');
+      // From now on the successor sends nothing until this process closes the channel: a read stays
+      // pending, so that its death (the channel's end) is seen at once.
+      let finished = false;
+      void (async () => {
+        while ((await ch.receive().catch(() => null)) !== null);
+        if (!finished) gone.abort(new Error(`the successor (pid ${successorPid}) closed the control channel`));
+      })();
       for (const n of this.#notifiers) n.notify({ MAINPID: successorPid });
       // 3. This process stops accepting (the successor accepts on the same kernel socket) and moves every connection.
       for (const server of this.#listeners.values()) if (server.listening) NetServer.prototype.close.call(server);
@@ -597,6 +604,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
       counts.unserved += left;
       counts.remaining = left;
       await ch.send({ kind: 'done', socketsSent: counts.moved, totals: { ...counts, phase: 'done' } }).catch(() => undefined);
+      finished = true;
       await ch.close();
       for (const fd of keep.values()) closeQuietly(fd);
       keep.clear();

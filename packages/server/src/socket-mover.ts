@@ -11,7 +11,7 @@
  * the package depends on how many messages a move takes.
  */
 import type { Socket as NetSocket } from 'node:net';
-import { FROM_PROTOCOL_INFO as FROM, isWsaError, type Socket } from '@sanshare/protocol-info';
+import { FROM_PROTOCOL_INFO as FROM, type DuplicateDelivery, type Socket } from '@sanshare/protocol-info';
 import { adoptNetSocket, toNetSocket, type Switch } from '@sanshare/switch';
 import { ServerError, firstLine } from './errors.js';
 import { decodeMovedSocket, encodeMovedSocket, type MovedSocket } from './moved-socket-codec.js';
@@ -48,8 +48,6 @@ export interface ReceiveOptions {
   signal: AbortSignal;
   /** A delivery that could not be taken (expired, a malformed message...): told, then skipped. */
   onError?: (error: ServerError) => void;
-  /** Ends the loop after this many ms with no delivery (for the tail of a move whose sender died). */
-  idleTimeoutMs?: number;
 }
 
 /**
@@ -88,7 +86,7 @@ export interface SocketMover {
    * `ERR_LISTENER` (docs/server.md "Listeners").
    */
   sendListener(targetPid: number, name: string, server: { readonly listening: boolean }): Promise<never>;
-  /** The sockets that arrive, as they arrive; ends when `signal` aborts or after `idleTimeoutMs` of silence. */
+  /** The sockets that arrive, as they arrive (several imported at once); ends when `signal` aborts. */
   receive(options: ReceiveOptions): AsyncIterable<ArrivedSocket>;
 }
 
@@ -184,50 +182,95 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
   };
 }
 
+/** Imports taken at once while receiving: deliveries keep coming while earlier ones are imported. */
+const RECEIVE_CONCURRENCY = 32;
+
 async function* receiveLoop(sw: Switch, options: ReceiveOptions): AsyncGenerator<ArrivedSocket> {
-  const { signal, acceptFrom, onError, idleTimeoutMs } = options;
-  while (!signal.aborted) {
-    let delivery;
-    try {
-      delivery = await sw.WSAReceiveDuplicate(idleTimeoutMs === undefined ? { signal } : { signal, timeoutMs: idleTimeoutMs });
-    } catch (error) {
-      if (signal.aborted) return;
-      if (isWsaError(error, 'WSAETIMEDOUT')) return;
-      // WSAENETDOWN after WSACleanup, or a provider without the extension: nothing more can arrive.
-      onError?.(new ServerError('ERR_CLOSED', `receiving moved sockets stopped: ${firstLine(error)}`, { cause: error }));
-      return;
-    }
+  const { signal, acceptFrom, onError } = options;
+  const arrived: ArrivedSocket[] = [];
+  let importing = 0;
+  let receiving = true;
+  // Two waiters: the pump (for a free import slot) and the consumer (for an arrival).
+  let wakePump: (() => void) | undefined;
+  let wakeConsumer: (() => void) | undefined;
+  const nudge = (): void => {
+    wakePump?.();
+    wakeConsumer?.();
+    wakePump = wakeConsumer = undefined;
+  };
+  signal.addEventListener('abort', nudge, { once: true });
+
+  /** One delivery: checked, imported, bridged to Node; `undefined` when it could not be taken (told to onError). */
+  async function take(delivery: DuplicateDelivery): Promise<ArrivedSocket | undefined> {
     if (!acceptFrom(delivery.sourcePid)) {
       // Not claimed: it lapses back to its sender at the import timeout, nothing lost.
       onError?.(new ServerError('ERR_CONTROL_PROTOCOL', `a socket from pid ${delivery.sourcePid}, which this process does not take sockets from, was left unclaimed`));
-      continue;
+      return undefined;
     }
     let moved: MovedSocket;
     try {
       moved = decodeMovedSocket(delivery.message);
     } catch (error) {
       onError?.(error as ServerError);
-      continue;
+      return undefined;
     }
     if (moved.listener) {
       onError?.(new ServerError('ERR_LISTENER', `pid ${delivery.sourcePid} sent listener '${moved.server}' through the switch, which this version cannot take yet; left unclaimed`));
-      continue;
+      return undefined;
     }
     let s: Socket;
     try {
       s = await sw.WSASocket(FROM, FROM, FROM, delivery.protocolInfo);
     } catch (error) {
       onError?.(new ServerError('ERR_CLOSED', `a socket from pid ${delivery.sourcePid} for '${moved.server}' could not be imported: ${firstLine(error)}`, { cause: error }));
-      continue;
+      return undefined;
     }
-    let socket: NetSocket;
     try {
-      socket = await toNetSocket(sw, s);
+      return { socket: await toNetSocket(sw, s), moved, sourcePid: delivery.sourcePid };
     } catch (error) {
       await sw.closesocket(s).catch(() => undefined);
       onError?.(new ServerError('ERR_CLOSED', `a socket from pid ${delivery.sourcePid} for '${moved.server}' could not be bridged to Node: ${firstLine(error)}`, { cause: error }));
-      continue;
+      return undefined;
     }
-    yield { socket, moved, sourcePid: delivery.sourcePid };
+  }
+
+  const pump = (async () => {
+    while (!signal.aborted) {
+      if (importing >= RECEIVE_CONCURRENCY) {
+        await new Promise<void>((resolve) => (wakePump = resolve));
+        continue;
+      }
+      let delivery: DuplicateDelivery;
+      try {
+        delivery = await sw.WSAReceiveDuplicate({ signal });
+      } catch (error) {
+        // Aborted; or WSAENETDOWN after WSACleanup, a provider without the extension: nothing more arrives.
+        if (!signal.aborted) onError?.(new ServerError('ERR_CLOSED', `receiving moved sockets stopped: ${firstLine(error)}`, { cause: error }));
+        break;
+      }
+      importing++;
+      void take(delivery).then((taken) => {
+        importing--;
+        if (taken !== undefined) arrived.push(taken);
+        nudge();
+      });
+    }
+    receiving = false;
+    nudge();
+  })();
+
+  try {
+    for (;;) {
+      const next = arrived.shift();
+      if (next !== undefined) {
+        yield next;
+        continue;
+      }
+      if (!receiving && importing === 0) break;
+      await new Promise<void>((resolve) => (wakeConsumer = resolve));
+    }
+  } finally {
+    signal.removeEventListener('abort', nudge);
+    await pump;
   }
 }
