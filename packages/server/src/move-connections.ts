@@ -5,6 +5,7 @@
  * (`Connection: close`, WebSocket close 1012); the caller decides whether to wait for them to end.
  * One engine for a restart (everything to the successor) and a pool (a worker's connections to another).
  */
+import { armDeadline } from '@sanshare/internal';
 import type { ConnectionAdapter } from './adapters/connection-adapter.js';
 import type { MoveCounts } from './control-codec.js';
 import { MOVE_CONCURRENCY } from './constants.js';
@@ -65,9 +66,12 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
   const report: MoveReport = { phase: 'moving', moved: 0, remaining: 0, refused: 0, unserved: 0, fallback: 0, closed: 0, socketsSent: 0, unmovable: [], aborted: false };
   const inFlight = new Set<unknown>();
   const unmovable = new Map<unknown, AttachedServer>();
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new Error(`drain deadline of ${options.drainTimeoutMs} ms`)), options.drainTimeoutMs);
-  const freezeSignal = AbortSignal.any([deadline.signal, signal]);
+  // Freezes end at the drain deadline or when the move is abandoned (`signal`), whichever comes first.
+  const stopFreezing = new AbortController();
+  const disarm = armDeadline({ signal, timeoutMs: options.drainTimeoutMs }, (expiry) =>
+    stopFreezing.abort(expiry.timedOut ? new Error(`drain deadline of ${options.drainTimeoutMs} ms`) : expiry.reason),
+  );
+  const freezeSignal = stopFreezing.signal;
   let started = 0;
   let wake: (() => void) | undefined;
   // Woken through setImmediate, never in the same microtask run: a move that fails at once (a
@@ -90,8 +94,7 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
     report.remaining = countConnections(servers);
     options.onProgress?.({ ...report });
   };
-  signal.addEventListener('abort', nudge, { once: true });
-  deadline.signal.addEventListener('abort', nudge, { once: true });
+  freezeSignal.addEventListener('abort', nudge, { once: true });
 
   async function moveOne(server: AttachedServer, conn: unknown): Promise<void> {
     const { adapter, name } = server;
@@ -129,7 +132,7 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
         report.aborted = true;
         break;
       }
-      const expired = deadline.signal.aborted;
+      const expired = freezeSignal.aborted;
       let launched = 0;
       if (!expired && performance.now() >= pausedUntil) {
         for (const server of servers) {
@@ -174,8 +177,8 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
       }
     }
   } finally {
-    clearTimeout(timer);
-    signal.removeEventListener('abort', nudge);
+    disarm();
+    freezeSignal.removeEventListener('abort', nudge);
   }
   report.phase = report.aborted ? 'aborted' : 'moved';
   progress(true);

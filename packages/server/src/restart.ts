@@ -6,6 +6,7 @@
  * docs/server.md has the whole lifecycle and every failure case.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { armDeadline, withDeadline } from '@sanshare/internal';
 import { EventEmitter } from 'node:events';
 import { Server as NetServer, type AddressInfo, type ListenOptions, type Server } from 'node:net';
 import { closeQuietly, dupFd } from '@sanshare/transport-uds';
@@ -240,11 +241,13 @@ class RestarterImpl extends EventEmitter implements Restarter {
     }
     this.#takingOver = true;
     const clock = new PhaseClock<RestartPhase>('joining');
+    // Closing the restarter stops the receiving too.
+    const receiving = new AbortController();
+    const unlink = armDeadline({ signal: this.#closing.signal }, () => receiving.abort());
     const counts: MoveCounts = { phase: 'joining', moved: 0, remaining: 0, refused: 0, unserved: 0, fallback: 0, closed: 0 };
     let received = 0;
     let expected: number | undefined;
     let died = false;
-    const receiving = new AbortController();
     let idle: NodeJS.Timeout | undefined;
     const armIdle = (): void => {
       clearTimeout(idle);
@@ -288,7 +291,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
     const loop = (async () => {
       for await (const arrived of this.#mover.receive({
         acceptFrom: (source) => source === pid,
-        signal: AbortSignal.any([receiving.signal, this.#closing.signal]),
+        signal: receiving.signal,
         onError: (error) => {
           counts.unserved++;
           this.emit('warning', error);
@@ -346,6 +349,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
 
     void loop.then(async () => {
       clearTimeout(idle);
+      unlink();
       await channel?.close();
       const unrouted = this.#router.dropUnrouted();
       counts.unserved += unrouted;
@@ -552,11 +556,13 @@ class RestarterImpl extends EventEmitter implements Restarter {
     const addresses = [...this.#listeners.values()].map((s) => s.address()).filter((a): a is AddressInfo => typeof a === 'object' && a !== null);
     if (this.#options.probeConnects !== undefined && addresses.length > 0) probe = startConnectProbe(addresses, this.#options.probeConnects.intervalMs);
     let channel: ControlChannel | undefined;
-    const deadline = AbortSignal.timeout(this.#timeouts.ready);
+    // The successor is gone when it exits, closes its channel, is not ready in time, or this restarter closes.
+    const unlinkClosing = armDeadline({ signal: this.#closing.signal }, () => gone.abort(new Error('the restarter was closed')));
+    const readyDeadline = armDeadline({ timeoutMs: this.#timeouts.ready }, () => gone.abort(new ServerError('ERR_SUCCESSOR_FAILED', 'did not get there in time (readyTimeoutMs)')));
     try {
       progress(clock.phase);
       // 1. The successor connects and says hello (or dies, or takes too long).
-      const joined = await raceAbort(joining, [gone.signal, deadline, this.#closing.signal], 'before it connected to the control socket');
+      const joined = await raceAbort(joining, gone.signal, 'before it connected to the control socket');
       channel = joined.channel;
       successorPid = joined.hello.pid;
       const ch = channel;
@@ -567,7 +573,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
       for (const [name, server] of this.#listeners) if (!held.has(name)) await this.#mover.sendListener(successorPid, name, server);
       // 2. It listens and says it is ready.
       progress('starting');
-      await raceAbort(readUntilReady(ch), [gone.signal, deadline, this.#closing.signal], 'before it was ready');
+      await raceAbort(readUntilReady(ch), gone.signal, 'before it was ready');
+      readyDeadline();
       // From now on the successor sends nothing until this process closes the channel: a read stays
       // pending, so that its death (the channel's end) is seen at once.
       let finished = false;
@@ -585,7 +592,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
         targetPid: successorPid,
         drainTimeoutMs: this.#timeouts.drain,
         fallbackAtDeadline: true,
-        signal: AbortSignal.any([gone.signal, this.#closing.signal]),
+        signal: gone.signal,
         onProgress: (c) => {
           assignCounts(counts, c);
           const p = progress(c.phase === 'fallback' ? 'fallback' : 'moving');
@@ -623,6 +630,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
         timings: final.timings,
         connects: final.connects,
       };
+      unlinkClosing();
       await this.#releaseAfterHandover();
       this.#exited.resolve(result);
       return result;
@@ -634,6 +642,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
       progress('failed', reason);
       tty?.end();
       this.#state = this.#state === 'closed' ? 'closed' : 'serving';
+      readyDeadline();
+      unlinkClosing();
       throw new ServerError(
         'ERR_SUCCESSOR_FAILED',
         `the restart failed: the successor${successorPid === undefined ? '' : ` (pid ${successorPid})`} ${reason.replace(/^the successor( \(pid \d+\))? /, '')}; this process listens again and serves every connection it held`,
@@ -703,33 +713,16 @@ async function readUntilReady(channel: ControlChannel): Promise<void> {
   }
 }
 
-/** `promise`, or a rejection when any of `signals` aborts first (`what` says at which point). */
-function raceAbort<T>(promise: Promise<T>, signals: readonly AbortSignal[], what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const cleanup = (): void => {
-      for (const s of signals) s.removeEventListener('abort', onAbort);
-    };
-    function onAbort(this: AbortSignal): void {
-      cleanup();
-      const reason: unknown = this.reason;
-      const text = reason instanceof DOMException && reason.name === 'TimeoutError' ? 'did not get there in time (readyTimeoutMs)' : firstLine(reason);
-      reject(new ServerError('ERR_SUCCESSOR_FAILED', `the successor failed ${what}: ${text}`, { cause: reason }));
-    }
-    for (const s of signals) {
-      if (s.aborted) return onAbort.call(s);
-      s.addEventListener('abort', onAbort, { once: true });
-    }
-    promise.then(
-      (value) => {
-        cleanup();
-        resolve(value);
-      },
-      (error: unknown) => {
-        cleanup();
-        reject(error);
-      },
-    );
-  });
+/** `promise`, or `ERR_SUCCESSOR_FAILED` when `gone` aborts first (`what` says at which point, the abort's reason why). */
+function raceAbort<T>(promise: Promise<T>, gone: AbortSignal, what: string): Promise<T> {
+  return withDeadline<T>(
+    { signal: gone },
+    (resolve, reject) => void promise.then(resolve, reject),
+    (expiry) => {
+      const reason = expiry.timedOut ? undefined : expiry.reason;
+      return new ServerError('ERR_SUCCESSOR_FAILED', `the successor failed ${what}: ${isServerError(reason) ? reason.message : firstLine(reason)}`, { cause: reason });
+    },
+  );
 }
 
 /** Resolves once no attached server has a connection, or after `timeoutMs`. */

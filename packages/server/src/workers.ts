@@ -343,16 +343,24 @@ class Pool extends EventEmitter implements WorkerPool {
 
   async rebalance(): Promise<WorkerMoveReport> {
     const total: { -readonly [K in keyof WorkerMoveReport]: number } = { moved: 0, refused: 0, fallback: 0, closed: 0, remaining: 0 };
-    // The plan uses each worker's last report (they report a change within 250 ms).
-    for (let round = 0; round < this.#workers.length; round++) {
-      const ready = this.#workers.filter((w) => w.state === 'ready').sort((a, b) => b.connections - a.connections);
-      const busiest = ready[0];
-      const idlest = ready[ready.length - 1];
-      if (busiest === undefined || idlest === undefined || busiest.connections - idlest.connections <= 1) break;
-      const count = Math.floor((busiest.connections - idlest.connections) / 2);
-      const counts = await this.#move(busiest, idlest, count);
+    // The plan is made once, on the counts the workers last reported (within 250 ms of a change):
+    // counts reported while connections are on their way would make a second plan move them twice.
+    const plan: { from: Worker; to: Worker; count: number }[] = [];
+    const load = new Map(this.#workers.filter((w) => w.state === 'ready').map((w) => [w, w.connections]));
+    for (let round = 0; round < load.size * load.size; round++) {
+      const sorted = [...load].sort((a, b) => b[1] - a[1]);
+      const [busiest, most] = sorted[0] ?? [undefined, 0];
+      const [idlest, least] = sorted[sorted.length - 1] ?? [undefined, 0];
+      if (busiest === undefined || idlest === undefined || most - least <= 1) break;
+      const count = Math.floor((most - least) / 2);
+      plan.push({ from: busiest, to: idlest, count });
+      load.set(busiest, most - count);
+      load.set(idlest, least + count);
+    }
+    for (const { from, to, count } of plan) {
+      if (from.state !== 'ready' || to.state !== 'ready') continue;
+      const counts = await this.#move(from, to, count);
       for (const key of ['moved', 'refused', 'fallback', 'closed'] as const) total[key] += counts[key];
-      if (counts.moved === 0) break;
     }
     total.remaining = this.#workers.reduce((n, w) => n + w.connections, 0);
     return { ...total };

@@ -58,6 +58,23 @@ describe('createWorkerPool', () => {
     expect(new Set(clients.map((c) => c.tags[0])).size).toBe(2);
   });
 
+  it('should replace a worker that dies, and hand new connections to the living', async () => {
+    const { pool, port, infos } = await startPool(2);
+    const [first] = infos as [Info, Info];
+    const from = pool.events.length;
+    process.kill(first.pid, 'SIGKILL');
+    const warned = await pool.waitFor('the pool says the worker exited', (e) => e.ev === 'warning' && String(e['message']).startsWith(`worker ${first.id} (pid ${first.pid}) exited`), 30_000, from);
+    expect(String(warned['message'])).toBe(`worker ${first.id} (pid ${first.pid}) exited (SIGKILL)`);
+    let listed: Info[] = [];
+    while (!(listed.length === 2 && listed.every((w) => w.state === 'ready') && !listed.some((w) => w.pid === first.pid))) {
+      listed = (await command(pool, 'workers'))['result'] as Info[];
+    }
+    for (let i = 0; i < 10; i++) clients.push(new LineClient(port));
+    await until('every new client answered', () => clients.every((c) => c.answered >= 2));
+    const pids = new Set(listed.map((w) => String(w.pid)));
+    for (const c of clients) expect(pids.has(c.tags[0] as string)).toBe(true);
+  });
+
   it('should drain a worker while its clients stream, and rebalance back, the clients noticing nothing', async () => {
     const { pool, port, infos } = await startPool(2);
     for (let i = 0; i < 24; i++) clients.push(new LineClient(port));
