@@ -8,6 +8,8 @@ export default defineConfig([
     sourcemap: true,
     clean: true,
     target: 'node20',
+    // The ws adapter resolves its optional peer `ws` from import.meta.url; the shim provides it in the CJS build.
+    shims: true,
     // @sanshare/internal is private (never published): its deadline and error guard are bundled in.
     noExternal: ['@sanshare/internal'],
   },

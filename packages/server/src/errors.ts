@@ -17,12 +17,18 @@ export const SERVER_ERRORS = {
   ERR_CONTROL_CHANNEL: 'the control channel could not be opened or closed early',
   /** A listener cannot be handed over (the provider refused it, or it is not a TCP listener). */
   ERR_LISTENER: 'a listener could not be handed over or taken',
-  /** A connection's state does not fit in the message that travels with its socket (64 KiB). */
-  ERR_STATE_TOO_LARGE: 'a connection state is over the size limit',
   /** A worker exited, or could not be started. */
   ERR_WORKER_FAILED: 'a worker failed',
   /** The restarter, mover or pool was closed. */
   ERR_CLOSED: 'closed',
+  /** `detach` got a connection that is not frozen at a safe point now (the message says what is still going on). */
+  ERR_NOT_AT_SAFE_POINT: 'the connection is not frozen at a safe point',
+  /** A connection's state (request, subprotocol, extensions, the application's own bytes) is over the 64 KiB that travel with its socket. */
+  ERR_STATE_TOO_LARGE: "the connection's state is too large to travel with its socket",
+  /** A connection's state bytes are malformed, or belong to another kind of connection than the adapter's. */
+  ERR_BAD_STATE: "the connection's state cannot be read",
+  /** An undocumented internal of Node's HTTP server or of `ws` that a move relies on is missing (a version other than the tested ones). */
+  ERR_INTERNALS_MISSING: 'an internal that moving a connection relies on is missing',
 } as const;
 
 /** A `ServerError` code, such as `'ERR_INVALID_ARGUMENT'`. */

@@ -20,7 +20,6 @@
 export { TESTED_VERSIONS } from './constants.js';
 export { ServerError, isServerError, SERVER_ERRORS } from './errors.js';
 export type { ServerErrorCode } from './errors.js';
-export type { ConnectionAdapter } from './adapters/connection-adapter.js';
 export { createRestarter } from './restart.js';
 export type { Restarter, RestarterOptions, RestartReport, TakeoverReport, AttachOptions, SuccessorCommand } from './restart.js';
 export type { RestartProgress, RestartPhase } from './restart-progress.js';
@@ -30,3 +29,25 @@ export { systemdNotifier, formatNotifyState } from './notifier.js';
 export type { ReadinessNotifier, DatagramSender, NotifyState } from './notifier.js';
 export { createWorkerPool, serveWorker, isWorker } from './workers.js';
 export type { WorkerPool, WorkerPoolOptions, WorkerInfo, WorkerMoveReport, ServeWorkerOptions, PoolWorker } from './workers.js';
+export {
+  createHttpAdapter,
+  prepareServer,
+  createWsAdapter,
+  createTcpAdapter,
+  UNMOVABLE,
+  unmovableCode,
+  connectionKindOf,
+  MAX_STATE_BYTES,
+} from './adapters/index.js';
+export type {
+  ConnectionAdapter,
+  FreezeResult,
+  HttpAdapter,
+  WsAdapter,
+  WsAdapterOptions,
+  WebSocketLike,
+  WebSocketServerLike,
+  TcpAdapter,
+  TcpAdapterOptions,
+  UnmovableCode,
+} from './adapters/index.js';

@@ -37,7 +37,7 @@ export { SANSHARE_PROVIDER_ID, DEFAULT_PROVIDER_MODULE, PROTOCOL_INFO_CHANNEL_MA
 export { toNetSocket } from './to-net-socket.js';
 export { adoptNetSocket } from './adopt-net-socket.js';
 export { connectProtocolInfoChannel } from './protocol-info-channel.js';
-export type { ProtocolInfoChannel, ConnectProtocolInfoChannelOptions } from './protocol-info-channel.js';
+export type { ProtocolInfoChannel, ConnectProtocolInfoChannelOptions, ChannelHooks } from './protocol-info-channel.js';
 export { listenProtocolInfoChannel } from './protocol-info-channel-server.js';
 export type { ProtocolInfoChannelServer, ListenProtocolInfoChannelOptions } from './protocol-info-channel-server.js';
 export type { ChannelOperationOptions } from './channel-operation-options.js';

@@ -49,9 +49,15 @@ export interface ProtocolInfoChannel {
 }
 
 /** Options of `connectProtocolInfoChannel`. */
-export interface ConnectProtocolInfoChannelOptions extends ChannelOperationOptions {
+export interface ConnectProtocolInfoChannelOptions extends ChannelOperationOptions, ChannelHooks {
   /** When given, the channel is refused (`ERR_CHANNEL_PEER_PID`) unless the kernel says the listener is this pid. */
   expectedPid?: number;
+}
+
+/** What a channel tells its application as it happens (for traces): each hook runs once per event; a throwing hook is ignored. */
+export interface ChannelHooks {
+  /** This end answered the peer's pid request (spec step 3): the reply is in the kernel, on its way to `peerPid`. */
+  onPidRequestAnswered?: (peerPid: number) => void;
 }
 
 /**
@@ -72,8 +78,11 @@ export class ChannelEnd implements ProtocolInfoChannel {
   #closing: Promise<void> | undefined;
   #resumeReading: (() => void) | undefined;
 
-  constructor(conn: UdsConnection) {
+  readonly #hooks: ChannelHooks;
+
+  constructor(conn: UdsConnection, hooks: ChannelHooks = {}) {
     this.#conn = conn;
+    this.#hooks = hooks;
     void this.#readLoop();
   }
 
@@ -151,6 +160,11 @@ export class ChannelEnd implements ProtocolInfoChannel {
           await this.#conn.send(encodeChannelMessage({ kind: 'pidReply', requestId: message.requestId, pid: process.pid }));
         } catch (error) {
           throw this.#receiveFailure(error);
+        }
+        try {
+          this.#hooks.onPidRequestAnswered?.(this.peer.pid);
+        } catch {
+          // A trace hook's failure is the application's, not the channel's.
         }
         return;
       case 'pidReply': {
@@ -313,6 +327,6 @@ export async function connectProtocolInfoChannel(path: string, options: ConnectP
       `the protocol-info channel at ${path} belongs to pid ${conn.peer.pid}, not ${options.expectedPid} (SO_PEERCRED); the connection was closed: check which process listens at that path`,
     );
   }
-  return new ChannelEnd(conn);
+  return new ChannelEnd(conn, options);
 }
 

@@ -43,14 +43,16 @@ export async function runDestination(argv: readonly string[]): Promise<number> {
   try {
     ws = await startWinsock(values['runtime-dir']);
     trace.info(`WSAStartup: switch loaded provider ${ws.providerDescription}`);
-    server = await listenChannel(channelPath);
+    // Step 3 happens inside the switch: its channel answers the source's pid request on its own, and
+    // tells this process when it did (the reply is in the kernel by then).
+    server = await listenChannel(channelPath, {
+      onPidRequestAnswered: (sourcePid) =>
+        trace.step(3, 'answer pid request', undefined, `this process's switch answered source pid ${sourcePid}'s pid request (SO_PEERCRED) with pid ${process.pid}`, { sourcePid }),
+    });
     trace.emit({ kind: 'info', call: 'listen protocol-info channel', detail: `waiting for a source at ${channelPath}`, data: { channel: channelPath } });
 
     await ctx.begin(3);
     channel = await server.accept({ timeoutMs: PROCESS_TIMEOUT_MS, signal: ctx.peerGone });
-    // The switch answers on its own: every pid request on this channel gets this process's pid, from
-    // the moment the kernel accepted the connection (the switch offers no event for the answer itself).
-    trace.step(3, 'answer pid request', undefined, `this process's switch answers the pid requests of source pid ${channel.peerPid} (SO_PEERCRED) with pid ${process.pid}`, { sourcePid: channel.peerPid });
 
     await ctx.begin(7);
     const info = await channel.receiveProtocolInfo(PROCESS_TIMEOUT_MS);

@@ -30,15 +30,19 @@ export interface AppChannel {
 export interface AppChannelServer {
   /**
    * Waits for the next process to connect. Its pid requests are answered by the switch from the moment
-   * the kernel accepted the connection (spec step 3), whether or not this was called yet.
+   * the kernel accepted the connection (spec step 3), whether or not this was called yet: the
+   * `onPidRequestAnswered` hook of `listenChannel` says when.
    */
   accept(options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<AppChannel>;
   close(): Promise<void>;
 }
 
-/** Listens for protocol-info channels at `path` (a Unix socket path in the run's temp dir). */
-export async function listenChannel(path: string): Promise<AppChannelServer> {
-  const server = await listenProtocolInfoChannel(path);
+/**
+ * Listens for protocol-info channels at `path` (a Unix socket path in the run's temp dir).
+ * `onPidRequestAnswered` runs each time the switch has answered a peer's pid request (step 3).
+ */
+export async function listenChannel(path: string, hooks: { onPidRequestAnswered?: (peerPid: number) => void } = {}): Promise<AppChannelServer> {
+  const server = await listenProtocolInfoChannel(path, hooks);
   return {
     accept: async (options) => wrap(await server.accept(options ?? {})),
     close: () => server.close(),
