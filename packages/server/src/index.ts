@@ -51,3 +51,4 @@ export type {
   TcpAdapterOptions,
   UnmovableCode,
 } from './adapters/index.js';
+export type { Attachable } from './adapter-for.js';

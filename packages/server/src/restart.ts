@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import { Server as NetServer, type AddressInfo, type ListenOptions, type Server } from 'node:net';
 import { closeQuietly, dupFd } from '@sanshare/transport-uds';
 import type { Switch } from '@sanshare/switch';
-import type { ConnectionAdapter } from './adapters/connection-adapter.js';
+import { adapterFor, type Attachable } from './adapter-for.js';
 import { startConnectProbe, type ConnectProbe } from './connect-probe.js';
 import { connectControl, listenControl, type ControlChannel, type ControlListener } from './control-channel.js';
 import type { ControlMessage, MoveCounts } from './control-codec.js';
@@ -114,8 +114,12 @@ export interface Restarter {
    * kernel socket itself, never closed in between), else on `options` as `server.listen(options)` would.
    */
   listen(name: string, server: Server, options: ListenOptions): Promise<void>;
-  /** Moves this server's connections at restarts, and takes the predecessor's (by name). Attach before `ready()`. */
-  attach(adapter: ConnectionAdapter<unknown>, options?: AttachOptions): void;
+  /**
+   * Moves this server's connections at restarts, and takes the predecessor's (by name): an
+   * `http.Server`, a `ws` WebSocketServer, or an adapter (`createTcpAdapter` for a `net.Server`,
+   * `createWsAdapter` with state hooks). Attach before `ready()`.
+   */
+  attach(server: Attachable, options?: AttachOptions): void;
   /** Says this process serves: the predecessor (if any) stops accepting and moves its connections here; the pid file is written. */
   ready(): Promise<void>;
   /**
@@ -380,7 +384,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
     this.#listeners.set(name, server);
   }
 
-  attach(adapter: ConnectionAdapter<unknown>, options: AttachOptions = {}): void {
+  attach(server: Attachable, options: AttachOptions = {}): void {
+    const adapter = adapterFor(server);
     this.#attachCount++;
     const name = options.name ?? `${adapter.kind}#${this.#attachCount}`;
     if (this.#router.has(name)) throw new ServerError('ERR_INVALID_ARGUMENT', `a server is already attached as '${name}'; give each its own name`);

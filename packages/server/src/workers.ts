@@ -9,7 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createServer, type AddressInfo, type ListenOptions, type Server, type Socket } from 'node:net';
 import type { Switch } from '@sanshare/switch';
-import type { ConnectionAdapter } from './adapters/connection-adapter.js';
+import { Server as HttpServer } from 'node:http';
+import { adapterFor, type Attachable } from './adapter-for.js';
 import { connectControl, listenControl, type ControlChannel, type ControlListener } from './control-channel.js';
 import type { ControlMessage, MoveCounts } from './control-codec.js';
 import { ConnectionRouter } from './connection-router.js';
@@ -409,8 +410,12 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
 
 /** Options of `serveWorker`. */
 export interface ServeWorkerOptions {
-  /** Adapters of the worker's servers, so that their connections can move to another worker (drain, rebalance). */
-  adapters?: readonly ConnectionAdapter<unknown>[];
+  /**
+   * The worker's servers whose connections can move to another worker (drain, rebalance): an
+   * `http.Server`, a `ws` WebSocketServer, or an adapter. Default: `server` itself when it is an
+   * `http.Server` (a plain `net.Server` needs `createTcpAdapter(server, { checkpoint })`).
+   */
+  adapters?: readonly Attachable[];
   /** How long this worker's connections get to reach a safe point when it is drained, in ms (default 30,000). */
   drainTimeoutMs?: number;
   provider?: ProviderSettings;
@@ -454,7 +459,8 @@ export async function serveWorker(server: Server, options: ServeWorkerOptions = 
     server.emit('connection', socket);
   };
   const router = new ConnectionRouter(serveFresh);
-  (options.adapters ?? []).forEach((adapter, i) => router.attach({ name: `${adapter.kind}#${i + 1}`, adapter }));
+  const attachables = options.adapters ?? (server instanceof HttpServer ? [server] : []);
+  attachables.map(adapterFor).forEach((adapter, i) => router.attach({ name: `${adapter.kind}#${i + 1}`, adapter }));
   const servers: readonly AttachedServer[] = router.servers;
   const connections = (): number => (servers.length > 0 ? countConnections(servers) : fresh.size);
 
