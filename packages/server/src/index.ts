@@ -5,12 +5,13 @@
  *
  * @example
  * ```ts
- * import { createServer } from 'node:net';
+ * import { createServer } from 'node:http';
  * import { createRestarter } from '@sanshare/server';
  *
  * const restarter = await createRestarter({ upgradeSignal: 'SIGHUP' });
- * const server = createServer((socket) => socket.pipe(socket));
- * await restarter.listen('echo', server, { port: 8080 });
+ * const server = createServer((req, res) => res.end('hello'));
+ * await restarter.listen('http', server, { port: 8080 }); // the previous generation's socket, if any
+ * restarter.attach(server); // its keep-alive connections move at each restart
  * await restarter.ready();
  * restarter.exited.then(() => process.exit(0)); // after a restart handed everything over
  * ```
