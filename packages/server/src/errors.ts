@@ -7,6 +7,20 @@ import { codedErrorGuard } from '@sanshare/internal';
 export const SERVER_ERRORS = {
   /** An argument or option is not valid (the message names it and the accepted values). */
   ERR_INVALID_ARGUMENT: 'an argument or option is not valid',
+  /** `upgrade()` while a restart is already under way (or this process is not the current generation). */
+  ERR_RESTART_IN_PROGRESS: 'a restart is already under way',
+  /** The successor exited, was killed or never became ready: the old process serves on. */
+  ERR_SUCCESSOR_FAILED: 'the successor failed; the old process serves on',
+  /** A peer on the control channel sent something malformed or out of turn. */
+  ERR_CONTROL_PROTOCOL: 'the control channel carried a malformed or unexpected message',
+  /** The control channel could not be opened, or closed while it was needed. */
+  ERR_CONTROL_CHANNEL: 'the control channel could not be opened or closed early',
+  /** A listener cannot be handed over (the provider refused it, or it is not a TCP listener). */
+  ERR_LISTENER: 'a listener could not be handed over or taken',
+  /** A worker exited, or could not be started. */
+  ERR_WORKER_FAILED: 'a worker failed',
+  /** The restarter, mover or pool was closed. */
+  ERR_CLOSED: 'closed',
   /** `detach` got a connection that is not frozen at a safe point now (the message says what is still going on). */
   ERR_NOT_AT_SAFE_POINT: 'the connection is not frozen at a safe point',
   /** A connection's state (request, subprotocol, extensions, the application's own bytes) is over the 64 KiB that travel with its socket. */
@@ -43,4 +57,11 @@ const serverErrorGuard = codedErrorGuard<ServerError, ServerErrorCode>('ServerEr
  */
 export function isServerError(value: unknown, code?: ServerErrorCode): value is ServerError {
   return serverErrorGuard(value, code);
+}
+
+/** The first line of any error value, for messages that name a cause. */
+export function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const end = text.indexOf('\n');
+  return end === -1 ? text : text.slice(0, end);
 }
