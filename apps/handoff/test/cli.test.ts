@@ -8,23 +8,23 @@ describe('sanshare-handoff command line', () => {
     const run = await runApp(['--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Usage: sanshare-handoff');
-    for (const word of ['workers', 'restart', '--json', '--kill-destination-at', '--clients', '--workers', '--connections']) expect(run.stdout).toContain(word);
+    for (const word of ['workers', 'restart', '--json', '--kill-source-at', '--kill-destination-at', '--clients', '--workers', '--connections']) expect(run.stdout).toContain(word);
   });
 
   it.each([
-    [['--bogus'], 'Unknown option'],
-    [['sideways'], "unknown command 'sideways'"],
-    [['workers', '--clients', '0'], '--clients must be between 1 and 2000'],
-    [['workers', '--workers', 'three'], '--workers expects a whole number'],
-    [['restart', '--clients', '3'], "--clients is an option of 'workers'"],
-    [['--kill-destination-at', '18'], '--kill-destination-at must be between 1 and 17'],
-    [['--kill-destination-at'], "argument missing"],
-    [['handoff', 'extra'], "unexpected argument 'extra'"],
-  ])('should reject %j with a usage error (exit 2)', async (args, message) => {
+    [['--bogus'], 'unknown option --bogus; see --help'],
+    [['sideways'], "unknown command 'sideways' (expected one of: handoff, workers, restart); see --help"],
+    [['workers', '--clients', '0'], '--clients must be between 1 and 2000, got 0; see --help'],
+    [['workers', '--workers', 'three'], "--workers expects a whole number, got 'three'; see --help"],
+    [['restart', '--clients', '3'], "--clients is an option of 'workers', not of 'restart'; see --help"],
+    [['--kill-destination-at', '18'], '--kill-destination-at must be between 1 and 17, got 18; see --help'],
+    [['--kill-source-at'], '--kill-source-at needs a value: --kill-source-at <step>; see --help'],
+    [['--kill-source-at', '2', '--kill-destination-at', '2'], '--kill-source-at and --kill-destination-at cannot be combined: kill one process per run; see --help'],
+    [['handoff', 'extra'], "unexpected argument 'extra'; see --help"],
+  ])('should reject %j with one line that says what is wrong (exit 2)', async (args, message) => {
     const run = await runApp(args);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(message);
-    expect(run.stderr).toContain('--help');
+    expect(run.stderr).toBe(`sanshare-handoff: ${message}\n`);
     expect(run.stdout).toBe('');
   });
 });

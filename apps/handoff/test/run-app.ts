@@ -17,9 +17,24 @@ export interface AppRun {
 
 const running = new Set<ChildProcess>();
 
-/** Runs the app to completion (killed after `boundMs`, a safety net, never an assertion). */
-export function runApp(args: readonly string[], boundMs = 45_000): Promise<AppRun> {
-  const child = spawn(process.execPath, [APP, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** How to run the app: its environment and user (default: the test's), and a bound on the run. */
+export interface RunAppOptions {
+  env?: NodeJS.ProcessEnv;
+  uid?: number;
+  gid?: number;
+  /** Killed after this long: a safety net, never an assertion. */
+  boundMs?: number;
+}
+
+/** Runs the app to completion. */
+export function runApp(args: readonly string[], options: RunAppOptions = {}): Promise<AppRun> {
+  const child = spawn(process.execPath, [APP, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
+  });
+  const boundMs = options.boundMs ?? 45_000;
   running.add(child);
   let stdout = '';
   let stderr = '';
@@ -39,7 +54,10 @@ export function runApp(args: readonly string[], boundMs = 45_000): Promise<AppRu
   });
 }
 
-/** Kills every app process a test started and did not see finish (for `afterEach`). */
+/**
+ * Kills every app process a test started and did not see finish: for `afterEach`, or `afterAll` in a
+ * suite whose tests run concurrently (each test ends only after its app exited, unless it timed out).
+ */
 export function killRunningApps(): void {
   for (const child of running) child.kill('SIGKILL');
   running.clear();

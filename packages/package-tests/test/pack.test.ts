@@ -85,10 +85,11 @@ describe('published tarballs', () => {
     await removeTempDir(tempDir);
   });
 
-  it('should find the four public packages', () => {
+  it('should find the five public packages', () => {
     expect(publicPackages.map((pkg) => pkg.name).sort()).toEqual([
       '@sanshare/protocol-info',
       '@sanshare/provider',
+      '@sanshare/server',
       '@sanshare/switch',
       '@sanshare/transport-uds',
     ]);

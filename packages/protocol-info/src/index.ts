@@ -71,5 +71,7 @@ export type {
   WspExtensions,
   DuplicateDelivery,
   DuplicateSettlement,
+  DuplicateBatchItem,
+  DuplicateBatchResult,
   WspStartup,
 } from './spi.js';

@@ -1,3 +1,4 @@
+import type { WsaError } from './errors.js';
 /**
  * The service provider interface (the `ws2spi.h` of sanshare): the types a switch and a provider
  * agree on, so that neither imports the other. A provider module exports `WSPStartup`; a switch
@@ -130,7 +131,40 @@ export interface WspExtensions {
    * `signal` cancels the wait (AbortError); `timeoutMs` ends it with `WSAETIMEDOUT`.
    */
   WSPReceiveDuplicate?(options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<DuplicateDelivery>;
+  /**
+   * Duplicates many sockets for one target process in as few messages as the kernel allows (one
+   * SCM_RIGHTS message carries at most 253 descriptors, `SCM_MAX_FD`): WSPDuplicateSocket for each item
+   * without a `message`, WSPDuplicateSocketWithMessage for each item with one. Each item keeps its own
+   * read-ahead and its own single-use protocol info. Resolves with one result per item, in order: an
+   * item that fails (not a connected or listening socket, closed meanwhile, refused by the target...)
+   * has its `error` and is still this process's; the others went. Rejects only when nothing could be
+   * attempted (WSAENETDOWN, a bad `dwProcessId`, an aborted `signal`). `timeoutMs` bounds the target's
+   * silence, not time spent queued behind other hand-offs. Optional: a switch falls back to one
+   * duplication per socket for a provider without it.
+   */
+  WSPDuplicateSocketBatch?(
+    items: readonly DuplicateBatchItem[],
+    dwProcessId: number,
+    options?: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<DuplicateBatchResult[]>;
+  /**
+   * `WSPReceiveDuplicate` for many: waits until at least one socket duplicated to this process with a
+   * message is there, then returns every one there (oldest first), at most `max` (default: all).
+   * Each is imported with WSPSocket as usual. Optional, alongside WSPDuplicateSocketBatch.
+   */
+  WSPReceiveDuplicates?(options?: { max?: number; signal?: AbortSignal; timeoutMs?: number }): Promise<DuplicateDelivery[]>;
 }
+
+/** One socket of `WSPDuplicateSocketBatch`. */
+export interface DuplicateBatchItem {
+  /** The provider's descriptor of a connected (or listening) socket. */
+  readonly s: Socket;
+  /** Present: delivered with the socket through WSPReceiveDuplicate(s), as WSPDuplicateSocketWithMessage does. */
+  readonly message?: Uint8Array;
+}
+
+/** The outcome of one item of `WSPDuplicateSocketBatch`: its protocol info, or why it stayed here. */
+export type DuplicateBatchResult = { readonly protocolInfo: ProtocolInfo; readonly error?: undefined } | { readonly protocolInfo?: undefined; readonly error: WsaError };
 
 /** A duplicated socket delivered with its protocol info: what `WSPReceiveDuplicate` returns. */
 export interface DuplicateDelivery {

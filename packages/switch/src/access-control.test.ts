@@ -33,4 +33,17 @@ describe('AccessControl', () => {
     access.assign(1, 'k');
     expect(access.isLocked(1)).toBe(false);
   });
+
+  it('should lift a lock through its holder only while it is still the socket\'s lock', () => {
+    const access = new AccessControl();
+    access.assign(1, 'k');
+    const old = access.lock('k');
+    access.unlock('k');
+    const newer = access.lock('k');
+    expect(access.unlockIfHeld(old)).toBe(false);
+    expect(access.isLocked(1)).toBe(true);
+    expect(access.unlockIfHeld(newer)).toBe(true);
+    expect(access.isLocked(1)).toBe(false);
+    expect(access.unlockIfHeld(newer)).toBe(false);
+  });
 });

@@ -1,6 +1,15 @@
 import type { Socket } from '@sanshare/protocol-info';
 
 /**
+ * One lock, as `lock` took it: whoever holds this object can lift that lock and no later one
+ * (`unlockIfHeld`). A duplication keeps its lock, so that its lapse, reported late, never lifts the
+ * lock a newer duplication of the same socket took.
+ */
+export interface Lock {
+  readonly key: string;
+}
+
+/**
  * The switch's access control for shared sockets (the spec's Note): once this process's switch has
  * duplicated a socket, it "does not access the shared socket again until the switch calls the
  * WSPSocket function to explicitly create again a descriptor for the shared socket".
@@ -16,11 +25,14 @@ import type { Socket } from '@sanshare/protocol-info';
  *
  * A key is forgotten (and its lock lifted) with the last descriptor of this process that carries it:
  * an address pair can name another connection later, which a stale lock must not block.
+ *
+ * A lock is lifted by an import (`unlock`: the socket is back, whoever locked it), or by the lapse of
+ * the duplication that took it (`unlockIfHeld`: only if no newer lock replaced it).
  */
 export class AccessControl {
   readonly #keyOf = new Map<Socket, string>();
   readonly #holders = new Map<string, Set<Socket>>();
-  readonly #locked = new Set<string>();
+  readonly #locked = new Map<string, Lock>();
 
   /** The key of a socket whose identity is unknown: only descriptor `s` is locked. */
   static descriptorKey(s: Socket): string {
@@ -51,14 +63,26 @@ export class AccessControl {
     }
   }
 
-  /** Marks the socket `key` as in another process's hands. */
-  lock(key: string): void {
-    this.#locked.add(key);
+  /** Marks the socket `key` as in another process's hands; the returned lock replaces any earlier one. */
+  lock(key: string): Lock {
+    const lock: Lock = Object.freeze({ key });
+    this.#locked.set(key, lock);
+    return lock;
   }
 
-  /** Gives this process access to the socket `key` again. */
+  /** Gives this process access to the socket `key` again (it was imported back: whoever locked it). */
   unlock(key: string): void {
     this.#locked.delete(key);
+  }
+
+  /**
+   * Lifts `lock` if it is still the lock of its socket: not after an import lifted it, nor once a
+   * newer duplication locked the socket again. Returns whether it did.
+   */
+  unlockIfHeld(lock: Lock): boolean {
+    if (this.#locked.get(lock.key) !== lock) return false;
+    this.#locked.delete(lock.key);
+    return true;
   }
 
   /** Whether descriptor `s`'s socket is locked. */

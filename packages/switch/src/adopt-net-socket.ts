@@ -24,7 +24,7 @@ export async function adoptNetSocket(sw: Switch, socket: NetSocket): Promise<Soc
   core.assertAlive();
   if (socket.destroyed || socket.remoteAddress === undefined) throw new WsaError('WSAEINVAL', 'adoptNetSocket: the net.Socket is not connected');
   const af = socket.remoteFamily === 'IPv6' ? AF.INET6 : AF.INET;
-  const { slot } = providerForAdoption(core.slots, af);
+  const { slot } = providerForAdoption(core.slots, core.failures, af);
   // Written bytes must reach the kernel first: they would be lost with Node's descriptor otherwise.
   while (socket.writableLength > 0 && !socket.destroyed) await once(socket, 'drain');
   const { fd, readAhead } = detachNetSocket(socket);

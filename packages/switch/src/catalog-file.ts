@@ -8,6 +8,7 @@ import { open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CATALOG_FILE_FORMAT, CATALOG_FILE_VERSION } from './constants.js';
 import { SwitchError } from './errors.js';
+import { reasonOf } from './explain.js';
 import type { CatalogEntry } from './catalog.js';
 import { toCatalogProtocolInfo } from './protocol-info-json.js';
 
@@ -35,8 +36,11 @@ export function catalogToJson(state: CatalogState): string {
   )}\n`;
 }
 
-function corrupt(file: string, why: string, cause?: unknown): SwitchError {
-  return new SwitchError('ERR_CATALOG_CORRUPT', `catalog file ${file}: ${why}`, cause === undefined ? undefined : { cause });
+/** What to do about a catalog file that is not a catalog. */
+const REPAIR = 'repair it, or move it away to start from an empty catalog (a missing file is one)';
+
+function corrupt(file: string, why: string, cause?: unknown, todo = REPAIR): SwitchError {
+  return new SwitchError('ERR_CATALOG_CORRUPT', `catalog file ${file} is not a usable catalog: ${why}; ${todo}`, cause === undefined ? undefined : { cause });
 }
 
 /** Parses and checks a catalog file's text; throws `ERR_CATALOG_CORRUPT` naming the first problem. */
@@ -83,13 +87,28 @@ export async function readCatalogFile(file: string, firstId: number): Promise<Ca
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { nextCatalogEntryId: firstId, entries: [] };
-    throw corrupt(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, error);
+    throw corrupt(file, `it cannot be read: ${reasonOf(error)}`, error, 'check the path and its permissions');
   }
   return catalogFromJson(file, text);
 }
 
-/** Replaces the catalog file with `state`, atomically (see the file comment). */
+/**
+ * Replaces the catalog file with `state`, atomically (see the file comment). Rejects with
+ * `ERR_CATALOG_WRITE` (the file is as it was) when the directory cannot be written.
+ */
 export async function writeCatalogFile(file: string, state: CatalogState): Promise<void> {
+  try {
+    await replaceFile(file, state);
+  } catch (error) {
+    throw new SwitchError(
+      'ERR_CATALOG_WRITE',
+      `catalog file ${file} cannot be written: ${reasonOf(error)}; the catalog is unchanged: make its directory writable (or free space) and try again`,
+      { cause: error },
+    );
+  }
+}
+
+async function replaceFile(file: string, state: CatalogState): Promise<void> {
   const dir = dirname(file);
   const temp = join(dir, `${tempPrefix(file)}${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
   const handle = await open(temp, 'wx', 0o644);

@@ -1,6 +1,7 @@
 import { BASE_PROTOCOL, type ProtocolInfo } from '@sanshare/protocol-info';
 import { FIRST_CATALOG_ENTRY_ID } from './constants.js';
 import { SwitchError } from './errors.js';
+import { firstLine } from './explain.js';
 import { type CatalogState, readCatalogFile, removeStaleTempFiles, writeCatalogFile } from './catalog-file.js';
 import { toCatalogProtocolInfo } from './protocol-info-json.js';
 
@@ -92,7 +93,10 @@ export async function createCatalog(options: CatalogOptions = {}): Promise<Catal
     remove(catalogEntryId) {
       return commit(() => {
         if (!state.entries.some((e) => e.catalogEntryId === catalogEntryId)) {
-          throw new SwitchError('ERR_CATALOG_UNKNOWN_ENTRY', `no catalog entry has id ${catalogEntryId}`);
+          throw new SwitchError(
+            'ERR_CATALOG_UNKNOWN_ENTRY',
+            `remove: no catalog entry has id ${String(catalogEntryId)} (never installed, or removed already); catalog.list() gives the installed ids`,
+          );
         }
         return { next: { ...state, entries: state.entries.filter((e) => e.catalogEntryId !== catalogEntryId) }, result: undefined };
       });
@@ -106,7 +110,12 @@ export async function createCatalog(options: CatalogOptions = {}): Promise<Catal
 }
 
 function checkEntry(init: CatalogEntryInit, catalogEntryId: number): CatalogEntry {
-  const invalid = (why: string): SwitchError => new SwitchError('ERR_CATALOG_INVALID_ENTRY', why);
+  const invalid = (why: string, cause?: unknown): SwitchError =>
+    new SwitchError(
+      'ERR_CATALOG_INVALID_ENTRY',
+      `install: the entry was refused: ${why}; the catalog is unchanged. Pass { protocolInfo, providerModule, providerOptions? } (defaultCatalogEntry makes a valid one)`,
+      cause === undefined ? undefined : { cause },
+    );
   if (typeof init !== 'object' || init === null) throw invalid('the entry is not an object');
   if (typeof init.providerModule !== 'string' || init.providerModule === '') throw invalid('providerModule is not a module name');
   if (catalogEntryId > 0xffffffff) throw invalid('no catalog entry ids are left');
@@ -122,7 +131,7 @@ function checkEntry(init: CatalogEntryInit, catalogEntryId: number): CatalogEntr
     // Options travel through JSON (the catalog file), so only JSON values are accepted, even in memory.
     options = JSON.parse(JSON.stringify(init.providerOptions));
   } catch (error) {
-    throw new SwitchError('ERR_CATALOG_INVALID_ENTRY', 'providerOptions is not JSON-serialisable', { cause: error });
+    throw invalid(`providerOptions is not JSON-serialisable (${firstLine(error)})`, error);
   }
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalid('providerOptions is not an object');
   return { ...entry, providerOptions: options as Record<string, unknown> };

@@ -13,10 +13,13 @@ export interface ChannelOperationOptions {
   timeoutMs?: number;
 }
 
+/** What to do after a channel timeout, the end of every `ERR_CHANNEL_TIMEOUT`'s first line. */
+export const TIMEOUT_ADVICE = 'nothing was lost and the channel stays usable: check that the peer runs, then retry or pass a larger timeoutMs (Infinity waits for ever)';
+
 /** The timeout to use: the caller's, else the default. Throws `TypeError` on a negative or NaN one. */
 export function timeoutOf(options: ChannelOperationOptions | undefined): number {
   const t = options?.timeoutMs ?? PROTOCOL_INFO_CHANNEL_DEFAULT_TIMEOUT_MS;
-  if (!isTimeoutMs(t)) throw new TypeError(`timeoutMs must be a non-negative number or Infinity, got ${String(t)}`);
+  if (!isTimeoutMs(t)) throw new TypeError(`timeoutMs must be a non-negative number or Infinity, got ${String(t)}; pass milliseconds, or Infinity to wait for ever`);
   return t;
 }
 
@@ -33,6 +36,6 @@ export function channelDeadline<T>(
 ): Promise<T> {
   const timeoutMs = timeoutOf(options);
   return withDeadline<T>({ signal: options?.signal, timeoutMs }, start, (expiry) =>
-    expiry.timedOut ? new SwitchError('ERR_CHANNEL_TIMEOUT', `${what} did not complete within ${expiry.timeoutMs} ms`) : expiry.reason,
+    expiry.timedOut ? new SwitchError('ERR_CHANNEL_TIMEOUT', `${what} did not complete within ${expiry.timeoutMs} ms; ${TIMEOUT_ADVICE}`) : expiry.reason,
   );
 }

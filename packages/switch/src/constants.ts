@@ -49,3 +49,28 @@ export const PROTOCOL_INFO_CHANNEL_MAX_QUEUED_INFOS = 16;
 
 /** Channels a server holds for `accept()` before it closes new ones at once (default of `maxPendingChannels`). */
 export const PROTOCOL_INFO_CHANNEL_MAX_PENDING = 16;
+
+/**
+ * Duplications of one descriptor whose outcome (`WPUNotifyDuplicateSettled`) the switch waits for at
+ * once. A provider that never reports (the upcall is optional) would otherwise leave one record per
+ * duplication for as long as the descriptor lives; past this bound the oldest is forgotten. Only the
+ * newest duplication of a socket can hold its lock, so a forgotten one never leaves a socket locked.
+ */
+export const MAX_UNSETTLED_DUPLICATIONS_PER_DESCRIPTOR = 16;
+
+/**
+ * Duplications `WSADuplicateSocketBatch` keeps running at once for a provider without
+ * `WSPDuplicateSocketBatch` (one `WSPDuplicateSocket` per socket). Enough to keep a provider's
+ * hand-off path busy while one duplication waits for the target's answer; few enough that a batch of
+ * thousands does not open thousands of connections and timers at once, nor hold thousands of
+ * descriptors in flight (a non-root user's `sendmsg` fails with `ETOOMANYREFS` past `RLIMIT_NOFILE`).
+ */
+export const BATCH_FALLBACK_CONCURRENCY = 32;
+
+/**
+ * Largest application message of one duplication with a message (`WSADuplicateSocketBatch` checks
+ * each item's up front). The limit sanshare's provider sets for `WSPDuplicateSocketWithMessage`
+ * (64 KiB, its `MAX_APP_MESSAGE_BYTES`), the one its docs promise an application; an item over it
+ * fails alone, before any socket is locked, instead of after the other items went.
+ */
+export const MAX_DUPLICATE_MESSAGE_BYTES = 64 * 1024;

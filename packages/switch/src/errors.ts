@@ -22,6 +22,8 @@ export const SWITCH_ERRORS = {
   ERR_CATALOG_INVALID_ENTRY: undefined,
   /** `remove` named a catalog entry id that is not installed. */
   ERR_CATALOG_UNKNOWN_ENTRY: undefined,
+  /** A change could not be written to the catalog file (permissions, full disk...); the catalog is unchanged. */
+  ERR_CATALOG_WRITE: undefined,
   /** The protocol-info channel is closed (by either side, or after a protocol violation). */
   ERR_CHANNEL_CLOSED: undefined,
   /** A protocol-info channel operation did not complete within its `timeoutMs`. */
@@ -41,6 +43,11 @@ export type SwitchErrorCode = keyof typeof SWITCH_ERRORS;
 /**
  * Thrown when the catalog, a provider load or the protocol-info channel fails. `code` says which failure
  * (`SwitchErrorCode`), `errno` is the Winsock number when there is one, `cause` the underlying error.
+ *
+ * `message` starts with the code, once (`"ERR_CHANNEL_CLOSED: the peer (pid 42) closed ..."`), as
+ * `WsaError`'s does and Node's system errors do (`"ENOENT: ..."`): print `message` alone, not
+ * `${code} ${message}`. Its first line says what failed, why, and what to do; `cause` keeps the
+ * underlying error for a debugger.
  */
 export class SwitchError extends Error {
   override readonly name = 'SwitchError' as const;
@@ -48,7 +55,8 @@ export class SwitchError extends Error {
   readonly errno: number | undefined;
 
   constructor(code: SwitchErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${code}: ${message}`, options);
+    // A message handed on from another error of the same code already starts with it.
+    super(message.startsWith(`${code}: `) ? message : `${code}: ${message}`, options);
     this.code = code;
     this.errno = SWITCH_ERRORS[code];
   }

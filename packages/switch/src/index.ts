@@ -30,14 +30,23 @@ export { defaultProtocolInfo } from './default-protocol-info.js';
 export type { DefaultAddressFamily } from './default-protocol-info.js';
 export { defaultCatalogEntry, defaultCatalogEntries } from './default-catalog-entry.js';
 export { WSAStartup } from './wsa-startup.js';
-export type { Switch, WsaStartupOptions, ProviderLoadFailure, LoadedProvider } from './switch-api.js';
+export type {
+  Switch,
+  WsaStartupOptions,
+  ProviderLoadFailure,
+  LoadedProvider,
+  DuplicateSettledEvent,
+  DuplicateSocketBatchItem,
+  DuplicateSocketBatchOptions,
+  ReceiveDuplicatesOptions,
+} from './switch-api.js';
 export { SwitchError, isSwitchError, SWITCH_ERRORS } from './errors.js';
 export type { SwitchErrorCode } from './errors.js';
 export { SANSHARE_PROVIDER_ID, DEFAULT_PROVIDER_MODULE, PROTOCOL_INFO_CHANNEL_MAX_MESSAGE_BYTES } from './constants.js';
 export { toNetSocket } from './to-net-socket.js';
 export { adoptNetSocket } from './adopt-net-socket.js';
 export { connectProtocolInfoChannel } from './protocol-info-channel.js';
-export type { ProtocolInfoChannel, ConnectProtocolInfoChannelOptions } from './protocol-info-channel.js';
+export type { ProtocolInfoChannel, ConnectProtocolInfoChannelOptions, ChannelHooks } from './protocol-info-channel.js';
 export { listenProtocolInfoChannel } from './protocol-info-channel-server.js';
 export type { ProtocolInfoChannelServer, ListenProtocolInfoChannelOptions } from './protocol-info-channel-server.js';
 export type { ChannelOperationOptions } from './channel-operation-options.js';

@@ -24,6 +24,9 @@ function providerSource(tweak: string, cleanupMarker: string): string {
 
 /** The three bridge extensions, as JS source: offered together. */
 const BRIDGES = 'WSPAdoptDescriptor: async () => 0, WSPDetachDescriptor: async () => ({}), WSPGetSocketCookie: () => 1n';
+/** The message pair, and the batch pair that builds on it, as JS source. */
+const MESSAGES = 'WSPDuplicateSocketWithMessage: async () => ({}), WSPReceiveDuplicate: async () => ({})';
+const BATCH = 'WSPDuplicateSocketBatch: async () => [], WSPReceiveDuplicates: async () => []';
 
 describe('loadProvider', () => {
   let dir: string;
@@ -82,6 +85,10 @@ describe('loadProvider', () => {
     ['half the extensions', 'result.extensions = { WSPGetSocketCookie: () => 1n };', 'WSPAdoptDescriptor'],
     ['one of the message extensions without the other', `result.extensions = { ${BRIDGES}, WSPDuplicateSocketWithMessage: async () => ({}) };`, 'without WSPReceiveDuplicate'],
     ['a message extension that is not a function', `result.extensions = { ${BRIDGES}, WSPDuplicateSocketWithMessage: 1, WSPReceiveDuplicate: async () => ({}) };`, 'not functions'],
+    ['one of the batch extensions without the other', `result.extensions = { ${BRIDGES}, ${MESSAGES}, WSPDuplicateSocketBatch: async () => [] };`, 'WSPDuplicateSocketBatch without WSPReceiveDuplicates'],
+    ['the other batch extension without the first', `result.extensions = { ${BRIDGES}, ${MESSAGES}, WSPReceiveDuplicates: async () => [] };`, 'WSPReceiveDuplicates without WSPDuplicateSocketBatch'],
+    ['a batch extension that is not a function', `result.extensions = { ${BRIDGES}, ${MESSAGES}, WSPDuplicateSocketBatch: async () => [], WSPReceiveDuplicates: 'yes' };`, 'not functions'],
+    ['the batch pair without the message pair', `result.extensions = { ${BRIDGES}, ${BATCH} };`, 'without the message pair'],
   ])('should reject %s with WSAEINVALIDPROCTABLE and clean the provider up', async (_name, tweak, mention) => {
     const marker = join(dir, 'cleaned');
     const entry = await entryFor('wrong', providerSource(tweak, marker));
@@ -95,6 +102,7 @@ describe('loadProvider', () => {
     ['no extensions', ''],
     ['the three bridge extensions', `result.extensions = { ${BRIDGES} };`],
     ['the bridges and both message extensions', `result.extensions = { ${BRIDGES}, WSPDuplicateSocketWithMessage: async () => ({}), WSPReceiveDuplicate: async () => ({}) };`],
+    ['the bridges, the message pair and the batch pair', `result.extensions = { ${BRIDGES}, ${MESSAGES}, ${BATCH} };`],
   ])('should accept a provider with %s', async (_name, tweak) => {
     const entry = await entryFor('ext', providerSource(tweak, join(dir, 'c')));
     await expect(loadProvider(entry, upcalls, 0x0202)).resolves.toMatchObject({ version: 0x0202 });

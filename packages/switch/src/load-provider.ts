@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { WspExtensions, WspProcTable, WspStartup, WspStartupResult, WspUpcallTable } from '@sanshare/protocol-info';
 import type { CatalogEntry } from './catalog.js';
 import { SwitchError } from './errors.js';
+import { reasonOf } from './explain.js';
 
 /** Every `WSPPROC_TABLE` entry point a provider must supply (`spi.ts`). */
 export const PROC_TABLE_ENTRIES = [
@@ -38,6 +39,15 @@ export const EXTENSION_ENTRIES = ['WSPAdoptDescriptor', 'WSPDetachDescriptor', '
  * what it never sends.
  */
 export const MESSAGE_EXTENSION_ENTRIES = ['WSPDuplicateSocketWithMessage', 'WSPReceiveDuplicate'] as const satisfies readonly (keyof WspExtensions)[];
+
+/**
+ * The optional batch pair, offered both or neither, and only on top of the message pair: the sockets
+ * `WSPDuplicateSocketBatch` sends with a message are received by the target's `WSPReceiveDuplicates`
+ * (or `WSPReceiveDuplicate`, one at a time), and a batch item with a message is what
+ * `WSPDuplicateSocketWithMessage` sends, so a provider with the batch and without the message pair
+ * could send what the target's switch never asks for.
+ */
+export const BATCH_EXTENSION_ENTRIES = ['WSPDuplicateSocketBatch', 'WSPReceiveDuplicates'] as const satisfies readonly (keyof WspExtensions)[];
 
 /** A started provider, as the switch keeps it. */
 export interface StartedProvider {
@@ -100,12 +110,20 @@ function tableProblem(result: unknown): string | undefined {
     const ext = r.extensions as Record<string, unknown>;
     const missingExt = EXTENSION_ENTRIES.filter((name) => !isFunction(ext[name]));
     if (missingExt.length > 0) return `extensions lack ${missingExt.join(', ')} (the three bridge extensions come together)`;
-    const offered = MESSAGE_EXTENSION_ENTRIES.filter((name) => ext[name] !== undefined);
-    const notFunctions = offered.filter((name) => !isFunction(ext[name]));
-    if (notFunctions.length > 0) return `extensions ${notFunctions.join(', ')} are not functions`;
-    if (offered.length === 1) {
-      const missing = MESSAGE_EXTENSION_ENTRIES.find((name) => !offered.includes(name));
-      return `extensions offer ${offered[0]} without ${missing} (the two come together, or neither)`;
+    const pairProblem = (pair: readonly string[]): string | undefined => {
+      const offered = pair.filter((name) => ext[name] !== undefined);
+      const notFunctions = offered.filter((name) => !isFunction(ext[name]));
+      if (notFunctions.length > 0) return `extensions ${notFunctions.join(', ')} are not functions`;
+      if (offered.length === 1) {
+        const missing = pair.find((name) => !offered.includes(name));
+        return `extensions offer ${offered[0]} without ${missing} (the two come together, or neither)`;
+      }
+      return undefined;
+    };
+    const problem = pairProblem(MESSAGE_EXTENSION_ENTRIES) ?? pairProblem(BATCH_EXTENSION_ENTRIES);
+    if (problem !== undefined) return problem;
+    if (ext['WSPDuplicateSocketBatch'] !== undefined && ext['WSPDuplicateSocketWithMessage'] === undefined) {
+      return 'extensions offer the batch pair (WSPDuplicateSocketBatch, WSPReceiveDuplicates) without the message pair (WSPDuplicateSocketWithMessage, WSPReceiveDuplicate), which the batch builds on';
     }
   }
   if (!Number.isInteger(r.version) || !Number.isInteger(r.highVersion)) return 'version and highVersion are not integers';
@@ -126,15 +144,26 @@ export async function loadProvider(entry: CatalogEntry, upcalls: WspUpcallTable,
   try {
     mod = await importProviderModule(entry.providerModule);
   } catch (error) {
-    throw new SwitchError('WSAEPROVIDERFAILEDINIT', `${where}: the provider module cannot be loaded`, { cause: error });
+    throw new SwitchError(
+      'WSAEPROVIDERFAILEDINIT',
+      `${where}: the provider module cannot be loaded: ${reasonOf(error)}; install it, or fix providerModule in the catalog entry (an absolute path, a file: URL or a package name)`,
+      { cause: error },
+    );
   }
   const startup = startupOf(mod);
-  if (startup === undefined) throw new SwitchError('WSAEPROVIDERFAILEDINIT', `${where}: the module exports no WSPStartup function`);
+  if (startup === undefined) {
+    throw new SwitchError(
+      'WSAEPROVIDERFAILEDINIT',
+      `${where}: the module exports no WSPStartup function, so it is no service provider; point providerModule at a module that exports WSPStartup`,
+    );
+  }
   let result: unknown;
   try {
     result = await startup(versionRequested, structuredClone(entry.protocolInfo), upcalls, entry.providerOptions ?? {});
   } catch (error) {
-    throw new SwitchError('WSAEPROVIDERFAILEDINIT', `${where}: WSPStartup failed`, { cause: error });
+    throw new SwitchError('WSAEPROVIDERFAILEDINIT', `${where}: WSPStartup failed: ${reasonOf(error)}; fix what it names (the provider's options are the catalog entry's providerOptions)`, {
+      cause: error,
+    });
   }
   const problem = tableProblem(result);
   const started = result as WspStartupResult;
@@ -143,10 +172,15 @@ export async function loadProvider(entry: CatalogEntry, upcalls: WspUpcallTable,
     if (isFunction(cleanup)) await Promise.resolve(cleanup.call(started.procTable)).catch(() => undefined);
     throw error;
   };
-  if (problem !== undefined) return reject(new SwitchError('WSAEINVALIDPROCTABLE', `${where}: ${problem}`));
+  if (problem !== undefined) {
+    return reject(new SwitchError('WSAEINVALIDPROCTABLE', `${where}: ${problem}; the provider is broken (its WSPStartup must return a whole procedure table): fix it or use another one`));
+  }
   if (started.version !== versionRequested) {
     return reject(
-      new SwitchError('WSAVERNOTSUPPORTED', `${where}: the provider answered version 0x${started.version.toString(16)}, the switch asked for 0x${versionRequested.toString(16)}`),
+      new SwitchError(
+        'WSAVERNOTSUPPORTED',
+        `${where}: the provider answered version 0x${started.version.toString(16)}, the switch asked for 0x${versionRequested.toString(16)}; use a provider that speaks Winsock 2.2`,
+      ),
     );
   }
   return {

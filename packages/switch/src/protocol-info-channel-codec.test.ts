@@ -81,7 +81,7 @@ describe('protocol-info-channel-codec', () => {
       error = e;
     }
     expect(isSwitchError(error, 'ERR_CHANNEL_PROTOCOL')).toBe(true);
-    expect(String((error as Error).message)).toMatch(/^ERR_CHANNEL_PROTOCOL: malformed protocol-info channel message: /);
+    expect(String((error as Error).message)).toMatch(/^ERR_CHANNEL_PROTOCOL: a malformed protocol-info channel message: /);
   });
 
   it('should keep the strict reader\'s error as the cause of a wire violation', () => {

@@ -26,7 +26,7 @@ const BODY = { pidRequest: 1, pidReply: 2, protocolInfo: 3 } as const;
 const BODY_LABELS = ['', 'pid_request (1)', 'pid_reply (2)', 'protocol_info (3)'] as const;
 
 function violation(what: string, cause?: unknown): SwitchError {
-  return new SwitchError('ERR_CHANNEL_PROTOCOL', `malformed protocol-info channel message: ${what}`, cause === undefined ? undefined : { cause });
+  return new SwitchError('ERR_CHANNEL_PROTOCOL', `a malformed protocol-info channel message: ${what}`, cause === undefined ? undefined : { cause });
 }
 
 const isUint32NonZero = (v: number): boolean => Number.isInteger(v) && v > 0 && v <= 0xffffffff;

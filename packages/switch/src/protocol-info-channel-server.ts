@@ -2,10 +2,10 @@ import { listen, type UdsListener } from '@sanshare/transport-uds';
 import { type ChannelOperationOptions, channelDeadline } from './channel-operation-options.js';
 import { PROTOCOL_INFO_CHANNEL_MAX_MESSAGE_BYTES, PROTOCOL_INFO_CHANNEL_MAX_PENDING } from './constants.js';
 import { SwitchError, isSwitchError } from './errors.js';
-import { ChannelEnd, type ProtocolInfoChannel } from './protocol-info-channel.js';
+import { ChannelEnd, type ChannelHooks, type ProtocolInfoChannel } from './protocol-info-channel.js';
 
 /** Options of `listenProtocolInfoChannel`. */
-export interface ListenProtocolInfoChannelOptions {
+export interface ListenProtocolInfoChannelOptions extends ChannelHooks {
   /** Peers allowed to connect, by kernel uid: `'same'` (default) or a list of uids. */
   allowUids?: 'same' | readonly number[];
   /** Channels held for `accept()`; further connections are closed at once (default 16). */
@@ -46,7 +46,7 @@ export async function listenProtocolInfoChannel(path: string, options: ListenPro
       void conn.close();
       return;
     }
-    const channel = new ChannelEnd(conn);
+    const channel = new ChannelEnd(conn, options);
     const waiter = waiters.shift();
     if (waiter !== undefined) waiter.resolve(channel);
     else if (pending.length < maxPending) pending.push(channel);
@@ -55,7 +55,7 @@ export async function listenProtocolInfoChannel(path: string, options: ListenPro
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
-    const error = new SwitchError('ERR_CHANNEL_CLOSED', `the protocol-info channel server at ${path} is closed`);
+    const error = new SwitchError('ERR_CHANNEL_CLOSED', `accept: the protocol-info channel server at ${path} was closed; listen again to accept more channels`);
     for (const w of waiters.splice(0)) w.reject(error);
     await Promise.all(pending.splice(0).map((c) => c.close()));
     await listener.close();
@@ -64,7 +64,7 @@ export async function listenProtocolInfoChannel(path: string, options: ListenPro
   const accept = (acceptOptions?: ChannelOperationOptions): Promise<ProtocolInfoChannel> => {
     const ready = pending.shift();
     if (ready !== undefined) return Promise.resolve(ready);
-    if (closed) return Promise.reject(new SwitchError('ERR_CHANNEL_CLOSED', `the protocol-info channel server at ${path} is closed`));
+    if (closed) return Promise.reject(new SwitchError('ERR_CHANNEL_CLOSED', `accept: the protocol-info channel server at ${path} was closed; listen again to accept more channels`));
     return channelDeadline<ProtocolInfoChannel>('accept', acceptOptions, (resolve, reject) => {
       const waiter = { resolve, reject };
       waiters.push(waiter);

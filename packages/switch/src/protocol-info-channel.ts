@@ -1,10 +1,18 @@
-import { decodeProtocolInfo, encodeProtocolInfo, type ProtocolInfo } from '@sanshare/protocol-info';
+import { encodeProtocolInfo, type ProtocolInfo } from '@sanshare/protocol-info';
 import { closeQuietly, connect, isUdsError, type PeerCredentials, type UdsConnection } from '@sanshare/transport-uds';
-import { type ChannelOperationOptions, channelDeadline, timeoutOf } from './channel-operation-options.js';
+import { type ChannelOperationOptions, TIMEOUT_ADVICE, channelDeadline, timeoutOf } from './channel-operation-options.js';
 import { PROTOCOL_INFO_CHANNEL_MAX_MESSAGE_BYTES, PROTOCOL_INFO_CHANNEL_MAX_QUEUED_INFOS } from './constants.js';
 import { duplicationTargetOf } from './duplication-target.js';
+import { decodeChannelFrame } from './decode-channel-frame.js';
 import { SwitchError, isSwitchError } from './errors.js';
-import { type ChannelMessage, decodeChannelMessage, encodeChannelMessage } from './protocol-info-channel-codec.js';
+import { reasonOf } from './explain.js';
+import { type ChannelMessage, encodeChannelMessage } from './protocol-info-channel-codec.js';
+
+/** What to do about a peer that broke the protocol: the end of every `ERR_CHANNEL_PROTOCOL` and `ERR_CHANNEL_PEER_PID` of a channel. */
+const DISTRUST = 'the channel is closed and what the peer sent is dropped: do not duplicate a socket for this peer (it is broken, or does not speak the protocol-info channel)';
+
+/** Transport faults that are the peer's breach of the framing (not a plain disconnection). */
+const FRAMING_FAULTS = ['UDS_FRAME_TOO_LARGE', 'UDS_MALFORMED_FRAME', 'UDS_VERSION_MISMATCH', 'UDS_TOO_MANY_FDS'] as const;
 
 /**
  * One end of a protocol-info channel: the spec's "some IPC mechanism" that carries pids and protocol
@@ -41,9 +49,15 @@ export interface ProtocolInfoChannel {
 }
 
 /** Options of `connectProtocolInfoChannel`. */
-export interface ConnectProtocolInfoChannelOptions extends ChannelOperationOptions {
+export interface ConnectProtocolInfoChannelOptions extends ChannelOperationOptions, ChannelHooks {
   /** When given, the channel is refused (`ERR_CHANNEL_PEER_PID`) unless the kernel says the listener is this pid. */
   expectedPid?: number;
+}
+
+/** What a channel tells its application as it happens (for traces): each hook runs once per event; a throwing hook is ignored. */
+export interface ChannelHooks {
+  /** This end answered the peer's pid request (spec step 3): the reply is in the kernel, on its way to `peerPid`. */
+  onPidRequestAnswered?: (peerPid: number) => void;
 }
 
 /**
@@ -60,10 +74,15 @@ export class ChannelEnd implements ProtocolInfoChannel {
   readonly #infoWaiters: { resolve: (info: ProtocolInfo) => void; reject: (e: unknown) => void }[] = [];
   #nextRequestId = 1;
   #failure: SwitchError | undefined;
+  /** The transport connection's close, once started: `close()` resolves after it. */
+  #closing: Promise<void> | undefined;
   #resumeReading: (() => void) | undefined;
 
-  constructor(conn: UdsConnection) {
+  readonly #hooks: ChannelHooks;
+
+  constructor(conn: UdsConnection, hooks: ChannelHooks = {}) {
     this.#conn = conn;
+    this.#hooks = hooks;
     void this.#readLoop();
   }
 
@@ -85,7 +104,7 @@ export class ChannelEnd implements ProtocolInfoChannel {
       try {
         message = await this.#conn.receive();
       } catch (error) {
-        await this.#fail(new SwitchError('ERR_CHANNEL_CLOSED', 'the protocol-info channel failed', { cause: error }));
+        await this.#fail(this.#receiveFailure(error));
         return;
       }
       if (this.closed) {
@@ -95,51 +114,75 @@ export class ChannelEnd implements ProtocolInfoChannel {
       if (message === null) {
         // A clean close after sending is normal (spec step 11, then the peer is done): what it sent
         // before closing stays receivable.
-        await this.#fail(new SwitchError('ERR_CHANNEL_CLOSED', `the peer (pid ${this.peer.pid}) closed the protocol-info channel`), true);
+        await this.#fail(
+          new SwitchError(
+            'ERR_CHANNEL_CLOSED',
+            `the peer (pid ${this.peer.pid}) closed the protocol-info channel; what it sent before is still received; open a new channel to exchange more`,
+          ),
+          true,
+        );
         return;
       }
       try {
         await this.#handle(message.data, message.fds);
       } catch (error) {
-        await this.#fail(isSwitchError(error) ? error : new SwitchError('ERR_CHANNEL_PROTOCOL', 'bad message on the protocol-info channel', { cause: error }));
+        await this.#fail(this.#violation(error));
         return;
       }
     }
+  }
+
+  /** The error that closes the channel when the transport's receive fails. */
+  #receiveFailure(error: unknown): SwitchError {
+    if (FRAMING_FAULTS.some((code) => isUdsError(error, code))) {
+      return new SwitchError('ERR_CHANNEL_PROTOCOL', `the peer (pid ${this.peer.pid}) broke the transport's framing: ${reasonOf(error)}; ${DISTRUST}`, { cause: error });
+    }
+    return new SwitchError('ERR_CHANNEL_CLOSED', `the protocol-info channel to pid ${this.peer.pid} failed: ${reasonOf(error)}; it is closed: open a new one`, { cause: error });
+  }
+
+  /** The error that closes the channel for a message the peer should not have sent, worded for the application. */
+  #violation(error: unknown): SwitchError {
+    if (isSwitchError(error) && error.code !== 'ERR_CHANNEL_PROTOCOL') return error;
+    const why = isSwitchError(error) ? error.message.slice(`${error.code}: `.length) : reasonOf(error);
+    return new SwitchError('ERR_CHANNEL_PROTOCOL', `the peer (pid ${this.peer.pid}) sent ${why}; ${DISTRUST}`, { cause: error });
   }
 
   async #handle(data: Uint8Array, fds: number[]): Promise<void> {
     if (fds.length > 0) {
       // The channel never carries descriptors: close them at once so that none leaks.
       for (const fd of fds) closeQuietly(fd);
-      throw new SwitchError('ERR_CHANNEL_PROTOCOL', `the peer sent ${fds.length} descriptor(s) on the protocol-info channel, which carries none`);
+      throw new SwitchError('ERR_CHANNEL_PROTOCOL', `${fds.length} descriptor(s) with a frame (the protocol-info channel carries none; they were closed)`);
     }
-    const message: ChannelMessage = decodeChannelMessage(data);
+    const message = decodeChannelFrame(data);
     switch (message.kind) {
       case 'pidRequest':
-        await this.#conn.send(encodeChannelMessage({ kind: 'pidReply', requestId: message.requestId, pid: process.pid }));
+        try {
+          await this.#conn.send(encodeChannelMessage({ kind: 'pidReply', requestId: message.requestId, pid: process.pid }));
+        } catch (error) {
+          throw this.#receiveFailure(error);
+        }
+        try {
+          this.#hooks.onPidRequestAnswered?.(this.peer.pid);
+        } catch {
+          // A trace hook's failure is the application's, not the channel's.
+        }
         return;
       case 'pidReply': {
         if (this.#abandoned.delete(message.requestId)) return;
         const waiter = this.#pidWaiters.get(message.requestId);
-        if (waiter === undefined) throw new SwitchError('ERR_CHANNEL_PROTOCOL', `the peer answered pid request ${message.requestId}, which was never asked`);
+        if (waiter === undefined) throw new SwitchError('ERR_CHANNEL_PROTOCOL', `an answer to pid request ${message.requestId}, which was never asked`);
         if (message.pid !== this.peer.pid) {
           // Thrown with the waiter still registered: closing the channel rejects it with this error.
-          throw new SwitchError('ERR_CHANNEL_PEER_PID', `the peer claims pid ${message.pid} but the kernel reports pid ${this.peer.pid} (SO_PEERCRED)`);
+          throw new SwitchError('ERR_CHANNEL_PEER_PID', `the peer claims pid ${message.pid} but the kernel reports pid ${this.peer.pid} (SO_PEERCRED); ${DISTRUST}`);
         }
         this.#pidWaiters.delete(message.requestId);
         waiter.resolve(message.pid);
         return;
       }
       case 'protocolInfo': {
-        let info: ProtocolInfo;
-        try {
-          info = decodeProtocolInfo(message.protocolInfo);
-        } catch (error) {
-          throw new SwitchError('ERR_CHANNEL_PROTOCOL', 'the peer sent an invalid protocol info', { cause: error });
-        }
         const waiter = this.#infoWaiters.shift();
-        if (waiter !== undefined) waiter.resolve(info);
-        else this.#infos.push(info);
+        if (waiter !== undefined) waiter.resolve(message.info);
+        else this.#infos.push(message.info);
         return;
       }
     }
@@ -158,7 +201,8 @@ export class ChannelEnd implements ProtocolInfoChannel {
     this.#pidWaiters.clear();
     for (const w of this.#infoWaiters.splice(0)) w.reject(error);
     this.#resumeReading?.();
-    await this.#conn.close().catch(() => undefined);
+    this.#closing = this.#conn.close().catch(() => undefined);
+    await this.#closing;
   }
 
   #check(): void {
@@ -174,8 +218,10 @@ export class ChannelEnd implements ProtocolInfoChannel {
       });
     } catch (error) {
       if (isUdsError(error, 'UDS_ABORTED') && options?.signal?.aborted) throw options.signal.reason;
-      if (isUdsError(error, 'UDS_TIMEOUT')) throw new SwitchError('ERR_CHANNEL_TIMEOUT', `${what} did not complete within ${timeoutMs} ms`, { cause: error });
-      throw this.#failure ?? new SwitchError('ERR_CHANNEL_CLOSED', `${what}: the protocol-info channel is closed`, { cause: error });
+      if (isUdsError(error, 'UDS_TIMEOUT')) {
+        throw new SwitchError('ERR_CHANNEL_TIMEOUT', `${what} did not complete within ${timeoutMs} ms: the peer (pid ${this.peer.pid}) does not read; ${TIMEOUT_ADVICE}`, { cause: error });
+      }
+      throw this.#failure ?? new SwitchError('ERR_CHANNEL_CLOSED', `${what}: the protocol-info channel to pid ${this.peer.pid} is closed (${reasonOf(error)}); open a new one`, { cause: error });
     }
   }
 
@@ -236,16 +282,24 @@ export class ChannelEnd implements ProtocolInfoChannel {
     resume?.();
   }
 
+  /** Closes the channel; resolves once its socket is closed, also when the channel had already failed. */
   async close(): Promise<void> {
-    await this.#fail(new SwitchError('ERR_CHANNEL_CLOSED', 'the protocol-info channel was closed by this process'));
+    await this.#fail(new SwitchError('ERR_CHANNEL_CLOSED', 'the protocol-info channel was closed by this process (close()); open a new one to exchange more'));
+    await this.#closing;
   }
 }
 
 function unreachable(path: string, error: unknown): SwitchError | unknown {
   if (isSwitchError(error)) return error;
-  if (isUdsError(error, 'UDS_TIMEOUT')) return new SwitchError('ERR_CHANNEL_TIMEOUT', `connecting to the protocol-info channel at ${path} timed out`, { cause: error });
+  if (isUdsError(error, 'UDS_TIMEOUT')) {
+    return new SwitchError('ERR_CHANNEL_TIMEOUT', `connecting to the protocol-info channel at ${path} timed out: the listener does not accept; ${TIMEOUT_ADVICE}`, { cause: error });
+  }
   if (isUdsError(error, 'UDS_ABORTED')) return (error as Error).cause ?? error;
-  return new SwitchError('ERR_CHANNEL_CLOSED', `cannot connect to the protocol-info channel at ${path}: nothing listens there (see cause)`, { cause: error });
+  return new SwitchError(
+    'ERR_CHANNEL_CLOSED',
+    `cannot connect to the protocol-info channel at ${path}: ${reasonOf(error)}; start the listening side first (listenProtocolInfoChannel), or check the path and its permissions`,
+    { cause: error },
+  );
 }
 
 /**
@@ -268,8 +322,11 @@ export async function connectProtocolInfoChannel(path: string, options: ConnectP
   }
   if (options.expectedPid !== undefined && conn.peer.pid !== options.expectedPid) {
     await conn.close().catch(() => undefined);
-    throw new SwitchError('ERR_CHANNEL_PEER_PID', `the protocol-info channel at ${path} belongs to pid ${conn.peer.pid}, not ${options.expectedPid}`);
+    throw new SwitchError(
+      'ERR_CHANNEL_PEER_PID',
+      `the protocol-info channel at ${path} belongs to pid ${conn.peer.pid}, not ${options.expectedPid} (SO_PEERCRED); the connection was closed: check which process listens at that path`,
+    );
   }
-  return new ChannelEnd(conn);
+  return new ChannelEnd(conn, options);
 }
 

@@ -1,4 +1,4 @@
-import type { DuplicateDelivery, ProtocolInfo, RecvOptions, SockAddr, SockOptValue, Socket } from '@sanshare/protocol-info';
+import type { DuplicateBatchResult, DuplicateDelivery, ProtocolInfo, RecvOptions, SockAddr, SockOptValue, Socket } from '@sanshare/protocol-info';
 import type { Catalog } from './catalog.js';
 import type { SwitchError } from './errors.js';
 
@@ -16,6 +16,67 @@ export interface ProviderLoadFailure {
   readonly providerModule: string;
   /** `WSAEPROVIDERFAILEDINIT`, `WSAEINVALIDPROCTABLE` or `WSAVERNOTSUPPORTED`. */
   readonly error: SwitchError;
+}
+
+/**
+ * How a duplication ended, as `onDuplicateSettled` tells the application. Reported by providers that
+ * offer it (the optional upcall `WPUNotifyDuplicateSettled`); others never report, and their
+ * duplications end only by an import.
+ */
+export interface DuplicateSettledEvent {
+  /** This switch's descriptor that was duplicated (`WSADuplicateSocket`'s `s`), not the provider's. */
+  readonly s: Socket;
+  /**
+   * `'claimed'`: the target imported the socket (this process may close `s`; the socket lives on
+   * there). `'lapsed'`: it never will (expired, refused, or the target died): the socket is back in
+   * this process, with every byte, and calls on it work again, unless a newer duplication of the same
+   * socket has handed it away since (`isHandedOff(s)` tells).
+   */
+  readonly outcome: 'claimed' | 'lapsed';
+  /** The target the duplication named. */
+  readonly dwProcessId: number;
+  /** The returned protocol info's `dwProviderReserved`: which duplication of `s` this was. */
+  readonly dwProviderReserved: number;
+  /** Why, in the provider's words, for people. */
+  readonly reason: string;
+}
+
+/** One socket of `WSADuplicateSocketBatch`. */
+export interface DuplicateSocketBatchItem {
+  /** This switch's descriptor of the socket to duplicate. */
+  readonly s: Socket;
+  /**
+   * Present: the socket travels with this message (bytes, or a string as UTF-8; at most 64 KiB), as
+   * `WSADuplicateSocketWithMessage` sends it, for the target's `WSAReceiveDuplicate(s)`. Absent: as
+   * `WSADuplicateSocket`, the protocol info is the application's to carry.
+   */
+  readonly message?: Uint8Array | string;
+}
+
+/** Options of `WSADuplicateSocketBatch`. */
+export interface DuplicateSocketBatchOptions {
+  /**
+   * Stops the batch: sockets whose duplication has not started stay here (their item fails with
+   * `WSAECONNABORTED`); those already on their way finish. Aborted before the call: it rejects with
+   * the signal's reason and nothing is duplicated.
+   */
+  signal?: AbortSignal;
+  /**
+   * For providers with `WSPDuplicateSocketBatch`: how long the target may stay silent (not how long
+   * the batch may take). Milliseconds, or `Infinity`; default: the provider's own. Duplications one
+   * socket at a time (the fallback) are bounded by the provider's own hand-off timeout.
+   */
+  timeoutMs?: number;
+}
+
+/** Options of `WSAReceiveDuplicates`. */
+export interface ReceiveDuplicatesOptions {
+  /** At most this many deliveries (a positive integer); default: every one that is there. */
+  max?: number;
+  /** Cancels the wait for the first one: the call rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Ends the wait for the first one with `WSAETIMEDOUT` (milliseconds). */
+  timeoutMs?: number;
 }
 
 /** A provider the switch loaded, and the catalog entries it serves. */
@@ -96,12 +157,44 @@ export interface Switch {
    * `WSPReceiveDuplicate`.
    */
   WSAReceiveDuplicate(options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<DuplicateDelivery>;
+  /**
+   * Extension: duplicates many sockets for process `dwProcessId`, each as `WSADuplicateSocket` (an item
+   * without `message`) or `WSADuplicateSocketWithMessage` (an item with one) would, under the same
+   * access control: each socket is locked before its provider starts, and unlocked again if its item
+   * fails. Resolves with one result per item, in order: `{ protocolInfo }` (the socket went; single
+   * use, as ever) or `{ error }` (a `WsaError`; the socket is still this process's, unless the error is
+   * `WSAEINVALIDPROVIDER`: see docs). Items of a provider that offers `WSPDuplicateSocketBatch` go in
+   * one call to it (as few kernel messages as it can); those of a provider without it go one
+   * duplication per socket, at most 32 at a time. Per item: `WSAEFAULT` (not `{ s, message? }`),
+   * `WSAENOTSOCK`, `WSAEACCES` (handed off already, or another descriptor of the same socket earlier
+   * in the batch), `WSAEINVAL` (the same descriptor twice: the later items; a message for a provider
+   * without `WSPDuplicateSocketWithMessage`), `WSAEMSGSIZE` (a message over 64 KiB), and the
+   * provider's own. Rejects, with nothing duplicated, only for the call's own faults: `WSAEINVAL`
+   * (`items` not an array, a bad `dwProcessId` or options), `WSAENETDOWN`, an aborted `signal`.
+   */
+  WSADuplicateSocketBatch(items: readonly DuplicateSocketBatchItem[], dwProcessId: number, options?: DuplicateSocketBatchOptions): Promise<DuplicateBatchResult[]>;
+  /**
+   * Extension: `WSAReceiveDuplicate` for many. Waits until at least one socket duplicated to this
+   * process with a message is there (in any loaded provider that offers `WSPReceiveDuplicate`), then
+   * returns every one there, at most `max`, oldest first per provider, each once: through a
+   * provider's `WSPReceiveDuplicates` where it offers one, one `WSPReceiveDuplicate` at a time where
+   * not. Deliveries past `max`, and those a cancelled provider still made, are kept for the next call
+   * (of either kind). Same errors as `WSAReceiveDuplicate`; `WSAEINVAL` for a bad `max`.
+   */
+  WSAReceiveDuplicates(options?: ReceiveDuplicatesOptions): Promise<DuplicateDelivery[]>;
   /** For traces: the provider descriptor behind switch descriptor `s` (its upcall context). */
   providerSocketOf(s: Socket): number;
   /** For traces (extension): `SO_COOKIE` of the underlying socket, the same in every process; `WSAEINVAL` without `WSPGetSocketCookie`. */
   socketCookie(s: Socket): bigint;
   /** Whether this process has handed `s`'s socket to another one and not taken it back. */
   isHandedOff(s: Socket): boolean;
+  /**
+   * Calls `listener` each time a provider reports how a duplication of this switch ended
+   * (`'claimed'` or `'lapsed'`), after the switch has acted on it: on `'lapsed'` the socket's lock is
+   * already lifted. Listeners run asynchronously, never inside the provider's upcall. Returns the
+   * function that removes the listener; `WSACleanup` removes them all.
+   */
+  onDuplicateSettled(listener: (event: DuplicateSettledEvent) => void): () => void;
   /** Stops every provider (closing their sockets) and the switch; later calls throw `WSAENETDOWN`. */
   WSACleanup(): Promise<void>;
 }

@@ -1,9 +1,10 @@
 import { WsaError, isWsaError, type DuplicateDelivery, type Socket } from '@sanshare/protocol-info';
-import { AccessControl } from './access-control.js';
+import type { AccessControl } from './access-control.js';
 import { DescriptorTable } from './descriptor-table.js';
-import { DuplicateReceiver, type ReceiveOptions } from './duplicate-receiver.js';
+import { DuplicateReceiver, type ReceiveManyOptions, type ReceiveOptions } from './duplicate-receiver.js';
+import type { DuplicationLedger } from './duplication-ledger.js';
 import type { Descriptor, ProviderSlot } from './provider-slot.js';
-import type { ProviderLoadFailure } from './switch-api.js';
+import type { LoadFailureRecord } from './load-provider-slots.js';
 
 /**
  * The state of one started switch and the steps every call shares: the loaded providers, the
@@ -13,15 +14,25 @@ import type { ProviderLoadFailure } from './switch-api.js';
 export class SwitchCore {
   readonly table: DescriptorTable<ProviderSlot>;
   readonly slots: readonly ProviderSlot[];
-  readonly failures: readonly ProviderLoadFailure[];
-  readonly access = new AccessControl();
+  readonly failures: readonly LoadFailureRecord[];
+  readonly access: AccessControl;
+  /** The duplications whose outcome a provider may still report (`WPUNotifyDuplicateSettled`). */
+  readonly ledger: DuplicationLedger<ProviderSlot>;
   #cleanedUp = false;
   #receiver: DuplicateReceiver | undefined;
 
-  constructor(table: DescriptorTable<ProviderSlot>, slots: readonly ProviderSlot[], failures: readonly ProviderLoadFailure[]) {
-    this.table = table;
-    this.slots = slots;
-    this.failures = failures;
+  constructor(parts: {
+    table: DescriptorTable<ProviderSlot>;
+    slots: readonly ProviderSlot[];
+    failures: readonly LoadFailureRecord[];
+    access: AccessControl;
+    ledger: DuplicationLedger<ProviderSlot>;
+  }) {
+    this.table = parts.table;
+    this.slots = parts.slots;
+    this.failures = parts.failures;
+    this.access = parts.access;
+    this.ledger = parts.ledger;
   }
 
   /** Throws `WSAENETDOWN` after `WSACleanup`. */
@@ -45,7 +56,7 @@ export class SwitchCore {
   lookup(s: Socket, call: string): Descriptor {
     this.assertAlive();
     const d = Number.isInteger(s) ? this.table.get(s) : undefined;
-    if (d === undefined) throw new WsaError('WSAENOTSOCK', `${call}: ${String(s)} is not a socket of this switch (never created, or closed)`);
+    if (d === undefined) throw new WsaError('WSAENOTSOCK', `${call}: ${String(s)} is not a socket of this switch (never created, or closed); pass a descriptor that socket, accept or WSASocket returned and that is still open`);
     return d;
   }
 
@@ -74,6 +85,7 @@ export class SwitchCore {
   forget(d: Descriptor): void {
     this.table.delete(d.s);
     this.access.release(d.s);
+    this.ledger.forget(d.s);
   }
 
   async closesocket(s: Socket): Promise<void> {
@@ -86,16 +98,35 @@ export class SwitchCore {
     this.forget(d);
   }
 
-  /** WSAReceiveDuplicate across the providers that offer it (made at first use: the slots are fixed by then). */
+  /** WSAReceiveDuplicate across the providers that offer it. */
   receiveDuplicate(options?: ReceiveOptions): Promise<DuplicateDelivery> {
     this.assertAlive();
+    return this.#duplicateReceiver().receive(options);
+  }
+
+  /** WSAReceiveDuplicates across the providers that offer WSPReceiveDuplicate (WSPReceiveDuplicates where they offer it). */
+  receiveDuplicates(options?: ReceiveManyOptions): Promise<DuplicateDelivery[]> {
+    this.assertAlive();
+    return this.#duplicateReceiver().receiveMany(options);
+  }
+
+  /** One receiver for both calls, so that a delivery one kept is the other's next (made at first use: the slots are fixed by then). */
+  #duplicateReceiver(): DuplicateReceiver {
     this.#receiver ??= new DuplicateReceiver(
       this.slots.flatMap((slot) => {
-        const receive = slot.extensions?.WSPReceiveDuplicate;
-        return receive === undefined ? [] : [receive];
+        const extensions = slot.extensions;
+        const one = extensions?.WSPReceiveDuplicate;
+        const many = extensions?.WSPReceiveDuplicates;
+        if (one === undefined) return [];
+        return [
+          {
+            one: (options?: ReceiveOptions) => one.call(extensions, options),
+            many: many === undefined ? undefined : (options?: ReceiveManyOptions) => many.call(extensions, options),
+          },
+        ];
       }),
     );
-    return this.#receiver.receive(options);
+    return this.#receiver;
   }
 
   async cleanup(): Promise<void> {
@@ -112,6 +143,7 @@ export class SwitchCore {
     }
     this.table.clear();
     this.access.clear();
+    this.ledger.clear();
     if (errors.length > 0) {
       throw new WsaError('WSAENETDOWN', 'WSACleanup: a provider failed to clean up (see cause)', { cause: errors.length === 1 ? errors[0] : new AggregateError(errors) });
     }

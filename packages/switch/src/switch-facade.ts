@@ -1,6 +1,7 @@
 import { WSA_FLAG, WsaError } from '@sanshare/protocol-info';
 import { DEFAULT_BACKLOG } from './constants.js';
 import { duplicateSocket } from './duplicate-socket.js';
+import { duplicateSocketBatch } from './duplicate-socket-batch.js';
 import type { Switch } from './switch-api.js';
 import type { SwitchCore } from './switch-core.js';
 import { wsaSocket } from './wsa-socket.js';
@@ -11,13 +12,13 @@ const encoder = new TextEncoder();
  * The public `Switch` object over a core: each application call checks its descriptor (`use`:
  * unknown, handed off, cleaned up) and forwards to the provider's procedure table with the provider's
  * own descriptor. Calls that involve more than one step live in their own files (`wsa-socket.ts`,
- * `duplicate-socket.ts`).
+ * `duplicate-socket.ts`, `duplicate-socket-batch.ts`).
  */
 export function switchFacade(core: SwitchCore): Switch {
   return {
     pid: process.pid,
     get loadFailures() {
-      return [...core.failures];
+      return core.failures.map(({ catalogEntryId, providerModule, error }) => ({ catalogEntryId, providerModule, error }));
     },
     get providers() {
       return core.slots.map((slot) => ({
@@ -91,6 +92,8 @@ export function switchFacade(core: SwitchCore): Switch {
       });
     },
     WSAReceiveDuplicate: (options) => core.receiveDuplicate(options),
+    WSADuplicateSocketBatch: (items, dwProcessId, options) => duplicateSocketBatch(core, items, dwProcessId, options),
+    WSAReceiveDuplicates: (options) => core.receiveDuplicates(options),
     providerSocketOf: (s) => core.lookup(s, 'providerSocketOf').context,
     socketCookie: (s) => {
       const d = core.lookup(s, 'socketCookie');
@@ -98,6 +101,10 @@ export function switchFacade(core: SwitchCore): Switch {
       return d.provider.extensions.WSPGetSocketCookie(d.context);
     },
     isHandedOff: (s) => core.access.isLocked(core.lookup(s, 'isHandedOff').s),
+    onDuplicateSettled: (listener) => {
+      core.assertAlive();
+      return core.ledger.onSettled(listener);
+    },
     WSACleanup: () => core.cleanup(),
   };
 }

@@ -24,7 +24,7 @@ export async function wsaSocket(
   flags: number,
 ): Promise<Socket> {
   core.assertAlive();
-  const { slot, entry } = selectProvider(core.slots, af, type, protocol, protocolInfo);
+  const { slot, entry } = selectProvider(core.slots, core.failures, af, type, protocol, protocolInfo);
   const info = protocolInfo ?? entry.protocolInfo;
   const context = await slot.procTable.WSPSocket(af, type, protocol, structuredClone(info), group, flags);
   core.assertAlive();

@@ -1,5 +1,7 @@
 import { WINSOCK_VERSION_2_2, WsaError } from '@sanshare/protocol-info';
+import { AccessControl } from './access-control.js';
 import { DescriptorTable } from './descriptor-table.js';
+import { DuplicationLedger } from './duplication-ledger.js';
 import { SwitchError } from './errors.js';
 import { loadProviderSlots } from './load-provider-slots.js';
 import type { ProviderSlot } from './provider-slot.js';
@@ -21,11 +23,13 @@ export async function WSAStartup(options: WsaStartupOptions): Promise<Switch> {
   }
   const versionRequested = options.versionRequested ?? WINSOCK_VERSION_2_2;
   if (versionRequested !== WINSOCK_VERSION_2_2) {
-    throw new SwitchError('WSAVERNOTSUPPORTED', `version 0x${Number(versionRequested).toString(16)} requested; this switch supports 2.2 (0x0202) only`);
+    throw new SwitchError('WSAVERNOTSUPPORTED', `WSAStartup: version 0x${Number(versionRequested).toString(16)} was requested, but this switch speaks 2.2 (0x0202) only; omit versionRequested or pass 0x0202`);
   }
   const table = new DescriptorTable<ProviderSlot>();
-  const { slots, failures } = await loadProviderSlots(options.catalog.list(), versionRequested, table);
-  const core = new SwitchCore(table, slots, failures);
+  const access = new AccessControl();
+  const ledger = new DuplicationLedger(table, access);
+  const { slots, failures } = await loadProviderSlots(options.catalog.list(), versionRequested, table, ledger);
+  const core = new SwitchCore({ table, slots, failures, access, ledger });
   const sw = switchFacade(core);
   registerSwitch(sw, core);
   return sw;

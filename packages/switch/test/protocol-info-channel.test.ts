@@ -37,6 +37,32 @@ describe('protocol-info channel', () => {
     expect(await accepted.requestPeerPid()).toBe(process.pid);
   });
 
+  it('should tell each end when it answered a pid request (step 3), after the reply left, and survive a throwing hook', async () => {
+    const answeredByServer: number[] = [];
+    const answeredByClient: number[] = [];
+    const server = await listenProtocolInfoChannel(path, {
+      onPidRequestAnswered: (pid) => {
+        answeredByServer.push(pid);
+        throw new Error('a broken trace hook');
+      },
+    });
+    cleanups.push(() => server.close());
+    const client = await connectProtocolInfoChannel(path, { timeoutMs: 5000, onPidRequestAnswered: (pid) => answeredByClient.push(pid) });
+    cleanups.push(() => client.close());
+    const accepted = await server.accept({ timeoutMs: 5000 });
+    cleanups.push(() => accepted.close());
+    expect(answeredByServer).toEqual([]);
+    await client.requestPeerPid();
+    // The reply was sent before the hook ran, so the requester has it once the hook has run.
+    expect(answeredByServer).toEqual([process.pid]);
+    await client.requestPeerPid();
+    expect(answeredByServer).toEqual([process.pid, process.pid]);
+    expect(answeredByClient).toEqual([]);
+    await accepted.requestPeerPid();
+    expect(answeredByClient).toEqual([process.pid]);
+    expect(accepted.closed).toBe(false);
+  });
+
   it('should carry protocol infos both ways, in order, export context included', async () => {
     const { client, accepted } = await pair();
     const a = { ...defaultProtocolInfo('inet'), dwCatalogEntryId: 1001 };

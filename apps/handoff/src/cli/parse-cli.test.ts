@@ -2,36 +2,54 @@ import { describe, expect, it } from 'vitest';
 import { LIMITS, parseCli } from './parse-cli.js';
 import { isUsageError } from './usage-error.js';
 
+/** The usage error `parseCli(argv)` throws (fails the test when it throws none, or another error). */
+function usageErrorOf(argv: readonly string[]): string {
+  let thrown: unknown;
+  try {
+    parseCli(argv);
+  } catch (error) {
+    thrown = error;
+  }
+  expect(isUsageError(thrown), `no UsageError for ${JSON.stringify(argv)}`).toBe(true);
+  return (thrown as Error).message;
+}
+
 describe('parseCli', () => {
   it('should run the hand-off when given nothing', () => {
-    expect(parseCli([])).toEqual({ command: 'handoff', json: false, timeoutMs: LIMITS.timeoutMs.default, killDestinationAt: null });
+    expect(parseCli([])).toEqual({ command: 'handoff', json: false, timeoutMs: LIMITS.timeoutMs.default, kill: null });
   });
 
   it('should parse each command with its options', () => {
-    expect(parseCli(['--json', '--kill-destination-at', '8'])).toMatchObject({ command: 'handoff', json: true, killDestinationAt: 8 });
+    expect(parseCli(['--json', '--kill-destination-at', '8'])).toMatchObject({ command: 'handoff', json: true, kill: { role: 'destination', beforeStep: 8 } });
+    expect(parseCli(['handoff', '--kill-source-at=17'])).toMatchObject({ command: 'handoff', kill: { role: 'source', beforeStep: 17 } });
     expect(parseCli(['workers', '--clients', '5', '--workers', '2'])).toMatchObject({ command: 'workers', clients: 5, workers: 2 });
     expect(parseCli(['restart', '--connections', '7', '--timeout-ms', '5000'])).toMatchObject({ command: 'restart', connections: 7, timeoutMs: 5000 });
     expect(parseCli(['workers', '-h'])).toEqual({ command: 'help' });
   });
 
   it.each([
-    [['--nope']],
-    [['nope']],
-    [['workers', '--clients', '-1']],
-    [['workers', '--clients', '1.5']],
-    [['workers', '--clients', '99999']],
-    [['restart', '--workers', '2']],
-    [['handoff', '--connections', '2']],
-    [['--timeout-ms', '10']],
-    [['--kill-destination-at', '0']],
-    [['--json=yes']],
-  ])('should throw a UsageError for %j', (argv) => {
-    let thrown: unknown;
-    try {
-      parseCli(argv);
-    } catch (error) {
-      thrown = error;
-    }
-    expect(isUsageError(thrown)).toBe(true);
+    [['--nope'], 'unknown option --nope'],
+    [['--nope=3'], 'unknown option --nope'],
+    [['-x'], 'unknown option -x'],
+    [['nope'], "unknown command 'nope'"],
+    [['workers', '--clients', '-1'], "--clients expects a whole number, got '-1'"],
+    [['workers', '--clients', '1.5'], '--clients expects a whole number'],
+    [['workers', '--clients', '99999'], '--clients must be between 1 and 2000'],
+    [['restart', '--workers', '2'], "--workers is an option of 'workers', not of 'restart'"],
+    [['handoff', '--connections', '2'], "--connections is an option of 'restart'"],
+    [['workers', '--kill-source-at', '2'], "--kill-source-at is an option of 'handoff'"],
+    [['--timeout-ms', '10'], '--timeout-ms must be between 1000 and 600000'],
+    [['--timeout-ms'], '--timeout-ms needs a value: --timeout-ms <ms>'],
+    [['--timeout-ms', '--json'], '--timeout-ms needs a value'],
+    [['--kill-destination-at', '0'], '--kill-destination-at must be between 1 and 17'],
+    [['--kill-source-at', '18'], '--kill-source-at must be between 1 and 17'],
+    [['--kill-source-at', '3', '--kill-destination-at', '4'], 'cannot be combined'],
+    [['--json=yes'], "--json takes no value (remove '=yes')"],
+  ])('should throw a UsageError for %j that says %j', (argv, message) => {
+    expect(usageErrorOf(argv)).toContain(message);
+  });
+
+  it("should never echo node:util's text about positional arguments", () => {
+    for (const argv of [['--bogus'], ['--timeout-ms'], ['-z', 'workers']]) expect(usageErrorOf(argv)).not.toMatch(/positional/i);
   });
 });

@@ -1,13 +1,20 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './usage-error.js';
 
+/** Fault injection: kill one process of the hand-off (`SIGKILL`) just before a step of the table. */
+export interface KillPlan {
+  role: 'source' | 'destination';
+  /** The step (1..17) before which it is killed. */
+  beforeStep: number;
+}
+
 /** The default command: the 17-step hand-off. */
 export interface HandoffCommand {
   command: 'handoff';
   json: boolean;
   timeoutMs: number;
-  /** Kill the destination just before this step (1..17), or never. */
-  killDestinationAt: number | null;
+  /** `--kill-source-at` or `--kill-destination-at`, or no fault. */
+  kill: KillPlan | null;
 }
 
 /** The controller/worker scenario with a bounded load generator. */
@@ -37,7 +44,7 @@ export type CliCommand = HandoffCommand | WorkersCommand | RestartCommand | Help
 /** Bounds of the numeric flags: the load is loopback-only and must stay small enough for a laptop. */
 export const LIMITS = {
   timeoutMs: { min: 1_000, max: 600_000, default: 30_000 },
-  killDestinationAt: { min: 1, max: 17 },
+  killAt: { min: 1, max: 17 },
   clients: { min: 1, max: 2_000, default: 40 },
   workers: { min: 1, max: 16, default: 3 },
   connections: { min: 1, max: 500, default: 50 },
@@ -45,21 +52,47 @@ export const LIMITS = {
 
 const COMMANDS = ['handoff', 'workers', 'restart'] as const;
 
+/** Every option, with what its value looks like (for the usage errors). */
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  json: { type: 'boolean' },
+  'timeout-ms': { type: 'string', value: '<ms>' },
+  'kill-source-at': { type: 'string', value: '<step>' },
+  'kill-destination-at': { type: 'string', value: '<step>' },
+  clients: { type: 'string', value: '<n>' },
+  workers: { type: 'string', value: '<m>' },
+  connections: { type: 'string', value: '<n>' },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+
 /**
  * Parses the user-facing command line (`process.argv.slice(2)`).
  *
- * @throws UsageError on an unknown command or flag, a flag of another command, a missing value,
- * or a number that is not an integer within its bounds.
+ * `node:util`'s `parseArgs` reads the tokens; the checks are ours, so that each usage error names the
+ * option and the fix in our words (its own text about an unknown option talks of positional arguments).
+ *
+ * @throws UsageError on an unknown command or option, an option of another command, a missing value,
+ * a value given to a flag, or a number that is not an integer within its bounds.
  */
 export function parseCli(argv: readonly string[]): CliCommand {
-  let parsed: ReturnType<typeof parseRaw>;
-  try {
-    parsed = parseRaw(argv);
-  } catch (error) {
-    // node:util reports unknown flags and missing values with its own error; keep its message.
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+  const { tokens } = parseArgs({ args: [...argv], strict: false, allowPositionals: true, tokens: true, options: OPTIONS });
+  const values: Partial<Record<OptionName, string | true>> = {};
+  const positionals: string[] = [];
+  for (const token of tokens) {
+    if (token.kind === 'positional') positionals.push(token.value);
+    if (token.kind !== 'option') continue;
+    if (!isOption(token.name)) throw new UsageError(`unknown option ${token.rawName}`);
+    const option = OPTIONS[token.name];
+    if (option.type === 'boolean') {
+      if (token.inlineValue === true) throw new UsageError(`${token.rawName} takes no value (remove '=${token.value ?? ''}')`);
+      values[token.name] = true;
+    } else {
+      // `--timeout-ms` followed by nothing, or by another option, has no value.
+      if (token.value === undefined || (token.inlineValue === false && /^-[A-Za-z-]/.test(token.value))) throw new UsageError(`${token.rawName} needs a value: ${token.rawName} ${option.value}`);
+      values[token.name] = token.value;
+    }
   }
-  const { values, positionals } = parsed;
   if (values.help === true) return { command: 'help' };
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1] ?? ''}'`);
   const name = positionals[0] ?? 'handoff';
@@ -67,22 +100,18 @@ export function parseCli(argv: readonly string[]): CliCommand {
 
   const json = values.json === true;
   const timeoutMs = integerFlag('--timeout-ms', values['timeout-ms'], LIMITS.timeoutMs) ?? LIMITS.timeoutMs.default;
-  const onlyFor = (flag: string, value: unknown, command: string): void => {
-    if (value !== undefined && name !== command) throw new UsageError(`${flag} is an option of '${command}', not of '${name}'`);
+  const onlyFor = (flag: OptionName, command: string): void => {
+    if (values[flag] !== undefined && name !== command) throw new UsageError(`--${flag} is an option of '${command}', not of '${name}'`);
   };
-  onlyFor('--kill-destination-at', values['kill-destination-at'], 'handoff');
-  onlyFor('--clients', values.clients, 'workers');
-  onlyFor('--workers', values.workers, 'workers');
-  onlyFor('--connections', values.connections, 'restart');
+  onlyFor('kill-source-at', 'handoff');
+  onlyFor('kill-destination-at', 'handoff');
+  onlyFor('clients', 'workers');
+  onlyFor('workers', 'workers');
+  onlyFor('connections', 'restart');
 
   switch (name) {
     case 'handoff':
-      return {
-        command: 'handoff',
-        json,
-        timeoutMs,
-        killDestinationAt: integerFlag('--kill-destination-at', values['kill-destination-at'], LIMITS.killDestinationAt) ?? null,
-      };
+      return { command: 'handoff', json, timeoutMs, kill: killPlan(values['kill-source-at'], values['kill-destination-at']) };
     case 'workers':
       return {
         command: 'workers',
@@ -101,21 +130,20 @@ export function parseCli(argv: readonly string[]): CliCommand {
   }
 }
 
-function parseRaw(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      json: { type: 'boolean' },
-      'timeout-ms': { type: 'string' },
-      'kill-destination-at': { type: 'string' },
-      clients: { type: 'string' },
-      workers: { type: 'string' },
-      connections: { type: 'string' },
-    },
-  });
+/** One fault per run: the other process must live to report the step its peer died at. */
+function killPlan(source: string | true | undefined, destination: string | true | undefined): KillPlan | null {
+  if (source !== undefined && destination !== undefined) {
+    throw new UsageError('--kill-source-at and --kill-destination-at cannot be combined: kill one process per run');
+  }
+  const sourceStep = integerFlag('--kill-source-at', source, LIMITS.killAt);
+  if (sourceStep !== undefined) return { role: 'source', beforeStep: sourceStep };
+  const destinationStep = integerFlag('--kill-destination-at', destination, LIMITS.killAt);
+  if (destinationStep !== undefined) return { role: 'destination', beforeStep: destinationStep };
+  return null;
+}
+
+function isOption(name: string): name is OptionName {
+  return Object.hasOwn(OPTIONS, name);
 }
 
 function isCommand(name: string): name is (typeof COMMANDS)[number] {

@@ -1,6 +1,7 @@
 /**
- * Thrown when the command line is wrong: an unknown command or flag, a missing or malformed value,
- * a number out of its bounds. `main` prints the message and the usage text and exits with code 2.
+ * Thrown when the command line is wrong: an unknown command or option, a missing or malformed value,
+ * a number out of its bounds. The message says what is wrong in the app's words; `main` prints it on
+ * one line followed by "; see --help", and exits with code 2.
  */
 export class UsageError extends Error {
   override readonly name = 'UsageError' as const;

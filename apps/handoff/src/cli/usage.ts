@@ -1,4 +1,4 @@
-/** The text `--help` prints (and a usage error prints after its message). */
+/** The text `--help` prints. */
 export const USAGE = `Usage: sanshare-handoff [command] [options]
 
 Commands:
@@ -16,11 +16,13 @@ Options (all commands):
                      1000..600000
   -h, --help         show this text
 
-Options of handoff:
+Options of handoff (fault injection, one per run):
+  --kill-source-at <step>
+                     kill the source (SIGKILL) just before step <step> (1..17)
+                     of the table; the destination reports the step its peer
+                     died at, the app which step failed and why, and cleans up
   --kill-destination-at <step>
-                     fault injection: kill the destination (SIGKILL) just before
-                     step <step> (1..17) runs; the app reports which step failed
-                     and why, and cleans up
+                     the same for the destination; the source reports it
 
 Options of workers:
   --clients <n>      client connections the load generator makes (1..2000,
@@ -30,5 +32,6 @@ Options of workers:
 Options of restart:
   --connections <n>  live client connections to move (1..500, default 50)
 
-Exit status: 0 when every check passed, 1 when a check failed, 2 on a usage error.
+Exit status: 0 when every check passed, 1 when a check failed or the run could
+not start (the error says why), 2 on a usage error.
 `;

@@ -1,4 +1,5 @@
 import type { TraceEvent } from '../trace/trace-event.js';
+import { describeTraceError } from '../trace/trace-error.js';
 import type { TracePrinter } from '../trace/trace-printer.js';
 import { descriptorsOpenedSince, type OpenDescriptor } from '../util/open-descriptors.js';
 import type { RunScope } from './run-scope.js';
@@ -49,7 +50,7 @@ export async function finishRun(options: {
   });
   for (const verdict of verdicts) printer.app.emit({ kind: 'verdict', call: verdict.name, detail: verdict.detail, data: { ok: verdict.ok, name: verdict.name } });
   const firstFailure = events.find((e) => e.kind === 'failure');
-  const reason = options.failure ?? (firstFailure ? `${firstFailure.role} pid ${firstFailure.pid}: ${firstFailure.error?.code ?? ''} ${firstFailure.error?.message ?? ''}`.trim() : undefined);
+  const reason = options.failure ?? (firstFailure ? `${firstFailure.role} pid ${firstFailure.pid}: ${describeTraceError(firstFailure.error)}` : undefined);
   const ok = verdicts.every((v) => v.ok) && reason === undefined;
   const exitCode = ok ? 0 : 1;
   printer.app.emit({

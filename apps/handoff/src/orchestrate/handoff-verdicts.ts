@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { TraceEvent } from '../trace/trace-event.js';
 import type { PeerConnectionReport } from '../peer/run-peer.js';
 import type { Verdict } from './verdict.js';
+import { RECORDS_PER_PHASE } from '../constants.js';
 
 /** What the hand-off's checks look at. */
 export interface HandoffEvidence {
@@ -17,8 +18,9 @@ export interface HandoffEvidence {
 /**
  * The hand-off's verdicts, each a fact a reader can check in the trace:
  * all 17 steps ran; the peer accepted exactly one connection; steps 1, 8 and 14 saw the same kernel
- * socket; every byte arrived once and in order in both directions; the destination's close (step 12)
- * left the connection open; the final close was graceful.
+ * socket; every byte arrived once and in order in both directions; the records the destination sent
+ * before its close (step 12) were echoed to the source, and the connection went on; the final close was
+ * graceful.
  */
 export function handoffVerdicts(evidence: HandoffEvidence): Verdict[] {
   const { events, dir } = evidence;
@@ -56,17 +58,8 @@ export function handoffVerdicts(evidence: HandoffEvidence): Verdict[] {
 
   verdicts.push(bytesVerdict(dir, connections?.length === 1));
 
-  const closedAt12 = stepNumbers.has(12);
-  const afterwards = events.find((e) => e.kind === 'data' && e.role === 'source' && e.data?.phase === 'source-2');
-  const sentAfter = typeof afterwards?.data?.bytesSent === 'number' ? afterwards.data.bytesSent : 0;
   const peer = connections?.[0];
-  verdicts.push({
-    name: 'destination-close-kept-connection',
-    ok: closedAt12 && sentAfter > 0 && peer !== undefined && !peer.reset,
-    detail: closedAt12
-      ? `after the destination's closesocket (step 12) the source sent ${sentAfter} more bytes and got every one echoed back on the same connection`
-      : 'the destination never reached step 12',
-  });
+  verdicts.push(destinationCloseVerdict(steps, events, peer));
 
   verdicts.push({
     name: 'graceful-close',
@@ -77,6 +70,45 @@ export function handoffVerdicts(evidence: HandoffEvidence): Verdict[] {
         : `the peer saw ${peer.fin ? 'a FIN' : 'no FIN'} and ${peer.reset ? `a reset (${peer.error ?? 'RST'})` : 'no RST'}${peer.error && !peer.reset ? ` (error ${peer.error})` : ''}`,
   });
   return verdicts;
+}
+
+/**
+ * The destination's `closesocket` (step 12) closed its descriptor and nothing else. Checked with the
+ * records the destination sent before it: the last batch (`echoesLeft` of step 9) went out without the
+ * destination reading its echoes, so the source must have received every one of those echoes on the
+ * connection after taking the socket back (its `source-2` ranges, each number once and in order: the
+ * record reader refuses gaps and repeats); and the connection went on carrying the source's own records,
+ * each echoed, with no reset seen by the peer.
+ */
+function destinationCloseVerdict(steps: readonly TraceEvent[], events: readonly TraceEvent[], peer: PeerConnectionReport | undefined): Verdict {
+  const name = 'destination-close-kept-connection';
+  if (!steps.some((e) => e.step === 12)) return { name, ok: false, detail: 'the destination never reached step 12' };
+  const left = asRange(steps.find((e) => e.step === 9 && e.role === 'destination')?.data?.echoesLeft);
+  const phase2 = events.find((e) => e.kind === 'data' && e.role === 'source' && e.data?.phase === 'source-2')?.data;
+  const ranges = (phase2?.ranges ?? {}) as Record<string, { first: number; last: number; count: number } | undefined>;
+  if (left === undefined) return { name, ok: false, detail: 'the destination did not report the records whose echoes it left (step 9)' };
+  if (phase2 === undefined) return { name, ok: false, detail: 'the source did not exchange records after taking the socket back' };
+  const inherited = ranges[left.tag];
+  const inheritedOk = inherited !== undefined && inherited.first === left.first && inherited.count === left.count;
+  const own = ranges.f;
+  const ownOk = own !== undefined && own.first === 0 && own.count === RECORDS_PER_PHASE;
+  const reset = peer === undefined || peer.reset;
+  const leftNames = `${left.tag}${left.first}..${left.tag}${left.first + left.count - 1}`;
+  return {
+    name,
+    ok: inheritedOk && ownOk && !reset,
+    detail:
+      `the destination sent ${leftNames} before its closesocket (step 12) without reading their echoes; the source received ` +
+      `${inherited === undefined ? 'none of them' : `${left.tag}${inherited.first}..${left.tag}${inherited.last} (${inherited.count} of ${left.count})`} after taking the socket back, ` +
+      `then sent f0..f${RECORDS_PER_PHASE - 1} and got ${own === undefined ? 'no echo' : `${own.count} of ${RECORDS_PER_PHASE} echoed`}; ` +
+      `the peer saw ${peer === undefined ? 'no connection' : reset ? 'a reset' : 'no reset'}`,
+  };
+}
+
+function asRange(value: unknown): { tag: string; first: number; count: number } | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { tag, first, count } = value as Record<string, unknown>;
+  return typeof tag === 'string' && typeof first === 'number' && typeof count === 'number' ? { tag, first, count } : undefined;
 }
 
 /**

@@ -1,78 +1,103 @@
 import { join } from 'node:path';
-import type { HandoffCommand } from '../cli/parse-cli.js';
+import type { HandoffCommand, KillPlan } from '../cli/parse-cli.js';
 import type { PeerConnectionReport } from '../peer/run-peer.js';
 import type { TraceEvent } from '../trace/trace-event.js';
 import type { TracePrinter } from '../trace/trace-printer.js';
+import { describeTraceError } from '../trace/trace-error.js';
 import { TRACE_HEADER } from '../trace/format-trace-line.js';
-import { descriptorsOpenedSince, openDescriptors } from '../util/open-descriptors.js';
+import { countOwnDescriptors, descriptorsOpenedSince, openDescriptors } from '../util/open-descriptors.js';
 import { handoffVerdicts } from './handoff-verdicts.js';
 import { RunScope } from './run-scope.js';
 import type { RoleProcess } from './spawn-role.js';
 import type { Verdict } from './verdict.js';
 
-/** The steps of the table that the destination performs, in order (the others are the source's). */
-const DESTINATION_STEPS: readonly number[] = [3, 7, 8, 9, 10, 11, 12];
+/** The steps of the table each process performs, in order. */
+const STEPS: Readonly<Record<KillPlan['role'], readonly number[]>> = {
+  source: [1, 2, 4, 5, 6, 13, 14, 15, 16, 17],
+  destination: [3, 7, 8, 9, 10, 11, 12],
+};
+
+/** What the app did for `--kill-source-at` / `--kill-destination-at` (in the result's `data.killed`). */
+interface KillReport {
+  role: KillPlan['role'];
+  pid: number;
+  beforeStep: number;
+  /** The destination had done all its steps (3-12): the hand-off can still complete. */
+  afterItsPart: boolean;
+}
 
 /**
  * The default command: the spec's 17-step hand-off across three real processes (a remote TCP peer,
  * a source, a destination started on its own), each printing its steps as they happen; then the
  * verdicts. Resolves with the exit code: 0 when every check passed, 1 otherwise.
+ *
+ * @throws RunDirError when the run's temp dir cannot be created.
  */
 export async function runHandoff(command: HandoffCommand, printer: TracePrinter): Promise<number> {
   const baseline = openDescriptors();
   const scope = new RunScope(printer, 'handoff');
   const events: TraceEvent[] = [];
-  const channelPath = join(scope.dir, 'handoff.sock');
-  const pause = command.killDestinationAt === null ? [] : ['--pause-before', String(command.killDestinationAt)];
-  let killedBefore: number | null = null;
+  const channelPath = join(scope.dir, 'protocol-info.sock');
+  const plan = command.kill;
+  const pause = plan === null ? [] : ['--pause-before', String(plan.beforeStep)];
+  let killed: KillReport | undefined;
   let timedOut = false;
   let destination: RoleProcess | undefined;
   let source: RoleProcess | undefined;
   let peer: RoleProcess | undefined;
-  const collect = (event: TraceEvent): void => {
-    events.push(event);
-  };
   printer.text(`sanshare hand-off: the 17 steps of WSPDuplicateSocket's table, across real processes (temp dir ${scope.dir})`);
   printer.text(TRACE_HEADER);
-  printer.app.info(`run directory ${scope.dir}`, { dir: scope.dir, killDestinationAt: command.killDestinationAt });
+  printer.app.info(`run directory ${scope.dir}`, { dir: scope.dir, kill: plan });
 
-  // Fault injection: a process stopped before step N (it says so); kill the destination, then let it go on.
-  const onPause = async (event: TraceEvent, from: RoleProcess): Promise<void> => {
-    if (event.kind !== 'pause' || destination === undefined) return;
-    killedBefore = event.step ?? null;
-    // "Before step N" in the table's order: the destination's own steps that come earlier are done first,
-    // so the same flag gives the same run every time.
-    const earlier = DESTINATION_STEPS.filter((step) => step < (event.step ?? 0));
-    const lastEarlier = earlier[earlier.length - 1];
-    if (from !== destination && lastEarlier !== undefined) {
-      await destination.waitForEvent((e) => e.kind === 'step' && e.step === lastEarlier).catch(() => undefined);
-    }
-    if (from === destination && (event.step ?? 0) > 6 && source !== undefined) {
-      // Likewise the source's steps before it (up to 6: sending the protocol info).
-      await source.waitForEvent((e) => e.kind === 'step' && e.step === 6).catch(() => undefined);
-    }
-    const finishedItsPart = destination.events.some((e) => e.kind === 'step' && e.step === 12);
-    const wasRunning = !destination.hasExited && !finishedItsPart;
-    destination.kill();
-    await destination.exited;
+  const survivorOf = (role: KillPlan['role']): RoleProcess | undefined => (role === 'source' ? destination : source);
+  const onEvent = (event: TraceEvent, from: RoleProcess): void => {
+    events.push(event);
+    // A survivor that reaches its fault-injection gate after the kill goes on at once.
+    if (event.kind === 'pause' && killed !== undefined && from === survivorOf(killed.role)) from.control('go');
+  };
+
+  /** SIGKILL to the planned process (and its group), then the app's line saying so. */
+  const killVictim = async (victim: RoleProcess, kill: KillPlan): Promise<KillReport> => {
+    const afterItsPart = kill.role === 'destination' && victim.events.some((e) => e.kind === 'step' && e.step === 12);
+    const wasRunning = !victim.hasExited && !afterItsPart;
+    victim.kill();
+    await victim.exited;
+    const report: KillReport = { role: kill.role, pid: victim.pid, beforeStep: kill.beforeStep, afterItsPart };
+    const what = `${kill.role} pid ${victim.pid} killed before step ${kill.beforeStep}`;
     printer.app.emit({
       kind: wasRunning ? 'failure' : 'info',
-      ...(event.step !== undefined ? { step: event.step } : {}),
-      call: 'kill -9 destination',
-      detail: wasRunning
-        ? `fault injection: killed destination pid ${destination.pid} before step ${event.step ?? '?'}`
-        : `fault injection: killed destination pid ${destination.pid} before step ${event.step ?? '?'}, after it had done its part (steps 3-12)`,
-      ...(wasRunning ? { error: { code: 'SIGKILL', message: `destination pid ${destination.pid} killed before step ${event.step ?? '?'}` } } : {}),
-      data: { killedPid: destination.pid, wasRunning },
+      step: kill.beforeStep,
+      call: `kill -9 ${kill.role}`,
+      detail: `fault injection: killed ${kill.role} pid ${victim.pid} before step ${kill.beforeStep}${afterItsPart ? ', after it had done its part (steps 3-12)' : ''}`,
+      ...(wasRunning ? { error: { code: 'SIGKILL', message: what } } : {}),
+      data: { killed: report },
     });
-    if (from !== destination) from.control('go');
+    killed = report;
+    return report;
   };
-  const onEvent = (event: TraceEvent, from: RoleProcess): void => {
-    collect(event);
-    if (event.kind === 'pause') void onPause(event, from);
+  /** Tells the other process which step its peer was killed before (it prints it, and stops waiting for it). */
+  const notify = (survivor: RoleProcess | undefined, report: KillReport): void => {
+    survivor?.control(`peer-killed ${report.role} ${report.pid} ${report.beforeStep}`);
+  };
+
+  /**
+   * "Before step N" in the table's order: both processes do their steps before N and stop at their
+   * first step at or after N (each has a gate, `--pause-before`); a process with no step left from N on
+   * (the destination, N > 12) is ready once it has done step 12. Then the planned process is killed and
+   * the other one told, and let go. So the same flag gives the same run every time.
+   */
+  const injectFault = async (kill: KillPlan, victim: RoleProcess, survivor: RoleProcess): Promise<void> => {
+    const ready = (p: RoleProcess, role: KillPlan['role']): Promise<boolean> =>
+      p
+        .waitForEvent((e) => e.kind === 'pause' || e.kind === 'failure' || (role === 'destination' && kill.beforeStep > 12 && e.kind === 'step' && e.step === 12))
+        .then((e) => e.kind === 'pause', () => false);
+    const [, survivorPaused] = await Promise.all([ready(victim, kill.role), ready(survivor, kill.role === 'source' ? 'destination' : 'source')]);
+    notify(survivor, await killVictim(victim, kill));
+    if (survivorPaused) survivor.control('go');
   };
 
   let failure: string | undefined;
+  let injection: Promise<void> = Promise.resolve();
   try {
     scope.armTimeout(command.timeoutMs, () => {
       timedOut = true;
@@ -83,17 +108,26 @@ export async function runHandoff(command: HandoffCommand, printer: TracePrinter)
     const port = Number(listening.data?.port);
 
     destination = scope.spawn('destination', ['destination', '--channel', channelPath, '--dir', scope.dir, '--runtime-dir', scope.runtimeDir, ...pause], onEvent);
-    // The destination is found through the hand-off channel, not through the app: the source starts
-    // once the channel listens, and knows nothing but its path.
-    await destination.waitForEvent((e) => e.call === 'listen hand-off channel' || e.kind === 'pause' || e.kind === 'failure').catch(() => undefined);
-    if (command.killDestinationAt === 3) {
-      // Killed before it answers: start the source only once it is gone, so the run is the same every time
-      // (the switch answers pid requests as soon as the kernel accepts a connection).
-      await destination.exited;
+    // The destination is found through the protocol-info channel, not through the app: the source
+    // starts once the channel listens, and knows nothing but its path.
+    await destination.waitForEvent((e) => e.call === 'listen protocol-info channel' || e.kind === 'pause' || e.kind === 'failure').catch(() => undefined);
+    if (plan?.role === 'destination' && plan.beforeStep <= 3) {
+      // The destination's switch answers pid requests as soon as the kernel accepts a connection, before
+      // the destination reaches its gate: killed before step 3, it is killed before the source starts.
+      await destination.waitForEvent((e) => e.kind === 'pause').catch(() => undefined);
+      await killVictim(destination, plan);
     }
     source = scope.spawn('source', ['source', '--peer-port', String(port), '--channel', channelPath, '--dir', scope.dir, '--runtime-dir', scope.runtimeDir, ...pause], onEvent);
+    if (plan !== null) {
+      if (killed !== undefined) notify(source, killed);
+      else injection = injectFault(plan, plan.role === 'source' ? source : destination, plan.role === 'source' ? destination : source);
+    }
 
-    await Promise.all([source.exited, destination.exited]);
+    // The destination stays until told, after the source is done and any kill and notice are over:
+    // it reports what happens to the source after its own part.
+    await Promise.all([source.exited, injection]);
+    destination.control('quit');
+    await destination.exited;
     peer.control('quit');
     await peer.exited;
   } catch (error) {
@@ -104,24 +138,31 @@ export async function runHandoff(command: HandoffCommand, printer: TracePrinter)
   const connections = peerExit?.data?.connections as PeerConnectionReport[] | undefined;
   const verdicts: Verdict[] = handoffVerdicts({ events, dir: scope.dir, connections });
 
-  // Descriptors: every child reports its own at exit; the app checks its own.
+  // Descriptors: every child reports its own at exit (those opened and still open, and the counts of
+  // its own at its start and end); the app checks its own.
   const exits = events.filter((e) => e.kind === 'exit');
   const leaks = exits.flatMap((e) => {
     const list = Array.isArray(e.data?.leakedDescriptors) ? (e.data.leakedDescriptors as unknown[]) : [];
-    return list.length > 0 ? [`${e.role} ${e.pid}: ${list.length}`] : [];
+    const counts = e.data?.descriptors as { atStart?: unknown; atEnd?: unknown } | undefined;
+    const back = counts === undefined || counts.atStart === counts.atEnd;
+    return list.length > 0 || !back ? [`${e.role} ${e.pid}: ${list.length} opened and still open, ${String(counts?.atStart)} at its start and ${String(counts?.atEnd)} at its end`] : [];
   });
   const children = [peer, destination, source].filter((c): c is RoleProcess => c !== undefined);
-  const killed = children.filter((c) => c.pid === destination?.pid && killedBefore !== null);
-  const reported = children.filter((c) => !killed.includes(c)).every((c) => c.events.some((e) => e.kind === 'exit'));
+  const victim = killed === undefined ? undefined : children.find((c) => c.pid === killed?.pid);
+  const reported = children.filter((c) => c !== victim).every((c) => c.events.some((e) => e.kind === 'exit'));
 
   const closed = await scope.close();
-  const appLeaks = descriptorsOpenedSince(baseline);
+  const appNow = openDescriptors();
+  const appLeaks = descriptorsOpenedSince(baseline, appNow);
+  if (appLeaks.length === 0 && countOwnDescriptors(appNow) !== countOwnDescriptors(baseline)) {
+    leaks.push(`app ${process.pid}: ${countOwnDescriptors(baseline)} at its start and ${countOwnDescriptors(appNow)} at its end`);
+  }
   verdicts.push({
     name: 'no-descriptor-left',
     ok: leaks.length === 0 && appLeaks.length === 0 && reported,
     detail:
       leaks.length === 0 && appLeaks.length === 0
-        ? `every process closed every descriptor it opened (${exits.map((e) => `${e.role} ${e.pid}`).join(', ')}, app ${process.pid})${killed.length > 0 ? '; the killed destination\'s were closed by the kernel' : ''}`
+        ? `every process closed every descriptor it opened (${exits.map((e) => `${e.role} ${e.pid}`).join(', ')}, app ${process.pid})${victim ? `; the killed ${killed?.role ?? ''}'s were closed by the kernel` : ''}${reported ? '' : '; a process did not report'}`
         : `left open: ${[...leaks, ...(appLeaks.length > 0 ? [`app ${process.pid}: ${appLeaks.length}`] : [])].join('; ')}`,
   });
   verdicts.push({
@@ -131,13 +172,15 @@ export async function runHandoff(command: HandoffCommand, printer: TracePrinter)
   });
   for (const verdict of verdicts) printer.app.emit({ kind: 'verdict', call: verdict.name, detail: verdict.detail, data: { ok: verdict.ok, name: verdict.name } });
 
-  const outcome = explainFailure([...events, ...printer.appEvents], { killedBefore, timedOut, failure, timeoutMs: command.timeoutMs, children });
+  const outcome = explainFailure(events, { killed, timedOut, failure, timeoutMs: command.timeoutMs, children });
   const ok = verdicts.every((v) => v.ok) && outcome === undefined;
   const exitCode = ok ? 0 : 1;
   printer.app.emit({
     kind: 'result',
-    detail: ok ? 'hand-off complete: every check passed' : `hand-off FAILED${outcome ? ` at step ${outcome.step ?? '?'}: ${outcome.reason}` : ': see the checks above'}`,
-    data: { ok, exitCode, mode: 'handoff', failedStep: outcome?.step ?? null, reason: outcome?.reason ?? null, verdicts },
+    detail: ok
+      ? `hand-off complete: every check passed${killed ? ` (the ${killed.role} was killed before step ${killed.beforeStep}, after its part)` : ''}`
+      : `hand-off FAILED${outcome ? ` at step ${outcome.step ?? '?'}: ${outcome.reason}` : ': see the checks above'}`,
+    data: { ok, exitCode, mode: 'handoff', failedStep: outcome?.step ?? null, reason: outcome?.reason ?? null, killed: killed ?? null, verdicts },
   });
   return exitCode;
 }
@@ -145,22 +188,22 @@ export async function runHandoff(command: HandoffCommand, printer: TracePrinter)
 /** Which step failed and why, from the trace (undefined when nothing failed). */
 function explainFailure(
   events: readonly TraceEvent[],
-  context: { killedBefore: number | null; timedOut: boolean; failure: string | undefined; timeoutMs: number; children: RoleProcess[] },
+  context: { killed: KillReport | undefined; timedOut: boolean; failure: string | undefined; timeoutMs: number; children: RoleProcess[] },
 ): { step: number | undefined; reason: string } | undefined {
   const failures = events.filter((e) => e.kind === 'failure' && e.role !== 'app');
   const first = failures[0];
-  const consequence = first ? `${first.role} pid ${first.pid} failed at step ${first.step ?? '?'}: ${first.error?.code ?? ''} ${first.error?.message ?? ''}`.trim() : undefined;
-  const killEvent = events.find((e) => e.role === 'app' && e.call === 'kill -9 destination');
-  if (killEvent && context.killedBefore !== null) {
-    // The step the killed destination did not get to, or the source's failed step if that came first in the table.
-    const done = events.filter((e) => e.role === 'destination' && e.kind === 'step').map((e) => e.step ?? 0);
+  const consequence = first ? `${first.role} pid ${first.pid} failed at step ${first.step ?? '?'}: ${describeTraceError(first.error)}` : undefined;
+  const { killed } = context;
+  if (killed !== undefined) {
+    // The first step the killed process never did, or the other's failed step if that comes first in the table.
+    const done = events.filter((e) => e.role === killed.role && e.kind === 'step').map((e) => e.step ?? 0);
     const last = done.length > 0 ? Math.max(...done) : 0;
-    const missed = DESTINATION_STEPS.find((step) => step > last);
+    const missed = STEPS[killed.role].find((step) => step > last);
     const candidates = [missed, first?.step].filter((step): step is number => step !== undefined);
     if (candidates.length === 0) return undefined;
     const step = Math.min(...candidates);
     const progress = last > 0 ? `, having done step ${last}` : '';
-    return { step, reason: `the destination was killed before step ${context.killedBefore}${progress}${missed !== undefined ? ` (it never did step ${missed})` : ''}${consequence ? `; then ${consequence}` : ''}` };
+    return { step, reason: `the ${killed.role} was killed before step ${killed.beforeStep}${progress}${missed !== undefined ? ` (it never did step ${missed})` : ''}${consequence ? `; then ${consequence}` : ''}` };
   }
   if (first) return { step: first.step, reason: consequence ?? 'a process failed' };
   if (context.timedOut) {

@@ -5,6 +5,7 @@ import type { TraceEvent } from '../trace/trace-event.js';
 import type { TracePrinter } from '../trace/trace-printer.js';
 import { spawnRole, type RoleProcess } from './spawn-role.js';
 import { isAlive } from '../util/is-alive.js';
+import { runDirError } from './run-dir-error.js';
 
 /**
  * One run of the app: its temp dir (socket files, byte logs, the providers' runtime dir), the child
@@ -13,7 +14,7 @@ import { isAlive } from '../util/is-alive.js';
  */
 export class RunScope {
   readonly dir: string;
-  /** The providers' runtime directory (their hand-off endpoints `<pid>.sock`), inside `dir`. */
+  /** The providers' runtime directory (their endpoints `<pid>.sock`), inside `dir`. */
   readonly runtimeDir: string;
   readonly children: RoleProcess[] = [];
   /** Pids started by children (a restarted server's successor), killed with their process group. */
@@ -25,9 +26,15 @@ export class RunScope {
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
 
+  /** @throws RunDirError when the temp dir cannot be created (nothing else is started then). */
   constructor(private readonly printer: TracePrinter, prefix: string) {
     // mkdtemp makes the directory 0700: only this user can reach the sockets inside.
-    this.dir = mkdtempSync(join(tmpdir(), `sanshare-${prefix}-`));
+    const parent = tmpdir();
+    try {
+      this.dir = mkdtempSync(join(parent, `sanshare-${prefix}-`));
+    } catch (error) {
+      throw runDirError(parent, error);
+    }
     this.runtimeDir = join(this.dir, 'run');
     process.once('SIGINT', this.onSignal);
     process.once('SIGTERM', this.onSignal);

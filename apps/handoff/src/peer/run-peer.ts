@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RECORD_SIZE, encodeRecords } from '../stream/records.js';
 import { createTraceWriter } from '../trace/trace-writer.js';
-import { openDescriptors, descriptorsOpenedSince } from '../util/open-descriptors.js';
+import { countOwnDescriptors, openDescriptors, descriptorsOpenedSince } from '../util/open-descriptors.js';
 import { controlChannel } from '../util/control-channel.js';
 
 /** What the peer saw of one connection (reported in its `exit` event and per connection). */
@@ -90,11 +90,13 @@ export async function runPeer(argv: readonly string[]): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   // Let 'close' handlers of destroyed sockets run before counting descriptors.
   await new Promise((resolve) => setImmediate(resolve));
-  const leaked = descriptorsOpenedSince(baseline);
+  const now = openDescriptors();
+  const leaked = descriptorsOpenedSince(baseline, now);
+  const descriptors = { atStart: countOwnDescriptors(baseline), atEnd: countOwnDescriptors(now) };
   trace.emit({
     kind: 'exit',
-    detail: `peer quits: ${reports.length} connection(s) accepted, ${leaked.length} descriptor(s) left open`,
-    data: { connections: reports, leakedDescriptors: leaked },
+    detail: `peer quits: ${reports.length} connection(s) accepted, ${leaked.length} descriptor(s) left open (${descriptors.atStart} at its start, ${descriptors.atEnd} now)`,
+    data: { connections: reports, leakedDescriptors: leaked, descriptors },
   });
   return 0;
 }

@@ -3,6 +3,7 @@ import type { RestartCommand } from '../cli/parse-cli.js';
 import type { TracePrinter } from '../trace/trace-printer.js';
 import { TRACE_HEADER } from '../trace/format-trace-line.js';
 import type { TraceEvent } from '../trace/trace-event.js';
+import { describeTraceError } from '../trace/trace-error.js';
 import { openDescriptors } from '../util/open-descriptors.js';
 import { RunScope } from '../orchestrate/run-scope.js';
 import { finishRun } from '../orchestrate/finish-run.js';
@@ -47,7 +48,7 @@ export async function runRestart(command: RestartCommand, printer: TracePrinter)
         events.push(event);
         // The successor is the server's child, not the app's: remember it so the cleanup reaches it.
         if (typeof event.data?.successorPid === 'number') scope.extraPids.add(event.data.successorPid);
-        if (event.kind === 'failure') failure ??= `${event.role} pid ${event.pid}: ${event.error?.code ?? ''} ${event.error?.message ?? ''}`;
+        if (event.kind === 'failure') failure ??= `${event.role} pid ${event.pid}: ${describeTraceError(event.error)}`;
       },
     );
     const listening = await server.waitForEvent((e) => e.kind === 'info' && e.call === 'listen');

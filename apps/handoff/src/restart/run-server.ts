@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { AF, FROM_PROTOCOL_INFO, IPPROTO, SOCK } from '@sanshare/protocol-info';
 import { startWinsock } from '../winsock/start-winsock.js';
-import { connectChannel, listenChannel } from '../winsock/handoff-channel.js';
+import { connectChannel, listenChannel } from '../winsock/protocol-info-channel.js';
 import type { AppWinsock } from '../winsock/app-winsock.js';
 import { PROCESS_TIMEOUT_MS, QUICK_TIMEOUT_MS, RECV_TIMEOUT_MS } from '../constants.js';
 import { RoleContext } from '../roles/role-context.js';
-import { describeHandoff } from '../roles/describe-handoff.js';
+import { describeProtocolInfo } from '../roles/describe-protocol-info.js';
 import { MAIN_SCRIPT } from '../orchestrate/spawn-role.js';
 
 /** One client connection the server echoes. */
@@ -20,7 +21,7 @@ interface Connection {
 /**
  * The echo server of `restart` mode. Generation 1 (`--connections N`) listens, accepts N clients and
  * echoes them; on `restart` (stdin) it starts its successor, duplicates every live connection to it
- * over the hand-off channel, closes its descriptors and exits. The successor (`--successor-of`)
+ * over the protocol-info channel, closes its descriptors and exits. The successor (`--successor-of`)
  * takes the connections and echoes on until each client closes, then exits.
  */
 export async function runServer(argv: readonly string[]): Promise<number> {
@@ -58,7 +59,7 @@ async function runFirst(values: ServerOptions): Promise<number> {
     if (!restartRequested) process.exit(3);
   });
   try {
-    listener = await ws.tcpSocket();
+    listener = await ws.WSASocket(AF.INET, SOCK.STREAM, IPPROTO.TCP);
     await ws.bind(listener, '127.0.0.1', 0);
     await ws.listen(listener, 512);
     const view = ws.view(listener);
@@ -83,8 +84,8 @@ async function runFirst(values: ServerOptions): Promise<number> {
     );
     successor.unref();
     trace.info(`restart: started successor pid ${successor.pid ?? '?'}`, { successorPid: successor.pid ?? null });
-    const channel = await channelServer.accept(PROCESS_TIMEOUT_MS);
-    if (channel.peerPid !== successor.pid) throw new Error(`the hand-off channel peer is pid ${channel.peerPid}, not the successor ${successor.pid ?? '?'}`);
+    const channel = await channelServer.accept({ timeoutMs: PROCESS_TIMEOUT_MS });
+    if (channel.peerPid !== successor.pid) throw new Error(`the protocol-info channel peer is pid ${channel.peerPid}, not the successor ${successor.pid ?? '?'}`);
     // Until here every connection was served as usual: the pause the clients may see starts now.
     const moveStartedAt = Date.now();
     trace.emit({ kind: 'info', call: 'successor connected', detail: `successor pid ${channel.peerPid} ready after ${moveStartedAt - startedAt} ms; moving the connections`, data: { startupMs: moveStartedAt - startedAt } });
@@ -100,10 +101,10 @@ async function runFirst(values: ServerOptions): Promise<number> {
     await Promise.all(
       live.map(async (c) => {
         const before = ws.view(c.s);
-        const info = await ws.duplicateWithMessage(c.s, channel.peerPid, `${c.index}/${live.length}`);
+        const info = await ws.WSADuplicateSocketWithMessage(c.s, channel.peerPid, `${c.index}/${live.length}`);
         await ws.closesocket(c.s);
         moved += 1;
-        if (c.index < traceFirst) trace.step(5, `WSADuplicateSocketWithMessage(s=${c.s}, ${channel.peerPid}) + closesocket`, before, describeHandoff(info), { connection: c.index });
+        if (c.index < traceFirst) trace.step(5, `WSADuplicateSocketWithMessage(s=${c.s}, ${channel.peerPid}) + closesocket`, before, describeProtocolInfo(info), { connection: c.index });
       }),
     );
     trace.info(`handed ${moved} connection(s) to pid ${channel.peerPid} in ${Date.now() - moveStartedAt} ms; exiting`, { moved, handOffMs: Date.now() - moveStartedAt });
@@ -114,13 +115,13 @@ async function runFirst(values: ServerOptions): Promise<number> {
     await channelServer.close();
     await ws.closesocket(listener);
     listener = undefined;
-    await ws.cleanup();
+    await ws.WSACleanup();
     return ctx.finish(0, { moved });
   } catch (error) {
     trace.failure(undefined, error, 'server (generation 1) failed');
     for (const c of connections) await ws.closesocket(c.s).catch(() => undefined);
     if (listener !== undefined) await ws.closesocket(listener).catch(() => undefined);
-    await ws.cleanup().catch(() => undefined);
+    await ws.WSACleanup().catch(() => undefined);
     return ctx.finish(1);
   }
 }
@@ -137,7 +138,7 @@ async function runSuccessor(values: ServerOptions, predecessor: number): Promise
   try {
     const channel = await connectChannel(values.channel ?? '');
     const pid = await channel.requestPeerPid(QUICK_TIMEOUT_MS);
-    if (pid !== predecessor) throw new Error(`the hand-off channel leads to pid ${pid}, not the predecessor ${predecessor}`);
+    if (pid !== predecessor) throw new Error(`the protocol-info channel leads to pid ${pid}, not the predecessor ${predecessor}`);
     trace.info(`successor of pid ${predecessor}: taking its connections`);
     // The sockets arrive with their protocol infos (WSAReceiveDuplicate), each saying "<index>/<count>";
     // the predecessor closing the channel before the first one means it had none left to hand over.
@@ -147,7 +148,7 @@ async function runSuccessor(values: ServerOptions, predecessor: number): Promise
     let count: number | undefined;
     for (let taken = 0; count === undefined || taken < count; taken += 1) {
       const stop = new AbortController();
-      const receiving = ws.receiveDuplicate({ timeoutMs: PROCESS_TIMEOUT_MS, signal: stop.signal });
+      const receiving = ws.WSAReceiveDuplicate({ timeoutMs: PROCESS_TIMEOUT_MS, signal: stop.signal });
       const next = await (count === undefined ? Promise.race([receiving, channelClosed]) : receiving);
       if (next === 'closed') {
         stop.abort();
@@ -159,8 +160,8 @@ async function runSuccessor(values: ServerOptions, predecessor: number): Promise
       count ??= of;
       imports.push(
         (async () => {
-          const s = await ws.fromProtocolInfo(next.info);
-          if (index < traceFirst) trace.step(8, 'WSAReceiveDuplicate + WSASocket(FROM_PROTOCOL_INFO)', ws.view(s), describeHandoff(next.info), { connection: index });
+          const s = await ws.WSASocket(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, next.protocolInfo);
+          if (index < traceFirst) trace.step(8, 'WSAReceiveDuplicate + WSASocket(FROM_PROTOCOL_INFO)', ws.view(s), describeProtocolInfo(next.protocolInfo), { connection: index });
           connections.push(serve(ws, s, index));
         })(),
       );
@@ -171,12 +172,12 @@ async function runSuccessor(values: ServerOptions, predecessor: number): Promise
     await channel.close();
     const outcomes = await Promise.all(connections.map((c) => c.loop));
     const ended = outcomes.filter((o) => o === 'eof').length;
-    await ws.cleanup();
+    await ws.WSACleanup();
     return ctx.finish(ended === connections.length && connections.length === expected ? 0 : 1, { adopted: connections.length, ended });
   } catch (error) {
     trace.failure(undefined, error, 'successor failed');
     for (const c of connections) await ws.closesocket(c.s).catch(() => undefined);
-    await ws.cleanup().catch(() => undefined);
+    await ws.WSACleanup().catch(() => undefined);
     return ctx.finish(1);
   }
 }

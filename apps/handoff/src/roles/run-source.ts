@@ -1,19 +1,21 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { AF, FROM_PROTOCOL_INFO, IPPROTO, SOCK } from '@sanshare/protocol-info';
 import { RecordReader } from '../stream/records.js';
 import { drainToEof, exchangeRecords, type ByteLog } from '../stream/exchange.js';
 import { startWinsock } from '../winsock/start-winsock.js';
-import { connectChannel } from '../winsock/handoff-channel.js';
-import type { AppChannel, AppWinsock } from '../winsock/app-winsock.js';
+import { connectChannel, type AppChannel } from '../winsock/protocol-info-channel.js';
+import type { AppWinsock } from '../winsock/app-winsock.js';
 import { RoleContext, pauseStep } from './role-context.js';
-import { describeExchange, describeHandoff, handoffData } from './describe-handoff.js';
+import { describeExchange, describeProtocolInfo, protocolInfoData } from './describe-protocol-info.js';
 import { PROCESS_TIMEOUT_MS, QUICK_TIMEOUT_MS, RECORDS_PER_PHASE } from '../constants.js';
 
 /**
  * The source process of the spec's table: steps 1, 2, 4, 5, 6, then 13 to 17.
  * It connects to the remote peer, exchanges records, hands the connection to the destination found
- * at the hand-off channel, gets it back, exchanges more records, and closes gracefully.
+ * at the protocol-info channel, gets it back, exchanges more records (and reads the echoes of the
+ * records the destination sent last), and closes gracefully.
  */
 export async function runSource(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
@@ -43,39 +45,49 @@ export async function runSource(argv: readonly string[]): Promise<number> {
     trace.info(`WSAStartup: switch loaded provider ${ws.providerDescription}`, { runtimeDir: values['runtime-dir'] ?? null });
 
     await ctx.begin(1);
-    const s = await ws.tcpSocket();
+    const s = await ws.WSASocket(AF.INET, SOCK.STREAM, IPPROTO.TCP);
     open.add(s);
     await ws.connect(s, '127.0.0.1', port);
-    trace.step(1, `WSASocket + connect(127.0.0.1:${port})`, ws.view(s), 'connected to the remote peer');
+    trace.step(1, `WSASocket(AF_INET, SOCK_STREAM, TCP) + connect(127.0.0.1:${port})`, ws.view(s), 'connected to the remote peer');
 
     const reader1 = new RecordReader({ expectFirst: { S: 0, s: 0 } });
     const ex1 = await exchangeRecords(ws, s, { tag: 's', first: 0, count: RECORDS_PER_PHASE, minStream: RECORDS_PER_PHASE, log: phase1, reader: reader1 });
     trace.emit({ kind: 'data', call: 'send/recv', socket: ws.view(s), detail: describeExchange(ex1), data: { phase: 'source-1', ...ex1 } });
 
     await ctx.begin(2);
-    trace.step(2, `connect hand-off channel + request pid`, undefined, `asking the process at ${channelPath} for its pid`);
     channel = await connectChannel(channelPath);
-    const destinationPid = await channel.requestPeerPid(QUICK_TIMEOUT_MS);
-    await ctx.begin(4);
+    // The switch has written the request when requestPeerPid returns; the answer is awaited at step 4.
+    const answer = channel.requestPeerPid(QUICK_TIMEOUT_MS);
+    answer.catch(() => undefined);
+    trace.step(2, 'request destination pid', undefined, `over the protocol-info channel at ${channelPath} (its listener is pid ${channel.peerPid}, SO_PEERCRED)`);
+    // Step 3 is the destination's, and its switch performs it on its own as soon as the request
+    // arrives. Fault injection "before step 3" stops this process here: its request sent, its answer
+    // not taken.
+    await ctx.pausePoint(3);
+
+    ctx.step = 4; // waiting for the answer is step 4 (receive the process ID): a failure here is reported there
+    const destinationPid = await answer;
+    // The gate of step 4 comes once the answer is in: "before step 4" is after the destination's step 3.
+    await ctx.pausePoint(4);
     trace.step(4, 'receive destination pid', undefined, `destination pid ${destinationPid} (SO_PEERCRED says ${channel.peerPid})`, { destinationPid });
 
     await ctx.begin(5);
-    const info = await ws.duplicate(s, destinationPid);
-    trace.step(5, `WSADuplicateSocket(s=${s}, ${destinationPid})`, ws.view(s), describeHandoff(info), { handoff: handoffData(info) });
+    const info = await ws.WSADuplicateSocket(s, destinationPid);
+    trace.step(5, `WSADuplicateSocket(s=${s}, ${destinationPid})`, ws.view(s), describeProtocolInfo(info), { protocolInfo: protocolInfoData(info) });
 
     await ctx.begin(6);
     await channel.sendProtocolInfo(info);
-    trace.step(6, 'send WSAPROTOCOL_INFOW to destination', undefined, `over the hand-off channel to pid ${destinationPid}`);
+    trace.step(6, 'send WSAPROTOCOL_INFOW to destination', undefined, `over the protocol-info channel to pid ${destinationPid}`);
 
     await ctx.begin(13);
     const back = await channel.receiveProtocolInfo(PROCESS_TIMEOUT_MS);
-    trace.step(13, 'receive WSAPROTOCOL_INFOW back', undefined, describeHandoff(back), { handoff: handoffData(back) });
+    trace.step(13, 'receive WSAPROTOCOL_INFOW back', undefined, describeProtocolInfo(back), { protocolInfo: protocolInfoData(back) });
     // The channel has done its work: closing it lets the destination go.
     await channel.close();
     channel = undefined;
 
     await ctx.begin(14);
-    const s2 = await ws.fromProtocolInfo(back);
+    const s2 = await ws.WSASocket(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, back);
     open.add(s2);
     trace.step(14, 'WSASocket(FROM_PROTOCOL_INFO)', ws.view(s2), 'access control back with the source');
 
@@ -89,8 +101,18 @@ export async function runSource(argv: readonly string[]): Promise<number> {
       trace.step(15, 'closesocket skipped', ws.view(s2), 'the provider gave back the same descriptor');
     }
 
-    const reader2 = new RecordReader();
-    const ex2 = await exchangeRecords(ws, s2, { tag: 'f', first: 0, count: RECORDS_PER_PHASE, minStream: RECORDS_PER_PHASE, log: phase2, reader: reader2 });
+    // The destination sent its last records without waiting for their echoes (see run-destination.ts):
+    // they are for this process to read, on the connection the destination has closed its descriptor of.
+    const reader2 = new RecordReader({ expectFirst: { d: RECORDS_PER_PHASE, f: 0 } });
+    const ex2 = await exchangeRecords(ws, s2, {
+      tag: 'f',
+      first: 0,
+      count: RECORDS_PER_PHASE,
+      minStream: RECORDS_PER_PHASE,
+      log: phase2,
+      reader: reader2,
+      echoesOf: { d: RECORDS_PER_PHASE },
+    });
     trace.emit({ kind: 'data', call: 'send/recv', socket: ws.view(s2), detail: describeExchange(ex2), data: { phase: 'source-2', ...ex2 } });
 
     await ctx.begin(16);
@@ -108,7 +130,7 @@ export async function runSource(argv: readonly string[]): Promise<number> {
     open.delete(s2);
     trace.step(17, `closesocket(s=${s2})`, view, 'last descriptor closed: the connection is over');
 
-    await ws.cleanup();
+    await ws.WSACleanup();
     ws = undefined;
     trace.info('WSACleanup');
     return ctx.finish(0, saveLogs(dir, phase1, phase2));
@@ -116,7 +138,7 @@ export async function runSource(argv: readonly string[]): Promise<number> {
     trace.failure(ctx.step, error, `source failed at step ${ctx.step ?? '?'}`);
     for (const s of open) await ws?.closesocket(s).catch(() => undefined);
     await channel?.close().catch(() => undefined);
-    await ws?.cleanup().catch(() => undefined);
+    await ws?.WSACleanup().catch(() => undefined);
     return ctx.finish(1, saveLogs(dir, phase1, phase2));
   }
 }

@@ -1,4 +1,5 @@
 import type { TraceEvent } from './trace-event.js';
+import { describeTraceError } from './trace-error.js';
 
 /**
  * Formats one event as a text line (what the app prints without `--json`):
@@ -34,7 +35,7 @@ export function formatTraceLine(event: TraceEvent): string {
     if (identity.length > 0) parts.push(identity.join('  '));
   }
   if (event.detail !== undefined) parts.push(event.detail);
-  if (event.error) parts.push(`${event.error.code}: ${event.error.message}`);
+  if (event.error) parts.push(describeTraceError(event.error));
   if (event.kind === 'verdict' || event.kind === 'result') return `${mark}  ${parts.join('  ')}`.trimEnd();
   return `${mark}  ${proc}  ${parts.join('  ')}`.trimEnd();
 }

@@ -1,4 +1,5 @@
-import type { Role, SocketView, TraceError, TraceEvent } from './trace-event.js';
+import type { Role, SocketView, TraceEvent } from './trace-event.js';
+import { toTraceError } from './trace-error.js';
 
 /** Writes the trace events of one process (JSON lines on stdout, read by the app's main process). */
 export interface TraceWriter {
@@ -36,15 +37,4 @@ export function createTraceWriter(role: Role, write: (line: string) => void = (l
       });
     },
   };
-}
-
-/** Turns anything thrown into the trace's `{ code, message }` (a `WsaError` keeps its Winsock code). */
-export function toTraceError(error: unknown): TraceError {
-  if (typeof error === 'object' && error !== null) {
-    const candidate = error as { code?: unknown; message?: unknown; name?: unknown };
-    const code = typeof candidate.code === 'string' ? candidate.code : typeof candidate.name === 'string' ? candidate.name : 'Error';
-    const message = typeof candidate.message === 'string' ? candidate.message : String(error);
-    return { code, message };
-  }
-  return { code: 'Error', message: String(error) };
 }

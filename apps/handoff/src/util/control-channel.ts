@@ -1,13 +1,16 @@
 import { createInterface } from 'node:readline';
 
 /**
- * How the app's main process steers a child: one word per line on the child's stdin (`go`, `quit`,
- * `restart`). Stdin closing means the main process is gone: every child then cleans up and exits,
- * so no child outlives an app that was killed.
+ * How the app's main process steers a child: one line per command on the child's stdin, a word
+ * (`go`, `quit`, `restart`) or a word and its arguments (`peer-killed destination 4242 9`). Stdin
+ * closing means the main process is gone: every child then cleans up and exits, so no child outlives
+ * an app that was killed.
  */
 export interface ControlChannel {
-  /** Resolves when `word` arrives; rejects when stdin closes first. */
+  /** Resolves when `word` arrives (or arrived before, unclaimed); rejects when stdin closes first. */
   waitFor(word: string): Promise<void>;
+  /** Calls `listener` with the arguments of every line that starts with `command`. */
+  on(command: string, listener: (args: readonly string[]) => void): void;
   /** Calls `callback` once when stdin closes. */
   onClose(callback: () => void): void;
   /** Stops reading stdin (so it no longer keeps the process alive). */
@@ -21,11 +24,17 @@ export function controlChannel(): ControlChannel {
   if (shared) return shared;
   const waiters = new Map<string, Array<{ resolve: () => void; reject: (error: Error) => void }>>();
   const closeCallbacks: Array<() => void> = [];
+  const listeners = new Map<string, (args: readonly string[]) => void>();
   const arrived = new Set<string>();
   let closed = false;
   const rl = createInterface({ input: process.stdin, terminal: false });
   rl.on('line', (raw) => {
-    const word = raw.trim();
+    const [word = '', ...args] = raw.trim().split(/\s+/);
+    const listener = listeners.get(word);
+    if (listener !== undefined) {
+      listener(args);
+      return;
+    }
     const list = waiters.get(word);
     if (list === undefined || list.length === 0) {
       arrived.add(word);
@@ -50,6 +59,9 @@ export function controlChannel(): ControlChannel {
         list.push({ resolve, reject });
         waiters.set(word, list);
       });
+    },
+    on(command, listener) {
+      listeners.set(command, listener);
     },
     onClose(callback) {
       if (closed) queueMicrotask(callback);

@@ -27,10 +27,19 @@ export function openDescriptors(): OpenDescriptor[] {
  * The descriptors open now that were not open at `baseline` (same number and same target),
  * ignoring the ones Node opens for itself on first use (the event loop's epoll/eventfd, signal pipes).
  */
-export function descriptorsOpenedSince(baseline: readonly OpenDescriptor[]): OpenDescriptor[] {
+export function descriptorsOpenedSince(baseline: readonly OpenDescriptor[], now: readonly OpenDescriptor[] = openDescriptors()): OpenDescriptor[] {
   const before = new Set(baseline.map((d) => `${d.fd} ${d.target}`));
-  const opened = openDescriptors().filter((d) => !before.has(`${d.fd} ${d.target}`) && !isRuntimeInternal(d.target));
+  const opened = now.filter((d) => !before.has(`${d.fd} ${d.target}`) && !isRuntimeInternal(d.target));
   return opened.map((d) => ({ ...d, target: describeSocket(d.target) }));
+}
+
+/**
+ * How many of `descriptors` are the process's own (sockets, pipes, files), leaving out the ones Node
+ * opens for itself on first use (see `descriptorsOpenedSince`): the count a process must be back to at
+ * its end.
+ */
+export function countOwnDescriptors(descriptors: readonly OpenDescriptor[] = openDescriptors()): number {
+  return descriptors.filter((d) => !isRuntimeInternal(d.target)).length;
 }
 
 /** `socket:[123]` plus what the kernel says it is (`tcp 127.0.0.1:80 > ...`, `unix /path`), for reports. */

@@ -2,16 +2,21 @@ import type { ProtocolInfo } from '@sanshare/protocol-info';
 import type { SocketView } from '../trace/trace-event.js';
 
 /**
- * The part of the switch the sample uses, in one place: the roles are written against this, and
- * `start-winsock.ts` maps it onto `@sanshare/switch` (catalog, `WSAStartup`, Winsock-shaped calls).
- * Descriptors here are the switch's (the application's) descriptors.
+ * The part of the switch the sample uses, under Winsock's own names, so that the roles read like the
+ * spec's table (`WSASocket`, `WSADuplicateSocket`, `WSASocket(FROM_PROTOCOL_INFO, ...)`, `closesocket`).
+ * `start-winsock.ts` maps it onto `@sanshare/switch`, adding the run's bounds and the trace's view of a
+ * socket. Descriptors here are the switch's (the application's) descriptors.
  */
 export interface AppWinsock {
   readonly pid: number;
   /** The provider the switch loaded, for the trace. */
   readonly providerDescription: string;
-  /** `WSASocket(AF_INET, SOCK_STREAM, IPPROTO_TCP)`. */
-  tcpSocket(): Promise<number>;
+  /**
+   * `WSASocket(af, type, protocol)`: a new socket from the catalog; or, with `af`, `type` and `protocol`
+   * all `FROM_PROTOCOL_INFO` and a protocol info from `WSADuplicateSocket`, this process's descriptor
+   * for the shared socket (spec steps 8 and 14).
+   */
+  WSASocket(af: number, type: number, protocol: number, protocolInfo?: ProtocolInfo): Promise<number>;
   connect(s: number, address: string, port: number): Promise<void>;
   bind(s: number, address: string, port: number): Promise<void>;
   listen(s: number, backlog: number): Promise<void>;
@@ -22,44 +27,17 @@ export interface AppWinsock {
   /** `how`: 0 receive, 1 send, 2 both. */
   shutdown(s: number, how: number): Promise<void>;
   closesocket(s: number): Promise<void>;
-  /** `WSADuplicateSocket(s, pid)`: the special protocol info for process `pid`. */
-  duplicate(s: number, pid: number): Promise<ProtocolInfo>;
+  /** `WSADuplicateSocket(s, dwProcessId)`: the special protocol info for process `dwProcessId` (steps 5 and 10). */
+  WSADuplicateSocket(s: number, dwProcessId: number): Promise<ProtocolInfo>;
   /**
-   * sanshare's `WSADuplicateSocketWithMessage(s, pid, message)`: the same duplication, and the protocol
-   * info travels with the socket and `message` to process `pid` (no hand-off channel message needed).
+   * sanshare's `WSADuplicateSocketWithMessage(s, dwProcessId, message)`: the same duplication, and the
+   * protocol info travels with the socket and `message` to process `dwProcessId` (no protocol-info
+   * channel message needed).
    */
-  duplicateWithMessage(s: number, pid: number, message: string): Promise<ProtocolInfo>;
+  WSADuplicateSocketWithMessage(s: number, dwProcessId: number, message: string): Promise<ProtocolInfo>;
   /** sanshare's `WSAReceiveDuplicate`: the next socket duplicated to this process with a message. */
-  receiveDuplicate(options: { timeoutMs: number; signal?: AbortSignal }): Promise<{ info: ProtocolInfo; message: string; sourcePid: number }>;
-  /** `WSASocket(FROM_PROTOCOL_INFO, ..., info)`: a descriptor for the shared socket. */
-  fromProtocolInfo(info: ProtocolInfo): Promise<number>;
+  WSAReceiveDuplicate(options: { timeoutMs: number; signal?: AbortSignal }): Promise<{ protocolInfo: ProtocolInfo; message: string; sourcePid: number }>;
   /** Descriptors and kernel identity of `s`, for the trace (never throws: missing parts are left out). */
   view(s: number): SocketView;
-  /** `WSACleanup`. */
-  cleanup(): Promise<void>;
-}
-
-/** One end of the switch's hand-off channel (a Unix-domain socket between two processes). */
-export interface AppChannel {
-  /** The other process, from `SO_PEERCRED`. */
-  readonly peerPid: number;
-  /** Steps 2/4: asks the other process its pid (checked against `SO_PEERCRED`). */
-  requestPeerPid(timeoutMs?: number): Promise<number>;
-  /** Steps 6/11. */
-  sendProtocolInfo(info: ProtocolInfo): Promise<void>;
-  /** Steps 7/13. */
-  receiveProtocolInfo(timeoutMs?: number): Promise<ProtocolInfo>;
-  /**
-   * Waits (at most `timeoutMs`) until the other side closes the channel. The channel has no
-   * acknowledgement: a sender lingers like this before closing its end, to know its protocol info was taken.
-   */
-  waitForPeerClose(timeoutMs: number): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** The listening end of a hand-off channel. */
-export interface AppChannelServer {
-  /** Waits for the next process to connect. */
-  accept(timeoutMs?: number): Promise<AppChannel>;
-  close(): Promise<void>;
+  WSACleanup(): Promise<void>;
 }

@@ -1,5 +1,4 @@
-import { AF, IPPROTO, SOCK, type ProtocolInfo } from '@sanshare/protocol-info';
-import { WSAStartup, createCatalog, defaultCatalogEntry, type Switch } from '@sanshare/switch';
+import { WSAStartup, createCatalog, defaultCatalogEntries, type Switch } from '@sanshare/switch';
 import type { SocketView } from '../trace/trace-event.js';
 import type { AppWinsock } from './app-winsock.js';
 import { QUICK_TIMEOUT_MS } from '../constants.js';
@@ -8,28 +7,32 @@ import { QUICK_TIMEOUT_MS } from '../constants.js';
 export const PROVIDER_MODULE = '@sanshare/provider';
 
 /**
- * Starts this process's switch the Winsock way: an in-memory catalog with one TCP/IPv4 entry
- * implemented by `@sanshare/provider`, then `WSAStartup`. `runtimeDir` is where the providers of the
- * run meet (their hand-off endpoints); the app puts it in its own temp dir so nothing outlives a run.
+ * Starts this process's switch the Winsock way: an in-memory catalog with the switch's default entries
+ * (TCP over IPv4 and over IPv6, both implemented by `@sanshare/provider`, one instance), then
+ * `WSAStartup`. `runtimeDir` is where the providers of the run meet (their endpoints); the app puts it
+ * in its own temp dir so nothing outlives a run.
  */
-export async function startWinsock(runtimeDir?: string): Promise<AppWinsock & { readonly providerDescription: string; readonly sw: Switch }> {
+export async function startWinsock(runtimeDir?: string): Promise<AppWinsock & { readonly sw: Switch }> {
   const catalog = await createCatalog();
-  await catalog.install(defaultCatalogEntry('inet', PROVIDER_MODULE, runtimeDir === undefined ? undefined : { runtimeDir }));
+  for (const entry of defaultCatalogEntries(PROVIDER_MODULE, runtimeDir === undefined ? undefined : { runtimeDir })) await catalog.install(entry);
   const sw = await WSAStartup({ catalog });
   const failure = sw.loadFailures[0];
-  if (failure !== undefined) throw failure.error;
+  if (failure !== undefined) {
+    await sw.WSACleanup().catch(() => undefined);
+    throw failure.error;
+  }
   const provider = sw.providers[0];
   return wrapSwitch(sw, provider ? `${provider.providerModule} (${provider.description})` : PROVIDER_MODULE);
 }
 
-/** The sample's view of a started switch (see `AppWinsock`). */
-export function wrapSwitch(sw: Switch, providerDescription: string): AppWinsock & { readonly providerDescription: string; readonly sw: Switch } {
+/** The sample's view of a started switch (see `AppWinsock`): the switch's calls, under their own names. */
+export function wrapSwitch(sw: Switch, providerDescription: string): AppWinsock & { readonly sw: Switch } {
   const decoder = new TextDecoder();
   return {
     sw,
     providerDescription,
     pid: sw.pid,
-    tcpSocket: () => sw.socket(AF.INET, SOCK.STREAM, IPPROTO.TCP),
+    WSASocket: (af, type, protocol, protocolInfo) => sw.WSASocket(af, type, protocol, protocolInfo ?? null),
     connect: (s, address, port) => sw.connect(s, { address, port }, { timeoutMs: QUICK_TIMEOUT_MS }),
     bind: (s, address, port) => sw.bind(s, { address, port }),
     listen: (s, backlog) => sw.listen(s, backlog),
@@ -38,15 +41,14 @@ export function wrapSwitch(sw: Switch, providerDescription: string): AppWinsock 
     recv: (s, options) => sw.recv(s, options ?? {}),
     shutdown: (s, how) => sw.shutdown(s, how),
     closesocket: (s) => sw.closesocket(s),
-    duplicate: (s, pid) => sw.WSADuplicateSocket(s, pid),
-    duplicateWithMessage: (s, pid, message) => sw.WSADuplicateSocketWithMessage(s, pid, message),
-    receiveDuplicate: async (options) => {
+    WSADuplicateSocket: (s, dwProcessId) => sw.WSADuplicateSocket(s, dwProcessId),
+    WSADuplicateSocketWithMessage: (s, dwProcessId, message) => sw.WSADuplicateSocketWithMessage(s, dwProcessId, message),
+    WSAReceiveDuplicate: async (options) => {
       const delivery = await sw.WSAReceiveDuplicate(options);
-      return { info: delivery.protocolInfo, message: decoder.decode(delivery.message), sourcePid: delivery.sourcePid };
+      return { protocolInfo: delivery.protocolInfo, message: decoder.decode(delivery.message), sourcePid: delivery.sourcePid };
     },
-    fromProtocolInfo: (info: ProtocolInfo) => sw.WSASocket(-1, -1, -1, info),
     view: (s) => viewOf(sw, s),
-    cleanup: () => sw.WSACleanup(),
+    WSACleanup: () => sw.WSACleanup(),
   };
 }
 

@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
-import type { ProtocolInfo } from '@sanshare/protocol-info';
+import { AF, FROM_PROTOCOL_INFO, IPPROTO, SOCK, type ProtocolInfo } from '@sanshare/protocol-info';
 import { startWinsock } from '../winsock/start-winsock.js';
-import { connectChannel } from '../winsock/handoff-channel.js';
-import type { AppChannel, AppWinsock } from '../winsock/app-winsock.js';
+import { connectChannel, type AppChannel } from '../winsock/protocol-info-channel.js';
+import type { AppWinsock } from '../winsock/app-winsock.js';
 import { PROCESS_TIMEOUT_MS, QUICK_TIMEOUT_MS, RECV_TIMEOUT_MS } from '../constants.js';
 import { RoleContext } from '../roles/role-context.js';
-import { describeHandoff } from '../roles/describe-handoff.js';
+import { describeProtocolInfo } from '../roles/describe-protocol-info.js';
 
 /**
  * The controlling process of the spec's "typical scenario": it accepts client connections, hands
@@ -48,7 +48,7 @@ export async function runController(argv: readonly string[]): Promise<number> {
       workers.push({ channel, pid });
       trace.step(4, 'request + receive worker pid', undefined, `worker pid ${pid} at ${path}`);
     }
-    listener = await ws.tcpSocket();
+    listener = await ws.WSASocket(AF.INET, SOCK.STREAM, IPPROTO.TCP);
     await ws.bind(listener, '127.0.0.1', 0);
     await ws.listen(listener, 128);
     const view = ws.view(listener);
@@ -85,10 +85,10 @@ export async function runController(argv: readonly string[]): Promise<number> {
       const entry = pending.get(cookie);
       let s2: number | undefined;
       try {
-        s2 = await ws.fromProtocolInfo(back);
+        s2 = await ws.WSASocket(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, back);
         handoffs += 1;
         const loud = entry !== undefined && entry.index < traceFirst;
-        if (loud) trace.step(14, 'WSASocket(FROM_PROTOCOL_INFO)', ws.view(s2), describeHandoff(back), { connection: entry?.index });
+        if (loud) trace.step(14, 'WSASocket(FROM_PROTOCOL_INFO)', ws.view(s2), describeProtocolInfo(back), { connection: entry?.index });
         if (entry !== undefined && entry.s !== s2) {
           await ws.closesocket(entry.s);
           if (loud) trace.step(15, `closesocket(s=${entry.s})`, undefined, 'the original descriptor', { connection: entry.index });
@@ -114,11 +114,11 @@ export async function runController(argv: readonly string[]): Promise<number> {
       if (worker === undefined) throw new Error('no worker to hand the connection to');
       const view = ws.view(s);
       try {
-        const info = await ws.duplicate(s, worker.pid);
+        const info = await ws.WSADuplicateSocket(s, worker.pid);
         pending.set(info.exportContext?.socketCookie ?? view.cookie ?? String(s), { s, index, worker: worker.pid });
         await worker.channel.sendProtocolInfo(info);
         handoffs += 1;
-        if (index < traceFirst) trace.step(6, `accept + WSADuplicateSocket(s=${s}, ${worker.pid}) + send`, view, describeHandoff(info), { connection: index });
+        if (index < traceFirst) trace.step(6, `accept + WSADuplicateSocket(s=${s}, ${worker.pid}) + send`, view, describeProtocolInfo(info), { connection: index });
       } catch (error) {
         failed += 1;
         trace.failure(undefined, error, `controller failed to hand connection #${index} to worker ${worker.pid}`);
@@ -136,7 +136,7 @@ export async function runController(argv: readonly string[]): Promise<number> {
   for (const { s } of pending.values()) await ws.closesocket(s).catch(() => undefined);
   if (listener !== undefined) await ws.closesocket(listener).catch(() => undefined);
   for (const { channel } of workers) await channel.close().catch(() => undefined);
-  await ws.cleanup().catch(() => undefined);
+  await ws.WSACleanup().catch(() => undefined);
   return ctx.finish(failed === 0 && closed === expected ? 0 : 1, { closed, failed, handoffs });
 }
 

@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
+import { FROM_PROTOCOL_INFO } from '@sanshare/protocol-info';
 import { RecordReader } from '../stream/records.js';
 import { startWinsock } from '../winsock/start-winsock.js';
-import { listenChannel } from '../winsock/handoff-channel.js';
-import type { AppChannel } from '../winsock/app-winsock.js';
+import { listenChannel, type AppChannel } from '../winsock/protocol-info-channel.js';
 import { PROCESS_TIMEOUT_MS, RECV_TIMEOUT_MS } from '../constants.js';
 import { RoleContext } from '../roles/role-context.js';
-import { describeHandoff } from '../roles/describe-handoff.js';
+import { describeProtocolInfo } from '../roles/describe-protocol-info.js';
 
 /**
  * A worker of the "typical scenario": it takes each connection the controller hands it (steps 7-8),
@@ -31,13 +31,13 @@ export async function runWorker(argv: readonly string[]): Promise<number> {
   ctx.control.onClose(() => process.exit(3));
   const ws = await startWinsock(values['runtime-dir']);
   const server = await listenChannel(values.channel ?? '');
-  trace.emit({ kind: 'info', call: 'listen hand-off channel', detail: `worker ${values.index ?? '?'} waiting for the controller at ${values.channel ?? ''}`, data: { channel: values.channel ?? '' } });
+  trace.emit({ kind: 'info', call: 'listen protocol-info channel', detail: `worker ${values.index ?? '?'} waiting for the controller at ${values.channel ?? ''}`, data: { channel: values.channel ?? '' } });
   let channel: AppChannel | undefined;
   let served = 0;
   let failed = 0;
   let bytes = 0;
   try {
-    channel = await server.accept(PROCESS_TIMEOUT_MS);
+    channel = await server.accept({ timeoutMs: PROCESS_TIMEOUT_MS });
     trace.step(3, 'answer pid request', undefined, `controller pid ${channel.peerPid} connected`);
     const inFlight = new Set<Promise<void>>();
     const controllerPid = channel.peerPid;
@@ -54,8 +54,8 @@ export async function runWorker(argv: readonly string[]): Promise<number> {
       const job = (async () => {
         let s: number | undefined;
         try {
-          s = await ws.fromProtocolInfo(info);
-          if (loud) trace.step(8, 'WSASocket(FROM_PROTOCOL_INFO)', ws.view(s), describeHandoff(info), { connection: index });
+          s = await ws.WSASocket(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, info);
+          if (loud) trace.step(8, 'WSASocket(FROM_PROTOCOL_INFO)', ws.view(s), describeProtocolInfo(info), { connection: index });
           const reader = new RecordReader();
           const got: Buffer[] = [];
           while ((reader.range('c')?.count ?? 0) < records) {
@@ -69,9 +69,9 @@ export async function runWorker(argv: readonly string[]): Promise<number> {
           while (sent < reply.length) sent += await ws.send(s, reply.subarray(sent));
           bytes += reply.length;
           if (loud) trace.step(9, 'recv request + send echo', ws.view(s), `${reply.length} bytes each way`, { connection: index });
-          const back = await ws.duplicate(s, controllerPid);
+          const back = await ws.WSADuplicateSocket(s, controllerPid);
           await ch.sendProtocolInfo(back);
-          if (loud) trace.step(11, `WSADuplicateSocket(s=${s}, ${controllerPid}) + send back`, undefined, describeHandoff(back), { connection: index });
+          if (loud) trace.step(11, `WSADuplicateSocket(s=${s}, ${controllerPid}) + send back`, undefined, describeProtocolInfo(back), { connection: index });
           await ws.closesocket(s);
           if (loud) trace.step(12, `closesocket(s=${s})`, undefined, 'this descriptor only', { connection: index });
           s = undefined;
@@ -92,6 +92,6 @@ export async function runWorker(argv: readonly string[]): Promise<number> {
   }
   await channel?.close().catch(() => undefined);
   await server.close().catch(() => undefined);
-  await ws.cleanup().catch(() => undefined);
+  await ws.WSACleanup().catch(() => undefined);
   return ctx.finish(failed === 0 ? 0 : 1, { served, failed, bytes });
 }

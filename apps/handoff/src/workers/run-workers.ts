@@ -48,7 +48,7 @@ export async function runWorkers(command: WorkersCommand, printer: TracePrinter)
       paths.push(path);
       processes.push(scope.spawn(`worker ${i}`, ['worker', '--index', String(i), '--channel', path, '--runtime-dir', scope.runtimeDir, '--records', String(REQUEST_RECORDS), '--trace-first', workerTraceFirst], onEvent));
     }
-    for (const worker of processes) await worker.waitForEvent((e) => e.call === 'listen hand-off channel');
+    for (const worker of processes) await worker.waitForEvent((e) => e.call === 'listen protocol-info channel');
     const controller = scope.spawn('controller', ['controller', '--workers', paths.join(','), '--clients', String(command.clients), '--runtime-dir', scope.runtimeDir, '--trace-first', traceFirst], onEvent);
     processes.push(controller);
     const listening = await controller.waitForEvent((e) => e.kind === 'info' && e.call === 'listen');

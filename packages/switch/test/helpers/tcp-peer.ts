@@ -3,6 +3,8 @@ import { createServer, type Server, type Socket as NetSocket } from 'node:net';
 /** The remote TCP peer: a loopback server in the test process that records what it sees. */
 export class TcpPeer {
   readonly connections: NetSocket[] = [];
+  /** What each connection received, all of it (`take` does not clear it). */
+  readonly receivedBy = new Map<NetSocket, string>();
   received = '';
   ended = false;
   closed = false;
@@ -17,6 +19,7 @@ export class TcpPeer {
       peer.connections.push(socket);
       socket.on('data', (chunk) => {
         peer.received += chunk.toString();
+        peer.receivedBy.set(socket, (peer.receivedBy.get(socket) ?? '') + chunk.toString());
         peer.#wake();
       });
       socket.on('end', () => {

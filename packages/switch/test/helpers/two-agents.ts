@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import { createCatalog } from '../../src/index.js';
 import { Agent } from './agent.js';
-import type { ProviderUnderTest } from './providers.js';
+import type { ProviderTestOptions, ProviderUnderTest } from './providers.js';
 import { TcpPeer } from './tcp-peer.js';
 
 /** What each test of a suite using `useTwoAgents` gets: fresh for every test. */
@@ -20,17 +20,17 @@ export interface TwoAgents {
 
 /**
  * Registers the fixture of the two-process suites: before each test a temp dir, a catalog file
- * naming `provider` (loaded by each agent's switch like any provider module), a loopback TCP peer and
+ * naming `provider` with `options` (loaded by each agent's switch like any provider module), a loopback TCP peer and
  * two switch agents (separate OS processes); after it, both agents killed (even when the test
  * failed), the peer closed and the directory removed. Read the fields inside tests only.
  */
-export function useTwoAgents(prefix: string, provider: ProviderUnderTest): TwoAgents {
+export function useTwoAgents(prefix: string, provider: ProviderUnderTest, options?: ProviderTestOptions): TwoAgents {
   const fixture = {} as TwoAgents;
   beforeEach(async () => {
     fixture.dir = await mkdtemp(join(tmpdir(), prefix));
     fixture.catalogFile = join(fixture.dir, 'catalog.json');
     const catalog = await createCatalog({ file: fixture.catalogFile });
-    for (const entry of provider.entries(join(fixture.dir, 'run'))) await catalog.install(entry);
+    for (const entry of provider.entries(join(fixture.dir, 'run'), options)) await catalog.install(entry);
     fixture.peer = await TcpPeer.start();
     fixture.source = Agent.spawn();
     fixture.destination = Agent.spawn();

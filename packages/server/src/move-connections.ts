@@ -1,0 +1,186 @@
+/**
+ * Moves the live connections of this process's attached servers to another process, each at its
+ * safe point: freeze (the adapter stops reading at a request or message boundary), detach, send
+ * through the switch. Connections that cannot move get until the drain deadline, then the fallback
+ * (`Connection: close`, WebSocket close 1012); the caller decides whether to wait for them to end.
+ * One engine for a restart (everything to the successor) and a pool (a worker's connections to another).
+ */
+import { armDeadline } from '@sanshare/internal';
+import type { ConnectionAdapter } from './adapters/connection-adapter.js';
+import type { MoveCounts } from './control-codec.js';
+import { MOVE_CONCURRENCY } from './constants.js';
+import type { SocketMover } from './socket-mover.js';
+
+/** A server whose connections can move, under the name both processes know it by. */
+export interface AttachedServer {
+  readonly name: string;
+  readonly adapter: ConnectionAdapter<unknown>;
+}
+
+/** What a move did, connection by connection. */
+export interface MoveReport extends MoveCounts {
+  /** Sockets handed to the switch (each moved one, and each one that came back). */
+  socketsSent: number;
+  /** Why each connection that could not move could not (adapter's words), at most 100 of them. */
+  unmovable: string[];
+  /** The move was abandoned (the target died): what was not sent yet stayed here, in service. */
+  aborted: boolean;
+}
+
+/** Options of `moveConnections`. */
+export interface MoveConnectionsOptions {
+  readonly servers: readonly AttachedServer[];
+  readonly mover: SocketMover;
+  readonly targetPid: number;
+  /** Connections that have not reached a safe point by then (ms from the start) get the fallback, or are left alone. */
+  readonly drainTimeoutMs: number;
+  /** Give the fallback at the deadline (a restart, a drain); otherwise leave them in service (a rebalance). */
+  readonly fallbackAtDeadline: boolean;
+  /** Move at most this many (0 or absent: all). */
+  readonly limit?: number;
+  /** Abandons the move: nothing more is frozen or sent; frozen connections go back into service. */
+  readonly signal: AbortSignal;
+  /** Called after every change of the counts. */
+  readonly onProgress?: (counts: MoveCounts) => void;
+}
+
+/** Live connections of every attached server, counted now. */
+export function countConnections(servers: readonly AttachedServer[]): number {
+  let n = 0;
+  for (const { adapter } of servers) for (const _ of adapter.connections()) n++;
+  return n;
+}
+
+/** How often the engine looks again for connections when it has nothing in flight (ms): ones put back after a refusal, or ending. */
+const SWEEP_INTERVAL_MS = 25;
+/** Pause after a refused move, in ms, doubling while refusals go on. */
+const REFUSAL_BACKOFF_MS = { first: 20, max: 1_000 } as const;
+/** Progress events of a move: at most one per this many ms. */
+const PROGRESS_INTERVAL_MS = 50;
+const MAX_REPORTED_REASONS = 100;
+
+/** Runs one move; resolves when every connection moved, or could not move by the deadline (after its fallback), or the move was abandoned. */
+export async function moveConnections(options: MoveConnectionsOptions): Promise<MoveReport> {
+  const { servers, mover, targetPid, signal } = options;
+  const limit = options.limit !== undefined && options.limit > 0 ? options.limit : Infinity;
+  const report: MoveReport = { phase: 'moving', moved: 0, remaining: 0, refused: 0, unserved: 0, fallback: 0, closed: 0, socketsSent: 0, unmovable: [], aborted: false };
+  const inFlight = new Set<unknown>();
+  const unmovable = new Map<unknown, AttachedServer>();
+  // Freezes end at the drain deadline or when the move is abandoned (`signal`), whichever comes first.
+  const stopFreezing = new AbortController();
+  const disarm = armDeadline({ signal, timeoutMs: options.drainTimeoutMs }, (expiry) =>
+    stopFreezing.abort(expiry.timedOut ? new Error(`drain deadline of ${options.drainTimeoutMs} ms`) : expiry.reason),
+  );
+  const freezeSignal = stopFreezing.signal;
+  let started = 0;
+  let wake: (() => void) | undefined;
+  // Woken through setImmediate, never in the same microtask run: a move that fails at once (a
+  // successor that just died) must not spin without letting the event loop see that death.
+  const nudge = (): void => {
+    const resolve = wake;
+    wake = undefined;
+    if (resolve !== undefined) setImmediate(resolve);
+  };
+  // After a refusal, launch nothing for a while (doubling): a target that refuses everything is not
+  // hammered, and a target that died is noticed (its exit, its control channel) before the next try.
+  let backoffMs = 0;
+  let pausedUntil = 0;
+  // Counting the remaining connections walks them all: at most one event per interval (and the last).
+  let lastProgress = 0;
+  const progress = (final = false): void => {
+    const now = performance.now();
+    if (!final && now - lastProgress < PROGRESS_INTERVAL_MS) return;
+    lastProgress = now;
+    report.remaining = countConnections(servers);
+    options.onProgress?.({ ...report });
+  };
+  freezeSignal.addEventListener('abort', nudge, { once: true });
+
+  async function moveOne(server: AttachedServer, conn: unknown): Promise<void> {
+    const { adapter, name } = server;
+    const frozen = await adapter.freeze(conn, freezeSignal).catch((error: unknown) => ({ frozen: false as const, why: String(error) }));
+    if (!frozen.frozen) {
+      if (!signal.aborted) {
+        unmovable.set(conn, server);
+        if (report.unmovable.length < MAX_REPORTED_REASONS) report.unmovable.push(`${name}: ${frozen.why}`);
+      }
+      return;
+    }
+    if (signal.aborted) {
+      adapter.unfreeze(conn);
+      return;
+    }
+    const { socket, state } = adapter.detach(conn);
+    const [outcome] = await mover.send(targetPid, [{ socket, moved: { server: name, state, listener: false, fresh: false } }]);
+    report.socketsSent++;
+    if (outcome === undefined || outcome.outcome === 'moved') {
+      report.moved++;
+      backoffMs = 0;
+    } else if (outcome.outcome === 'closed') report.closed++;
+    else {
+      // Refused, lapsed, or the target is gone: it stays here, in service, and may be tried again.
+      report.refused++;
+      adapter.adopt(outcome.socket, state);
+      backoffMs = Math.min(Math.max(backoffMs * 2, REFUSAL_BACKOFF_MS.first), REFUSAL_BACKOFF_MS.max);
+      pausedUntil = performance.now() + backoffMs;
+    }
+  }
+
+  try {
+    for (;;) {
+      if (signal.aborted) {
+        report.aborted = true;
+        break;
+      }
+      const expired = freezeSignal.aborted;
+      let launched = 0;
+      if (!expired && performance.now() >= pausedUntil) {
+        for (const server of servers) {
+          for (const conn of server.adapter.connections()) {
+            if (started >= limit || inFlight.size >= MOVE_CONCURRENCY) break;
+            if (inFlight.has(conn) || unmovable.has(conn)) continue;
+            inFlight.add(conn);
+            started++;
+            launched++;
+            void moveOne(server, conn).finally(() => {
+              inFlight.delete(conn);
+              progress();
+              nudge();
+            });
+          }
+        }
+      }
+      if (inFlight.size === 0 && launched === 0) {
+        const live = new Set<unknown>();
+        for (const { adapter } of servers) for (const conn of adapter.connections()) live.add(conn);
+        for (const conn of unmovable.keys()) if (!live.has(conn)) unmovable.delete(conn);
+        // Only connections that cannot move are left (or none): a restart or a drain waits for the
+        // deadline (they may end by themselves first), a rebalance leaves them where they are.
+        const onlyUnmovable = live.size === unmovable.size;
+        if (expired || started >= limit || (onlyUnmovable && (unmovable.size === 0 || !options.fallbackAtDeadline))) break;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        // New candidates appear without an event (a refused connection put back); look again soon.
+        setTimeout(resolve, SWEEP_INTERVAL_MS).unref();
+      });
+    }
+    // In-flight moves finish whatever happens: a socket half-sent must end as moved or back in service.
+    while (inFlight.size > 0) await new Promise<void>((resolve) => (wake = resolve));
+    if (!report.aborted && options.fallbackAtDeadline) {
+      report.phase = 'fallback';
+      for (const server of servers) {
+        for (const conn of server.adapter.connections()) {
+          server.adapter.fallback(conn);
+          report.fallback++;
+        }
+      }
+    }
+  } finally {
+    disarm();
+    freezeSignal.removeEventListener('abort', nudge);
+  }
+  report.phase = report.aborted ? 'aborted' : 'moved';
+  progress(true);
+  return report;
+}

@@ -1,0 +1,131 @@
+import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Switch } from '@sanshare/switch';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isServerError, type ServerError } from './errors.js';
+import { createSocketMover, type ArrivedSocket, type SocketMover } from './socket-mover.js';
+import { startSwitch } from './start-switch.js';
+
+/** Reads from `socket` until `count` bytes came. */
+async function readBytes(socket: Socket, count: number): Promise<string> {
+  let text = '';
+  while (text.length < count) {
+    const [chunk] = (await once(socket, 'data')) as [Buffer];
+    text += chunk.toString('latin1');
+  }
+  return text;
+}
+
+describe('createSocketMover', () => {
+  let dir: string;
+  let sw: Switch;
+  let mover: SocketMover;
+  let listener: Server;
+  const sockets: Socket[] = [];
+
+  /** A connected pair: the server side (paused: it reads nothing) and the client. */
+  async function pair(): Promise<{ server: Socket; client: Socket }> {
+    const accepted = once(listener, 'connection') as Promise<[Socket]>;
+    const client = connect((listener.address() as AddressInfo).port, '127.0.0.1');
+    const [server] = await accepted;
+    sockets.push(client, server);
+    return { server, client };
+  }
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'srv-mover-'));
+    sw = await startSwitch(join(dir, 'run'));
+    mover = createSocketMover(sw);
+    listener = createServer({ pauseOnConnect: true });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  });
+
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.destroy();
+    listener.close();
+    await sw.WSACleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('should move a connection with its unread bytes and its message, and the connection works there', async () => {
+    const { server, client } = await pair();
+    // Unread by this process (pauseOnConnect): they travel with the socket, in its kernel queue or as read-ahead.
+    client.write('early');
+    const controller = new AbortController();
+    const arrivals = mover.receive({ acceptFrom: (pid) => pid === process.pid, signal: controller.signal })[Symbol.asyncIterator]();
+    const [outcome] = await mover.send(process.pid, [{ socket: server, moved: { server: 'echo', state: Uint8Array.of(1, 2, 3), listener: false, fresh: false } }]);
+    expect(outcome).toEqual({ outcome: 'moved' });
+    const { value } = (await arrivals.next()) as { value: ArrivedSocket };
+    controller.abort();
+    sockets.push(value.socket);
+    expect(value.sourcePid).toBe(process.pid);
+    expect(value.moved).toEqual({ server: 'echo', state: Uint8Array.of(1, 2, 3), listener: false, fresh: false });
+    client.write('-late');
+    expect(await readBytes(value.socket, 10)).toBe('early-late');
+    value.socket.write('back');
+    expect(await readBytes(client, 4)).toBe('back');
+  });
+
+  it('should give the connection back, unread bytes first, when the target cannot take it', async () => {
+    const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
+    const { server, client } = await pair();
+    client.write('kept');
+    const [outcome] = await mover.send(gone, [{ socket: server, moved: { server: 'echo', state: new Uint8Array(0), listener: false, fresh: false } }]);
+    expect(outcome?.outcome).toBe('returned');
+    if (outcome?.outcome !== 'returned') return;
+    sockets.push(outcome.socket);
+    expect(String(outcome.error)).toMatch(/WSAEINVAL/);
+    client.write('+more');
+    expect(await readBytes(outcome.socket, 9)).toBe('kept+more');
+  });
+
+  it('should give back, untouched, a connection whose state does not fit in the message', async () => {
+    const { server } = await pair();
+    const [outcome] = await mover.send(process.pid, [{ socket: server, moved: { server: 'echo', state: new Uint8Array(70_000), listener: false, fresh: false } }]);
+    expect(outcome).toMatchObject({ outcome: 'returned', socket: server });
+    expect(isServerError((outcome as { error: unknown }).error, 'ERR_STATE_TOO_LARGE')).toBe(true);
+    expect(server.destroyed).toBe(false);
+  });
+
+  it('should report a connection its client closed as closed', async () => {
+    const { server, client } = await pair();
+    client.destroy();
+    server.resume();
+    await once(server, 'close');
+    const [outcome] = await mover.send(process.pid, [{ socket: server, moved: { server: 'echo', state: new Uint8Array(0), listener: false, fresh: false } }]);
+    expect(outcome?.outcome).toBe('closed');
+  });
+
+  it('should leave unclaimed a socket from a process it does not take sockets from, and say so', async () => {
+    const { server } = await pair();
+    const errors: ServerError[] = [];
+    const controller = new AbortController();
+    const loop = (async () => {
+      const got: ArrivedSocket[] = [];
+      for await (const arrived of mover.receive({
+        acceptFrom: () => false,
+        signal: controller.signal,
+        onError: (error) => {
+          errors.push(error);
+          controller.abort();
+        },
+      })) {
+        got.push(arrived);
+      }
+      return got;
+    })();
+    await mover.send(process.pid, [{ socket: server, moved: { server: 'echo', state: new Uint8Array(0), listener: false, fresh: false } }]);
+    expect(await loop).toEqual([]);
+    expect(errors[0]?.message).toMatch(new RegExp(`^a socket from pid ${process.pid}, which this process does not take sockets from, was left unclaimed`));
+  });
+
+  it('should refuse to hand over a listener through the switch, saying how listeners travel instead', async () => {
+    await expect(mover.sendListener(process.pid, 'http', listener)).rejects.toThrow(
+      /^cannot hand listener 'http' to pid \d+ through the switch: the provider does not duplicate listening sockets yet; start the successor from this process/,
+    );
+  });
+});
