@@ -33,9 +33,9 @@ export const MINIMAL_PROVIDER_ID = '6d696e69-6d61-4c00-8000-70726f766964';
 export const SANSHARE_PROVIDER: ProviderUnderTest = {
   name: '@sanshare/provider',
   hasExtensions: true,
-  // Not yet: @sanshare/provider does not call WPUNotifyDuplicateSettled on this branch. Set it to
-  // true once it does, and the lapse suite runs against it too.
-  reportsSettlements: false,
+  // It calls WPUNotifyDuplicateSettled (claimed, and lapsed with the socket given back): the lapse
+  // suite runs against it too.
+  reportsSettlements: true,
   entries: (runtimeDir, options = {}) => defaultCatalogEntries('@sanshare/provider', { runtimeDir, ...options }),
 };
 
