@@ -122,7 +122,8 @@ export class NoticeWriter {
         for (const waiter of batch.waiters) waiter.resolve();
       } catch (error) {
         const failure = error instanceof Error ? error : new Error(String(error));
-        if (peerGone(error)) {
+        // The source gone, or this end closing the channel after it did (its end-of-file came first).
+        if (peerGone(error) || this.#ended === 'peer') {
           for (const waiter of batch.waiters) waiter.resolve();
           this.#end('peer', undefined);
         } else {
