@@ -114,9 +114,11 @@ async function main(): Promise<number> {
   const x = extensions as Required<WspExtensions>;
   try {
     child = spawn(process.execPath, ['--import', 'tsx', CHILD, runtimeDir], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const exited = new Promise<never>((_, reject) => child?.once('exit', (code, signal) => reject(new Error(`the second process exited (${String(signal ?? code)})`))));
-    exited.catch(() => {});
-    const [line] = (await Promise.race([once(createInterface({ input: child.stdout as NonNullable<ChildProcess['stdout']> }), 'line'), exited])) as [string];
+    // The second process dying ends every wait on it. A signal, not a Promise.race per hand-off: each
+    // race would leave a reaction on the never-settling "exited" promise, a leak of its own.
+    const gone = new AbortController();
+    child.once('exit', (code, signal) => gone.abort(new Error(`the second process exited (${String(signal ?? code)})`)));
+    const [line] = (await once(createInterface({ input: child.stdout as NonNullable<ChildProcess['stdout']> }), 'line', { signal: gone.signal })) as [string];
     const childPid = (JSON.parse(line) as { ready: number }).ready;
     console.log(`soak: ${handoffs} hand-offs of one connection (127.0.0.1:${peer.port}) between process ${process.pid} (A) and ${childPid} (B), streaming both ways`);
 
@@ -127,9 +129,10 @@ async function main(): Promise<number> {
     /** One round trip: A uses the socket, hands it to B, which uses it and hands it back. */
     const roundTrip = async (): Promise<void> => {
       state = await pump(p, s, state, 1 + Math.floor(random() * 24_000), Math.floor(random() * 400));
-      await Promise.race([x.WSPDuplicateSocketWithMessage(s, childPid, Buffer.from(JSON.stringify(state))), exited]);
+      // Into a process that died, this fails by itself (its channel and endpoint are gone).
+      await x.WSPDuplicateSocketWithMessage(s, childPid, Buffer.from(JSON.stringify(state)));
       await p.WSPCloseSocket(s);
-      const back = await Promise.race([x.WSPReceiveDuplicate({ timeoutMs: 30_000 }), exited]);
+      const back = await x.WSPReceiveDuplicate({ timeoutMs: 30_000, signal: gone.signal });
       s = await p.WSPSocket(-1, -1, -1, back.protocolInfo, 0, 0);
       state = JSON.parse(Buffer.from(back.message).toString()) as StreamState;
     };
