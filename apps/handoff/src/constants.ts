@@ -62,8 +62,11 @@ export const CONNECTOR_PAUSE_MS = 10;
 /** A connect that no server process answers within this long is counted as unserved (it sat in a backlog, or was dropped). */
 export const UNSERVED_AFTER_MS = 15_000;
 
-/** The longest a process of `restart` or `workers` stays silent while it waits: then it says where it is. */
+/** The longest the app stays silent (text mode) while a run of `restart` or `workers` waits: then it says what for. */
 export const PROGRESS_EVERY_MS = 2_000;
+
+/** A client process says how far it got this often while it opens its connections or awaits answers, in ms. */
+export const CLIENT_PROGRESS_MS = 5_000;
 
 /** How long connections get to reach a safe point in a restart or a drain before the package's fallback. */
 export const DRAIN_TIMEOUT_MS = 60_000;

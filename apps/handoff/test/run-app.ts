@@ -24,11 +24,17 @@ export interface RunAppOptions {
   gid?: number;
   /** Killed after this long: a safety net, never an assertion. */
   boundMs?: number;
+  /** Runs the app with this open-file limit (soft and hard, `ulimit -n` in a shell that then execs node). */
+  openFileLimit?: number;
 }
 
 /** Runs the app to completion. */
 export function runApp(args: readonly string[], options: RunAppOptions = {}): Promise<AppRun> {
-  const child = spawn(process.execPath, [APP, ...args], {
+  const [command, commandArgs] =
+    options.openFileLimit === undefined
+      ? [process.execPath, [APP, ...args]]
+      : ['/bin/sh', ['-c', `ulimit -n ${options.openFileLimit} && exec "$0" "$@"`, process.execPath, APP, ...args]];
+  const child = spawn(command, commandArgs, {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.uid === undefined ? {} : { uid: options.uid }),

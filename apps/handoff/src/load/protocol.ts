@@ -15,3 +15,15 @@ export function isProtocol(value: unknown): value is Protocol {
 export function answersCarryPid(protocol: Protocol): boolean {
   return protocol !== 'tcp';
 }
+
+/** The server of `protocol`, for people (`an http.Server`). */
+export function describeServer(protocol: Protocol): string {
+  switch (protocol) {
+    case 'http':
+      return 'an http.Server';
+    case 'ws':
+      return 'a ws WebSocket server';
+    case 'tcp':
+      return 'a raw TCP echo server';
+  }
+}

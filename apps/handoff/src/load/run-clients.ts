@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { CLIENT_CONNECT_CONCURRENCY, DESCRIPTOR_MARGIN, LOAD_HOST, PROGRESS_EVERY_MS } from '../constants.js';
+import { CLIENT_CONNECT_CONCURRENCY, CLIENT_PROGRESS_MS, DESCRIPTOR_MARGIN, LOAD_HOST } from '../constants.js';
 import { RoleContext } from '../roles/role-context.js';
 import { ensureDescriptors } from '../util/descriptor-limit.js';
 import { runWithConcurrency } from '../util/run-with-concurrency.js';
@@ -78,7 +78,7 @@ export async function runClients(argv: readonly string[]): Promise<number> {
   let openFailures = 0;
   const ticker = setInterval(() => {
     trace.emit({ kind: 'info', call: 'connecting', detail: `${open.size}/${count} connections open and answered`, data: { open: open.size, count } });
-  }, PROGRESS_EVERY_MS);
+  }, CLIENT_PROGRESS_MS);
   await runWithConcurrency(connections, CLIENT_CONNECT_CONCURRENCY, async (c) => {
     try {
       await c.open();
@@ -104,7 +104,7 @@ export async function runClients(argv: readonly string[]): Promise<number> {
       if (done === open.size) {
         clearInterval(waiting);
         trace.emit({ kind: 'info', call: 'answered', detail: `every connection had ${wanted} more answer(s)${Number(onlyPid) !== 0 ? ` from pid ${onlyPid}` : ''}${Number(notPid) !== 0 ? `, none counted from pid ${notPid}` : ''}`, data: { id, connections: done } });
-      } else if (Date.now() - lastSaid >= PROGRESS_EVERY_MS) {
+      } else if (Date.now() - lastSaid >= CLIENT_PROGRESS_MS) {
         lastSaid = Date.now();
         trace.emit({ kind: 'info', call: 'awaiting answers', detail: `${done}/${open.size} connections had ${wanted} more answer(s) so far`, data: { id, done, of: open.size } });
       }

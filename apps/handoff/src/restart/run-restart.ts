@@ -4,13 +4,14 @@ import { ANSWERS_AFTER_MOVE } from '../constants.js';
 import { startClientFleet, type ClientFleet } from '../load/client-fleet.js';
 import type { ClientSummary } from '../load/run-clients.js';
 import type { ConnectorSummary } from '../load/run-connector.js';
-import { answersCarryPid } from '../load/protocol.js';
+import { answersCarryPid, describeServer } from '../load/protocol.js';
 import { finishRun } from '../orchestrate/finish-run.js';
 import { startHeartbeat } from '../orchestrate/heartbeat.js';
 import { RunScope } from '../orchestrate/run-scope.js';
 import type { RoleProcess } from '../orchestrate/spawn-role.js';
 import type { Verdict } from '../orchestrate/verdict.js';
 import type { TraceEvent } from '../trace/trace-event.js';
+import { describeTraceError } from '../trace/trace-error.js';
 import type { TracePrinter } from '../trace/trace-printer.js';
 import { openDescriptors } from '../util/open-descriptors.js';
 
@@ -33,10 +34,12 @@ export async function runRestart(command: RestartCommand, printer: TracePrinter)
   let answeredAfter = false;
   const onEvent = (event: TraceEvent): void => {
     events.push(event);
+    // The first thing that went wrong is the run's reason (a process failing to start, a client noticing).
+    if (event.kind === 'failure') failure ??= `${event.role} pid ${event.pid}: ${describeTraceError(event.error)}`;
     // The successor is the server's child, not the app's: remember it so the cleanup reaches it.
     if (event.role === 'successor') scope.extraPids.add(event.pid);
   };
-  printer.text(`sanshare restart: a ${protocol} server holding ${connections} live connections restarts on @sanshare/server, a connector connecting throughout (temp dir ${scope.dir})`);
+  printer.text(`sanshare restart: ${describeServer(protocol)} holding ${connections} live connections restarts on @sanshare/server, a connector connecting throughout (temp dir ${scope.dir})`);
   try {
     scope.armTimeout(command.timeoutMs, () => {
       failure = `timed out after ${command.timeoutMs} ms waiting for ${heartbeat.current} (--timeout-ms)`;
@@ -86,7 +89,7 @@ export async function runRestart(command: RestartCommand, printer: TracePrinter)
   const moved = report?.moved ?? 0;
   const moveMs = typeof handedOver?.data?.moveMs === 'number' ? handedOver.data.moveMs : null;
   const restartMs = requested && handedOver ? handedOver.at - requested.at : null;
-  const startupMs = report ? (report.timings.spawning ?? 0) + (report.timings.connecting ?? 0) + (report.timings.starting ?? 0) : null;
+  const startupMs = report ? Math.round((report.timings.spawning ?? 0) + (report.timings.connecting ?? 0) + (report.timings.starting ?? 0)) : null;
   const w = connects?.window;
   const all = connects?.all;
   const byOld = w && oldPid !== undefined ? (w.byPid[oldPid] ?? 0) : 0;

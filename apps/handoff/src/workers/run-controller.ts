@@ -43,7 +43,7 @@ export async function runController(argv: readonly string[]): Promise<number> {
   ctx.control.on('drain', ([id = '0']) => {
     const before = pool.workers.map((w) => ({ ...w }));
     const started = Date.now();
-    trace.info(`draining worker ${id} (${before.find((w) => w.id === Number(id))?.connections ?? '?'} connections) while its clients stream`);
+    trace.info(`draining worker ${id} while its clients stream (the pool counts ${before.find((w) => w.id === Number(id))?.connections ?? '?'} connections on it, as the worker last reported)`);
     pool.drain(Number(id)).then(
       (report) =>
         trace.emit({

@@ -3,12 +3,13 @@ import type { WorkersCommand } from '../cli/parse-cli.js';
 import { ANSWERS_AFTER_MOVE } from '../constants.js';
 import { startClientFleet, type ClientFleet } from '../load/client-fleet.js';
 import type { ClientSummary } from '../load/run-clients.js';
-import { answersCarryPid } from '../load/protocol.js';
+import { answersCarryPid, describeServer } from '../load/protocol.js';
 import { finishRun } from '../orchestrate/finish-run.js';
 import { startHeartbeat } from '../orchestrate/heartbeat.js';
 import { RunScope } from '../orchestrate/run-scope.js';
 import type { Verdict } from '../orchestrate/verdict.js';
 import type { TraceEvent } from '../trace/trace-event.js';
+import { describeTraceError } from '../trace/trace-error.js';
 import type { TracePrinter } from '../trace/trace-printer.js';
 import { openDescriptors } from '../util/open-descriptors.js';
 
@@ -33,10 +34,12 @@ export async function runWorkers(command: WorkersCommand, printer: TracePrinter)
   let answeredAfter = false;
   const onEvent = (event: TraceEvent): void => {
     events.push(event);
+    // The first thing that went wrong is the run's reason (a process failing to start, a client noticing).
+    if (event.kind === 'failure') failure ??= `${event.role} pid ${event.pid}: ${describeTraceError(event.error)}`;
     // Workers are the controller's children, not the app's: remember them so the cleanup reaches them.
     if (event.role === 'worker') scope.extraPids.add(event.pid);
   };
-  printer.text(`sanshare workers: ${connections} ${protocol} connections handed by a controller to ${command.workers} worker processes on @sanshare/server; one worker is drained while they stream (temp dir ${scope.dir})`);
+  printer.text(`sanshare workers: ${connections} ${protocol} connections handed by a controller to ${command.workers} worker processes, each running ${describeServer(protocol)}, on @sanshare/server; one worker is drained while they stream (temp dir ${scope.dir})`);
   try {
     scope.armTimeout(command.timeoutMs, () => {
       failure = `timed out after ${command.timeoutMs} ms waiting for ${heartbeat.current} (--timeout-ms)`;
@@ -78,18 +81,31 @@ export async function runWorkers(command: WorkersCommand, printer: TracePrinter)
 
   const drained = events.find((e) => e.role === 'controller' && e.call === 'drained');
   const report = drained?.data?.report as WorkerMoveReport | undefined;
-  const poolBefore = (drained?.data?.before ?? []) as WorkerInfo[];
+  // What the drained worker served (the pool handed it those connections; none moved in) and still
+  // held at its end, by its own count at its exit.
+  const targetExit = target === undefined ? undefined : events.find((e) => e.role === 'worker' && e.pid === target?.pid && e.kind === 'exit');
+  const targetServed = typeof targetExit?.data?.served === 'number' ? targetExit.data.served : undefined;
+  const targetLeft = typeof targetExit?.data?.leftOpen === 'number' ? targetExit.data.leftOpen : undefined;
   // Who held the drained worker's connections: the clients know where answers come from; a raw echo
-  // cannot say, and then the pool's own count (each worker reports it) is the reference.
+  // cannot say, and then the worker's own count is the reference.
   const carriesPid = answersCarryPid(protocol);
-  const onTarget = target === undefined ? 0 : carriesPid ? (before[target.pid] ?? 0) : (poolBefore.find((w) => w.id === target?.id)?.connections ?? 0);
+  const onTarget = target === undefined ? 0 : carriesPid ? (before[target.pid] ?? 0) : (targetServed ?? 0);
   const stillOnTarget = target === undefined ? 0 : (after[target.pid] ?? 0);
   const verdicts: Verdict[] = [
     {
       name: 'worker-drained',
-      ok: report !== undefined && onTarget > 0 && report.moved === onTarget && report.remaining === 0 && report.refused === 0 && report.fallback === 0 && stillOnTarget === 0,
+      ok:
+        report !== undefined &&
+        onTarget > 0 &&
+        report.moved === onTarget &&
+        report.moved === targetServed &&
+        report.remaining === 0 &&
+        report.refused === 0 &&
+        report.fallback === 0 &&
+        stillOnTarget === 0 &&
+        targetLeft === 0,
       detail: report
-        ? `worker ${target?.id ?? '?'} (pid ${target?.pid ?? '?'}) held ${onTarget} connection(s) (${carriesPid ? 'by its clients\' count' : "by the pool's count"}); ${report.moved} moved to the other workers in ${String(drained?.data?.drainMs ?? '?')} ms, ${report.remaining} remaining, refused ${report.refused}, fallback ${report.fallback}`
+        ? `worker ${target?.id ?? '?'} (pid ${target?.pid ?? '?'}) held ${onTarget} connection(s) (${carriesPid ? "by its clients' count" : 'by its own count'}; it served ${targetServed ?? '?'}); ${report.moved} moved to the other workers in ${String(drained?.data?.drainMs ?? '?')} ms, ${report.remaining} remaining, refused ${report.refused}, fallback ${report.fallback}; it held ${targetLeft ?? '?'} at its end`
         : 'the drain did not complete',
     },
     {
