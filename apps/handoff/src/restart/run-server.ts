@@ -53,7 +53,8 @@ export async function runServer(argv: readonly string[]): Promise<number> {
       if (!restarting) process.exit(3);
     });
   }
-  const stopped = new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
+  // A successor serves until SIGTERM (generation 1 keeps SIGTERM's default: it ends the process).
+  const stopped = successor ? new Promise<void>((resolve) => process.once('SIGTERM', () => resolve())) : undefined;
   if (successor) exitWithout(Number(values['app-pid'] ?? '0'));
 
   const restarter = await createRestarter({
