@@ -2,8 +2,8 @@
 /**
  * sanshare-handoff: the sample app. The user runs the commands of `--help`; the app starts its own
  * processes by running this same file with an internal role as the first argument (`peer`, `source`,
- * `destination`, `controller`, `worker`, `server`). Roles are loaded on demand so that, say, the
- * remote peer (plain TCP) never loads sanshare at all.
+ * `destination`, `server`, `clients`, `connector`, `controller`, `worker`). Roles are loaded on demand so
+ * that, say, the remote peer (plain TCP) never loads sanshare at all.
  */
 import { parseCli, type CliCommand } from './cli/parse-cli.js';
 import { USAGE } from './cli/usage.js';
@@ -19,6 +19,8 @@ const ROLES: Record<string, () => Promise<(argv: readonly string[]) => Promise<n
   controller: async () => (await import('./workers/run-controller.js')).runController,
   worker: async () => (await import('./workers/run-worker.js')).runWorker,
   server: async () => (await import('./restart/run-server.js')).runServer,
+  clients: async () => (await import('./load/run-clients.js')).runClients,
+  connector: async () => (await import('./load/run-connector.js')).runConnector,
 };
 
 async function main(argv: readonly string[]): Promise<number> {

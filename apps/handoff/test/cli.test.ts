@@ -8,13 +8,14 @@ describe('sanshare-handoff command line', () => {
     const run = await runApp(['--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Usage: sanshare-handoff');
-    for (const word of ['workers', 'restart', '--json', '--kill-source-at', '--kill-destination-at', '--clients', '--workers', '--connections']) expect(run.stdout).toContain(word);
+    for (const word of ['workers', 'restart', '--json', '--kill-source-at', '--kill-destination-at', '--clients', '--workers', '--connections', '--protocol']) expect(run.stdout).toContain(word);
   });
 
   it.each([
     [['--bogus'], 'unknown option --bogus; see --help'],
     [['sideways'], "unknown command 'sideways' (expected one of: handoff, workers, restart); see --help"],
-    [['workers', '--clients', '0'], '--clients must be between 1 and 2000, got 0; see --help'],
+    [['workers', '--clients', '0'], '--clients must be between 1 and 10000, got 0; see --help'],
+    [['restart', '--protocol', 'quic'], "--protocol must be one of http, ws, tcp, got 'quic'; see --help"],
     [['workers', '--workers', 'three'], "--workers expects a whole number, got 'three'; see --help"],
     [['restart', '--clients', '3'], "--clients is an option of 'workers', not of 'restart'; see --help"],
     [['--kill-destination-at', '18'], '--kill-destination-at must be between 1 and 17, got 18; see --help'],

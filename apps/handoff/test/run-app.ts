@@ -24,11 +24,17 @@ export interface RunAppOptions {
   gid?: number;
   /** Killed after this long: a safety net, never an assertion. */
   boundMs?: number;
+  /** Runs the app with this open-file limit (soft and hard, `ulimit -n` in a shell that then execs node). */
+  openFileLimit?: number;
 }
 
 /** Runs the app to completion. */
 export function runApp(args: readonly string[], options: RunAppOptions = {}): Promise<AppRun> {
-  const child = spawn(process.execPath, [APP, ...args], {
+  const [command, commandArgs] =
+    options.openFileLimit === undefined
+      ? [process.execPath, [APP, ...args]]
+      : ['/bin/sh', ['-c', `ulimit -n ${options.openFileLimit} && exec "$0" "$@"`, process.execPath, APP, ...args]];
+  const child = spawn(command, commandArgs, {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.uid === undefined ? {} : { uid: options.uid }),
@@ -40,7 +46,7 @@ export function runApp(args: readonly string[], options: RunAppOptions = {}): Pr
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const bound = setTimeout(() => child.kill('SIGKILL'), boundMs);
+  const bound = setTimeout(() => void stopApp(child), boundMs);
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
       clearTimeout(bound);
@@ -54,13 +60,34 @@ export function runApp(args: readonly string[], options: RunAppOptions = {}): Pr
   });
 }
 
+/** How long an app gets to clean up after SIGTERM (kill its processes, remove its temp dir) before SIGKILL. */
+const CLEANUP_GRACE_MS = 5_000;
+
 /**
- * Kills every app process a test started and did not see finish: for `afterEach`, or `afterAll` in a
- * suite whose tests run concurrently (each test ends only after its app exited, unless it timed out).
+ * Stops an app: SIGTERM first, which the app answers by killing every process group it started and
+ * removing its temp dir; SIGKILL if it is still there after the grace. Resolves once it is gone.
  */
-export function killRunningApps(): void {
-  for (const child of running) child.kill('SIGKILL');
+function stopApp(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), CLEANUP_GRACE_MS);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Stops every app process a test started and did not see finish (see `stopApp`): for `afterEach`, or
+ * `afterAll` in a suite whose tests run concurrently (each test ends only after its app exited, unless
+ * it timed out).
+ */
+export async function killRunningApps(): Promise<void> {
+  const apps = [...running];
   running.clear();
+  await Promise.all(apps.map(stopApp));
 }
 
 /** Whether a process exists (zombies count as gone). */

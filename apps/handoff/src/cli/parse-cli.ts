@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { PROTOCOLS, isProtocol, type Protocol } from '../load/protocol.js';
 import { UsageError } from './usage-error.js';
 
 /** Fault injection: kill one process of the hand-off (`SIGKILL`) just before a step of the table. */
@@ -17,21 +18,23 @@ export interface HandoffCommand {
   kill: KillPlan | null;
 }
 
-/** The controller/worker scenario with a bounded load generator. */
+/** A worker pool on `@sanshare/server`, one worker drained while its clients stream. */
 export interface WorkersCommand {
   command: 'workers';
   json: boolean;
   timeoutMs: number;
   clients: number;
   workers: number;
+  protocol: Protocol;
 }
 
-/** The zero-downtime restart. */
+/** A zero-downtime restart on `@sanshare/server`. */
 export interface RestartCommand {
   command: 'restart';
   json: boolean;
   timeoutMs: number;
   connections: number;
+  protocol: Protocol;
 }
 
 export interface HelpCommand {
@@ -41,14 +44,29 @@ export interface HelpCommand {
 /** What the user asked for. */
 export type CliCommand = HandoffCommand | WorkersCommand | RestartCommand | HelpCommand;
 
-/** Bounds of the numeric flags: the load is loopback-only and must stay small enough for a laptop. */
+/**
+ * Bounds of the numeric flags. The load is loopback-only: 10,000 connections is what a 2-core machine
+ * with an open-file limit of 20,000 runs (each process holds its share, at most one per connection plus
+ * a margin: see `DESCRIPTOR_MARGIN`). A drain needs a second worker to move to.
+ */
 export const LIMITS = {
   timeoutMs: { min: 1_000, max: 600_000, default: 30_000 },
   killAt: { min: 1, max: 17 },
-  clients: { min: 1, max: 2_000, default: 40 },
-  workers: { min: 1, max: 16, default: 3 },
-  connections: { min: 1, max: 500, default: 50 },
+  clients: { min: 1, max: 10_000, default: 40 },
+  workers: { min: 2, max: 16, default: 3 },
+  connections: { min: 1, max: 10_000, default: 50 },
 } as const;
+
+/**
+ * The default `--timeout-ms` of `restart` and `workers`: a minute, and 20 ms more per connection (opening
+ * them, moving them and closing them all take longer with more), so that 10,000 get 260 s.
+ */
+export function defaultLoadTimeoutMs(connections: number): number {
+  return 60_000 + 20 * connections;
+}
+
+/** `--protocol` when it is not given. */
+export const DEFAULT_PROTOCOL: Protocol = 'http';
 
 const COMMANDS = ['handoff', 'workers', 'restart'] as const;
 
@@ -62,6 +80,7 @@ const OPTIONS = {
   clients: { type: 'string', value: '<n>' },
   workers: { type: 'string', value: '<m>' },
   connections: { type: 'string', value: '<n>' },
+  protocol: { type: 'string', value: '<http|ws|tcp>' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -99,35 +118,43 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (!isCommand(name)) throw new UsageError(`unknown command '${name}' (expected one of: ${COMMANDS.join(', ')})`);
 
   const json = values.json === true;
-  const timeoutMs = integerFlag('--timeout-ms', values['timeout-ms'], LIMITS.timeoutMs) ?? LIMITS.timeoutMs.default;
-  const onlyFor = (flag: OptionName, command: string): void => {
-    if (values[flag] !== undefined && name !== command) throw new UsageError(`--${flag} is an option of '${command}', not of '${name}'`);
+  const timeoutMs = integerFlag('--timeout-ms', values['timeout-ms'], LIMITS.timeoutMs);
+  const onlyFor = (flag: OptionName, ...commands: string[]): void => {
+    if (values[flag] !== undefined && !commands.includes(name)) throw new UsageError(`--${flag} is an option of ${commands.map((c) => `'${c}'`).join(' and ')}, not of '${name}'`);
   };
   onlyFor('kill-source-at', 'handoff');
   onlyFor('kill-destination-at', 'handoff');
   onlyFor('clients', 'workers');
   onlyFor('workers', 'workers');
   onlyFor('connections', 'restart');
+  onlyFor('protocol', 'restart', 'workers');
 
   switch (name) {
     case 'handoff':
-      return { command: 'handoff', json, timeoutMs, kill: killPlan(values['kill-source-at'], values['kill-destination-at']) };
-    case 'workers':
+      return { command: 'handoff', json, timeoutMs: timeoutMs ?? LIMITS.timeoutMs.default, kill: killPlan(values['kill-source-at'], values['kill-destination-at']) };
+    case 'workers': {
+      const clients = integerFlag('--clients', values.clients, LIMITS.clients) ?? LIMITS.clients.default;
       return {
         command: 'workers',
         json,
-        timeoutMs,
-        clients: integerFlag('--clients', values.clients, LIMITS.clients) ?? LIMITS.clients.default,
+        timeoutMs: timeoutMs ?? defaultLoadTimeoutMs(clients),
+        clients,
         workers: integerFlag('--workers', values.workers, LIMITS.workers) ?? LIMITS.workers.default,
+        protocol: protocolFlag(values.protocol),
       };
-    case 'restart':
-      return {
-        command: 'restart',
-        json,
-        timeoutMs,
-        connections: integerFlag('--connections', values.connections, LIMITS.connections) ?? LIMITS.connections.default,
-      };
+    }
+    case 'restart': {
+      const connections = integerFlag('--connections', values.connections, LIMITS.connections) ?? LIMITS.connections.default;
+      return { command: 'restart', json, timeoutMs: timeoutMs ?? defaultLoadTimeoutMs(connections), connections, protocol: protocolFlag(values.protocol) };
+    }
   }
+}
+
+/** `--protocol`'s value (the default when absent). */
+function protocolFlag(raw: string | true | undefined): Protocol {
+  if (raw === undefined) return DEFAULT_PROTOCOL;
+  if (!isProtocol(raw)) throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(', ')}, got '${String(raw)}'`);
+  return raw;
 }
 
 /** One fault per run: the other process must live to report the step its peer died at. */

@@ -4,16 +4,21 @@ export const USAGE = `Usage: sanshare-handoff [command] [options]
 Commands:
   handoff (default)  the spec's 17-step source/destination hand-off across three
                      real processes: a TCP peer, a source and a destination
-  workers            a controller accepts client connections and hands each to a
-                     worker process, which hands it back for graceful closure
-  restart            a server holding live client connections mid-stream starts
-                     its successor, duplicates every connection to it and exits
+  restart            a server (http, ws or a TCP echo) holding live client
+                     connections restarts on @sanshare/server: its listener and
+                     every connection move to its successor while the clients
+                     stream and a connector opens new connections in a loop
+  workers            a worker pool on @sanshare/server: a controller hands
+                     client connections to worker processes; one worker is
+                     drained (its live connections move to the others) while
+                     the clients stream
 
 Options (all commands):
   --json             write the trace as JSON lines (one object per line) instead
-                     of text
-  --timeout-ms <ms>  give up (and clean up) after this long; default 30000,
-                     1000..600000
+                     of text; the last line is the result
+  --timeout-ms <ms>  give up (and clean up) after this long, 1000..600000;
+                     default 30000 for handoff, and 60000 + 20 per connection
+                     for restart and workers
   -h, --help         show this text
 
 Options of handoff (fault injection, one per run):
@@ -24,13 +29,16 @@ Options of handoff (fault injection, one per run):
   --kill-destination-at <step>
                      the same for the destination; the source reports it
 
-Options of workers:
-  --clients <n>      client connections the load generator makes (1..2000,
-                     default 40)
-  --workers <m>      worker processes (1..16, default 3)
-
 Options of restart:
-  --connections <n>  live client connections to move (1..500, default 50)
+  --connections <n>  live client connections to move (1..10000, default 50)
+  --protocol <p>     http (an http.Server, keep-alive requests), ws (a ws
+                     server, numbered messages) or tcp (a raw echo); default
+                     http
+
+Options of workers:
+  --clients <n>      client connections (1..10000, default 40)
+  --workers <m>      worker processes (2..16, default 3)
+  --protocol <p>     http, ws or tcp, as for restart; default http
 
 Exit status: 0 when every check passed, 1 when a check failed or the run could
 not start (the error says why), 2 on a usage error.

@@ -5,7 +5,7 @@
  */
 
 /** Who wrote an event. `app` is the main process that orchestrates the others. */
-export type Role = 'app' | 'peer' | 'source' | 'destination' | 'controller' | 'worker' | 'server' | 'successor' | 'loadgen';
+export type Role = 'app' | 'peer' | 'source' | 'destination' | 'controller' | 'worker' | 'server' | 'successor' | 'clients' | 'connector';
 
 /**
  * What a kernel socket looks like at one moment: the descriptors that name it in this process

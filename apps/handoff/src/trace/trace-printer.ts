@@ -11,10 +11,16 @@ export interface TracePrinter {
   readonly appEvents: TraceEvent[];
   /** Plain text for humans (a header, a blank line); nothing in JSON mode. */
   text(line: string): void;
+  /** When it last printed something (ms since the epoch). */
+  readonly lastPrintAt: number;
+  /** Whether it prints JSON lines (`--json`) rather than text. */
+  readonly json: boolean;
 }
 
 export function createTracePrinter(json: boolean, write: (text: string) => void = writeStdout): TracePrinter {
+  let lastPrintAt = Date.now();
   const print = (event: TraceEvent): void => {
+    lastPrintAt = Date.now();
     write(json ? `${JSON.stringify(event)}\n` : `${formatTraceLine(event)}\n`);
   };
   const appEvents: TraceEvent[] = [];
@@ -28,8 +34,13 @@ export function createTracePrinter(json: boolean, write: (text: string) => void 
     app,
     appEvents,
     text(line) {
+      lastPrintAt = Date.now();
       if (!json) write(`${line}\n`);
     },
+    get lastPrintAt() {
+      return lastPrintAt;
+    },
+    json,
   };
 }
 

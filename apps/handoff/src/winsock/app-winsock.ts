@@ -29,14 +29,6 @@ export interface AppWinsock {
   closesocket(s: number): Promise<void>;
   /** `WSADuplicateSocket(s, dwProcessId)`: the special protocol info for process `dwProcessId` (steps 5 and 10). */
   WSADuplicateSocket(s: number, dwProcessId: number): Promise<ProtocolInfo>;
-  /**
-   * sanshare's `WSADuplicateSocketWithMessage(s, dwProcessId, message)`: the same duplication, and the
-   * protocol info travels with the socket and `message` to process `dwProcessId` (no protocol-info
-   * channel message needed).
-   */
-  WSADuplicateSocketWithMessage(s: number, dwProcessId: number, message: string): Promise<ProtocolInfo>;
-  /** sanshare's `WSAReceiveDuplicate`: the next socket duplicated to this process with a message. */
-  WSAReceiveDuplicate(options: { timeoutMs: number; signal?: AbortSignal }): Promise<{ protocolInfo: ProtocolInfo; message: string; sourcePid: number }>;
   /** Descriptors and kernel identity of `s`, for the trace (never throws: missing parts are left out). */
   view(s: number): SocketView;
   WSACleanup(): Promise<void>;

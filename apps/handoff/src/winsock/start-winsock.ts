@@ -27,7 +27,6 @@ export async function startWinsock(runtimeDir?: string): Promise<AppWinsock & { 
 
 /** The sample's view of a started switch (see `AppWinsock`): the switch's calls, under their own names. */
 export function wrapSwitch(sw: Switch, providerDescription: string): AppWinsock & { readonly sw: Switch } {
-  const decoder = new TextDecoder();
   return {
     sw,
     providerDescription,
@@ -42,11 +41,6 @@ export function wrapSwitch(sw: Switch, providerDescription: string): AppWinsock 
     shutdown: (s, how) => sw.shutdown(s, how),
     closesocket: (s) => sw.closesocket(s),
     WSADuplicateSocket: (s, dwProcessId) => sw.WSADuplicateSocket(s, dwProcessId),
-    WSADuplicateSocketWithMessage: (s, dwProcessId, message) => sw.WSADuplicateSocketWithMessage(s, dwProcessId, message),
-    WSAReceiveDuplicate: async (options) => {
-      const delivery = await sw.WSAReceiveDuplicate(options);
-      return { protocolInfo: delivery.protocolInfo, message: decoder.decode(delivery.message), sourcePid: delivery.sourcePid };
-    },
     view: (s) => viewOf(sw, s),
     WSACleanup: () => sw.WSACleanup(),
   };

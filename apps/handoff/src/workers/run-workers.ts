@@ -1,84 +1,142 @@
-import { join } from 'node:path';
+import type { WorkerInfo, WorkerMoveReport } from '@sanshare/server';
 import type { WorkersCommand } from '../cli/parse-cli.js';
-import type { TracePrinter } from '../trace/trace-printer.js';
-import { TRACE_HEADER } from '../trace/format-trace-line.js';
-import type { TraceEvent } from '../trace/trace-event.js';
-import { openDescriptors } from '../util/open-descriptors.js';
-import { RunScope } from '../orchestrate/run-scope.js';
-import type { RoleProcess } from '../orchestrate/spawn-role.js';
-import type { Verdict } from '../orchestrate/verdict.js';
-import { generateLoad, type ClientResult } from './load-generator.js';
+import { ANSWERS_AFTER_MOVE } from '../constants.js';
+import { startClientFleet, type ClientFleet } from '../load/client-fleet.js';
+import type { ClientSummary } from '../load/run-clients.js';
+import { answersCarryPid, describeServer } from '../load/protocol.js';
 import { finishRun } from '../orchestrate/finish-run.js';
-
-/** Records per request (12 bytes each). */
-const REQUEST_RECORDS = 16;
-/** Connections whose steps are traced one by one in text mode (all of them with --json). */
-const TRACED_CONNECTIONS = 3;
-/** Clients connected at once. */
-const CONCURRENCY = 16;
+import { startHeartbeat } from '../orchestrate/heartbeat.js';
+import { RunScope } from '../orchestrate/run-scope.js';
+import type { Verdict } from '../orchestrate/verdict.js';
+import type { TraceEvent } from '../trace/trace-event.js';
+import { describeTraceError } from '../trace/trace-error.js';
+import type { TracePrinter } from '../trace/trace-printer.js';
+import { openDescriptors } from '../util/open-descriptors.js';
 
 /**
- * `workers` mode: a controller process accepts the load generator's clients and hands each to one of
- * the worker processes for the data exchange; the worker hands it back for graceful closure.
+ * `workers` mode: a controller (a `@sanshare/server` worker pool) accepts `--clients` connections from
+ * client processes and hands each to one of `--workers` worker processes, where an ordinary server of
+ * `--protocol` serves it. While every client streams, the first worker is drained: its live connections
+ * move to the other workers at their safe points. No client may notice.
  */
 export async function runWorkers(command: WorkersCommand, printer: TracePrinter): Promise<number> {
   const baseline = openDescriptors();
   const scope = new RunScope(printer, 'workers');
   const events: TraceEvent[] = [];
+  const heartbeat = startHeartbeat(printer);
+  const { protocol, clients: connections } = command;
+  let failure: string | undefined;
+  let fleet: ClientFleet | undefined;
+  let clients: ClientSummary | undefined;
+  let target: WorkerInfo | undefined;
+  let before: Record<string, number> = {};
+  let after: Record<string, number> = {};
+  let answeredAfter = false;
   const onEvent = (event: TraceEvent): void => {
     events.push(event);
+    // The first thing that went wrong is the run's reason (a process failing to start, a client noticing).
+    if (event.kind === 'failure') failure ??= `${event.role} pid ${event.pid}: ${describeTraceError(event.error)}`;
+    // Workers are the controller's children, not the app's: remember them so the cleanup reaches them.
+    if (event.role === 'worker') scope.extraPids.add(event.pid);
   };
-  const traceFirst = String(command.json ? command.clients : TRACED_CONNECTIONS);
-  // In text mode each worker shows its first connection; the controller its first few.
-  const workerTraceFirst = command.json ? traceFirst : '1';
-  printer.text(`sanshare workers: ${command.clients} client connections, ${command.workers} worker processes (temp dir ${scope.dir})`);
-  printer.text(TRACE_HEADER);
-  let results: ClientResult[] = [];
-  let failure: string | undefined;
-  let elapsedMs = 0;
-  const processes: RoleProcess[] = [];
+  printer.text(`sanshare workers: ${connections} ${protocol} connections handed by a controller to ${command.workers} worker processes, each running ${describeServer(protocol)}, on @sanshare/server; one worker is drained while they stream (temp dir ${scope.dir})`);
   try {
     scope.armTimeout(command.timeoutMs, () => {
-      failure = `timed out after ${command.timeoutMs} ms`;
+      failure = `timed out after ${command.timeoutMs} ms waiting for ${heartbeat.current} (--timeout-ms)`;
       scope.killAll();
     });
-    const paths: string[] = [];
-    for (let i = 0; i < command.workers; i += 1) {
-      const path = join(scope.dir, `worker-${i}.sock`);
-      paths.push(path);
-      processes.push(scope.spawn(`worker ${i}`, ['worker', '--index', String(i), '--channel', path, '--runtime-dir', scope.runtimeDir, '--records', String(REQUEST_RECORDS), '--trace-first', workerTraceFirst], onEvent));
-    }
-    for (const worker of processes) await worker.waitForEvent((e) => e.call === 'listen protocol-info channel');
-    const controller = scope.spawn('controller', ['controller', '--workers', paths.join(','), '--clients', String(command.clients), '--runtime-dir', scope.runtimeDir, '--trace-first', traceFirst], onEvent);
-    processes.push(controller);
-    const listening = await controller.waitForEvent((e) => e.kind === 'info' && e.call === 'listen');
-    const started = Date.now();
-    results = await generateLoad({ port: Number(listening.data?.port), clients: command.clients, concurrency: CONCURRENCY, records: REQUEST_RECORDS, deadline: started + command.timeoutMs });
-    elapsedMs = Date.now() - started;
-    await Promise.all(processes.map((p) => p.exited));
+    heartbeat.stage('the pool and its workers to be ready');
+    const controller = scope.spawn(
+      'controller',
+      ['controller', '--workers', String(command.workers), '--protocol', protocol, '--runtime-dir', scope.runtimeDir, '--connections', String(connections)],
+      onEvent,
+    );
+    const listening = await controller.waitForEvent((e) => e.role === 'controller' && e.call === 'listen');
+    const workers = (listening.data?.workers ?? []) as WorkerInfo[];
+    for (const w of workers) scope.extraPids.add(w.pid);
+    heartbeat.stage(`${connections} client connections to open`);
+    fleet = startClientFleet(scope, { protocol, port: Number(listening.data?.port), connections, onEvent });
+    await fleet.streaming();
+    before = await fleet.countByPid();
+    target = workers[0];
+    if (target === undefined) throw new Error('the pool reported no worker');
+    printer.app.info(`${connections} connections streaming from ${fleet.processes.length} client processes; draining worker ${target.id} (pid ${target.pid}) while they do`);
+    heartbeat.stage(`worker ${target.id} to be drained`);
+    controller.control(`drain ${target.id}`);
+    const drainedId = target.id;
+    await controller.waitForEvent((e) => e.call === 'drained' && e.data?.id === drainedId);
+    heartbeat.stage(`every connection to be answered by a worker other than pid ${target.pid}`);
+    await fleet.awaitAnswers(ANSWERS_AFTER_MOVE, target.pid, 0);
+    answeredAfter = true;
+    after = await fleet.countByPid();
+    heartbeat.stage('the clients to close their connections');
+    clients = await fleet.stop();
+    heartbeat.stage('the pool to close');
+    controller.control('close');
+    await Promise.all([controller.exited, ...fleet.processes.map((p) => p.exited)]);
   } catch (error) {
     failure ??= error instanceof Error ? error.message : String(error);
   }
+  heartbeat.stop();
 
-  const good = results.filter((r) => r.graceful && r.error === null && r.verifiedBytes > 0);
-  const bytes = results.reduce((sum, r) => sum + r.verifiedBytes, 0);
-  const controllerExit = events.find((e) => e.role === 'controller' && e.kind === 'exit');
-  const handoffs = typeof controllerExit?.data?.handoffs === 'number' ? controllerExit.data.handoffs : 0;
-  const perSecond = elapsedMs > 0 ? Math.round((handoffs / elapsedMs) * 1000) : 0;
-  const firstBad = results.find((r) => !(r.graceful && r.error === null && r.verifiedBytes > 0));
+  const drained = events.find((e) => e.role === 'controller' && e.call === 'drained');
+  const report = drained?.data?.report as WorkerMoveReport | undefined;
+  // What the drained worker served (the pool handed it those connections; none moved in) and still
+  // held at its end, by its own count at its exit.
+  const targetExit = target === undefined ? undefined : events.find((e) => e.role === 'worker' && e.pid === target?.pid && e.kind === 'exit');
+  const targetServed = typeof targetExit?.data?.served === 'number' ? targetExit.data.served : undefined;
+  const targetLeft = typeof targetExit?.data?.leftOpen === 'number' ? targetExit.data.leftOpen : undefined;
+  // Who held the drained worker's connections: the clients know where answers come from; a raw echo
+  // cannot say, and then the worker's own count is the reference.
+  const carriesPid = answersCarryPid(protocol);
+  const onTarget = target === undefined ? 0 : carriesPid ? (before[target.pid] ?? 0) : (targetServed ?? 0);
+  const stillOnTarget = target === undefined ? 0 : (after[target.pid] ?? 0);
   const verdicts: Verdict[] = [
     {
-      name: 'every-client-served',
-      ok: good.length === command.clients,
-      detail: `${good.length} of ${command.clients} clients got their whole request back, then a FIN${firstBad ? `; client #${firstBad.index}: ${firstBad.error ?? 'no graceful close'}` : ''}`,
+      name: 'worker-drained',
+      ok:
+        report !== undefined &&
+        onTarget > 0 &&
+        report.moved === onTarget &&
+        report.moved === targetServed &&
+        report.remaining === 0 &&
+        report.refused === 0 &&
+        report.fallback === 0 &&
+        stillOnTarget === 0 &&
+        targetLeft === 0,
+      detail: report
+        ? `worker ${target?.id ?? '?'} (pid ${target?.pid ?? '?'}) held ${onTarget} connection(s) (${carriesPid ? "by its clients' count" : 'by its own count'}; it served ${targetServed ?? '?'}); ${report.moved} moved to the other workers in ${String(drained?.data?.drainMs ?? '?')} ms, ${report.remaining} remaining, refused ${report.refused}, fallback ${report.fallback}; it held ${targetLeft ?? '?'} at its end`
+        : 'the drain did not complete',
     },
     {
-      name: 'handoffs',
-      ok: handoffs === 2 * command.clients,
-      detail: `${handoffs} hand-offs (controller > worker > controller) in ${elapsedMs} ms: ${perSecond} hand-offs/s`,
+      name: 'clients-noticed-nothing',
+      ok: clients !== undefined && clients.opened === connections && clients.failures === 0 && answeredAfter,
+      detail: !clients
+        ? 'the clients did not report'
+        : clients.failures === 0 && clients.opened === connections
+          ? `every one of ${connections} connections was answered ${ANSWERS_AFTER_MOVE} more time(s) after the drain${carriesPid ? `, none by pid ${target?.pid ?? '?'} (${JSON.stringify(after)} after, ${JSON.stringify(before)} before)` : ''}; ${clients.answers} answers checked, none wrong or missing, no close; slowest answer ${clients.worstAnswerMs} ms`
+          : `${clients.failedConnections} connection(s) noticed (${clients.failures} failure(s)), ${clients.opened}/${connections} opened: ${clients.firstFailures.join('; ')}`,
     },
-    { name: 'bytes-verified', ok: bytes === command.clients * REQUEST_RECORDS * 12, detail: `${bytes} bytes echoed back identical, in order` },
+    {
+      name: 'no-reconnect',
+      ok: clients !== undefined && clients.reconnects === 0,
+      detail: clients ? `${clients.reconnects} new TCP connection(s) opened by clients that had one` : 'the clients did not report',
+    },
   ];
-  const data = { clients: command.clients, workers: command.workers, handoffs, elapsedMs, handoffsPerSecond: perSecond, bytesVerified: bytes };
+  const data = {
+    protocol,
+    clients: connections,
+    workers: command.workers,
+    drainedWorker: target === undefined ? null : { id: target.id, pid: target.pid },
+    connectionsOnDrained: onTarget,
+    moved: report?.moved ?? 0,
+    drainMs: typeof drained?.data?.drainMs === 'number' ? drained.data.drainMs : null,
+    byPidBefore: before,
+    byPidAfter: after,
+    reconnects: clients?.reconnects ?? null,
+    answersChecked: clients?.answers ?? 0,
+    clientFailures: clients?.failures ?? null,
+    worstAnswerMs: clients?.worstAnswerMs ?? null,
+  };
   return finishRun({ scope, printer, events, baseline, verdicts, failure, mode: 'workers', data });
 }
