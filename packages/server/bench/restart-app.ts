@@ -1,0 +1,81 @@
+/**
+ * The sanshare side of the benchmark: a restartable server process (every generation runs this
+ * file). It listens with `createRestarter`, attaches the bench application's http.Server and ws
+ * server, and restarts on SIGHUP. Everything it has to say is a JSON line on stdout (shared by every
+ * generation): `ready`, `progress` (at most every PROGRESS_EVERY_MS), `upgraded` or `upgrade-failed`
+ * (the old process), `taken-over` (the successor, with the times its connections arrived), `exited`,
+ * and `app-errors` on SIGUSR2.
+ */
+import type { WebSocket } from 'ws';
+import { benchNow } from './bench-clock.js';
+import { createBenchApp, type WsNumbering } from './bench-app.js';
+import { createRestarter, createWsAdapter, type RestartProgress } from './server-under-test.js';
+
+const PROGRESS_EVERY_MS = 2_000;
+const env = process.env;
+const say = (event: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ pid: process.pid, ...event })}\n`);
+const numberOr = (text: string | undefined, fallback: number): number => (text === undefined || text === '' ? fallback : Number(text));
+
+const restarter = await createRestarter({
+  runtimeDir: env['RUNTIME_DIR'] as string,
+  drainTimeoutMs: numberOr(env['DRAIN_TIMEOUT_MS'], 30_000),
+  progressLine: false,
+});
+const app = createBenchApp();
+
+await restarter.listen('http', app.server, { port: 0, host: '127.0.0.1' });
+const listenAt = benchNow();
+restarter.attach(app.server, { name: 'http' });
+restarter.attach(
+  createWsAdapter<WebSocket>(app.wss, {
+    serializeState: (ws) => Buffer.from(JSON.stringify(app.numbering.get(ws) ?? { inNext: 0, outNext: 0 })),
+    restoreState: (ws, bytes) => void app.numbering.set(ws, JSON.parse(Buffer.from(bytes).toString()) as WsNumbering),
+    movedOut: (ws) => void app.numbering.delete(ws),
+  }),
+  { name: 'ws' },
+);
+
+// The successor's arrivals (phase 'receiving', `moved` = received so far), and the old process's line.
+let firstArrivalAt: number | undefined;
+let lastArrivalAt: number | undefined;
+let received = 0;
+let lastLine = 0;
+restarter.on('progress', (p: RestartProgress) => {
+  if (p.phase === 'receiving' && p.moved > received) {
+    received = p.moved;
+    lastArrivalAt = benchNow();
+    firstArrivalAt ??= lastArrivalAt;
+  }
+  const old = p.phase === 'moving' || p.phase === 'fallback' || p.phase === 'exiting' || p.phase === 'starting';
+  if (old && performance.now() - lastLine >= PROGRESS_EVERY_MS) {
+    lastLine = performance.now();
+    say({ ev: 'progress', phase: p.phase, moved: p.moved, remaining: p.remaining, refused: p.refused, unserved: p.unserved, fallback: p.fallback });
+  }
+});
+
+const readyAt = benchNow();
+await restarter.ready();
+const address = app.server.address();
+say({
+  ev: 'ready',
+  generation: restarter.generation,
+  port: typeof address === 'object' && address !== null ? address.port : 0,
+  startedAt: performance.timeOrigin,
+  listenAt,
+  readyAt,
+});
+void restarter.takenOver.then((report) => say({ ev: 'taken-over', report, received, firstArrivalAt, lastArrivalAt, takenOverAt: benchNow() }));
+
+process.on('SIGHUP', () => {
+  const requestAt = benchNow();
+  restarter.upgrade().then(
+    (report) => say({ ev: 'upgraded', report, requestAt, doneAt: benchNow() }),
+    (error: unknown) => say({ ev: 'upgrade-failed', message: String((error as Error).message) }),
+  );
+});
+process.on('SIGUSR2', () => say({ ev: 'app-errors', orderErrorCount: app.orderErrorCount, orderErrors: app.orderErrors }));
+void restarter.exited.then(async () => {
+  await restarter.close();
+  say({ ev: 'exited', orderErrorCount: app.orderErrorCount, orderErrors: app.orderErrors });
+  process.exit(0);
+});

@@ -1,0 +1,119 @@
+/**
+ * The sanshare scenario: a restartable server (restart-app.ts) with its clients active, restarted
+ * once; timed from the restart request until the successor has answered every client.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BenchProcess, type BenchEvent } from './bench-process.js';
+import type { ClientSummary, ProbeReport } from './bench-protocol.js';
+import { benchNow } from './bench-clock.js';
+import { count, log, ticker } from './bench-log.js';
+import { startLoad, steady, type LoadSettings } from './run-load.js';
+import type { RestartReport, TakeoverReport } from './server-under-test.js';
+
+const APP = fileURLToPath(new URL('./restart-app.ts', import.meta.url));
+
+/** What the sanshare scenario measured. */
+export interface SanshareResult {
+  readonly connections: number;
+  /** Connections the old process handed over (the clients', and connector connections it held at the time). */
+  readonly moved: number;
+  /** Connections that arrived in the successor. */
+  readonly received: number;
+  /** From the successor's Ready (the old process starts moving) to the last connection in the successor's hands. */
+  readonly moveMs: number;
+  readonly movedPerSecond: number;
+  /** From the successor's Ready to the last client's first answer from the successor. */
+  readonly readyToLastServedMs: number;
+  readonly servedPerSecond: number;
+  readonly requestToListeningMs: number;
+  readonly requestToReadyMs: number;
+  readonly requestToLastServedMs: number;
+  readonly requestToOldExitMs: number;
+  /** The old process's own account (moved, refused, unserved, fallback, timings per phase). */
+  readonly report: RestartReport;
+  readonly takeover: TakeoverReport;
+  /** Connects the steady connector started from the restart request to the end (last served, old exit). */
+  readonly connects: ProbeReport;
+  readonly clients: ClientSummary;
+  /** Messages out of order or twice, as the servers saw them (old and new process). */
+  readonly serverOrderErrors: number;
+}
+
+const num = (e: BenchEvent, key: string): number => Number(e[key]);
+
+/** Runs the scenario; every process it started is killed when it returns or throws. */
+export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles: number): Promise<SanshareResult> {
+  const label = `sanshare ${count(settings.connections)}`;
+  const dir = mkdtempSync(join(tmpdir(), 'sanshare-server-bench-'));
+  const server = new BenchProcess(`${label} server`, APP, { env: { RUNTIME_DIR: join(dir, 'run') }, openFiles: serverOpenFiles });
+  let load: Awaited<ReturnType<typeof startLoad>> | undefined;
+  try {
+    const first = await server.waitFor('generation 1 ready', (e) => e.ev === 'ready' && e['generation'] === 1, settings.timeoutMs);
+    const oldPid = first.pid as number;
+    load = await startLoad(label, num(first, 'port'), settings, { reconnect: false });
+    await load.allServedBy(oldPid, 'generation 1');
+    await steady(settings);
+
+    const from = server.events.length;
+    const requestAt = benchNow();
+    log(`${label}: restart requested (SIGHUP to pid ${oldPid})`);
+    process.kill(oldPid, 'SIGHUP');
+    const stopTicker = ticker(() => {
+      const p = server.events.slice(from).filter((e) => e.ev === 'progress').at(-1);
+      return p === undefined ? `${label}: starting the successor` : `${label}: ${String(p['phase'])}: moved ${count(num(p, 'moved'))}, remaining ${count(num(p, 'remaining'))}`;
+    });
+    let next: BenchEvent;
+    let upgraded: BenchEvent;
+    let takenOver: BenchEvent;
+    let exited: BenchEvent;
+    try {
+      next = await server.waitFor('generation 2 ready', (e) => e.ev === 'ready' && e['generation'] === 2, settings.timeoutMs, from);
+      upgraded = await server.waitFor('the old process to hand over', (e) => e.pid === oldPid && (e.ev === 'upgraded' || e.ev === 'upgrade-failed'), settings.timeoutMs, from);
+      if (upgraded.ev === 'upgrade-failed') throw new Error(`${label}: the restart failed: ${String(upgraded['message'])}`);
+      takenOver = await server.waitFor('the successor to take over', (e) => e.ev === 'taken-over' && e.pid === next.pid, settings.timeoutMs, from);
+      exited = await server.waitFor('the old process to exit', (e) => e.ev === 'exited' && e.pid === oldPid, settings.timeoutMs, from);
+    } finally {
+      stopTicker();
+    }
+    const newPid = next.pid as number;
+    const report = upgraded['report'] as RestartReport;
+    log(`${label}: pid ${oldPid} handed ${count(report.moved)} connections to pid ${newPid} and exited; waiting for every client to be answered by pid ${newPid}`);
+    const served = await load.allServedBy(newPid, 'the successor');
+    const lastServedAt = served.servedBy[newPid]?.firstAtMax ?? Number.NaN;
+    const endAt = Math.max(lastServedAt, num(upgraded, 'doneAt'));
+    const connects = await load.probes(requestAt, endAt);
+    const errorsFrom = server.events.length;
+    process.kill(newPid, 'SIGUSR2');
+    const appErrors = await server.waitFor('the successor to report its errors', (e) => e.ev === 'app-errors' && e.pid === newPid, settings.timeoutMs, errorsFrom);
+    const clients = await load.stop();
+    const readyAt = num(next, 'readyAt');
+    const lastArrivalAt = num(takenOver, 'lastArrivalAt');
+    const moveMs = lastArrivalAt - readyAt;
+    const readyToLastServedMs = lastServedAt - readyAt;
+    return {
+      connections: settings.connections,
+      moved: report.moved,
+      received: num(takenOver, 'received'),
+      moveMs,
+      movedPerSecond: report.moved / (moveMs / 1000),
+      readyToLastServedMs,
+      servedPerSecond: clients.connections / (readyToLastServedMs / 1000),
+      requestToListeningMs: num(next, 'listenAt') - requestAt,
+      requestToReadyMs: readyAt - requestAt,
+      requestToLastServedMs: lastServedAt - requestAt,
+      requestToOldExitMs: num(upgraded, 'doneAt') - requestAt,
+      report,
+      takeover: takenOver['report'] as TakeoverReport,
+      connects,
+      clients,
+      serverOrderErrors: num(exited, 'orderErrorCount') + num(appErrors, 'orderErrorCount'),
+    };
+  } finally {
+    load?.kill();
+    server.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
