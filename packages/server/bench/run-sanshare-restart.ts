@@ -37,6 +37,8 @@ export interface SanshareResult {
   readonly takeover: TakeoverReport;
   /** Connects the steady connector started from the restart request to the end (last served, old exit). */
   readonly connects: ProbeReport;
+  /** Those started during the move itself: from the successor's Ready to the last connection's arrival. */
+  readonly connectsDuringMove: ProbeReport;
   readonly clients: ClientSummary;
   /** Messages out of order or twice, as the servers saw them (old and new process). */
   readonly serverOrderErrors: number;
@@ -85,12 +87,13 @@ export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles
     const lastServedAt = served.servedBy[newPid]?.firstAtMax ?? Number.NaN;
     const endAt = Math.max(lastServedAt, num(upgraded, 'doneAt'));
     const connects = await load.probes(requestAt, endAt);
+    const readyAt = num(next, 'readyAt');
+    const lastArrivalAt = num(takenOver, 'lastArrivalAt');
+    const connectsDuringMove = await load.probes(readyAt, lastArrivalAt);
     const errorsFrom = server.events.length;
     process.kill(newPid, 'SIGUSR2');
     const appErrors = await server.waitFor('the successor to report its errors', (e) => e.ev === 'app-errors' && e.pid === newPid, settings.timeoutMs, errorsFrom);
     const clients = await load.stop();
-    const readyAt = num(next, 'readyAt');
-    const lastArrivalAt = num(takenOver, 'lastArrivalAt');
     const moveMs = lastArrivalAt - readyAt;
     const readyToLastServedMs = lastServedAt - readyAt;
     return {
@@ -108,6 +111,7 @@ export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles
       report,
       takeover: takenOver['report'] as TakeoverReport,
       connects,
+      connectsDuringMove,
       clients,
       serverOrderErrors: num(exited, 'orderErrorCount') + num(appErrors, 'orderErrorCount'),
     };

@@ -76,6 +76,7 @@ const failed = (r: object | undefined): r is { error: string } => r !== undefine
 
 async function main(): Promise<number> {
   const hard = hardOpenFileLimit();
+  const loadavgAtStart = loadavg();
   const runs: SizeRun[] = [];
   let handoff: ListenerHandoffResult | { error: string } | undefined;
   let failures = 0;
@@ -114,6 +115,7 @@ async function main(): Promise<number> {
         date: new Date().toISOString(),
         node: process.version,
         cpus: availableParallelism(),
+        loadavgAtStart,
         loadavgAtEnd: loadavg(),
         commit: gitCommit(),
         settings: { sizes, probeIntervalMs, probeTimeoutMs, steadyMs, timeoutMs, openFileHardLimit: hard },
@@ -179,10 +181,14 @@ function printSize(run: SizeRun): void {
     ['connects during the restart', cell(S, (r) => connectsOf(r.connects)), cell(C, (r) => connectsOf(r.connects)), `a new connection every ${probeIntervalMs} ms, from the request to the last client served`],
     ['refused connects', cell(S, (r) => count(r.connects.refused)), cell(C, (r) => count(r.connects.refused)), 'ECONNREFUSED (must be 0)'],
     ['unserved connects', cell(S, (r) => count(r.connects.unserved + r.connects.pending)), cell(C, (r) => count(r.connects.unserved + r.connects.pending)), `connected but reset, closed or unanswered within ${count(probeTimeoutMs)} ms (must be 0)`],
-    ['worst connect latency', cell(S, (r) => ms(r.connects.worstLatencyMs)), cell(C, (r) => ms(r.connects.worstLatencyMs)), cell(S, (r) => `connect -> whole answer; p99 sanshare ${ms(r.connects.p99LatencyMs)}${C === undefined ? '' : `, cluster ${ms(C.connects.p99LatencyMs)}`}`, '')],
+    ['worst connect latency', cell(S, (r) => ms(r.connects.worstLatencyMs)), cell(C, (r) => ms(r.connects.worstLatencyMs)), `connect -> whole answer; p99 ${[S === undefined ? '' : `sanshare ${ms(S.connects.p99LatencyMs)}`, C === undefined ? '' : `cluster ${ms(C.connects.p99LatencyMs)}`].filter((t) => t !== '').join(', ')}`],
+    ['connects during the move', cell(S, (r) => connectsOf(r.connectsDuringMove)), 'n/a', "sanshare: from the successor's Ready to the last connection's arrival"],
+    ['refused / unserved connects during the move', cell(S, (r) => `${count(r.connectsDuringMove.refused)} / ${count(r.connectsDuringMove.unserved + r.connectsDuringMove.pending)}`), 'n/a', ''],
+    ['worst connect latency during the move', cell(S, (r) => ms(r.connectsDuringMove.worstLatencyMs)), 'n/a', cell(S, (r) => `p99 ${ms(r.connectsDuringMove.p99LatencyMs)}`, '')],
     ['failed HTTP requests', cell(S, (r) => count(r.clients.failedRequests)), cell(C, (r) => count(r.clients.failedRequests)), `of ${count(Math.floor(run.connections / 2))} keep-alive clients`],
     ['closed WebSockets', cell(S, (r) => count(r.clients.wsCloses)), cell(C, (r) => count(r.clients.wsCloses)), `of ${count(Math.ceil(run.connections / 2))} WebSocket clients`],
     ['reconnects', cell(S, (r) => count(r.clients.reconnects)), cell(C, (r) => count(r.clients.reconnects)), cell(C, (r) => `new TCP connections of clients that had one; cluster: ${count(r.clients.clientsReconnected)} clients`, '')],
+    ['ratio: request -> last client served, sanshare / cluster', S !== undefined && C !== undefined ? `${(S.requestToLastServedMs / C.requestToLastServedMs).toFixed(2)}x` : 'n/a', '', 'same run, same clients'],
     ['messages out of order or lost', cell(S, (r) => count(r.clients.orderErrors + r.serverOrderErrors)), cell(C, (r) => count(r.clients.orderErrors)), 'per WebSocket connection, both directions'],
   ];
   const load = run.load;
