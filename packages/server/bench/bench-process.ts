@@ -41,9 +41,9 @@ export class BenchProcess {
   constructor(
     readonly name: string,
     script: string,
-    options: { args?: readonly string[]; env?: NodeJS.ProcessEnv; openFiles: number },
+    options: { args?: readonly string[]; env?: NodeJS.ProcessEnv; openFiles: number; nodeArgs?: readonly string[] },
   ) {
-    const node = [process.execPath, '--import', require.resolve('tsx'), script, ...(options.args ?? [])];
+    const node = [process.execPath, ...(options.nodeArgs ?? []), '--import', require.resolve('tsx'), script, ...(options.args ?? [])];
     this.child = spawn('/bin/sh', ['-c', 'ulimit -S -n "$0" && exec "$@"', String(options.openFiles), ...node], {
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -69,6 +69,11 @@ export class BenchProcess {
       // Kept for the error message of a wait that failed; the tail only.
       this.stderr = (this.stderr + chunk).slice(-8_000);
     });
+  }
+
+  /** Resolves once every process writing to this one's stdout has exited (or after `timeoutMs`). */
+  async silence(timeoutMs: number): Promise<void> {
+    await this.waitFor('silence', () => false, timeoutMs).catch(() => undefined);
   }
 
   /** The first event from index `from` on that matches; rejects after `timeoutMs`, or when the process exits first, saying what was awaited. */

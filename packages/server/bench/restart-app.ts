@@ -73,6 +73,8 @@ process.on('SIGHUP', () => {
     (error: unknown) => say({ ev: 'upgrade-failed', message: String((error as Error).message) }),
   );
 });
+// SIGTERM ends a generation cleanly (its CPU profile, with BENCH_CPU_PROF, is written at exit).
+process.once('SIGTERM', () => void restarter.close().finally(() => process.exit(0)));
 process.on('SIGUSR2', () => say({ ev: 'app-errors', orderErrorCount: app.orderErrorCount, orderErrors: app.orderErrors }));
 void restarter.exited.then(async () => {
   await restarter.close();

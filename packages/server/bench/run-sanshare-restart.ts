@@ -50,8 +50,12 @@ const num = (e: BenchEvent, key: string): number => Number(e[key]);
 export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles: number): Promise<SanshareResult> {
   const label = `sanshare ${count(settings.connections)}`;
   const dir = mkdtempSync(join(tmpdir(), 'sanshare-server-bench-'));
-  const server = new BenchProcess(`${label} server`, APP, { env: { RUNTIME_DIR: join(dir, 'run') }, openFiles: serverOpenFiles });
+  // BENCH_CPU_PROF=<dir>: V8 CPU profiles of both generations (a successor is started with the same flags).
+  const profiles = process.env['BENCH_CPU_PROF'];
+  const nodeArgs = profiles === undefined || profiles === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${profiles}`];
+  const server = new BenchProcess(`${label} server`, APP, { env: { RUNTIME_DIR: join(dir, 'run') }, openFiles: serverOpenFiles, nodeArgs });
   let load: Awaited<ReturnType<typeof startLoad>> | undefined;
+  let successorPid: number | undefined;
   try {
     const first = await server.waitFor('generation 1 ready', (e) => e.ev === 'ready' && e['generation'] === 1, settings.timeoutMs);
     const oldPid = first.pid as number;
@@ -81,6 +85,7 @@ export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles
       stopTicker();
     }
     const newPid = next.pid as number;
+    successorPid = newPid;
     const report = upgraded['report'] as RestartReport;
     log(`${label}: pid ${oldPid} handed ${count(report.moved)} connections to pid ${newPid} and exited; waiting for every client to be answered by pid ${newPid}`);
     const served = await load.allServedBy(newPid, 'the successor');
@@ -117,6 +122,15 @@ export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles
     };
   } finally {
     load?.kill();
+    if (nodeArgs.length > 0 && successorPid !== undefined) {
+      // Let the successor write its profile; killed below whatever happens.
+      try {
+        process.kill(successorPid, 'SIGTERM');
+        await server.silence(10_000);
+      } catch {
+        // Already gone.
+      }
+    }
     server.kill();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -220,7 +220,7 @@ function printHandoff(h: ListenerHandoffResult | { error: string }, runs: readon
   const sanshare = runs.map((r) => r.sanshare).find((s): s is SanshareResult => s !== undefined && !failed(s));
   table(
     'listener hand-off (no client connections; the steady connector runs)',
-    ['metric', 'send(server)', 'sanshare', 'note'],
+    ['metric', 'send(server)', sanshare === undefined ? 'sanshare' : `sanshare (${count(sanshare.connections)} run)`, 'note'],
     [
       ['request -> new process serving the listener', ms(h.requestToListeningMs), sanshare === undefined ? 'n/a' : ms(sanshare.requestToListeningMs), 'send(server): fork included; sanshare: the successor spawned with the listener inherited'],
       ['fork -> child up', ms(h.forkMs), 'n/a', 'Node and tsx start in the child'],
