@@ -16,7 +16,7 @@ export function ticker(describe: () => string): () => void {
   return () => clearInterval(timer);
 }
 
-/** `n` with thousands separators. */
+/** `n` with thousands separators (`n/a` when it is not a number: a window too short to measure). */
 export function count(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a';
 }

@@ -39,13 +39,28 @@ restarter.attach(
 let firstArrivalAt: number | undefined;
 let lastArrivalAt: number | undefined;
 let received = 0;
+/** When every ARRIVAL_STEP-th connection arrived: the move's pace over its course. */
+const ARRIVAL_STEP = 100;
+const arrivals: number[] = [];
 let lastLine = 0;
+/** CPU time of this process (user + system, every thread), in ms. */
+const cpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+// The successor's CPU from its Ready to its last arrival; the old process's over its move.
+let cpuAtReady = 0;
+let cpuAtLastArrival = 0;
+let cpuAtMoveStart: number | undefined;
 restarter.on('progress', (p: RestartProgress) => {
   if (p.phase === 'receiving' && p.moved > received) {
+    for (let n = received + 1; n <= p.moved; n++) if (n % ARRIVAL_STEP === 0) arrivals.push(benchNow());
     received = p.moved;
+    cpuAtLastArrival = cpuMs();
     lastArrivalAt = benchNow();
     firstArrivalAt ??= lastArrivalAt;
   }
+  if (p.phase === 'moving') cpuAtMoveStart ??= cpuMs();
   const old = p.phase === 'moving' || p.phase === 'fallback' || p.phase === 'exiting' || p.phase === 'starting';
   if (old && performance.now() - lastLine >= PROGRESS_EVERY_MS) {
     lastLine = performance.now();
@@ -54,6 +69,7 @@ restarter.on('progress', (p: RestartProgress) => {
 });
 
 const readyAt = benchNow();
+cpuAtReady = cpuMs();
 await restarter.ready();
 const address = app.server.address();
 say({
@@ -64,12 +80,17 @@ say({
   listenAt,
   readyAt,
 });
-void restarter.takenOver.then((report) => say({ ev: 'taken-over', report, received, firstArrivalAt, lastArrivalAt, takenOverAt: benchNow() }));
+void restarter.takenOver.then((report) => say({ ev: 'taken-over', report, received, firstArrivalAt, lastArrivalAt, arrivals, arrivalStep: ARRIVAL_STEP, takenOverAt: benchNow(), moveCpuMs: cpuAtLastArrival - cpuAtReady }));
 
+// SIGUSR1 marks the start of a steady window: the CPU this process spends serving until SIGHUP.
+let steadyMark: { at: number; cpu: number } | undefined;
+process.on('SIGUSR1', () => void (steadyMark = { at: benchNow(), cpu: cpuMs() }));
 process.on('SIGHUP', () => {
   const requestAt = benchNow();
+  const cpu = cpuMs();
+  const servingCpuMsPerSecond = steadyMark === undefined ? undefined : ((cpu - steadyMark.cpu) * 1000) / (requestAt - steadyMark.at);
   restarter.upgrade().then(
-    (report) => say({ ev: 'upgraded', report, requestAt, doneAt: benchNow() }),
+    (report) => say({ ev: 'upgraded', report, requestAt, doneAt: benchNow(), moveCpuMs: cpuMs() - (cpuAtMoveStart ?? cpu), servingCpuMsPerSecond }),
     (error: unknown) => say({ ev: 'upgrade-failed', message: String((error as Error).message) }),
   );
 });

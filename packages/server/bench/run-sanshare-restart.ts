@@ -25,6 +25,22 @@ export interface SanshareResult {
   /** From the successor's Ready (the old process starts moving) to the last connection in the successor's hands. */
   readonly moveMs: number;
   readonly movedPerSecond: number;
+  /** Connections moved per second over each quarter of the arrivals (the first from the successor's Ready). */
+  readonly movedPerSecondByQuarter: readonly number[];
+  /**
+   * CPU time (user + system) of the old process over its move and of the successor from its Ready to
+   * its last arrival, per connection moved: far less sensitive than the rates to what else the
+   * machine runs. Serving the clients meanwhile is included (see servingCpuMsPerSecond).
+   */
+  readonly cpuMsPerMove: number;
+  /**
+   * The same with the serving taken out: (CPU over the move - servingCpuMsPerSecond x the move's
+   * seconds) / moved. The load is served by one process or the other throughout, at about the rate
+   * measured before the restart. The measure to compare runs made under different machine load.
+   */
+  readonly netCpuMsPerMove: number;
+  /** CPU time the old process spent serving the load before the restart, per second (ms/s): the share of the above that is serving. */
+  readonly servingCpuMsPerSecond: number;
   /** From the successor's Ready to the last client's first answer from the successor. */
   readonly readyToLastServedMs: number;
   readonly servedPerSecond: number;
@@ -61,6 +77,7 @@ export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles
     const oldPid = first.pid as number;
     load = await startLoad(label, num(first, 'port'), settings, { reconnect: false });
     await load.allServedBy(oldPid, 'generation 1');
+    process.kill(oldPid, 'SIGUSR1');
     await steady(settings);
 
     const from = server.events.length;
@@ -107,6 +124,10 @@ export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles
       received: num(takenOver, 'received'),
       moveMs,
       movedPerSecond: report.moved / (moveMs / 1000),
+      cpuMsPerMove: (num(upgraded, 'moveCpuMs') + num(takenOver, 'moveCpuMs')) / report.moved,
+      netCpuMsPerMove: (num(upgraded, 'moveCpuMs') + num(takenOver, 'moveCpuMs') - (num(upgraded, 'servingCpuMsPerSecond') * moveMs) / 1000) / report.moved,
+      servingCpuMsPerSecond: num(upgraded, 'servingCpuMsPerSecond'),
+      movedPerSecondByQuarter: quarterRates(readyAt, takenOver['arrivals'] as number[], num(takenOver, 'arrivalStep'), num(takenOver, 'received'), lastArrivalAt),
       readyToLastServedMs,
       servedPerSecond: clients.connections / (readyToLastServedMs / 1000),
       requestToListeningMs: num(next, 'listenAt') - requestAt,
@@ -134,4 +155,23 @@ export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles
     server.kill();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Moves per second over each quarter of the `received` arrivals, from `arrivals` (the time of every
+ * `step`-th one) and the last; the first quarter counts from `readyAt`.
+ */
+function quarterRates(readyAt: number, arrivals: readonly number[], step: number, received: number, lastArrivalAt: number): number[] {
+  const at = (n: number): number => (n >= received ? lastArrivalAt : n < step ? readyAt : (arrivals[Math.floor(n / step) - 1] ?? lastArrivalAt));
+  const rates: number[] = [];
+  for (let q = 0; q < 4; q++) {
+    const from = Math.round((received * q) / 4);
+    const to = Math.round((received * (q + 1)) / 4);
+    // Counted at the step marks nearest below; the first quarter starts at the Ready.
+    const fromMark = q === 0 ? 0 : Math.floor(from / step) * step;
+    const toMark = q === 3 ? received : Math.floor(to / step) * step;
+    const ms = at(toMark) - (q === 0 ? readyAt : at(fromMark));
+    rates.push(ms > 0 ? ((toMark - fromMark) * 1000) / ms : Number.NaN);
+  }
+  return rates;
 }

@@ -171,6 +171,8 @@ function printSize(run: SizeRun): void {
   const cell = <T>(r: T | undefined, f: (r: T) => string, none = 'n/a'): string => (r === undefined ? none : f(r));
   const rows: string[][] = [
     ['connections moved per second', cell(S, (r) => perSecond(r.movedPerSecond)), 'none move', "successor's Ready -> last connection in its hands"],
+    ['  by quarter of the move', cell(S, (r) => r.movedPerSecondByQuarter.map((v) => count(v)).join(' / ')), 'n/a', 'moved per second over each quarter of the connections, in order'],
+    ['CPU per connection moved, net of serving', cell(S, (r) => `${r.netCpuMsPerMove.toFixed(2)} ms`), 'n/a', cell(S, (r) => `both server processes over the move (gross ${r.cpuMsPerMove.toFixed(2)} ms) minus serving at its rate before it (${count(r.servingCpuMsPerSecond)} CPU-ms/s); steadier than the rates on a loaded machine`, '')],
     ['connections served per second', cell(S, (r) => perSecond(r.servedPerSecond)), 'n/a', `successor's Ready -> last client answered by it (includes up to one client pause, ${count(run.load.intervalMs)} ms)`],
     ['restart request -> new process listening', cell(S, (r) => ms(r.requestToListeningMs)), cell(C, (r) => ms(r.requestToListeningMs)), 'sanshare: the successor listens on the inherited socket'],
     ['restart request -> new process ready', cell(S, (r) => ms(r.requestToReadyMs)), cell(C, (r) => ms(r.requestToListeningMs)), ''],
