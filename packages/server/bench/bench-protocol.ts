@@ -42,10 +42,12 @@ export interface ClientSummary {
   readonly reconnects: number;
   /** Clients that opened more than one TCP connection. */
   readonly clientsReconnected: number;
+  /** Clients whose connection ended for good (a WebSocket closed, and this scenario does not reopen it). */
+  readonly gone: number;
   /** Answers out of order, missing or twice on one WebSocket connection. */
   readonly orderErrors: number;
-  /** For each server pid: how many clients it answered, and the first answer's time (earliest, latest over clients). */
-  readonly servedBy: Readonly<Record<string, { readonly clients: number; readonly firstAtMin: number; readonly firstAtMax: number }>>;
+  /** For each server pid: how many clients it answered, and the first answer's time (earliest, latest over clients); `gone` of them ended for good afterwards. */
+  readonly servedBy: Readonly<Record<string, { readonly clients: number; readonly gone: number; readonly firstAtMin: number; readonly firstAtMax: number }>>;
   /** At most 5 failure messages. */
   readonly failures: readonly string[];
 }

@@ -38,6 +38,11 @@ abstract class LoadClient {
     if (!this.firstAnswer.has(pid)) this.firstAnswer.set(pid, benchNow());
   }
 
+  /** The connection ended for good (nothing reopens it). */
+  get gone(): boolean {
+    return false;
+  }
+
   /** Sends one request or message now (if the client may). */
   abstract tick(): void;
   /** Opens the connection and resolves after the first answer (rejects if it failed). */
@@ -125,6 +130,10 @@ class WsLoadClient extends LoadClient {
     readonly reconnect: boolean,
   ) {
     super();
+  }
+
+  override get gone(): boolean {
+    return !this.reconnect && this.closes > 0;
   }
 
   override open(): Promise<void> {
@@ -224,7 +233,8 @@ async function openAll(command: Extract<BenchCommand, { cmd: 'open' }>): Promise
 }
 
 function summary(): ClientSummary {
-  const servedBy: Record<string, { clients: number; firstAtMin: number; firstAtMax: number }> = {};
+  const servedBy: Record<string, { clients: number; gone: number; firstAtMin: number; firstAtMax: number }> = {};
+  let gone = 0;
   let responses = 0;
   let wsAnswers = 0;
   let failedRequests = 0;
@@ -235,11 +245,13 @@ function summary(): ClientSummary {
   let http = 0;
   for (const c of clients) {
     for (const [pid, at] of c.firstAnswer) {
-      const s = (servedBy[pid] ??= { clients: 0, firstAtMin: Infinity, firstAtMax: 0 });
+      const s = (servedBy[pid] ??= { clients: 0, gone: 0, firstAtMin: Infinity, firstAtMax: 0 });
       s.clients++;
+      if (c.gone) s.gone++;
       s.firstAtMin = Math.min(s.firstAtMin, at);
       s.firstAtMax = Math.max(s.firstAtMax, at);
     }
+    if (c.gone) gone++;
     if (c.connects > 1) {
       reconnects += c.connects - 1;
       clientsReconnected++;
@@ -254,7 +266,7 @@ function summary(): ClientSummary {
       orderErrors += c.orderErrors;
     }
   }
-  return { connections: clients.length, http, ws: clients.length - http, responses, wsAnswers, failedRequests, wsCloses, reconnects, clientsReconnected, orderErrors, servedBy, failures };
+  return { connections: clients.length, http, ws: clients.length - http, responses, wsAnswers, failedRequests, wsCloses, reconnects, clientsReconnected, gone, orderErrors, servedBy, failures };
 }
 
 createInterface({ input: process.stdin }).on('line', (line) => {

@@ -6,6 +6,7 @@
  * (the old process), `taken-over` (the successor, with the times its connections arrived), `exited`,
  * and `app-errors` on SIGUSR2.
  */
+import type { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
 import { benchNow } from './bench-clock.js';
 import { createBenchApp, type WsNumbering } from './bench-app.js';
@@ -22,6 +23,14 @@ const restarter = await createRestarter({
   progressLine: false,
 });
 const app = createBenchApp();
+// The restarter's warnings (a socket it could not take, a failed send...): counted, the first few
+// kept. The restarter emits 'warning' though its type names only 'progress'.
+const warnings: string[] = [];
+let warningCount = 0;
+(restarter as unknown as EventEmitter).on('warning', (error: unknown) => {
+  warningCount++;
+  if (warnings.length < 5) warnings.push((error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '');
+});
 
 await restarter.listen('http', app.server, { port: 0, host: '127.0.0.1' });
 const listenAt = benchNow();
@@ -80,7 +89,7 @@ say({
   listenAt,
   readyAt,
 });
-void restarter.takenOver.then((report) => say({ ev: 'taken-over', report, received, firstArrivalAt, lastArrivalAt, arrivals, arrivalStep: ARRIVAL_STEP, takenOverAt: benchNow(), moveCpuMs: cpuAtLastArrival - cpuAtReady }));
+void restarter.takenOver.then((report) => say({ ev: 'taken-over', report, received, firstArrivalAt, lastArrivalAt, arrivals, arrivalStep: ARRIVAL_STEP, takenOverAt: benchNow(), moveCpuMs: cpuAtLastArrival - cpuAtReady, warningCount, warnings }));
 
 // SIGUSR1 marks the start of a steady window: the CPU this process spends serving until SIGHUP.
 let steadyMark: { at: number; cpu: number } | undefined;
@@ -90,7 +99,7 @@ process.on('SIGHUP', () => {
   const cpu = cpuMs();
   const servingCpuMsPerSecond = steadyMark === undefined ? undefined : ((cpu - steadyMark.cpu) * 1000) / (requestAt - steadyMark.at);
   restarter.upgrade().then(
-    (report) => say({ ev: 'upgraded', report, requestAt, doneAt: benchNow(), moveCpuMs: cpuMs() - (cpuAtMoveStart ?? cpu), servingCpuMsPerSecond }),
+    (report) => say({ ev: 'upgraded', report, requestAt, doneAt: benchNow(), moveCpuMs: cpuMs() - (cpuAtMoveStart ?? cpu), servingCpuMsPerSecond, warningCount, warnings }),
     (error: unknown) => say({ ev: 'upgrade-failed', message: String((error as Error).message) }),
   );
 });

@@ -23,6 +23,8 @@ export interface ClusterResult {
   readonly killTimeoutMs: number;
   readonly connects: ProbeReport;
   readonly clients: ClientSummary;
+  /** Clients the new worker answered (every one of them over a new connection). */
+  readonly clientsServed: number;
 }
 
 const num = (e: BenchEvent, key: string): number => Number(e[key]);
@@ -66,6 +68,7 @@ export async function runClusterRestart(settings: LoadSettings, serverOpenFiles:
       killTimeoutMs: num(restarted, 'killTimeoutMs'),
       connects,
       clients,
+      clientsServed: served.servedBy[newPid]?.clients ?? 0,
     };
   } finally {
     load?.kill();

@@ -39,7 +39,10 @@ export function steady(settings: LoadSettings): Promise<void> {
 export interface Load {
   /** The merged summary of every client process now. */
   status(): Promise<ClientSummary>;
-  /** Resolves once every client has had an answer from server `pid`; the merged summary then. */
+  /**
+   * Resolves once every client has had an answer from server `pid`, or ended for good without one
+   * (a WebSocket closed in a scenario that does not reopen them); the merged summary then.
+   */
   allServedBy(pid: number, what: string): Promise<ClientSummary>;
   /** The steady connector's account of the connects it started in [from, to]. */
   probes(from: number, to: number): Promise<ProbeReport>;
@@ -64,11 +67,12 @@ export async function settledProbes(prober: BenchProcess, from: number, to: numb
 
 /** Adds summaries of several processes up. */
 export function mergeSummaries(parts: readonly ClientSummary[]): ClientSummary {
-  const servedBy: Record<string, { clients: number; firstAtMin: number; firstAtMax: number }> = {};
+  const servedBy: Record<string, { clients: number; gone: number; firstAtMin: number; firstAtMax: number }> = {};
   for (const part of parts) {
     for (const [pid, s] of Object.entries(part.servedBy)) {
-      const into = (servedBy[pid] ??= { clients: 0, firstAtMin: Infinity, firstAtMax: 0 });
+      const into = (servedBy[pid] ??= { clients: 0, gone: 0, firstAtMin: Infinity, firstAtMax: 0 });
       into.clients += s.clients;
+      into.gone += s.gone;
       into.firstAtMin = Math.min(into.firstAtMin, s.firstAtMin);
       into.firstAtMax = Math.max(into.firstAtMax, s.firstAtMax);
     }
@@ -84,6 +88,7 @@ export function mergeSummaries(parts: readonly ClientSummary[]): ClientSummary {
     wsCloses: sum('wsCloses'),
     reconnects: sum('reconnects'),
     clientsReconnected: sum('clientsReconnected'),
+    gone: sum('gone'),
     orderErrors: sum('orderErrors'),
     servedBy,
     failures: parts.flatMap((p) => p.failures).slice(0, 5),
@@ -138,7 +143,9 @@ export async function startLoad(label: string, port: number, settings: LoadSetti
       let last = await status();
       const stopTicker = ticker(() => `${label}: ${count(last.servedBy[pid]?.clients ?? 0)} of ${count(last.connections)} clients served by ${what} (pid ${pid})`);
       try {
-        while ((last.servedBy[pid]?.clients ?? 0) < last.connections) {
+        // Clients gone for good that `pid` never answered will not be answered.
+        const settled = (): number => (last.servedBy[pid]?.clients ?? 0) + last.gone - (last.servedBy[pid]?.gone ?? 0);
+        while (settled() < last.connections) {
           if (performance.now() > until) throw new Error(`${label}: timed out after ${timeoutMs} ms: ${last.servedBy[pid]?.clients ?? 0} of ${last.connections} clients served by ${what} (pid ${pid}); failures: ${JSON.stringify(last.failures)}`);
           await new Promise((resolve) => setTimeout(resolve, POLL_MS));
           last = await status();

@@ -56,6 +56,13 @@ export interface SanshareResult {
   /** Those started during the move itself: from the successor's Ready to the last connection's arrival. */
   readonly connectsDuringMove: ProbeReport;
   readonly clients: ClientSummary;
+  /** Clients the successor answered (over their first connection, or a new one: see clients.reconnects). */
+  readonly clientsServed: number;
+  /** Every client was answered by the successor over the connection it had before the restart. */
+  readonly complete: boolean;
+  /** The restarter's warnings in the old process and the successor: how many, and the first few. */
+  readonly warningCount: number;
+  readonly warnings: readonly string[];
   /** Messages out of order or twice, as the servers saw them (old and new process). */
   readonly serverOrderErrors: number;
 }
@@ -63,13 +70,13 @@ export interface SanshareResult {
 const num = (e: BenchEvent, key: string): number => Number(e[key]);
 
 /** Runs the scenario; every process it started is killed when it returns or throws. */
-export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles: number): Promise<SanshareResult> {
+export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles: number, drainTimeoutMs: number | undefined): Promise<SanshareResult> {
   const label = `sanshare ${count(settings.connections)}`;
   const dir = mkdtempSync(join(tmpdir(), 'sanshare-server-bench-'));
   // BENCH_CPU_PROF=<dir>: V8 CPU profiles of both generations (a successor is started with the same flags).
   const profiles = process.env['BENCH_CPU_PROF'];
   const nodeArgs = profiles === undefined || profiles === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${profiles}`];
-  const server = new BenchProcess(`${label} server`, APP, { env: { RUNTIME_DIR: join(dir, 'run') }, openFiles: serverOpenFiles, nodeArgs });
+  const server = new BenchProcess(`${label} server`, APP, { env: { RUNTIME_DIR: join(dir, 'run'), DRAIN_TIMEOUT_MS: drainTimeoutMs === undefined ? '' : String(drainTimeoutMs) }, openFiles: serverOpenFiles, nodeArgs });
   let load: Awaited<ReturnType<typeof startLoad>> | undefined;
   let successorPid: number | undefined;
   try {
@@ -104,7 +111,8 @@ export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles
     const newPid = next.pid as number;
     successorPid = newPid;
     const report = upgraded['report'] as RestartReport;
-    log(`${label}: pid ${oldPid} handed ${count(report.moved)} connections to pid ${newPid} and exited; waiting for every client to be answered by pid ${newPid}`);
+    const lost = report.fallback + report.unserved;
+    log(`${label}: pid ${oldPid} handed ${count(report.moved)} connections to pid ${newPid} and exited${lost > 0 ? ` (${count(report.fallback)} given the fallback, ${count(report.unserved)} unserved)` : ''}; waiting for every client to be answered by pid ${newPid}`);
     const served = await load.allServedBy(newPid, 'the successor');
     const lastServedAt = served.servedBy[newPid]?.firstAtMax ?? Number.NaN;
     const endAt = Math.max(lastServedAt, num(upgraded, 'doneAt'));
@@ -116,6 +124,7 @@ export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles
     process.kill(newPid, 'SIGUSR2');
     const appErrors = await server.waitFor('the successor to report its errors', (e) => e.ev === 'app-errors' && e.pid === newPid, settings.timeoutMs, errorsFrom);
     const clients = await load.stop();
+    const clientsServed = served.servedBy[newPid]?.clients ?? 0;
     const moveMs = lastArrivalAt - readyAt;
     const readyToLastServedMs = lastServedAt - readyAt;
     return {
@@ -129,7 +138,7 @@ export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles
       servingCpuMsPerSecond: num(upgraded, 'servingCpuMsPerSecond'),
       movedPerSecondByQuarter: quarterRates(readyAt, takenOver['arrivals'] as number[], num(takenOver, 'arrivalStep'), num(takenOver, 'received'), lastArrivalAt),
       readyToLastServedMs,
-      servedPerSecond: clients.connections / (readyToLastServedMs / 1000),
+      servedPerSecond: clientsServed / (readyToLastServedMs / 1000),
       requestToListeningMs: num(next, 'listenAt') - requestAt,
       requestToReadyMs: readyAt - requestAt,
       requestToLastServedMs: lastServedAt - requestAt,
@@ -139,6 +148,10 @@ export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles
       connects,
       connectsDuringMove,
       clients,
+      clientsServed,
+      complete: clientsServed === clients.connections && clients.reconnects === 0 && clients.gone === 0 && lost === 0,
+      warningCount: num(upgraded, 'warningCount') + num(takenOver, 'warningCount'),
+      warnings: [...(upgraded['warnings'] as string[]), ...(takenOver['warnings'] as string[])].slice(0, 5),
       serverOrderErrors: num(exited, 'orderErrorCount') + num(appErrors, 'orderErrorCount'),
     };
   } finally {

@@ -51,6 +51,8 @@ const probeIntervalMs = intOf('BENCH_PROBE_INTERVAL_MS', 10);
 const probeTimeoutMs = intOf('BENCH_PROBE_TIMEOUT_MS', 10_000);
 const steadyMs = intOf('BENCH_STEADY_MS', 2_000);
 const timeoutMs = intOf('BENCH_TIMEOUT_MS', 300_000);
+/** The restarter's drainTimeoutMs; unset: the package's default (30 s), what users get. */
+const drainTimeoutMs = env['BENCH_DRAIN_TIMEOUT_MS'] === undefined || env['BENCH_DRAIN_TIMEOUT_MS'] === '' ? undefined : intOf('BENCH_DRAIN_TIMEOUT_MS', 1);
 
 /** The load at `connections`: a client's pause grows past 2,000 connections so that the total stays near 5,000 requests and messages per second. */
 function loadAt(connections: number): LoadSettings {
@@ -99,7 +101,7 @@ async function main(): Promise<number> {
     const run: SizeRun = { connections, load };
     runs.push(run);
     log(`${count(connections)} live connections: ${load.clientProcesses} client processes, one request or message per client every ${count(load.intervalMs)} ms (${count((connections * 1000) / load.intervalMs)}/s in all), a connect every ${probeIntervalMs} ms`);
-    if (only.has('sanshare')) run.sanshare = await attempt(`sanshare at ${count(connections)}`, () => runSanshareRestart(load, serverOpenFiles));
+    if (only.has('sanshare')) run.sanshare = await attempt(`sanshare at ${count(connections)}`, () => runSanshareRestart(load, serverOpenFiles, drainTimeoutMs));
     if (only.has('cluster')) run.cluster = await attempt(`cluster at ${count(connections)}`, () => runClusterRestart(load, serverOpenFiles));
   }
   if (only.has('handoff')) handoff = await attempt('send(server)', () => runListenerHandoff({ probeIntervalMs, probeTimeoutMs, steadyMs, timeoutMs }));
@@ -118,7 +120,7 @@ async function main(): Promise<number> {
         loadavgAtStart,
         loadavgAtEnd: loadavg(),
         commit: gitCommit(),
-        settings: { sizes, probeIntervalMs, probeTimeoutMs, steadyMs, timeoutMs, openFileHardLimit: hard },
+        settings: { sizes, probeIntervalMs, probeTimeoutMs, steadyMs, timeoutMs, drainTimeoutMs: drainTimeoutMs ?? 'default (30,000)', openFileHardLimit: hard },
         target: { ...TARGET, measuredPerSecond: targetRun(runs)?.movedPerSecond, met: targetMet(runs) },
         runs,
         handoff,
@@ -143,7 +145,7 @@ function targetRun(runs: readonly SizeRun[]): SanshareResult | undefined {
 
 function targetMet(runs: readonly SizeRun[]): boolean | undefined {
   const run = targetRun(runs);
-  return run === undefined ? undefined : run.movedPerSecond >= TARGET.movedPerSecond && run.received >= run.connections;
+  return run === undefined ? undefined : run.movedPerSecond >= TARGET.movedPerSecond && run.complete;
 }
 
 const ms = (v: number): string => `${count(v)} ms`;
@@ -174,12 +176,13 @@ function printSize(run: SizeRun): void {
     ['  by quarter of the move', cell(S, (r) => r.movedPerSecondByQuarter.map((v) => count(v)).join(' / ')), 'n/a', 'moved per second over each quarter of the connections, in order'],
     ['CPU per connection moved, net of serving', cell(S, (r) => `${r.netCpuMsPerMove.toFixed(2)} ms`), 'n/a', cell(S, (r) => `both server processes over the move (gross ${r.cpuMsPerMove.toFixed(2)} ms) minus serving at its rate before it (${count(r.servingCpuMsPerSecond)} CPU-ms/s); steadier than the rates on a loaded machine`, '')],
     ['connections served per second', cell(S, (r) => perSecond(r.servedPerSecond)), 'n/a', `successor's Ready -> last client answered by it (includes up to one client pause, ${count(run.load.intervalMs)} ms)`],
+    ['clients answered by the new process', cell(S, (r) => `${count(r.clientsServed)} of ${count(r.connections)}`), cell(C, (r) => `${count(r.clientsServed)} of ${count(r.connections)}`), 'sanshare: over the connection each had before, unless reconnects says otherwise'],
     ['restart request -> new process listening', cell(S, (r) => ms(r.requestToListeningMs)), cell(C, (r) => ms(r.requestToListeningMs)), 'sanshare: the successor listens on the inherited socket'],
     ['restart request -> new process ready', cell(S, (r) => ms(r.requestToReadyMs)), cell(C, (r) => ms(r.requestToListeningMs)), ''],
     ['restart request -> last client served', cell(S, (r) => ms(r.requestToLastServedMs)), cell(C, (r) => ms(r.requestToLastServedMs)), 'each client answered once by the new process'],
     ['restart request -> old process gone', cell(S, (r) => ms(r.requestToOldExitMs)), cell(C, (r) => ms(r.requestToOldExitMs)), cell(C, (r) => (r.killed ? `cluster: old worker SIGKILLed at ${count(r.killTimeoutMs)} ms (pm2 kill_timeout)` : 'cluster: old worker exited by itself'), '')],
     ['connections moved / arrived', cell(S, (r) => `${count(r.moved)} / ${count(r.received)}`), '0', 'sanshare: includes connector connections the old process held'],
-    ['fallback / unserved connections', cell(S, (r) => `${count(r.report.fallback)} / ${count(r.report.unserved)}`), 'n/a', "the old process's report (Connection: close or close 1012 / dropped)"],
+    ['refused moves / fallback / unserved connections', cell(S, (r) => `${count(r.report.refused)} / ${count(r.report.fallback)} / ${count(r.report.unserved)}`), 'n/a', "the old process's report: moves the successor refused (tried again) / Connection: close or close 1012 at the drain deadline / dropped"],
     ['connects during the restart', cell(S, (r) => connectsOf(r.connects)), cell(C, (r) => connectsOf(r.connects)), `a new connection every ${probeIntervalMs} ms, from the request to the last client served`],
     ['refused connects', cell(S, (r) => count(r.connects.refused)), cell(C, (r) => count(r.connects.refused)), 'ECONNREFUSED (must be 0)'],
     ['unserved connects', cell(S, (r) => count(r.connects.unserved + r.connects.pending)), cell(C, (r) => count(r.connects.unserved + r.connects.pending)), `connected but reset, closed or unanswered within ${count(probeTimeoutMs)} ms (must be 0)`],
@@ -205,7 +208,14 @@ function printSize(run: SizeRun): void {
     console.log(`sanshare old process phases: ${Object.entries(S.report.timings).map(([phase, t]) => `${phase} ${count(t ?? 0)} ms`).join(', ')}`);
     if (S.clients.failures.length > 0) console.log(`sanshare client failures: ${S.clients.failures.join('; ')}`);
     const atTarget = run.connections === TARGET.connections;
-    const met = S.movedPerSecond >= TARGET.movedPerSecond && S.received >= S.connections;
+    const met = S.movedPerSecond >= TARGET.movedPerSecond && S.complete;
+    if (!S.complete) {
+      console.log(
+        `sanshare INCOMPLETE: ${count(S.report.fallback)} connections given the fallback, ${count(S.report.unserved)} unserved, ${count(S.clients.gone)} WebSocket clients lost, ${count(S.clients.reconnects)} reconnects, ${count(S.connections - S.clientsServed)} clients never answered by the successor (drain deadline ${drainTimeoutMs === undefined ? 'default' : `${count(drainTimeoutMs)} ms`})`,
+      );
+    }
+    if (S.warningCount > 0) console.log(`sanshare warnings (${count(S.warningCount)}): ${S.warnings.join('; ')}`);
+    if (S.report.unmovable.length > 0) console.log(`sanshare could not move: ${S.report.unmovable.slice(0, 5).join('; ')}`);
     console.log(
       atTarget
         ? `target: >= ${count(TARGET.movedPerSecond)} connections moved per second at ${count(TARGET.connections)} live connections: ${met ? 'MET' : 'NOT MET'} (${perSecond(S.movedPerSecond)}, ${((100 * S.movedPerSecond) / TARGET.movedPerSecond).toFixed(0)} % of it)`
