@@ -7,6 +7,7 @@
  * and `app-errors` on SIGUSR2.
  */
 import type { EventEmitter } from 'node:events';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import { benchNow } from './bench-clock.js';
 import { createBenchApp, type WsNumbering } from './bench-app.js';
@@ -57,6 +58,15 @@ const cpuMs = (): number => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 };
+/**
+ * Event-loop delay over a window (the old process's restart, the successor's taking over), in ms:
+ * whether either process was kept from turning while connections moved.
+ */
+const loopDelay = (histogram: IntervalHistogram): { p99Ms: number; maxMs: number } => {
+  histogram.disable();
+  return { p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6 };
+};
+const successorLoop = monitorEventLoopDelay({ resolution: 10 });
 // The successor's CPU from its Ready to its last arrival; the old process's over its move.
 let cpuAtReady = 0;
 let cpuAtLastArrival = 0;
@@ -79,6 +89,7 @@ restarter.on('progress', (p: RestartProgress) => {
 
 const readyAt = benchNow();
 cpuAtReady = cpuMs();
+if (restarter.generation > 1) successorLoop.enable();
 await restarter.ready();
 const address = app.server.address();
 say({
@@ -89,7 +100,7 @@ say({
   listenAt,
   readyAt,
 });
-void restarter.takenOver.then((report) => say({ ev: 'taken-over', report, received, firstArrivalAt, lastArrivalAt, arrivals, arrivalStep: ARRIVAL_STEP, takenOverAt: benchNow(), moveCpuMs: cpuAtLastArrival - cpuAtReady, warningCount, warnings }));
+void restarter.takenOver.then((report) => say({ ev: 'taken-over', report, received, firstArrivalAt, lastArrivalAt, arrivals, arrivalStep: ARRIVAL_STEP, takenOverAt: benchNow(), moveCpuMs: cpuAtLastArrival - cpuAtReady, loopDelay: loopDelay(successorLoop), warningCount, warnings }));
 
 // SIGUSR1 marks the start of a steady window: the CPU this process spends serving until SIGHUP.
 let steadyMark: { at: number; cpu: number } | undefined;
@@ -98,8 +109,10 @@ process.on('SIGHUP', () => {
   const requestAt = benchNow();
   const cpu = cpuMs();
   const servingCpuMsPerSecond = steadyMark === undefined ? undefined : ((cpu - steadyMark.cpu) * 1000) / (requestAt - steadyMark.at);
+  const oldLoop = monitorEventLoopDelay({ resolution: 10 });
+  oldLoop.enable();
   restarter.upgrade().then(
-    (report) => say({ ev: 'upgraded', report, requestAt, doneAt: benchNow(), moveCpuMs: cpuMs() - (cpuAtMoveStart ?? cpu), servingCpuMsPerSecond, warningCount, warnings }),
+    (report) => say({ ev: 'upgraded', report, requestAt, doneAt: benchNow(), moveCpuMs: cpuMs() - (cpuAtMoveStart ?? cpu), servingCpuMsPerSecond, loopDelay: loopDelay(oldLoop), warningCount, warnings }),
     (error: unknown) => say({ ev: 'upgrade-failed', message: String((error as Error).message) }),
   );
 });

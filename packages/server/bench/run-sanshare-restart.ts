@@ -60,6 +60,8 @@ export interface SanshareResult {
   readonly clientsServed: number;
   /** Every client was answered by the successor over the connection it had before the restart. */
   readonly complete: boolean;
+  /** Event-loop delay (p99, max, in ms) of the old process over its restart and of the successor from its Ready to taking over. */
+  readonly loopDelay: { readonly old: { p99Ms: number; maxMs: number }; readonly successor: { p99Ms: number; maxMs: number } };
   /** The restarter's warnings in the old process and the successor: how many, and the first few. */
   readonly warningCount: number;
   readonly warnings: readonly string[];
@@ -150,6 +152,7 @@ export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles
       clients,
       clientsServed,
       complete: clientsServed === clients.connections && clients.reconnects === 0 && clients.gone === 0 && lost === 0,
+      loopDelay: { old: upgraded['loopDelay'] as { p99Ms: number; maxMs: number }, successor: takenOver['loopDelay'] as { p99Ms: number; maxMs: number } },
       warningCount: num(upgraded, 'warningCount') + num(takenOver, 'warningCount'),
       warnings: [...(upgraded['warnings'] as string[]), ...(takenOver['warnings'] as string[])].slice(0, 5),
       serverOrderErrors: num(exited, 'orderErrorCount') + num(appErrors, 'orderErrorCount'),
