@@ -24,7 +24,9 @@ const MAX_KEPT_FAILURES = 5;
 
 const say = (event: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify(event)}\n`);
 const failures: string[] = [];
-const fail = (message: string): void => void (failures.length < MAX_KEPT_FAILURES && failures.push(message));
+function fail(message: string): void {
+  if (failures.length < MAX_KEPT_FAILURES) failures.push(message);
+}
 
 /** What every client records. */
 abstract class LoadClient {
