@@ -4,10 +4,11 @@
  * descriptor that arrived is the socket the message claims. A same-uid peer passed the credential
  * check, but trusting nothing at the boundary means checking what it sent: an AF_UNIX socket, a
  * listening or unconnected TCP socket, or a datagram socket sent with the right cookie would
- * otherwise be imported as a connected TCP socket.
+ * otherwise be imported as a connected TCP socket, and a connected one as a listener. An export
+ * says which of the two it carries (`SocketEssentials.listening`), and the descriptor must match.
  */
 import { AF, IPPROTO, SOCK } from '@sanshare/protocol-info';
-import { LINUX, socketInfo, type SocketInfo } from '@sanshare/transport-uds';
+import { LINUX, socketAddresses, socketInfo, type SocketInfo } from '@sanshare/transport-uds';
 import { EXPORT_PROTOCOL_VERSION } from './constants.js';
 import type { ExportMessage, SocketEssentials } from './export-codec.js';
 
@@ -35,6 +36,15 @@ function essentialsProblem(socket: SocketEssentials): string | undefined {
   return undefined;
 }
 
+/** The local port of `fd` (0: not bound, or no address at all). */
+function boundPort(fd: number): number {
+  try {
+    return socketAddresses(fd).local.port;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * Why the descriptor `fd` that arrived is not the socket `m` claims, or undefined when it is: one
  * call into the addon for all of it (SO_DOMAIN, SO_TYPE, SO_PROTOCOL, SO_ACCEPTCONN, SO_COOKIE,
@@ -52,8 +62,15 @@ export function descriptorProblem(m: ExportMessage, fd: number): string | undefi
   if (info.domain !== domain) return `the descriptor is a socket of Linux domain ${info.domain}, not ${String(domain)} as the export claims (family ${m.socket.addressFamily})`;
   if (info.type !== LINUX.SOCK_STREAM) return `the descriptor is a socket of type ${info.type}, not SOCK_STREAM`;
   if (info.protocol !== LINUX.IPPROTO_TCP) return `the descriptor is a socket of protocol ${info.protocol}, not TCP`;
-  if (info.acceptConn) return 'the descriptor is a listening socket, not a connected one';
-  if (!info.connected) return 'the descriptor is not connected (getpeername: no peer)';
+  if (m.socket.listening === true) {
+    // A listener (the export says so): listening, so bound, and no peer.
+    if (!info.acceptConn) return 'the descriptor is not a listening socket (SO_ACCEPTCONN is 0), though the export says it is one';
+    if (info.connected) return 'the descriptor is connected, though the export says it is a listening socket';
+    if (boundPort(fd) === 0) return 'the descriptor is not bound to a port, though the export says it is a listening socket';
+  } else {
+    if (info.acceptConn) return 'the descriptor is a listening socket, not a connected one (the export does not say listening)';
+    if (!info.connected) return 'the descriptor is not connected (getpeername: no peer)';
+  }
   if (info.cookie !== m.socketCookie) return `the descriptor is socket ${info.cookie} (SO_COOKIE), not ${m.socketCookie} as the export names`;
   return undefined;
 }

@@ -4,13 +4,15 @@
  * until WSPCloseSocket is called on the last remaining descriptor", WSPDuplicateSocket, remarks).
  */
 import type { Socket } from '@sanshare/protocol-info';
-import { closeListening } from './listening-socket.js';
+import { assertNothingQueued, closeListening } from './listening-socket.js';
 import type { ProviderState } from './provider-state.js';
 import type { SocketEntry } from './socket-entry.js';
 
 export async function closeSocket(state: ProviderState, s: Socket): Promise<void> {
   const { sockets } = state;
   const entry = sockets.require(s);
+  // A listener's queue holds connections this process accepted: never dropped by a close (WSPCleanup drops them).
+  if (entry.state === 'listening' && entry.listening !== undefined && !state.cleanedUp) assertNothingQueued(s, entry.listening, 'WSPCloseSocket');
   sockets.release(s);
   const previous = entry.state;
   entry.state = 'closed';
@@ -28,5 +30,5 @@ async function closeEntry(state: ProviderState, entry: SocketEntry, previous: So
     state.sharedOptions.unshare(entry.shared);
     await entry.stream.close();
   }
-  if (previous === 'listening' && entry.listening !== undefined) await closeListening(entry.listening);
+  if (previous === 'listening' && entry.listening !== undefined) closeListening(entry.listening);
 }

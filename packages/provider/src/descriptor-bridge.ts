@@ -1,26 +1,31 @@
 /**
  * The bridge between provider sockets and plain descriptors (extensions): WSPAdoptDescriptor makes a
  * connected TCP descriptor from elsewhere (a `net.Socket` taken out with transport-uds's
- * `detachNetSocket`, say) a provider socket; WSPDetachDescriptor gives one back as a descriptor and
- * its read-ahead, and closes the provider's descriptor.
+ * `detachNetSocket`, say), or a listening one (a `net.Server`'s), a provider socket;
+ * WSPDetachDescriptor gives one back as a descriptor and its read-ahead (none for a listener), and
+ * closes the provider's descriptor.
  */
 import { AF, IPPROTO, SOCK, WsaError, type Socket } from '@sanshare/protocol-info';
-import { closeFd, dupFd, getSocketCookie } from '@sanshare/transport-uds';
+import { closeFd, closeQuietly, dupFd, LINUX, socketInfo, type SocketInfo } from '@sanshare/transport-uds';
 import { toWsaError } from './errors.js';
 import { closeSocket } from './close-socket.js';
 import type { ProviderState } from './provider-state.js';
-import { newSocketEntry } from './socket-entry.js';
+import { assertNothingQueued, newListeningState } from './listening-socket.js';
+import { newSocketEntry, type ListeningState, type SocketEntry } from './socket-entry.js';
 import { StreamSocket } from './stream-socket.js';
 import { wrapDescriptor } from './wrap-descriptor.js';
 
 export async function adoptDescriptor(state: ProviderState, fd: number, readAhead?: Uint8Array): Promise<Socket> {
   if (!Number.isInteger(fd) || fd < 0) throw new WsaError('WSAEINVAL', `${String(fd)} is not a descriptor`);
   state.sockets.requireRoom();
+  let info: SocketInfo | null;
   try {
-    getSocketCookie(fd);
+    info = socketInfo(fd);
   } catch (error) {
     throw toWsaError(error, `descriptor ${fd} is not a socket`, 'WSAENOTSOCK');
   }
+  if (info === null) throw new WsaError('WSAENOTSOCK', `descriptor ${fd} is not a socket`);
+  if (info.acceptConn) return adoptListener(state, fd, info, readAhead);
   // Wrap a duplicate and close the caller's descriptor only on success: on failure it is still theirs.
   const socket = wrapDescriptor(dupFd(fd));
   const entry = newSocketEntry(socket.remoteFamily === 'IPv6' ? AF.INET6 : AF.INET, SOCK.STREAM, IPPROTO.TCP);
@@ -38,7 +43,56 @@ export async function adoptDescriptor(state: ProviderState, fd: number, readAhea
   return s;
 }
 
+/**
+ * A listening TCP descriptor (a Node `net.Server`'s, say) as a provider listener. It does not accept
+ * until its first WSPAccept: adopted to be duplicated, it takes no connection on the way.
+ */
+function adoptListener(state: ProviderState, fd: number, info: SocketInfo, readAhead: Uint8Array | undefined): Socket {
+  const af = LISTENER_FAMILY.get(info.domain);
+  if (af === undefined || info.type !== LINUX.SOCK_STREAM || info.protocol !== LINUX.IPPROTO_TCP) {
+    throw new WsaError('WSAEINVAL', `descriptor ${fd} is a listening socket of domain ${info.domain}, type ${info.type}, protocol ${info.protocol}: this provider takes TCP over IPv4 or IPv6 only`);
+  }
+  if (readAhead !== undefined && readAhead.length > 0) throw new WsaError('WSAEINVAL', `descriptor ${fd} is a listening socket: it has no bytes to read ahead`);
+  const entry = newSocketEntry(af, SOCK.STREAM, IPPROTO.TCP);
+  entry.state = 'listening';
+  // Our own descriptor: the caller's is closed only on success (on failure it is still theirs).
+  entry.listening = newListeningState(dupFd(fd));
+  try {
+    const s = state.sockets.register(entry);
+    closeFd(fd);
+    return s;
+  } catch (error) {
+    closeQuietly(entry.listening.fd);
+    throw error;
+  }
+}
+
+/** The Winsock family of each Linux domain a listener may have. */
+const LISTENER_FAMILY: ReadonlyMap<number, number> = new Map([
+  [LINUX.AF_INET, AF.INET],
+  [LINUX.AF_INET6, AF.INET6],
+]);
+
+/**
+ * WSPDetachDescriptor of a listener: its descriptor (the caller listens on it, `server.listen({ fd })`),
+ * and no read-ahead. `WSAEWOULDBLOCK` while it holds connections no WSPAccept took.
+ */
+async function detachListener(state: ProviderState, s: Socket, entry: SocketEntry & { listening: ListeningState }): Promise<{ fd: number; readAhead: Uint8Array }> {
+  await entry.duplications;
+  assertNothingQueued(s, entry.listening, 'WSPDetachDescriptor');
+  const fd = dupFd(entry.listening.fd);
+  try {
+    await closeSocket(state, s);
+  } catch (error) {
+    closeQuietly(fd);
+    throw error;
+  }
+  return { fd, readAhead: new Uint8Array(0) };
+}
+
 export async function detachDescriptor(state: ProviderState, s: Socket): Promise<{ fd: number; readAhead: Uint8Array }> {
+  const candidate = state.sockets.require(s);
+  if (candidate.state === 'listening' && candidate.listening !== undefined) return detachListener(state, s, candidate as SocketEntry & { listening: ListeningState });
   const entry = state.sockets.connected(s);
   await entry.duplications;
   const readAhead = Buffer.from(await entry.stream.stopForHandoff());

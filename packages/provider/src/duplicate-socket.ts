@@ -10,6 +10,9 @@
  * open here, the read-ahead it carried (kept until then) goes back in front of the stream and the
  * socket reads again. Both outcomes are reported to the switch through the optional upcall
  * `WPUNotifyDuplicateSettled`, while the descriptor is open.
+ *
+ * A listening socket duplicates too (duplicate-listener.ts): it carries no read-ahead, and this
+ * process stops accepting on it while a duplicate is out.
  */
 import { WsaError, type ProtocolInfo, type Socket } from '@sanshare/protocol-info';
 import { dupFd, getSocketCookie } from '@sanshare/transport-uds';
@@ -19,7 +22,8 @@ import { pick, toWsaError } from './errors.js';
 import type { SocketEssentials } from './export-codec.js';
 import type { ProviderState } from './provider-state.js';
 import { endpointPath } from './runtime-dir.js';
-import type { ConnectedEntry, OutstandingDuplicate } from './socket-entry.js';
+import { handOffListener } from './duplicate-listener.js';
+import type { ConnectedEntry, ListeningEntry, OutstandingDuplicate } from './socket-entry.js';
 import { wrapDescriptor } from './wrap-descriptor.js';
 
 const EMPTY = new Uint8Array(0);
@@ -43,13 +47,18 @@ export async function duplicateSocket(state: ProviderState, s: Socket, dwProcess
   if (!Number.isInteger(dwProcessId) || dwProcessId < 0 || dwProcessId > 0xffffffff) {
     throw new WsaError('WSAEINVAL', `dwProcessId must be an integer from 0 to 0xFFFFFFFF, got ${String(dwProcessId)}`);
   }
-  if (entry.state !== 'stream' || entry.stream === undefined) {
-    throw new WsaError('WSAEINVAL', `socket ${s} is not a connected socket (only those can be duplicated)`);
+  const listener = entry.state === 'listening' && entry.listening !== undefined;
+  if (!listener && (entry.state !== 'stream' || entry.stream === undefined)) {
+    throw new WsaError('WSAEINVAL', `socket ${s} is neither connected nor listening (only those can be duplicated)`);
   }
   // An open channel to the target already proves it runs (its EOF would have closed the channel).
   if (!state.sender.hasLiveChannel(dwProcessId)) checkProcess(dwProcessId);
   const run = entry.duplications
-    .then(() => handOff(state, s, entry as ConnectedEntry, dwProcessId, appMessage))
+    .then(() =>
+      listener
+        ? handOffListener(state, s, entry as ListeningEntry, dwProcessId, appMessage)
+        : handOff(state, s, entry as ConnectedEntry, dwProcessId, appMessage),
+    )
     .catch((error: unknown) => {
       // The spec's five codes only: a connection that failed under us (reset, closed) is a bad argument now.
       const mapped = toWsaError(error, 'WSPDuplicateSocket');

@@ -35,6 +35,11 @@ export interface SocketEssentials {
   socketType: number;
   protocol: number;
   catalogEntryId: number;
+  /**
+   * A listening socket (field 5, proto3 `bool`: absent means false). Optional here so that every
+   * connected socket's essentials keep their shape; the decoder sets it only when the field is there.
+   */
+  listening?: boolean;
 }
 
 /** `EmulatedOptions`: milliseconds, 0 = none. */
@@ -109,6 +114,7 @@ function encodeEssentials(w: protobuf.Writer, s: SocketEssentials): void {
   if (s.socketType !== 0) w.uint32(wireTag(2, VARINT)).int32(s.socketType);
   if (s.protocol !== 0) w.uint32(wireTag(3, VARINT)).int32(s.protocol);
   if (s.catalogEntryId !== 0) w.uint32(wireTag(4, VARINT)).uint32(s.catalogEntryId);
+  if (s.listening === true) w.uint32(wireTag(5, VARINT)).bool(true);
   w.ldelim();
 }
 
@@ -247,6 +253,10 @@ function readEssentials(r: WireReader, end: number, into: SocketEssentials): voi
       case 4:
         seen = r.field('catalogEntryId (catalog_entry_id = 4)', VARINT, seen, number);
         into.catalogEntryId = r.uint32(end);
+        break;
+      case 5:
+        seen = r.field('listening (listening = 5)', VARINT, seen, number);
+        into.listening = r.bool(end);
         break;
       default:
         r.skip(number, end);

@@ -1,6 +1,7 @@
 /**
  * The import (WSPSocket with a duplicate's protocol info): claims the pending import the info
- * names, once, and makes it a provider socket. The spec: "The switch in a destination process calls
+ * names, once, and makes it a provider socket: a connected one, or a listening one when the export
+ * said so (WSPAccept works on it). The spec: "The switch in a destination process calls
  * the SAN service provider's WSPSocket function to create a duplicate descriptor for the shared
  * underlying socket. The SAN service provider must call the switch's WPUCreateSocketHandle function"
  * (WSPDuplicateSocket, remarks). The checks are `PendingImports.find`'s (docs/provider.md section 7).
@@ -10,7 +11,9 @@
  * (the descriptor is closed here, and the source takes the socket back).
  */
 import { WsaError, type ProtocolInfo, type Socket } from '@sanshare/protocol-info';
+import { closeQuietly } from '@sanshare/transport-uds';
 import { closeSocket } from './close-socket.js';
+import { newListeningState } from './listening-socket.js';
 import type { ProviderState } from './provider-state.js';
 import { newSocketEntry } from './socket-entry.js';
 import { StreamSocket } from './stream-socket.js';
@@ -26,19 +29,29 @@ export async function importSocket(state: ProviderState, info: ProtocolInfo): Pr
   sockets.requireRoom(-1);
   pending.take(found.exportId);
   const entry = newSocketEntry(found.socket.addressFamily, found.socket.socketType, found.socket.protocol);
-  entry.state = 'stream';
-  // The descriptor is wrapped in a net.Socket at its first use: handed straight on, it never is.
-  const stream = new StreamSocket(found.fd, found.readAhead);
-  entry.stream = stream;
+  let stream: StreamSocket | undefined;
+  if (found.socket.listening === true) {
+    // A listener (checked on arrival: SO_ACCEPTCONN, bound, no peer): it accepts from its first WSPAccept on.
+    entry.state = 'listening';
+    entry.listening = newListeningState(found.fd);
+  } else {
+    entry.state = 'stream';
+    // The descriptor is wrapped in a net.Socket at its first use: handed straight on, it never is.
+    stream = new StreamSocket(found.fd, found.readAhead);
+    entry.stream = stream;
+  }
   let s: Socket;
   let shared = false;
   try {
-    entry.shared = state.sharedOptions.share(entry.shared, found.fd, found.options, found.socketCookie);
-    shared = true;
+    if (stream !== undefined) {
+      entry.shared = state.sharedOptions.share(entry.shared, found.fd, found.options, found.socketCookie);
+      shared = true;
+    }
     s = sockets.register(entry);
   } catch (error) {
     if (shared) state.sharedOptions.unshare(entry.shared);
-    await stream.close().catch(() => {});
+    if (stream !== undefined) await stream.close().catch(() => {});
+    else closeQuietly(found.fd);
     // Nobody holds the socket here any more: its source takes it back.
     found.notices?.lapse(found.exportId);
     throw error;

@@ -1,17 +1,32 @@
 /**
- * WSPListen and WSPAccept: a listening socket is a `net.Server` whose connections queue until a
- * WSPAccept takes one (and registers it with the switch); closing it drops what is still queued.
+ * WSPListen and WSPAccept. A listening socket is the provider's own descriptor of the kernel
+ * listener plus, while this process accepts, a `net.Server` accepting on a duplicate of it; the
+ * connections it accepted queue until a WSPAccept takes one (and registers it with the switch).
+ *
+ * Accepting stops when the listener is duplicated to another process (docs/provider.md "Listening
+ * sockets"): Node's server accepts eagerly and cannot pause, so only closing its handle stops it,
+ * and a process that kept accepting would take connections the target should get. Connections it
+ * had accepted by then stay in the queue, this process's to take with WSPAccept: never dropped.
  */
 import net from 'node:net';
 import { withDeadline } from '@sanshare/internal';
 import { WsaError, type Socket } from '@sanshare/protocol-info';
+import { closeQuietly, dupFd, socketAddresses } from '@sanshare/transport-uds';
 import { READ_HIGH_WATER_MARK } from './constants.js';
 import { descriptorOf } from './descriptor-of.js';
 import { toWsaError } from './errors.js';
 import type { ProviderState } from './provider-state.js';
-import { newSocketEntry, type ListeningState } from './socket-entry.js';
+import { newSocketEntry, type ListeningState, type SocketEntry } from './socket-entry.js';
 import { applyQueuedOptions } from './socket-option-calls.js';
 import { StreamSocket } from './stream-socket.js';
+
+/** The backlog an adopted or imported listener accepts with (Node's default; its first listen() set the kernel's). */
+const DEFAULT_BACKLOG = 511;
+
+/** A listening state over the provider's descriptor `fd`, not accepting yet. */
+export function newListeningState(fd: number, backlog = DEFAULT_BACKLOG): ListeningState {
+  return { fd, backlog, server: undefined, queue: [], waiters: new Set(), failure: undefined, claimed: false };
+}
 
 export async function listenSocket(state: ProviderState, s: Socket, backlog: number): Promise<void> {
   const entry = state.sockets.require(s);
@@ -19,39 +34,101 @@ export async function listenSocket(state: ProviderState, s: Socket, backlog: num
   if (entry.state !== 'new') throw new WsaError('WSAEINVAL', `socket ${s} cannot listen (${entry.state})`);
   if (entry.bound === undefined) throw new WsaError('WSAEINVAL', `socket ${s} is not bound (WSPBind first)`);
   if (!Number.isInteger(backlog)) throw new WsaError('WSAEINVAL', 'backlog must be an integer');
-  const listening: ListeningState = {
-    // pauseOnConnect: an accepted socket reads nothing until its first WSPRecv, so nothing is read ahead before a hand-off.
-    server: net.createServer({ allowHalfOpen: true, pauseOnConnect: true, highWaterMark: READ_HIGH_WATER_MARK }),
-    queue: [],
-    waiters: new Set(),
-    failure: undefined,
-  };
-  const { server } = listening;
-  const wake = (): void => {
-    for (const waiter of [...listening.waiters]) waiter();
-  };
-  server.on('connection', (socket: net.Socket) => {
-    socket.on('error', () => {});
-    listening.queue.push(socket);
-    wake();
-  });
+  const clamped = Math.max(1, Math.min(backlog, 4096));
+  const server = acceptingServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: entry.bound?.address, port: entry.bound?.port, backlog: Math.max(1, Math.min(backlog, 4096)), exclusive: true }, () => {
+    server.listen({ host: entry.bound?.address, port: entry.bound?.port, backlog: clamped, exclusive: true }, () => {
       server.off('error', reject);
       resolve();
     });
   }).catch((error: unknown) => {
     throw toWsaError(error, `listen on ${entry.bound?.address} port ${entry.bound?.port}`, 'WSAEINVAL');
   });
-  server.on('error', (error) => {
-    listening.failure = error;
-    wake();
-  });
-  const fd = descriptorOf(server);
-  if (fd !== undefined) applyQueuedOptions(entry, fd);
+  const serverFd = descriptorOf(server);
+  if (serverFd === undefined) {
+    server.close();
+    throw new WsaError('WSAENETDOWN', `listen on ${entry.bound?.address} port ${entry.bound?.port}: the server has no descriptor`);
+  }
+  // The provider's own descriptor: the socket keeps listening when the server stops accepting.
+  const listening = newListeningState(dupFd(serverFd), clamped);
+  applyQueuedOptions(entry, listening.fd);
+  attach(listening, server);
   entry.listening = listening;
   entry.state = 'listening';
+}
+
+/** A `net.Server` configured as the provider accepts: nothing read before the first WSPRecv. */
+function acceptingServer(): net.Server {
+  // pauseOnConnect: an accepted socket reads nothing until its first WSPRecv, so nothing is read ahead before a hand-off.
+  return net.createServer({ allowHalfOpen: true, pauseOnConnect: true, highWaterMark: READ_HIGH_WATER_MARK });
+}
+
+function wake(listening: ListeningState): void {
+  for (const waiter of [...listening.waiters]) waiter();
+}
+
+/** Makes `server` the accepting server of `listening`: its connections queue, its failure is the listener's. */
+function attach(listening: ListeningState, server: net.Server): void {
+  server.on('connection', (socket: net.Socket) => {
+    socket.on('error', () => {});
+    listening.queue.push(socket);
+    wake(listening);
+  });
+  server.on('error', (error) => {
+    listening.failure = error;
+    wake(listening);
+  });
+  listening.server = server;
+}
+
+/** Starts accepting on a duplicate of the provider's descriptor (an adopted or imported listener, or one given back by a lapse). */
+export function startAccepting(listening: ListeningState): void {
+  if (listening.server !== undefined) return;
+  const server = acceptingServer();
+  const fd = dupFd(listening.fd);
+  try {
+    attach(listening, server);
+    server.listen({ fd, backlog: listening.backlog });
+  } catch (error) {
+    listening.server = undefined;
+    closeQuietly(fd);
+    throw toWsaError(error, 'accept', 'WSAENETDOWN');
+  }
+}
+
+/**
+ * Stops accepting: the server's handle (and its duplicate descriptor) closes now, so no connection
+ * is accepted here after this returns; those already accepted stay queued. Returns whether it was
+ * accepting. WSPAccept calls waiting wake, to take what is queued or learn the listener was handed off.
+ */
+export function stopAccepting(listening: ListeningState): boolean {
+  const { server } = listening;
+  if (server === undefined) return false;
+  listening.server = undefined;
+  // close() closes the handle at once; its callback would wait for every accepted connection to end.
+  server.close();
+  server.removeAllListeners('connection');
+  wake(listening);
+  return true;
+}
+
+/** Whether a duplicate of the listener is out (outstanding or claimed): this process does not accept on it then. */
+export function isHandedOff(entry: SocketEntry): boolean {
+  return entry.outstanding.size > 0 || entry.listening?.claimed === true;
+}
+
+/** The connections queued here that are still open (a peer that gave up closed its own). */
+export function queuedCount(listening: ListeningState): number {
+  let open = 0;
+  for (const socket of listening.queue) if (descriptorOf(socket) !== undefined) open++;
+  return open;
+}
+
+/** The local address of a listener, from its descriptor. */
+export function listeningAddress(listening: ListeningState): { address: string; port: number } {
+  const { local } = socketAddresses(listening.fd);
+  return { address: local.address, port: local.port };
 }
 
 export async function acceptSocket(state: ProviderState, s: Socket, signal?: AbortSignal): Promise<Socket> {
@@ -80,7 +157,16 @@ export async function acceptSocket(state: ProviderState, s: Socket, signal?: Abo
         throw error;
       }
     }
-    // Until a connection, a failure or the close wakes it; an abort rejects with the caller's reason.
+    if (isHandedOff(entry)) {
+      // What this process accepted before the hand-off is taken; new connections are the target's.
+      throw new WsaError(
+        'WSAEACCES',
+        `socket ${s} was duplicated to another process, and every connection it had accepted before is taken; connections are the target's now`,
+      );
+    }
+    // An adopted or imported listener, or one given back by a lapse, accepts from its first WSPAccept on.
+    startAccepting(listening);
+    // Until a connection, a failure, a hand-off or the close wakes it; an abort rejects with the caller's reason.
     await withDeadline<void>(
       { signal },
       (resolve) => {
@@ -97,10 +183,30 @@ export async function acceptSocket(state: ProviderState, s: Socket, signal?: Abo
   }
 }
 
-/** Closes a listening socket: what is queued is dropped, waiting WSPAccept calls wake (to find it closed). */
-export async function closeListening(listening: ListeningState): Promise<void> {
-  const { server, queue, waiters } = listening;
-  for (const socket of queue.splice(0)) socket.destroy();
-  for (const waiter of [...waiters]) waiter();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+/**
+ * `WSAEWOULDBLOCK` while connections this process accepted are still queued: closing the listener
+ * would drop them, and every accepted connection must be served or moved. Take them with WSPAccept
+ * first (it works on a handed-off listener until the queue is empty).
+ */
+export function assertNothingQueued(s: Socket, listening: ListeningState, call: string): void {
+  const open = queuedCount(listening);
+  if (open > 0) {
+    throw new WsaError(
+      'WSAEWOULDBLOCK',
+      `${call}: listening socket ${s} still holds ${open} accepted connection(s) no WSPAccept took; accept them first (closing would drop them)`,
+    );
+  }
+}
+
+/**
+ * Closes a listening socket: accepting stops, the provider's descriptor closes (the kernel listener
+ * lives on in any process that holds a duplicate), waiting WSPAccept calls wake to find it closed.
+ * Whatever is still queued is dropped: WSPCloseSocket refuses while anything is (assertNothingQueued),
+ * so only WSPCleanup and a detach get here with a queue, and a detach checks first too.
+ */
+export function closeListening(listening: ListeningState, keepDescriptor = false): void {
+  stopAccepting(listening);
+  for (const socket of listening.queue.splice(0)) socket.destroy();
+  wake(listening);
+  if (!keepDescriptor) closeQuietly(listening.fd);
 }

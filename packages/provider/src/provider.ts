@@ -28,6 +28,13 @@ import { getSocketOption, setSocketOption } from './socket-option-calls.js';
 import { recvFromSocket, sendOnSocket, shutdownSocket } from './socket-io.js';
 import { SocketRegistry } from './socket-registry.js';
 
+/** The kernel descriptor of a connected or listening socket (`WSAEINVAL` for others, as `connected` says). */
+function socketDescriptor(state: ProviderState, s: number): number {
+  const entry = state.sockets.require(s);
+  if (entry.state === 'listening' && entry.listening !== undefined) return entry.listening.fd;
+  return state.sockets.connected(s).stream.fd;
+}
+
 export class Provider {
   readonly #state: ProviderState;
 
@@ -95,7 +102,7 @@ export class Provider {
     return {
       WSPAdoptDescriptor: (fd, readAhead) => guardCall(state, () => adoptDescriptor(state, fd, readAhead)),
       WSPDetachDescriptor: (s) => guardCall(state, () => detachDescriptor(state, s)),
-      WSPGetSocketCookie: (s) => guardSyncCall(state, () => getSocketCookie(state.sockets.connected(s).stream.fd)),
+      WSPGetSocketCookie: (s) => guardSyncCall(state, () => getSocketCookie(socketDescriptor(state, s))),
       WSPDuplicateSocketWithMessage: (s, pid, message) => guardCall(state, () => duplicateSocket(state, s, pid, checkAppMessage(message))),
       WSPReceiveDuplicate: (options) => guardCall(state, () => receiveDuplicate(state, options?.signal, options?.timeoutMs), options?.signal),
     };

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { AF, WsaError, type SockAddr, type Socket } from '@sanshare/protocol-info';
 import { socketAddresses } from '@sanshare/transport-uds';
 import { pick } from './errors.js';
+import { listeningAddress } from './listening-socket.js';
 import type { ProviderState } from './provider-state.js';
 
 /** Node's family number (`net.isIP`) of a Winsock address family. */
@@ -43,8 +44,8 @@ export function getSockName(state: ProviderState, s: Socket): SockAddr {
     const { local } = socketAddresses(entry.stream.fd);
     return { address: local.address, port: local.port };
   }
-  const address: net.AddressInfo | string | null | undefined | Record<string, never> =
-    entry.state === 'stream' ? entry.stream?.socket.address() : entry.state === 'listening' ? entry.listening?.server.address() : undefined;
+  if (entry.state === 'listening' && entry.listening !== undefined) return listeningAddress(entry.listening);
+  const address: net.AddressInfo | string | null | undefined | Record<string, never> = entry.state === 'stream' ? entry.stream?.socket.address() : undefined;
   if (typeof address === 'object' && address !== null && typeof address.port === 'number' && typeof address.address === 'string') {
     return { address: address.address, port: address.port };
   }

@@ -18,13 +18,28 @@ export interface OutstandingDuplicate {
   readAhead: Uint8Array;
 }
 
-/** A listening socket's server and the connections it accepted that no WSPAccept took yet. */
+/**
+ * A listening socket: the provider's own descriptor of the kernel listener, the `net.Server` that
+ * accepts on it while this process accepts, and the connections accepted that no WSPAccept took yet.
+ *
+ * The descriptor and the accepting server are apart so that accepting can stop without the socket
+ * stopping to listen: a duplicated listener stops accepting here (the kernel's backlog is then the
+ * target's to take), and an adopted or imported one starts accepting only at its first WSPAccept.
+ */
 export interface ListeningState {
-  server: net.Server;
+  /** The provider's descriptor of the kernel listener (closed by WSPCloseSocket only). */
+  fd: number;
+  /** The backlog the server listens with again whenever accepting starts. */
+  backlog: number;
+  /** Accepting (on a duplicate of `fd`); undefined while this process does not accept. */
+  server: net.Server | undefined;
+  /** Connections accepted here and not taken by WSPAccept: this process's, whatever happens to the listener. */
   queue: net.Socket[];
-  /** WSPAccept calls waiting for a connection (or a failure, or the close). */
+  /** WSPAccept calls waiting for a connection (or a failure, or the close, or a hand-off). */
   waiters: Set<() => void>;
   failure: Error | undefined;
+  /** A duplicate of it was claimed by its target: this process keeps the descriptor, but never accepts on it again. */
+  claimed: boolean;
 }
 
 export interface SocketEntry {
@@ -48,6 +63,9 @@ export interface SocketEntry {
 
 /** An entry in state `stream`, with its stream. */
 export type ConnectedEntry = SocketEntry & { stream: StreamSocket };
+
+/** An entry in state `listening`, with its listening state. */
+export type ListeningEntry = SocketEntry & { listening: ListeningState };
 
 /** A socket's state, not registered yet (`switchSocket` is -1 until `SocketRegistry.register`). */
 export function newSocketEntry(af: number, type: number, protocol: number): SocketEntry {

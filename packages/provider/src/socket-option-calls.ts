@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import { WsaError, type SockOptValue, type Socket } from '@sanshare/protocol-info';
 import { getLinger, getSockOptInt, setLinger, setSockOptInt } from '@sanshare/transport-uds';
 import { buildProtocolInfo } from './build-protocol-info.js';
-import { descriptorOf } from './descriptor-of.js';
 import type { ProviderState } from './provider-state.js';
 import type { SocketEntry } from './socket-entry.js';
 import { kernelDefault, lookupSocketOption, toBoolOption, toIntOption, toLingerOption, type SocketOption } from './socket-options.js';
@@ -16,7 +15,7 @@ import { kernelDefault, lookupSocketOption, toBoolOption, toIntOption, toLingerO
 /** The kernel descriptor for option calls, or undefined while the kernel socket does not exist yet. */
 function optionFd(entry: SocketEntry): number | undefined {
   if (entry.state === 'stream' && entry.stream !== undefined) return entry.stream.fd;
-  if (entry.state === 'listening' && entry.listening !== undefined) return descriptorOf(entry.listening.server);
+  if (entry.state === 'listening' && entry.listening !== undefined) return entry.listening.fd;
   return undefined;
 }
 
