@@ -85,6 +85,11 @@ export class AccessControl {
     return true;
   }
 
+  /** The key descriptor `s` is known under, if any. */
+  keyOf(s: Socket): string | undefined {
+    return this.#keyOf.get(s);
+  }
+
   /** Whether descriptor `s`'s socket is locked. */
   isLocked(s: Socket): boolean {
     const key = this.#keyOf.get(s);

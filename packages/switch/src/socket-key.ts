@@ -46,3 +46,12 @@ export function socketKeyOf(provider: KeyedProvider, context: Socket): string | 
   if (local.port === 0) return undefined;
   return `${provider.id}/local/${text(local)}`;
 }
+
+/**
+ * Whether `key` (from `socketKeyOf`) names a socket with a local address and no peer: a listener,
+ * once it was duplicated (only bound or listening sockets get such a key, and a bound one that
+ * never listened cannot be duplicated).
+ */
+export function isLocalKey(key: string | undefined): boolean {
+  return key !== undefined && key.includes('/local/');
+}

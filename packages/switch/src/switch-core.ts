@@ -5,6 +5,7 @@ import { DuplicateReceiver, type ReceiveManyOptions, type ReceiveOptions } from 
 import type { DuplicationLedger } from './duplication-ledger.js';
 import type { Descriptor, ProviderSlot } from './provider-slot.js';
 import type { LoadFailureRecord } from './load-provider-slots.js';
+import { isLocalKey } from './socket-key.js';
 
 /**
  * The state of one started switch and the steps every call shares: the loaded providers, the
@@ -50,6 +51,18 @@ export class SwitchCore {
       );
     }
     return d;
+  }
+
+  /**
+   * Looks up a descriptor for `accept`. As `use`, except on a listener this process handed off: the
+   * connections its provider accepted before the hand-off are this process's alone (they are not
+   * the shared socket), so `accept` still reaches the provider, which hands out those and fails
+   * `WSAEACCES` once none is left (docs/switch.md "Listeners"). Never dropped, never the target's.
+   */
+  useForAccept(s: Socket): Descriptor {
+    const d = this.lookup(s, 'accept');
+    if (this.access.isLocked(d.s) && isLocalKey(this.access.keyOf(d.s))) return d;
+    return this.use(s, 'accept');
   }
 
   /** Looks up a descriptor without the access check (closesocket, trace queries). */

@@ -41,7 +41,7 @@ export function switchFacade(core: SwitchCore): Switch {
       await d.provider.procTable.WSPListen(d.context, backlog);
     },
     accept: async (s, options) => {
-      const d = core.use(s, 'accept');
+      const d = core.useForAccept(s);
       const context = await d.provider.procTable.WSPAccept(d.context, options);
       return (await core.adoptResult(d.provider, context, 'accept')).s;
     },
