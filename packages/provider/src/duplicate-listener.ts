@@ -34,6 +34,8 @@ export async function handOffListener(
   if (state.sockets.get(s) !== entry || entry.state !== 'listening') throw new WsaError('WSAENOTSOCK', `socket ${s} was closed`);
   const { listening } = entry;
   if (listening.failure !== undefined) throw new WsaError('WSAEINVAL', `listening socket ${s} failed: ${listening.failure.message}`);
+  // Counted before accepting stops: a WSPAccept woken by the stop must not start accepting again.
+  listening.duplicating++;
   const wasAccepting = stopAccepting(listening);
   const socket: SocketEssentials = {
     addressFamily: entry.af,
@@ -63,6 +65,7 @@ export async function handOffListener(
     });
     duplicate.exportId = result.exportId;
     entry.outstanding.add(duplicate);
+    listening.duplicating--;
     return buildDuplicateInfo(state.catalog, socket, {
       exportId: result.exportId,
       sourcePid: process.pid,
@@ -72,8 +75,9 @@ export async function handOffListener(
       expiresAtMs: result.expiresAtMs,
     });
   } catch (error) {
+    listening.duplicating--;
     // Nothing went: this process accepts again, as it did before (unless another duplicate is out).
-    if (wasAccepting && entry.outstanding.size === 0 && !listening.claimed && entry.state === 'listening') resumeQuietly(entry);
+    if (wasAccepting && entry.outstanding.size === 0 && listening.duplicating === 0 && !listening.claimed && entry.state === 'listening') resumeQuietly(entry);
     throw error;
   }
 }
@@ -96,7 +100,7 @@ function settleListener(
   entry.outstanding.delete(duplicate);
   if (state.cleanedUp || state.sockets.get(s) !== entry || entry.state !== 'listening') return;
   if (outcome === 'claimed') entry.listening.claimed = true;
-  else if (wasAccepting && entry.outstanding.size === 0 && !entry.listening.claimed) resumeQuietly(entry);
+  else if (wasAccepting && entry.outstanding.size === 0 && entry.listening.duplicating === 0 && !entry.listening.claimed) resumeQuietly(entry);
   state.sockets.notifySettled(entry, { outcome, dwProcessId: targetPid, dwProviderReserved: duplicate.exportId, reason });
 }
 

@@ -25,7 +25,7 @@ const DEFAULT_BACKLOG = 511;
 
 /** A listening state over the provider's descriptor `fd`, not accepting yet. */
 export function newListeningState(fd: number, backlog = DEFAULT_BACKLOG): ListeningState {
-  return { fd, backlog, server: undefined, queue: [], waiters: new Set(), failure: undefined, claimed: false };
+  return { fd, backlog, server: undefined, queue: [], waiters: new Set(), failure: undefined, duplicating: 0, claimed: false };
 }
 
 export async function listenSocket(state: ProviderState, s: Socket, backlog: number): Promise<void> {
@@ -113,9 +113,10 @@ export function stopAccepting(listening: ListeningState): boolean {
   return true;
 }
 
-/** Whether a duplicate of the listener is out (outstanding or claimed): this process does not accept on it then. */
+/** Whether a duplicate of the listener is on its way or out (outstanding or claimed): this process does not accept on it then. */
 export function isHandedOff(entry: SocketEntry): boolean {
-  return entry.outstanding.size > 0 || entry.listening?.claimed === true;
+  const { listening } = entry;
+  return entry.outstanding.size > 0 || listening?.claimed === true || (listening?.duplicating ?? 0) > 0;
 }
 
 /** The connections queued here that are still open (a peer that gave up closed its own). */

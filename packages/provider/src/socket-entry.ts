@@ -38,6 +38,8 @@ export interface ListeningState {
   /** WSPAccept calls waiting for a connection (or a failure, or the close, or a hand-off). */
   waiters: Set<() => void>;
   failure: Error | undefined;
+  /** Duplications under way (not yet outstanding): accepting stays stopped meanwhile. */
+  duplicating: number;
   /** A duplicate of it was claimed by its target: this process keeps the descriptor, but never accepts on it again. */
   claimed: boolean;
 }

@@ -144,6 +144,12 @@ describe('a target facing forged exports', () => {
     forged.push(['an AF_UNIX socket with its own cookie', exportFor(b.pid, getSocketCookie(unix)), [unix], /Linux domain 1, not 2/]);
     const listening = await listeningTcp();
     forged.push(['a listening TCP socket', exportFor(b.pid, getSocketCookie(listening)), [listening], /listening socket/]);
+    const asListener = { addressFamily: 2, socketType: 1, protocol: 6, catalogEntryId: 1001, listening: true };
+    forged.push(['a connected TCP socket claimed as a listener', exportFor(b.pid, tcp.cookie, { socket: asListener }), [tcp.fd], /not a listening socket \(SO_ACCEPTCONN is 0\)/]);
+    const freshForListener = unconnectedTcp();
+    forged.push(['a fresh TCP socket claimed as a listener', exportFor(b.pid, getSocketCookie(freshForListener), { socket: asListener }), [freshForListener], /not a listening socket/]);
+    const listeningV6 = await listeningTcp();
+    forged.push(['a listener claimed as another socket than it is', exportFor(b.pid, getSocketCookie(listeningV6) + 1n, { socket: asListener }), [listeningV6], /not \d+ as the export names/]);
     const datagram = await udp();
     forged.push(['a UDP socket', exportFor(b.pid, getSocketCookie(datagram)), [datagram], /type 2, not SOCK_STREAM/]);
     const fresh = unconnectedTcp();
