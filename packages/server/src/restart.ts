@@ -27,6 +27,7 @@ import {
 import { ServerError, firstLine, isServerError } from './errors.js';
 import { checkListenerName, inheritance, listeningDescriptor, readInheritedListeners } from './inherited-listeners.js';
 import { listenServer } from './listen-server.js';
+import { ArrivedListeners } from './listener-transfer.js';
 import { countConnections, moveConnections, type AttachedServer, type MoveReport } from './move-connections.js';
 import { defaultNotifiers, type ReadinessNotifier } from './notifier.js';
 import { PhaseClock } from './phase-clock.js';
@@ -186,6 +187,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
   readonly #router = new ConnectionRouter();
   readonly #listeners = new Map<string, Server>();
   readonly #inherited: Map<string, number>;
+  /** Listeners the predecessor sent through the switch (it did not start this process), waiting for `listen()`. */
+  readonly #arrivedListeners = new ArrivedListeners();
   readonly #notifiers: readonly ReadinessNotifier[];
   readonly #supervised: boolean;
   readonly #exited = deferred<RestartReport>();
@@ -296,6 +299,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
       for await (const arrived of this.#mover.receive({
         acceptFrom: (source) => source === pid,
         signal: receiving.signal,
+        onListener: (name, fd) => this.#arrivedListeners.put(name, fd),
         onError: (error) => {
           counts.unserved++;
           this.emit('warning', error);
@@ -374,10 +378,14 @@ class RestarterImpl extends EventEmitter implements Restarter {
       this.#inherited.delete(name);
       await listenServer(server, { fd: inherited }, `listener '${name}' (inherited descriptor ${inherited})`);
     } else if (this.#predecessor?.listeners.includes(name) === true && this.#predecessor.channel !== undefined) {
-      throw new ServerError(
-        'ERR_LISTENER',
-        `listener '${name}' of pid ${this.#predecessor.pid} was not inherited, and the provider cannot duplicate listening sockets yet; start successors with restarter.upgrade(), or give the supervisor the listener (--listen ${name}=...)`,
-      );
+      // Not inherited (this process was not started by its predecessor): the listener comes through the switch.
+      const fd = await this.#arrivedListeners.take(name, this.#timeouts.ready, this.#closing.signal);
+      try {
+        await listenServer(server, { fd }, `listener '${name}' (moved from pid ${this.#predecessor.pid})`);
+      } catch (error) {
+        closeQuietly(fd);
+        throw error;
+      }
     } else {
       await listenServer(server, options, `listener '${name}'`);
     }
@@ -449,6 +457,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
     if (this.#options.pidFile !== undefined) removePidFile(this.#options.pidFile);
     for (const fd of this.#inherited.values()) closeQuietly(fd);
     this.#inherited.clear();
+    this.#arrivedListeners.close();
     await this.#control.close();
     await this.#predecessor?.channel?.close();
     await this.switch.WSACleanup().catch(() => undefined);
@@ -575,7 +584,9 @@ class RestarterImpl extends EventEmitter implements Restarter {
       progress('connecting');
       const held = new Set(joined.hello.listenersHeld);
       await ch.send({ kind: 'welcome', version: CONTROL_PROTOCOL_VERSION, pid: process.pid, generation: this.generation, listeners: [...this.#listeners.keys()] });
-      for (const [name, server] of this.#listeners) if (!held.has(name)) await this.#mover.sendListener(successorPid, name, server);
+      // The listener moves first: this process stops accepting on it as it goes (listener-transfer.ts),
+      // and listens again on its kept duplicate if the successor fails.
+      for (const [name, server] of this.#listeners) if (!held.has(name) && server.listening) await this.#mover.sendListener(successorPid, name, server);
       // 2. It listens and says it is ready.
       progress('starting');
       await raceAbort(readUntilReady(ch), gone.signal, 'before it was ready');

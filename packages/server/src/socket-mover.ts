@@ -10,10 +10,11 @@
  * (`WSADuplicateSocketBatch`, issue 14) will replace the loop in `send` and `receive`; nothing else in
  * the package depends on how many messages a move takes.
  */
-import type { Socket as NetSocket } from 'node:net';
+import type { Server, Socket as NetSocket } from 'node:net';
 import { FROM_PROTOCOL_INFO as FROM, type DuplicateDelivery, type Socket } from '@sanshare/protocol-info';
 import { adoptNetSocket, toNetSocket, type Switch } from '@sanshare/switch';
 import { ServerError, firstLine } from './errors.js';
+import { receiveListener, sendListener } from './listener-transfer.js';
 import { decodeMovedSocket, encodeMovedSocket, type MovedSocket } from './moved-socket-codec.js';
 
 /** One socket to move, with what travels with it. */
@@ -48,6 +49,11 @@ export interface ReceiveOptions {
   signal: AbortSignal;
   /** A delivery that could not be taken (expired, a malformed message...): told, then skipped. */
   onError?: (error: ServerError) => void;
+  /**
+   * A listener arrived (listener-transfer.ts) and was imported: its descriptor, under the name it
+   * was sent with. Without it, a listener is left unclaimed (it lapses back to its sender).
+   */
+  onListener?: (name: string, fd: number) => void;
 }
 
 /**
@@ -81,11 +87,11 @@ export interface SocketMover {
   /** Moves each item to process `targetPid`; resolves with one outcome per item, in order. Never rejects for one item's failure. */
   send(targetPid: number, items: readonly MoveItem[]): Promise<MoveOutcome[]>;
   /**
-   * Hands listening socket `server` (named `name`) to `targetPid`, which keeps listening on it while
-   * this process keeps its own descriptor. Not possible through the switch yet: rejects with
-   * `ERR_LISTENER` (docs/server.md "Listeners").
+   * Hands listening socket `server` (named `name`) to `targetPid` (listener-transfer.ts): `server`
+   * stops accepting, and the target listens on the same kernel socket. Rejects with `ERR_LISTENER`
+   * (docs/server.md "Listeners"); the caller keeps its own duplicate to listen again on.
    */
-  sendListener(targetPid: number, name: string, server: { readonly listening: boolean }): Promise<never>;
+  sendListener(targetPid: number, name: string, server: Server): Promise<void>;
   /** The sockets that arrive, as they arrive (several imported at once); ends when `signal` aborts. */
   receive(options: ReceiveOptions): AsyncIterable<ArrivedSocket>;
 }
@@ -168,13 +174,8 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
     send(targetPid, items) {
       return Promise.all(items.map((item) => sendOne(targetPid, item)));
     },
-    sendListener(targetPid, name) {
-      return Promise.reject(
-        new ServerError(
-          'ERR_LISTENER',
-          `cannot hand listener '${name}' to pid ${targetPid} through the switch: the provider does not duplicate listening sockets yet; start the successor from this process (restarter.upgrade()) or give the supervisor the listener (sanshare-server supervise --listen ${name}=<port>), which pass it by inheritance`,
-        ),
-      );
+    sendListener(targetPid, name, server) {
+      return sendListener(sw, targetPid, name, server);
     },
     receive(receiveOptions) {
       return receiveLoop(sw, receiveOptions);
@@ -186,7 +187,7 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
 const RECEIVE_CONCURRENCY = 32;
 
 async function* receiveLoop(sw: Switch, options: ReceiveOptions): AsyncGenerator<ArrivedSocket> {
-  const { signal, acceptFrom, onError } = options;
+  const { signal, acceptFrom, onError, onListener } = options;
   const arrived: ArrivedSocket[] = [];
   let importing = 0;
   let receiving = true;
@@ -215,7 +216,11 @@ async function* receiveLoop(sw: Switch, options: ReceiveOptions): AsyncGenerator
       return undefined;
     }
     if (moved.listener) {
-      onError?.(new ServerError('ERR_LISTENER', `pid ${delivery.sourcePid} sent listener '${moved.server}' through the switch, which this version cannot take yet; left unclaimed`));
+      if (onListener === undefined) {
+        onError?.(new ServerError('ERR_LISTENER', `pid ${delivery.sourcePid} sent listener '${moved.server}' through the switch, and nothing here takes listeners; left unclaimed`));
+      } else {
+        await receiveListener(sw, delivery, moved.server).then((fd) => onListener(moved.server, fd), (error: unknown) => onError?.(error as ServerError));
+      }
       return undefined;
     }
     let s: Socket;
