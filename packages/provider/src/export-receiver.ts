@@ -291,7 +291,15 @@ export class ExportReceiver {
         notices.lapse(exportId);
       }
     }
-    await connection.send(reply, [], { timeoutMs: this.#options.handoffTimeoutMs });
+    try {
+      await connection.send(reply, [], { timeoutMs: this.#options.handoffTimeoutMs });
+    } catch (error) {
+      // The source closed its end (a source may exit right after duplicating, without waiting for
+      // the reply that tops its credits up): the exports it sent before are still queued on this
+      // channel. Keep reading them until end-of-file; stopping here would drop their sockets.
+      const code = (error as { code?: unknown } | null)?.code;
+      if (code !== 'UDS_PEER_CLOSED') throw error;
+    }
   }
 
   /** Checks an export against this process; returns the descriptor to keep or throws a `Refusal`. */
