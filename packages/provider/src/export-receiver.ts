@@ -298,7 +298,7 @@ export class ExportReceiver {
       // the reply that tops its credits up): the exports it sent before are still queued on this
       // channel. Keep reading them until end-of-file; stopping here would drop their sockets.
       const code = (error as { code?: unknown } | null)?.code;
-      if (code !== 'UDS_PEER_CLOSED') throw error;
+      if (code !== 'UDS_PEER_CLOSED' && code !== 'UDS_PEER_DIED') throw error;
     }
   }
 

@@ -396,9 +396,9 @@ export class Connection extends EventEmitter implements UdsConnection {
             this.#retryInFlight();
             return;
           }
-          if (-n === EPIPE) {
-            // The peer closed its end: what it sent before may still wait in our receive queue,
-            // so reading goes on; only sending is over.
+          if (-n === EPIPE || -n === ECONNRESET) {
+            // The peer closed its end (ECONNRESET: with what we sent it unread): what it sent
+            // before may still wait in our receive queue, so reading goes on; only sending is over.
             this.#peerGone = true;
             this.#rejectSends(peerClosedError());
             return;

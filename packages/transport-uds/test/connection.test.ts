@@ -221,6 +221,19 @@ describe('UdsConnection', () => {
     await expect(client.receive({ timeoutMs: 5000 })).rejects.toMatchObject({ code: 'UDS_PEER_DIED', errno: 104 });
   });
 
+  it('should keep reading what a peer sent before it closed when a send to it fails for the reset', async () => {
+    const [client, server] = await pair();
+    // The client closes with a message of the server's unread, right after sending its own two.
+    await server.send(enc('never read'));
+    await client.send(enc('first'));
+    await client.send(enc('second'));
+    await client.close();
+    // Sending is over (the peer is gone) but the connection is not: both messages are still read.
+    await expect(server.send(enc('reply'))).rejects.toMatchObject({ code: 'UDS_PEER_CLOSED' });
+    expect(dec((await server.receive({ timeoutMs: 5000 }))!.data)).toBe('first');
+    expect(dec((await server.receive({ timeoutMs: 5000 }))!.data)).toBe('second');
+  });
+
   it('should close the descriptors of unread messages on close', async () => {
     const [client, server] = await pair();
     const before = countFds();
