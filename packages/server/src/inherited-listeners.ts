@@ -5,8 +5,9 @@
  * own protocol is read too (`LISTEN_PID`, `LISTEN_FDS`, `LISTEN_FDNAMES`), so that a server started
  * by socket activation takes its listeners by name.
  *
- * Listeners travel this way because the provider does not duplicate listening sockets yet (issue 14,
- * part 1); connections never do: they move through the switch (`socket-mover.ts`).
+ * Inheritance is the first choice where it exists (no round trip); a successor that inherited nothing
+ * gets its listeners through the switch instead (listener-transfer.ts). Connections never travel by
+ * inheritance: they move through the switch (`socket-mover.ts`).
  */
 import type { Server } from 'node:net';
 import { ENV } from './constants.js';

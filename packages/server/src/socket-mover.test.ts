@@ -123,9 +123,32 @@ describe('createSocketMover', () => {
     expect(errors[0]?.message).toMatch(new RegExp(`^a socket from pid ${process.pid}, which this process does not take sockets from, was left unclaimed`));
   });
 
-  it('should refuse to hand over a listener through the switch, saying how listeners travel instead', async () => {
-    await expect(mover.sendListener(process.pid, 'http', listener)).rejects.toThrow(
-      /^cannot hand listener 'http' to pid \d+ through the switch: the provider does not duplicate listening sockets yet; start the successor from this process/,
-    );
+  it('should hand a listener over through the switch: the sender stops accepting, the receiver listens on the same socket', async () => {
+    const port = (listener.address() as AddressInfo).port;
+    const controller = new AbortController();
+    const arrived = new Promise<{ name: string; fd: number }>((resolve) => {
+      void (async () => {
+        for await (const _ of mover.receive({ acceptFrom: (pid) => pid === process.pid, signal: controller.signal, onListener: (name, fd) => resolve({ name, fd }) })) {
+          // Only a listener is sent here.
+        }
+      })();
+    });
+    await mover.sendListener(process.pid, 'http', listener);
+    expect(listener.listening).toBe(false);
+    const { name, fd } = await arrived;
+    controller.abort();
+    expect(name).toBe('http');
+    const taker = createServer((socket) => socket.end('taken'));
+    await new Promise<void>((resolve) => taker.listen({ fd }, resolve));
+    expect((taker.address() as AddressInfo).port).toBe(port);
+    const client = connect(port, '127.0.0.1');
+    sockets.push(client);
+    expect(await readBytes(client, 5)).toBe('taken');
+    await new Promise<void>((resolve) => taker.close(() => resolve()));
+  });
+
+  it('should refuse to hand over a listener that does not listen, with ERR_LISTENER', async () => {
+    const idle = createServer();
+    await expect(mover.sendListener(process.pid, 'http', idle)).rejects.toMatchObject({ code: 'ERR_LISTENER' });
   });
 });
