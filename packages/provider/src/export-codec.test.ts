@@ -32,7 +32,7 @@ const exportArb: fc.Arbitrary<ExportMessage> = fc.record({
   nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }),
   socketCookie: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
   targetPid: u32,
-  socket: fc.record({ addressFamily: i32, socketType: i32, protocol: i32, catalogEntryId: u32, listening: fc.option(fc.constant(true), { nil: undefined }) }),
+  socket: fc.record({ addressFamily: i32, socketType: i32, protocol: i32, catalogEntryId: u32, listening: fc.constant(true as const) }, { requiredKeys: ['addressFamily', 'socketType', 'protocol', 'catalogEntryId'] }),
   options: fc.record({ rcvtimeoMs: u32, sndtimeoMs: u32 }),
   readAhead: fc.uint8Array({ maxLength: 512 }),
   appMessage: fc.option(fc.uint8Array({ maxLength: 256 }), { nil: undefined }),
