@@ -202,12 +202,12 @@ export function assertNothingQueued(s: Socket, listening: ListeningState, call: 
 /**
  * Closes a listening socket: accepting stops, the provider's descriptor closes (the kernel listener
  * lives on in any process that holds a duplicate), waiting WSPAccept calls wake to find it closed.
- * Whatever is still queued is dropped: WSPCloseSocket refuses while anything is (assertNothingQueued),
- * so only WSPCleanup and a detach get here with a queue, and a detach checks first too.
+ * Whatever is still queued is dropped: WSPCloseSocket and WSPDetachDescriptor refuse while anything
+ * is (assertNothingQueued), so only WSPCleanup gets here with a queue.
  */
-export function closeListening(listening: ListeningState, keepDescriptor = false): void {
+export function closeListening(listening: ListeningState): void {
   stopAccepting(listening);
   for (const socket of listening.queue.splice(0)) socket.destroy();
   wake(listening);
-  if (!keepDescriptor) closeQuietly(listening.fd);
+  closeQuietly(listening.fd);
 }
