@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LineClient } from './support/line-client.js';
-import { isAlive, ServerProcess, tsxCommand, until, type FixtureEvent } from './support/server-process.js';
+import { isAlive, openDescriptors, ServerProcess, tsxCommand, until, type FixtureEvent } from './support/server-process.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const ECHO = fileURLToPath(new URL('./fixtures/echo-server.ts', import.meta.url));
@@ -115,6 +115,7 @@ describe('a restart whose successor the old process did not start (the listener 
     const tag1 = `${first.pid}/v1`;
     for (let i = 0; i < 4; i++) clients.push(new LineClient(port));
     await until('every client answered', () => clients.every((c) => c.answered >= 3));
+    const descriptorsBefore = openDescriptors(first.pid);
     const load = tightLoop(port, 2);
 
     process.kill(supervisor.child.pid as number, 'SIGHUP');
@@ -130,5 +131,7 @@ describe('a restart whose successor the old process did not start (the listener 
     expect(new Set(load.outcomes.map((o) => ('tag' in o ? o.tag : '')))).toEqual(new Set([tag1]));
     for (const c of clients) expect(c.errors).toEqual([]);
     expect(clients.every((c) => c.tags.at(-1) === tag1)).toBe(true);
+    // Nothing leaks in the old process: its listener (on the duplicate it kept), its clients, and nothing more.
+    await until('the old process holds no stray descriptor', () => openDescriptors(first.pid) === descriptorsBefore);
   });
 });
