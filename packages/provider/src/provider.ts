@@ -34,6 +34,7 @@ export class Provider {
   constructor(options: ResolvedProviderOptions, catalog: ProtocolInfo, upcalls: WspUpcallTable) {
     const pending = new PendingImports({
       maxPending: options.maxPendingExports,
+      maxPendingBytes: options.maxPendingBytes,
       importTimeoutMs: options.importTimeoutMs,
       // An expired import's descriptor, or every one at cleanup (already closed: nothing to release).
       closeFd: closeQuietly,
