@@ -13,7 +13,6 @@
  * (end-of-file, a fault) settles every export still outstanding on it as lapsed: nobody can claim
  * them any more.
  */
-import { withDeadline } from '@sanshare/internal';
 import { WsaError } from '@sanshare/protocol-info';
 import { closeQuietly, connect, type UdsConnection } from '@sanshare/transport-uds';
 import {
@@ -38,6 +37,7 @@ import {
 import { isStale, outOfDescriptors, refusalError, ReplyTimeout, StaleChannel, unreachable, type Channel, type Outstanding } from './export-channel.js';
 import { sendBatchOnChannel, type BatchRequest } from './export-batch-sender.js';
 import { randomBytesPooled, randomExportId } from './random-pool.js';
+import { SilenceTimer } from './silence-timer.js';
 import { targetOutOfDescriptors } from './target-descriptors.js';
 
 export interface ExportRequest {
@@ -391,26 +391,40 @@ export class ExportSender {
     return { exportId, nonce, expiresAtMs };
   }
 
-  /** Sends an export and waits for the target's reply (within `timeoutMs`, else a `ReplyTimeout`). */
+  /**
+   * Sends an export and waits for the target's reply; a `ReplyTimeout` when the target stays silent
+   * for `timeoutMs` (silence-timer.ts): the timer starts again when the message is written and on any
+   * frame from the target, so time spent queued behind other hand-offs it is answering never counts.
+   */
   #request(channel: Channel, exportId: number, frame: Uint8Array, request: ExportRequest): Promise<ExportReplyMessage> {
-    return withDeadline<ExportReplyMessage>(
-      { timeoutMs: request.timeoutMs },
-      (resolve, reject) => {
-        // Called by the channel's reader with the reply, or with why the channel ended.
-        const settle = (reply: ExportReplyMessage | Error): void => {
-          channel.waiting.delete(exportId);
-          if (reply instanceof Error) reject(reply);
-          else resolve(reply);
-        };
-        channel.waiting.set(exportId, settle);
-        channel.connection.send(frame, [request.fd], { timeoutMs: request.timeoutMs }).catch((error: unknown) => {
-          settle(error instanceof Error ? error : new StaleChannel(String(error)));
-        });
+    return new Promise<ExportReplyMessage>((resolve, reject) => {
+      const sending = new AbortController();
+      let done = false;
+      const finish = (outcome: ExportReplyMessage | Error): void => {
+        if (done) return;
+        done = true;
+        silence.stop();
         // A reply that comes after the timeout goes to nobody.
-        return () => channel.waiting.delete(exportId);
-      },
-      () => new ReplyTimeout(`no reply within ${request.timeoutMs} ms`),
-    );
+        channel.waiting.delete(exportId);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      const silence = new SilenceTimer(
+        request.timeoutMs,
+        () => channel.heardAtMs,
+        () => {
+          const error = new ReplyTimeout(`no reply within ${request.timeoutMs} ms of silence (measured from the message written and the last frame received)`);
+          sending.abort(error);
+          finish(error);
+        },
+      );
+      // Called by the channel's reader with the reply, or with why the channel ended.
+      channel.waiting.set(exportId, finish);
+      channel.connection.send(frame, [request.fd], { signal: sending.signal }).then(
+        () => silence.written(),
+        (error: unknown) => finish(error instanceof Error ? error : new StaleChannel(String(error))),
+      );
+    });
   }
 
   async #exchange(channel: Channel, request: ExportRequest): Promise<ExportResult> {

@@ -149,4 +149,23 @@ describe('WSPDuplicateSocketBatch between processes', () => {
     expect(fx.peer.connections.filter((c) => c.gotFin)).toEqual([]);
     console.log(`target killed after ${went} of ${count} sockets went`);
   });
+
+  it("should fail what a silent (stopped) target never answered, after the batch's timeout of silence, and give each socket back", { timeout: 60_000 }, async () => {
+    const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir })]);
+    const ss = await connectedWithReadAhead(a, fx.peer.port, 300);
+    // A channel first (a stopped target cannot accept one): a batch of one, imported.
+    const [warm] = await a.call<BatchResult[]>('duplicateBatch', { items: [{ s: ss[0] }], pid: b.pid });
+    await b.call('import', { info: warm?.protocolInfo });
+    b.child.kill('SIGSTOP');
+    try {
+      const results = await a.call<BatchResult[]>('duplicateBatch', { items: ss.slice(1).map((s) => ({ s })), pid: b.pid, timeoutMs: 300 });
+      expect(results.map((r) => r.error?.code)).toEqual(results.map(() => 'WSAEINVAL'));
+      expect(results[0]?.error?.message).toMatch(/no reply within 300 ms of silence/);
+      // Each socket is the source's again, its read-ahead first.
+      const back = ss.slice(1);
+      expect(await a.call<string[]>('recvEach', { ss: back, lengths: back.map((_s, at) => rest(at + 1).length) })).toEqual(back.map((_s, at) => rest(at + 1)));
+    } finally {
+      b.child.kill('SIGKILL');
+    }
+  });
 });
