@@ -14,11 +14,12 @@
 import { WsaError } from '@sanshare/protocol-info';
 import { BATCH_MESSAGES_IN_FLIGHT, EXPORT_PROTOCOL_VERSION, MAX_BATCH_EXPORTS, MAX_BATCH_MESSAGE_BYTES, NONCE_BYTES } from './constants.js';
 import { toWsaError } from './errors.js';
-import { isStale, refusalError, ReplyTimeout, unreachable, type Channel } from './export-channel.js';
+import { isStale, outOfDescriptors, refusalError, ReplyTimeout, unreachable, type Channel } from './export-channel.js';
 import { batchEntryBytes, batchFrameBytes, encodeExport, encodeSourceBatch, ExportStatus, type EmulatedOptions, type ExportReplyMessage, type SocketEssentials } from './export-codec.js';
 import type { ExportRequest, ExportResult } from './export-sender.js';
 import { randomBytesPooled, randomExportId } from './random-pool.js';
 import { SilenceTimer } from './silence-timer.js';
+import { targetOutOfDescriptors } from './target-descriptors.js';
 
 /** One socket of a batch: what a single `ExportRequest` carries besides its target. */
 export interface BatchItemRequest {
@@ -129,7 +130,7 @@ export async function sendBatchOnChannel(channel: Channel, request: BatchRequest
     () => channel.heardAtMs,
     () => {
       const error = new ReplyTimeout(`no reply within ${request.timeoutMs} ms of silence (measured from the last message written and the last frame received)`);
-      halt = unreachable(targetPid, error.message, error);
+      halt = silentTarget(targetPid, error);
       drop();
       sending.abort(error);
       // Every export written and unanswered fails as a single one does after its timeout.
@@ -230,8 +231,16 @@ function register(
   });
 }
 
+/**
+ * A target silent for the whole timeout: out of descriptors (it cannot take the sockets, nor accept a
+ * fresh channel; read from /proc only on this failure path) is `WSAEMFILE`, anything else `WSAEINVAL`.
+ */
+function silentTarget(targetPid: number, error: ReplyTimeout): WsaError {
+  return targetOutOfDescriptors(targetPid) ? outOfDescriptors(targetPid, error) : unreachable(targetPid, error.message, error);
+}
+
 function outcomeOfFailure(error: Error, targetPid: number): WsaError | Again {
-  if (error instanceof ReplyTimeout) return unreachable(targetPid, error.message, error);
+  if (error instanceof ReplyTimeout) return silentTarget(targetPid, error);
   if (isStale(error)) return 'stale';
   const mapped = toWsaError(error, 'hand-off', 'WSAEINVAL');
   if (mapped.code === 'WSAEMFILE' || mapped.code === 'WSAENOBUFS' || mapped.code === 'WSAEINVAL') return mapped;

@@ -168,4 +168,28 @@ describe('WSPDuplicateSocketBatch between processes', () => {
       b.child.kill('SIGKILL');
     }
   });
+
+  it('should fail every item with WSAEMFILE when the target is out of descriptors, over a cached channel and a fresh one, and keep the sockets', { timeout: 60_000 }, async () => {
+    const [a, b, c] = await Promise.all([
+      startAgent({ runtimeDir: fx.dir }),
+      startAgent({ runtimeDir: fx.dir, exportCredits: 0 }, { nofile: 128 }),
+      startAgent({ runtimeDir: fx.dir }),
+    ]);
+    const ss = await connectedWithReadAhead(a, fx.peer.port, 3);
+    const us = await c.call<number[]>('connectMany', { address: '127.0.0.1', port: fx.peer.port, count: 3 });
+    // A channel from A to B first.
+    const [warm] = await a.call<BatchResult[]>('duplicateBatch', { items: [{ s: ss[0] }], pid: b.pid });
+    await b.call('import', { info: warm?.protocolInfo });
+    expect(await b.call<number>('fillFds')).toBeGreaterThan(0);
+    // Over A's channel the kernel drops the descriptors at B (MSG_CTRUNC): every item is refused.
+    const cached = await a.call<BatchResult[]>('duplicateBatch', { items: ss.slice(1).map((s) => ({ s })), pid: b.pid, timeoutMs: 2000 });
+    expect(cached.map((r) => r.error?.code)).toEqual(['WSAEMFILE', 'WSAEMFILE']);
+    // C has no channel, and B cannot accept one: B stays silent, and /proc says why.
+    const fresh = await c.call<BatchResult[]>('duplicateBatch', { items: us.map((s) => ({ s })), pid: b.pid, timeoutMs: 300 });
+    expect(fresh.map((r) => r.error?.code)).toEqual(['WSAEMFILE', 'WSAEMFILE', 'WSAEMFILE']);
+    // The sockets are still the sources', bytes intact.
+    const back = ss.slice(1);
+    expect(await a.call<string[]>('recvEach', { ss: back, lengths: back.map((_s, at) => rest(at + 1).length) })).toEqual(back.map((_s, at) => rest(at + 1)));
+  });
 });
+
