@@ -72,18 +72,27 @@ function itemProblem(context: BatchReceiverContext, m: ExportMessage, fd: number
   return undefined;
 }
 
+/** The replies to a batch, one per export in order, and the ids of the exports stored (withheld from delivery). */
+export interface BatchOutcome {
+  replies: ExportReplyMessage[];
+  stored: number[];
+}
+
 /**
- * Checks and stores the exports of one batch message; returns one reply per export, in order.
- * Synchronous, so that a receiver of deliveries woken by the first import finds the whole batch.
+ * Checks and stores the exports of one batch message; returns one reply per export, in order. The
+ * stored ones are withheld from delivery until the caller has written the reply (`PendingImports.deliver`),
+ * or closed if it cannot (`discard`): a source that gave up on a batch (its target fell silent) and
+ * closed the channel has its sockets back, so they must never reach an application here.
  */
-export function receiveBatch(context: BatchReceiverContext, message: UdsMessage, exports: readonly ExportMessage[], source: BatchSource): ExportReplyMessage[] {
+export function receiveBatch(context: BatchReceiverContext, message: UdsMessage, exports: readonly ExportMessage[], source: BatchSource): BatchOutcome {
   const { fds } = message;
   const stored = new Uint8Array(fds.length);
+  const storedIds: number[] = [];
   try {
     const whole = messageProblem(context, message, exports);
-    if (whole !== undefined) return exports.map((m) => ({ ...whole, exportId: m.exportId }));
+    if (whole !== undefined) return { replies: exports.map((m) => ({ ...whole, exportId: m.exportId })), stored: storedIds };
     const infos = describeAll(fds);
-    return exports.map((m, at) => {
+    const replies = exports.map((m, at): ExportReplyMessage => {
       const fd = fds[at] as number;
       const problem = itemProblem(context, m, fd, infos[at]);
       if (problem !== undefined) return problem;
@@ -101,10 +110,12 @@ export function receiveBatch(context: BatchReceiverContext, message: UdsMessage,
         // Already a copy (the codec shares no memory with the frame), seen as a Buffer without copying again.
         appMessage: m.appMessage === undefined ? undefined : Buffer.from(m.appMessage.buffer, m.appMessage.byteOffset, m.appMessage.length),
         notices: source.notices,
-      });
+      }, true);
       stored[at] = 1;
+      storedIds.push(m.exportId);
       return { exportId: m.exportId, status: ExportStatus.OK, expiresAtMs, message: '' };
     });
+    return { replies, stored: storedIds };
   } finally {
     fds.forEach((fd, at) => {
       if (stored[at] !== 1) closeQuietly(fd);

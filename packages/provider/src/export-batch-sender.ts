@@ -114,9 +114,16 @@ function countdown(count: number): { done: () => void; all: Promise<void> } {
 /**
  * Sends the items `indices` of `request` on `channel` and waits for their replies (or the target's
  * silence). Returns each item's outcome. `drop` takes the channel out of use for new exports (its
- * state is unknown after a timeout or a failed send).
+ * state is unknown after a failed send); `abandon` closes it at once (after the target's silence),
+ * leaving every export already answered on it to the target.
  */
-export async function sendBatchOnChannel(channel: Channel, request: BatchRequest, indices: readonly number[], drop: () => void): Promise<Map<number, ItemOutcome>> {
+export async function sendBatchOnChannel(
+  channel: Channel,
+  request: BatchRequest,
+  indices: readonly number[],
+  drop: () => void,
+  abandon: () => void,
+): Promise<Map<number, ItemOutcome>> {
   const { targetPid } = request;
   const outcomes = new Map<number, ItemOutcome>();
   const messages = plan(channel, request, indices);
@@ -131,7 +138,9 @@ export async function sendBatchOnChannel(channel: Channel, request: BatchRequest
     () => {
       const error = new ReplyTimeout(`no reply within ${request.timeoutMs} ms of silence (measured from the last message written and the last frame received)`);
       halt = silentTarget(targetPid, error);
-      drop();
+      // Closed, not only dropped: the target, should it wake, cannot write its reply to a closed
+      // channel, and then closes the imports it made of this batch (its sockets are back here).
+      abandon();
       sending.abort(error);
       // Every export written and unanswered fails as a single one does after its timeout.
       for (const exportId of [...waitingHere]) channel.waiting.get(exportId)?.(error);

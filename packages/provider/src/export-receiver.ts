@@ -230,6 +230,8 @@ export class ExportReceiver {
     let exportId = 0;
     let credited = false;
     let reply: Uint8Array;
+    /** The exports a batch stored, withheld from delivery until the reply is written. */
+    let batchStored: number[] = [];
     try {
       let body: SourceFrameBody;
       try {
@@ -251,7 +253,9 @@ export class ExportReceiver {
         // receiveBatch closes every descriptor it does not store, whatever happens.
         fds = [];
         const context = { pending: this.#options.pending, hasRoom: this.#options.hasRoom, down: this.#down };
-        reply = encodeTargetBatchReply(receiveBatch(context, message, body.batch, { pid: connection.peer.pid, notices }));
+        const outcome = receiveBatch(context, message, body.batch, { pid: connection.peer.pid, notices });
+        batchStored = outcome.stored;
+        reply = encodeTargetBatchReply(outcome.replies);
       } else {
         const decoded = body.export;
         if (decoded === undefined) throw new Refusal(ExportStatus.INVALID, 'the frame carries no Export (a message type this target does not know)');
@@ -303,7 +307,19 @@ export class ExportReceiver {
         notices.lapse(exportId);
       }
     }
-    await connection.send(reply, [], { timeoutMs: this.#options.handoffTimeoutMs });
+    if (batchStored.length === 0) {
+      await connection.send(reply, [], { timeoutMs: this.#options.handoffTimeoutMs });
+      return;
+    }
+    try {
+      await connection.send(reply, [], { timeoutMs: this.#options.handoffTimeoutMs });
+    } catch (error) {
+      // The source cannot learn that these went (it gave up on them and closed the channel, or died):
+      // it keeps or takes back the sockets, so none may be claimed here.
+      this.#options.pending.discard(batchStored);
+      throw error;
+    }
+    this.#options.pending.deliver(batchStored);
   }
 
   /** Checks an export against this process; returns the descriptor to keep or throws a `Refusal`. */

@@ -178,9 +178,15 @@ export class ExportSender {
         for (const index of todo) results[index] = failure;
         break;
       }
-      const outcomes = await sendBatchOnChannel(channel, request, todo, () => {
-        if (this.#channels.get(pid) === channel) this.#drop(pid);
-      });
+      const outcomes = await sendBatchOnChannel(
+        channel,
+        request,
+        todo,
+        () => {
+          if (this.#channels.get(pid) === channel) this.#drop(pid);
+        },
+        () => this.#abandon(channel),
+      );
       const again: number[] = [];
       let sawStale = false;
       for (const index of todo) {
@@ -357,6 +363,18 @@ export class ExportSender {
     this.#channels.delete(pid);
     channel.retired = true;
     if (channel.outstanding.size === 0) void channel.connection.close().catch(() => {});
+  }
+
+  /**
+   * Closes `channel` now, outstanding exports or not, and takes none of them back: the target keeps
+   * what it answered (the source's end closing is a source that went away, docs/provider.md section 2),
+   * and cannot answer, so closes, what it had not (section 12).
+   */
+  #abandon(channel: Channel): void {
+    if (this.#channels.get(channel.pid) === channel) this.#channels.delete(channel.pid);
+    channel.retired = true;
+    channel.abandoned = true;
+    void channel.connection.close().catch(() => {});
   }
 
   /** One export on `channel`: on a credit when one is left and nothing was read ahead, else waiting for the reply. */

@@ -170,16 +170,39 @@ export class PendingImports {
     });
   }
 
-  /** Stores an import; the caller has checked `isFull` and `has` (the endpoint answers those itself), or it uses a credit. */
-  add(entry: PendingImport): void {
+  /**
+   * Stores an import; the caller has checked `isFull` and `has` (the endpoint answers those itself), or
+   * it uses a credit. `withheld`: not delivered (WSPReceiveDuplicate) until `deliver` says its reply
+   * reached the source, so that an export whose source gave up on it is never handed to the application.
+   */
+  add(entry: PendingImport, withheld = false): void {
     this.#byId.set(entry.exportId, entry);
     this.#bytes += heldBytes(entry);
     this.unreserve(entry.exportId);
     if (this.#sweep === undefined) this.#arm(entry.expiresAtMs);
-    if (entry.appMessage !== undefined) {
+    if (entry.appMessage !== undefined && !withheld) {
       this.#undelivered.add(entry.exportId);
       this.#wakeDeliveryWaiters();
     }
+  }
+
+  /** The withheld imports `exportIds` (`add`) may be delivered now: their replies are in the kernel. */
+  deliver(exportIds: readonly number[]): void {
+    let any = false;
+    for (const exportId of exportIds) {
+      if (this.#byId.get(exportId)?.appMessage === undefined) continue;
+      this.#undelivered.add(exportId);
+      any = true;
+    }
+    if (any) this.#wakeDeliveryWaiters();
+  }
+
+  /**
+   * Closes the imports `exportIds` that are still pending: their replies could not reach the source
+   * (it closed the channel, having given up on them, or died), which keeps or takes back the sockets.
+   */
+  discard(exportIds: readonly number[]): void {
+    for (const exportId of exportIds) this.#expire(exportId);
   }
 
   /**

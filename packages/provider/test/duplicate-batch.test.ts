@@ -150,22 +150,32 @@ describe('WSPDuplicateSocketBatch between processes', () => {
     console.log(`target killed after ${went} of ${count} sockets went`);
   });
 
-  it("should fail what a silent (stopped) target never answered, after the batch's timeout of silence, and give each socket back", { timeout: 60_000 }, async () => {
+  it("should fail what a silent (stopped) target never answered, give each socket back, and never deliver it there once the target runs again", { timeout: 60_000 }, async () => {
     const [a, b] = await Promise.all([startAgent({ runtimeDir: fx.dir }), startAgent({ runtimeDir: fx.dir })]);
     const ss = await connectedWithReadAhead(a, fx.peer.port, 300);
     // A channel first (a stopped target cannot accept one): a batch of one, imported.
     const [warm] = await a.call<BatchResult[]>('duplicateBatch', { items: [{ s: ss[0] }], pid: b.pid });
     await b.call('import', { info: warm?.protocolInfo });
+    const bBefore = fdCount(b.pid);
     b.child.kill('SIGSTOP');
+    let stopped = true;
     try {
-      const results = await a.call<BatchResult[]>('duplicateBatch', { items: ss.slice(1).map((s) => ({ s })), pid: b.pid, timeoutMs: 300 });
+      const back = ss.slice(1);
+      const results = await a.call<BatchResult[]>('duplicateBatch', { items: back.map((s, at) => ({ s, message: text(`m${at}`) })), pid: b.pid, timeoutMs: 300 });
       expect(results.map((r) => r.error?.code)).toEqual(results.map(() => 'WSAEINVAL'));
       expect(results[0]?.error?.message).toMatch(/no reply within 300 ms of silence/);
       // Each socket is the source's again, its read-ahead first.
-      const back = ss.slice(1);
       expect(await a.call<string[]>('recvEach', { ss: back, lengths: back.map((_s, at) => rest(at + 1).length) })).toEqual(back.map((_s, at) => rest(at + 1)));
+      // The target runs again and reads the batch the source gave up on: the source closed the
+      // channel, so the target cannot answer, and closes every socket of it, delivering none.
+      b.child.kill('SIGCONT');
+      stopped = false;
+      await expect(b.call('receiveDuplicates', { timeoutMs: 1000 })).rejects.toMatchObject({ code: 'WSAETIMEDOUT' });
+      // Its descriptors: as before the batch, less the channel the source closed.
+      await waitUntil(() => fdCount(b.pid) === bBefore - 1);
+      expect(fdCount(b.pid)).toBe(bBefore - 1);
     } finally {
-      b.child.kill('SIGKILL');
+      if (stopped) b.child.kill('SIGKILL');
     }
   });
 
