@@ -1,7 +1,7 @@
 /**
  * WSPDuplicateSocketBatch (an extension, protocol-info spi.ts): WSPDuplicateSocket (or, for an item
  * with a message, WSPDuplicateSocketWithMessage) for many sockets and one target, sent as
- * `ExportBatch`es (docs/provider.md section 12): at most 253 sockets per transport message instead of
+ * `ExportBatch`es (docs/provider.md section 13): at most 253 sockets per transport message instead of
  * one. Each socket is handled as a single duplication handles it (duplicate-socket.ts): its reads
  * stop for real and its writes are flushed, its read-ahead and message travel with it, it gets its
  * own single-use protocol info, and it is settled (claimed or lapsed, the read-ahead given back on a

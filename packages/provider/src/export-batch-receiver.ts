@@ -1,5 +1,5 @@
 /**
- * The target's side of an `ExportBatch` (docs/provider.md section 12): up to 253 exports in one
+ * The target's side of an `ExportBatch` (docs/provider.md section 13): up to 253 exports in one
  * transport message, descriptor i being the socket of export i. Each export is checked and stored as
  * if it came alone (check-export.ts: its claims, then its descriptor, all the batch's descriptors read
  * from the kernel in one addon call), and gets its own reply; one bad export fails that export only.

@@ -1,5 +1,5 @@
 /**
- * The source's side of an `ExportBatch` on one channel (docs/provider.md section 12): many sockets
+ * The source's side of an `ExportBatch` on one channel (docs/provider.md section 13): many sockets
  * for one target in as few transport messages as the kernel and the byte budget allow (at most 253
  * descriptors, `SCM_MAX_FD`, and at most `MAX_BATCH_MESSAGE_BYTES` per message), each socket with its
  * own export id, nonce, read-ahead and message, exactly as if it went alone. The target answers each
@@ -35,7 +35,7 @@ export interface BatchItemRequest {
 export interface BatchRequest {
   endpoint: string;
   targetPid: number;
-  /** The target's silence that fails what is unanswered (section 12), in ms; Infinity: none. */
+  /** The target's silence that fails what is unanswered (section 13), in ms; Infinity: none. */
   timeoutMs: number;
   /** Aborted: messages not written yet are not sent (their items fail); those written are answered. */
   signal: AbortSignal | undefined;

@@ -307,18 +307,16 @@ export class ExportReceiver {
         notices.lapse(exportId);
       }
     }
-    if (batchStored.length === 0) {
-      await connection.send(reply, [], { timeoutMs: this.#options.handoffTimeoutMs });
-      return;
-    }
     try {
       await connection.send(reply, [], { timeoutMs: this.#options.handoffTimeoutMs });
     } catch (error) {
-      // The source cannot learn that these went (it gave up on them and closed the channel, or died):
-      // it keeps or takes back the sockets, so none may be claimed here.
+      // A batch whose reply cannot reach the source: it cannot learn that these went (it gave up on
+      // them and closed the channel, or died), so it keeps or takes back their sockets, and none may
+      // be claimed or delivered here.
       this.#options.pending.discard(batchStored);
       throw error;
     }
+    // The batch's reply is in the kernel: its sockets may be delivered now.
     this.#options.pending.deliver(batchStored);
   }
 

@@ -368,7 +368,7 @@ export class ExportSender {
   /**
    * Closes `channel` now, outstanding exports or not, and takes none of them back: the target keeps
    * what it answered (the source's end closing is a source that went away, docs/provider.md section 2),
-   * and cannot answer, so closes, what it had not (section 12).
+   * and cannot answer, so closes, what it had not (section 13).
    */
   #abandon(channel: Channel): void {
     if (this.#channels.get(channel.pid) === channel) this.#channels.delete(channel.pid);

@@ -1,6 +1,6 @@
 /**
  * A reply timeout that measures the target's silence, never time spent queued behind other hand-offs
- * (docs/provider.md section 12): it counts from the latest of its start, the moment one of the
+ * (docs/provider.md section 5): it counts from the latest of its start, the moment one of the
  * caller's messages was actually written (`sendmsg` returned), and the last frame read from the
  * target (any frame: a reply to someone else's export, a notice). `onSilent` runs once, when none of
  * those happened for `timeoutMs`.
