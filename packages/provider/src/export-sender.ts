@@ -397,14 +397,21 @@ export class ExportSender {
     const frame = exportFrame(exportId, nonce, request);
     // Outstanding before it is sent: a notice about it may be read before this call resumes.
     channel.outstanding.set(exportId, { settle: request.settle, expiresAtMs, refusal: undefined });
+    // No deadline of its own: a send queued behind other hand-offs the target is answering may wait;
+    // one the target leaves unread while silent for the whole timeout fails (silence-timer.ts).
+    const sending = new AbortController();
+    const silence = new SilenceTimer(request.timeoutMs, () => channel.heardAtMs, () => sending.abort(new ReplyTimeout(`the target read nothing for ${request.timeoutMs} ms of silence`)));
     try {
-      await channel.connection.send(frame, [request.fd], { timeoutMs: request.timeoutMs });
+      await channel.connection.send(frame, [request.fd], { signal: sending.signal });
     } catch (error) {
       channel.outstanding.delete(exportId);
       // The channel's state is unknown now: never reuse it.
       if (this.#channels.get(request.targetPid) === channel) this.#drop(request.targetPid);
       if (isStale(error)) throw error;
+      if (sending.signal.aborted) throw unreachable(request.targetPid, (sending.signal.reason as Error).message, error);
       throw unreachable(request.targetPid, toWsaError(error, 'hand-off', 'WSAEINVAL').message, error);
+    } finally {
+      silence.stop();
     }
     return { exportId, nonce, expiresAtMs };
   }
