@@ -133,7 +133,9 @@ export async function duplicateSocketBatch(state: ProviderState, items: unknown,
   const streams: StreamItem[] = [];
   const singles: Promise<void>[] = [];
   const firstIndexOf = new Map<unknown, number>();
-  list.forEach((item, index) => {
+  // A plain loop: a hole in a sparse array is an item too (undefined: WSAEFAULT), never skipped.
+  for (let index = 0; index < list.length; index++) {
+    const item = list[index];
     try {
       if (typeof item !== 'object' || item === null) throw new WsaError('WSAEFAULT', `${CALL} (item ${index}): an item must be { s, message? }, got ${describe(item)}`);
       const { s, message } = item as { s: unknown; message?: unknown };
@@ -160,7 +162,7 @@ export async function duplicateSocketBatch(state: ProviderState, items: unknown,
     } catch (error) {
       results[index] = { error: itemError(error, (item as { s?: unknown } | null)?.s) };
     }
-  });
+  }
   // Each socket's turn in its chain of duplications: earlier ones end first, later ones (and this
   // batch's settlements) wait until the batch is done with it.
   const before = streams.map((item) => {
