@@ -1,15 +1,11 @@
 import { defineConfig } from 'vitest/config';
+import { sharedTestOptions } from '../../vitest.shared.js';
 
 export default defineConfig({
   test: {
-    // The JSON report feeds the suite's closing 'N passed, N failed' line (scripts/run-tests.mjs).
-    reporters: ['default', ['json', { outputFile: '.vitest/report.json' }]],
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    // Real processes and sockets: generous per-test bound, never a timing assertion.
-    testTimeout: 60_000,
+    ...sharedTestOptions,
     // Both files pack, install and build whole packages: run them one after the other so that they
     // do not fight over the CPU (each test sets its own bound for the slow steps).
     fileParallelism: false,
-    hookTimeout: 30_000,
   },
 });

@@ -49,11 +49,13 @@ function boundPort(fd: number): number {
  * Why the descriptor `fd` that arrived is not the socket `m` claims, or undefined when it is: one
  * call into the addon for all of it (SO_DOMAIN, SO_TYPE, SO_PROTOCOL, SO_ACCEPTCONN, SO_COOKIE,
  * getpeername), since every syscall from JavaScript costs several microseconds on a hand-off's path.
+ * `known`: what transport-uds `socketInfos` already said of `fd` (a batch's descriptors, all read in
+ * one call); undefined: read here.
  */
-export function descriptorProblem(m: ExportMessage, fd: number): string | undefined {
+export function descriptorProblem(m: ExportMessage, fd: number, known?: SocketInfo | null): string | undefined {
   let info: SocketInfo | null;
   try {
-    info = socketInfo(fd);
+    info = known === undefined ? socketInfo(fd) : known;
   } catch (error) {
     return `the descriptor cannot be examined: ${error instanceof Error ? error.message : String(error)}`;
   }

@@ -7,8 +7,20 @@ export const PROVIDER_VERSION = 0x0202;
 
 /** Default `maxSockets`: descriptors one provider instance hands out before `WSAEMFILE`. */
 export const DEFAULT_MAX_SOCKETS = 65_536;
-/** Default `maxPendingExports`: imports a target holds unclaimed before it answers `WSAENOBUFS`. */
-export const DEFAULT_MAX_PENDING_EXPORTS = 1_024;
+/**
+ * Default `maxPendingExports`: imports a target holds unclaimed before it answers `WSAENOBUFS`. High
+ * enough that a whole server's connections (10,000 and more) can be pending for one target at once: a
+ * pending import costs a descriptor (counted in `maxSockets`) and the bytes it carries (bounded by
+ * `maxPendingBytes`), not much else.
+ */
+export const DEFAULT_MAX_PENDING_EXPORTS = 16_384;
+/**
+ * Default `maxPendingBytes`: read-ahead plus application messages that a target's unclaimed imports
+ * hold at once; an export that would go past it is answered `WSAENOBUFS` (one import is always taken
+ * when none holds any byte). 256 MiB: 10,000 imports each carrying a 16 KiB read-ahead and a 4 KiB
+ * message fit, while 10,000 read-aheads of 1 MiB (10 GiB) cannot pile up.
+ */
+export const DEFAULT_MAX_PENDING_BYTES = 256 * 1024 * 1024;
 /**
  * Default `importTimeoutMs`: how long a target keeps an unclaimed import (and its descriptor).
  * The switch passes the protocol info over its own IPC; 30 s covers a slow hop without letting a
@@ -32,6 +44,24 @@ export const MAX_READ_AHEAD_BYTES = 1024 * 1024;
 export const MAX_APP_MESSAGE_BYTES = 64 * 1024;
 /** Largest `Export` frame: the read-ahead, the application's message and the fixed fields. */
 export const MAX_EXPORT_MESSAGE_BYTES = MAX_READ_AHEAD_BYTES + MAX_APP_MESSAGE_BYTES + 4096;
+/**
+ * Most exports in one `ExportBatch`: one descriptor each, and one `SCM_RIGHTS` message carries at most
+ * 253 (the kernel's `SCM_MAX_FD`). A decoder refuses more.
+ */
+export const MAX_BATCH_EXPORTS = 253;
+/**
+ * Largest `ExportBatch` frame a source builds: the same bound as a single `Export` frame (a batch is
+ * split so that no message exceeds it), so both ends keep one `maxMessageBytes` and a target never
+ * holds more than that of one message. An export of 1 MiB of read-ahead travels alone in its batch
+ * message; exports without read-ahead (about 80 bytes each) fill one up to 253.
+ */
+export const MAX_BATCH_MESSAGE_BYTES = MAX_EXPORT_MESSAGE_BYTES;
+/**
+ * Batch messages a source keeps written and unanswered on a channel at once: the target reads the
+ * next one while this source handles the previous reply, and the kernel's queue of in-flight
+ * descriptors (counted against the user's RLIMIT_NOFILE when not root) stays small.
+ */
+export const BATCH_MESSAGES_IN_FLIGHT = 2;
 /** Default `maxBytes` of WSPRecv (spi.ts `RecvOptions`). */
 export const DEFAULT_RECV_BYTES = 64 * 1024;
 /**

@@ -30,8 +30,13 @@ const EMPTY = new Uint8Array(0);
 /** Hand-off order across this process: read-ahead given back by several lapses goes back in this order. */
 let nextOrder = 0;
 
+/** The next hand-off's place in that order (a batch takes one per socket, in item order). */
+export function takeHandoffOrder(): number {
+  return nextOrder++;
+}
+
 /** The codes WSPDuplicateSocket may fail with (WSPDuplicateSocket.txt); SAN providers never use WSAEINPROGRESS. */
-const DUPLICATE_ERRORS: ReadonlySet<string> = new Set(['WSAENETDOWN', 'WSAEINVAL', 'WSAEMFILE', 'WSAENOBUFS', 'WSAENOTSOCK']);
+export const DUPLICATE_ERRORS: ReadonlySet<string> = new Set(['WSAENETDOWN', 'WSAEINVAL', 'WSAEMFILE', 'WSAENOBUFS', 'WSAENOTSOCK']);
 
 /**
  * Duplicates `s` for `dwProcessId`; with `appMessage`, the target delivers the socket with it
@@ -82,7 +87,7 @@ async function handOff(state: ProviderState, s: Socket, entry: ConnectedEntry, t
     const socket: SocketEssentials = { addressFamily: entry.af, socketType: entry.type, protocol: entry.protocol, catalogEntryId: state.catalog.dwCatalogEntryId };
     // The read-ahead stays here (a reference, not a copy: nothing else holds the buffer) until the
     // target claims the socket or it lapses and the bytes go back in front of the stream.
-    const duplicate: OutstandingDuplicate = { order: nextOrder++, exportId: 0, readAhead };
+    const duplicate: OutstandingDuplicate = { order: takeHandoffOrder(), exportId: 0, readAhead };
     const result = await state.sender.exportSocket({
       endpoint: endpointPath(state.options.runtimeDir, targetPid),
       targetPid,
@@ -130,7 +135,7 @@ async function handOff(state: ProviderState, s: Socket, entry: ConnectedEntry, t
  * the switch hears of it while `s` is open (it lifts its lock after a lapse; an application that
  * moved the socket away may close its own descriptor after a claim).
  */
-function settle(
+export function settle(
   state: ProviderState,
   s: Socket,
   entry: ConnectedEntry,
@@ -168,7 +173,7 @@ export function checkAppMessage(message: unknown): Uint8Array {
 }
 
 /** `WSAEINVAL` unless `pid` is a running process this one may signal (same user, or privileged). */
-function checkProcess(pid: number): void {
+export function checkProcess(pid: number): void {
   // kill(0) would probe our own process group, and pids above INT_MAX do not exist on Linux.
   if (pid === 0 || pid > 0x7fffffff) throw new WsaError('WSAEINVAL', `process ${pid} is not a running process`);
   try {

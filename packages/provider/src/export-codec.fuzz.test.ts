@@ -8,6 +8,10 @@
  * with correct lengths so that they get past the envelope. Every outcome must be a decoded value or a
  * `WsaError` `WSAEINVAL`, never another exception.
  *
+ * `ExportBatch` and `ExportBatchReply` (the batch members of both envelopes) get the same treatment:
+ * valid batches of 1 to 6 exports (or replies) mutated at any depth, an export inside the batch
+ * included.
+ *
  * The seed is random per run and printed on failure; `FUZZ_SEED=<n>` replays a run, `FUZZ_RUNS=<n>`
  * changes the count.
  */
@@ -18,10 +22,13 @@ import {
   decodeExport,
   decodeExportReply,
   decodeSourceFrame,
+  decodeSourceFrameBody,
   decodeTargetFrame,
   encodeExport,
   encodeExportReply,
+  encodeSourceBatch,
   encodeSourceFrame,
+  encodeTargetBatchReply,
   encodeTargetNotice,
   encodeTargetReply,
   ExportStatus,
@@ -273,5 +280,44 @@ describe('fuzzing the decoders a socket reaches (seeded; FUZZ_SEED replays a run
         outcome(decodeExportReply, input);
       }),
     );
+  });
+
+  /** SourceFrame.export_batch (2), its exports (2.1), and in each its socket (2.1.6) and options (2.1.7). */
+  const batchNested = (path: number[]): boolean =>
+    path[0] === 2 && (path.length === 1 || (path.length === 2 && path[1] === 1) || (path.length === 3 && path[1] === 1 && (path[2] === 6 || path[2] === 7)));
+
+  it(`should decode or refuse with WSAEINVAL every SourceFrame carrying an ExportBatch, valid batches mutated field by field included (${RUNS} cases)`, () => {
+    let pastFirstTag = 0;
+    let batches = 0;
+    const valid = fc.array(exportArb, { minLength: 1, maxLength: 6 }).map((exports) => encodeSourceBatch(exports.map(encodeExport)));
+    check(
+      'decodeSourceFrameBody (ExportBatch)',
+      fc.property(inputs(valid, batchNested), (input) => {
+        let body: ReturnType<typeof decodeSourceFrameBody> | undefined;
+        const result = outcome((bytes) => (body = decodeSourceFrameBody(bytes)), input);
+        if (result !== 'value' && !/ at byte [01]:/.test(result)) pastFirstTag++;
+        if (body?.batch !== undefined) {
+          batches++;
+          // Never more exports than one SCM_RIGHTS message can carry descriptors for.
+          expect(body.batch.length).toBeLessThanOrEqual(253);
+          expect(body.export).toBeUndefined();
+        }
+      }),
+    );
+    expect(pastFirstTag).toBeGreaterThan(RUNS / 5);
+    expect(batches).toBeGreaterThan(RUNS / 50);
+  });
+
+  it(`should decode or refuse with WSAEINVAL every TargetFrame carrying an ExportBatchReply, mutated field by field included (${RUNS} cases)`, () => {
+    let pastFirstTag = 0;
+    const valid = fc.array(replyArb, { minLength: 1, maxLength: 6 }).map(encodeTargetBatchReply);
+    check(
+      'decodeTargetFrame (ExportBatchReply)',
+      fc.property(inputs(valid, (path) => path[0] === 3 && path.length <= 2), (input) => {
+        const result = outcome(decodeTargetFrame, input);
+        if (result !== 'value' && !/ at byte [01]:/.test(result)) pastFirstTag++;
+      }),
+    );
+    expect(pastFirstTag).toBeGreaterThan(RUNS / 10);
   });
 });

@@ -16,7 +16,7 @@
 import protobuf from 'protobufjs/minimal.js';
 import { WireReader, WireType, wireTag } from '@sanshare/protocol-info/wire';
 import { WsaError } from '@sanshare/protocol-info';
-import { MAX_APP_MESSAGE_BYTES, MAX_EXPORT_CREDITS, MAX_NOTICE_IDS, MAX_READ_AHEAD_BYTES, NONCE_BYTES } from './constants.js';
+import { MAX_APP_MESSAGE_BYTES, MAX_BATCH_EXPORTS, MAX_EXPORT_CREDITS, MAX_NOTICE_IDS, MAX_READ_AHEAD_BYTES, NONCE_BYTES } from './constants.js';
 
 /** `Status` of an `ExportReply`. */
 export const ExportStatus = {
@@ -91,13 +91,15 @@ export interface ExportNoticeMessage {
 }
 
 /**
- * A decoded `TargetFrame`: exactly one of `reply` and `notice` is set, or neither when the frame's
+ * A decoded `TargetFrame`: exactly one of `reply`, `notice` and `batchReply` is set, or neither when the frame's
  * body is a member this version does not know (a newer target's message type: skipped, as proto3
  * skips an unknown field).
  */
 export interface TargetFrameMessage {
   reply: ExportReplyMessage | undefined;
   notice: ExportNoticeMessage | undefined;
+  /** The replies of an `ExportBatchReply`: one per export of the batch it answers, in its order. */
+  batchReply: ExportReplyMessage[] | undefined;
 }
 
 const { VARINT, FIXED64, LEN } = WireType;
@@ -172,6 +174,19 @@ export function encodeTargetReply(m: ExportReplyMessage): Uint8Array {
   const w = protobuf.Writer.create();
   w.uint32(wireTag(1, LEN)).fork();
   writeExportReply(w, m);
+  w.ldelim();
+  return w.finish();
+}
+
+/** Encodes the `TargetFrame` that carries an `ExportBatchReply`: `replies`, one per export of the batch, in its order. */
+export function encodeTargetBatchReply(replies: readonly ExportReplyMessage[]): Uint8Array {
+  const w = protobuf.Writer.create();
+  w.uint32(wireTag(3, LEN)).fork();
+  for (const reply of replies) {
+    w.uint32(wireTag(1, LEN)).fork();
+    writeExportReply(w, reply);
+    w.ldelim();
+  }
   w.ldelim();
   return w.finish();
 }
@@ -372,25 +387,60 @@ export function decodeExport(data: Uint8Array): ExportMessage {
 }
 
 /**
- * Decodes a `SourceFrame`: its `Export` (checked as `decodeExport` does), or undefined when the frame
- * holds no member this version knows. A version-1 frame (a bare `Export`, whose first field is the
- * varint `version`) is refused with a reason that says so.
+ * A decoded `SourceFrame`: its `export`, or its `batch` (the exports of an `ExportBatch`, in order:
+ * descriptor i of the message is the socket of `batch[i]`), or neither when the frame holds no member
+ * this version knows.
  */
-export function decodeSourceFrame(data: Uint8Array): ExportMessage | undefined {
+export interface SourceFrameBody {
+  export: ExportMessage | undefined;
+  batch: ExportMessage[] | undefined;
+}
+
+/** The exports of an `ExportBatch` up to `end`: each read as a lone `Export` is, and at most `MAX_BATCH_EXPORTS`. */
+function readExportBatch(r: WireReader, end: number): ExportMessage[] {
+  const exports: ExportMessage[] = [];
+  while (r.pos < end) {
+    const number = r.tag(end, 'SourceFrame.export_batch');
+    if (number === 1) {
+      r.repeated('exports (exports = 1)', LEN);
+      if (exports.length === MAX_BATCH_EXPORTS) r.fail(`more than ${MAX_BATCH_EXPORTS} exports in one batch (one descriptor each, and SCM_MAX_FD is ${MAX_BATCH_EXPORTS})`);
+      const m = emptyExport();
+      readExport(r, r.message(end), m, `SourceFrame.export_batch.exports[${exports.length}]`);
+      exports.push(m);
+    } else {
+      r.skip(number, end);
+    }
+  }
+  return exports;
+}
+
+/**
+ * Decodes a `SourceFrame`: its `Export` or its `ExportBatch` (each export checked as `decodeExport`
+ * does, at most 253 of them), neither when the frame holds no member this version knows. Two members,
+ * or one twice, is malformed. A version-1 frame (a bare `Export`, whose first field is the varint
+ * `version`) is refused with a reason that says so.
+ */
+export function decodeSourceFrameBody(data: Uint8Array): SourceFrameBody {
   const r = sourceReader.reset(data);
   const end = data.length;
-  let m: ExportMessage | undefined;
+  const body: SourceFrameBody = { export: undefined, batch: undefined };
   try {
     while (r.pos < end) {
       const number = r.tag(end, 'SourceFrame');
-      if (number === 1) {
-        if (r.wireType === VARINT) {
+      if (number === 1 || number === 2) {
+        if (number === 1 && r.wireType === VARINT) {
           r.fail('this is a version 1 frame (a bare Export, without the SourceFrame envelope): this target speaks version 2; run the same @sanshare/provider version in both processes');
         }
-        r.field('export (export = 1)', LEN, 0, number);
-        if (m !== undefined) r.fail('oneof body: the member appears more than once');
-        m = emptyExport();
-        readExport(r, r.message(end), m, 'SourceFrame.export');
+        r.field(number === 1 ? 'export (export = 1)' : 'exportBatch (export_batch = 2)', LEN, 0, number);
+        if (body.export !== undefined || body.batch !== undefined) r.fail('oneof body: more than one member, or the member more than once');
+        const stop = r.message(end);
+        if (number === 1) {
+          const m = emptyExport();
+          readExport(r, stop, m, 'SourceFrame.export');
+          body.export = m;
+        } else {
+          body.batch = readExportBatch(r, stop);
+        }
       } else {
         r.skip(number, end);
       }
@@ -398,7 +448,43 @@ export function decodeSourceFrame(data: Uint8Array): ExportMessage | undefined {
   } finally {
     r.release();
   }
-  return m;
+  return body;
+}
+
+/**
+ * Decodes a `SourceFrame` that carries one `Export` (as `decodeSourceFrameBody`): the export, or
+ * undefined when the frame holds another member (a batch) or none this version knows.
+ */
+export function decodeSourceFrame(data: Uint8Array): ExportMessage | undefined {
+  return decodeSourceFrameBody(data).export;
+}
+
+/**
+ * The `SourceFrame` carrying an `ExportBatch` of `exports`, each already encoded by `encodeExport`
+ * (a source measures them to split a batch into messages: `batchFrameBytes`).
+ */
+export function encodeSourceBatch(exports: readonly Uint8Array[]): Uint8Array {
+  const w = protobuf.Writer.create();
+  w.uint32(wireTag(2, LEN)).fork();
+  for (const bytes of exports) w.uint32(wireTag(1, LEN)).bytes(bytes);
+  w.ldelim();
+  return w.finish();
+}
+
+function varintBytes(value: number): number {
+  let bytes = 1;
+  for (let v = value; v >= 0x80; v = Math.floor(v / 128)) bytes++;
+  return bytes;
+}
+
+/** What one encoded `Export` of `exportBytes` bytes adds to an `ExportBatch` (its tag, length and bytes). */
+export function batchEntryBytes(exportBytes: number): number {
+  return 1 + varintBytes(exportBytes) + exportBytes;
+}
+
+/** The size of the `SourceFrame` `encodeSourceBatch` builds from entries totalling `entriesBytes` (`batchEntryBytes` each). */
+export function batchFrameBytes(entriesBytes: number): number {
+  return 1 + varintBytes(entriesBytes) + entriesBytes;
 }
 
 /** True when `data` starts like a version-1 `Export` (field 1, a varint): its source reads bare `ExportReply`s. */
@@ -475,33 +561,54 @@ export function decodeExportReply(data: Uint8Array): ExportReplyMessage {
   return m;
 }
 
+/** The replies of an `ExportBatchReply` up to `end`, at most `MAX_BATCH_EXPORTS`. */
+function readBatchReply(r: WireReader, end: number): ExportReplyMessage[] {
+  const replies: ExportReplyMessage[] = [];
+  while (r.pos < end) {
+    const number = r.tag(end, 'TargetFrame.batch_reply');
+    if (number === 1) {
+      r.repeated('replies (replies = 1)', LEN);
+      if (replies.length === MAX_BATCH_EXPORTS) r.fail(`more than ${MAX_BATCH_EXPORTS} replies (a batch holds at most ${MAX_BATCH_EXPORTS} exports)`);
+      const reply: ExportReplyMessage = { exportId: 0, status: ExportStatus.UNSPECIFIED, expiresAtMs: 0, message: '' };
+      readExportReply(r, r.message(end), reply, `TargetFrame.batch_reply.replies[${replies.length}]`);
+      replies.push(reply);
+    } else {
+      r.skip(number, end);
+    }
+  }
+  return replies;
+}
+
 /**
- * Decodes a `TargetFrame`: its reply or its notice (neither for a member this version does not
- * know); `WSAEINVAL` when it is malformed, when both members (or one twice) are there, or when it is
- * a version-1 frame (a bare `ExportReply`, whose first field is a varint), with a reason that says so.
+ * Decodes a `TargetFrame`: its reply, its notice or its batch reply (none for a member this version
+ * does not know); `WSAEINVAL` when it is malformed, when two members (or one twice) are there, or
+ * when it is a version-1 frame (a bare `ExportReply`, whose first field is a varint), with a reason
+ * that says so.
  */
 export function decodeTargetFrame(data: Uint8Array): TargetFrameMessage {
   const r = targetReader.reset(data);
   const end = data.length;
-  const frame: TargetFrameMessage = { reply: undefined, notice: undefined };
+  const frame: TargetFrameMessage = { reply: undefined, notice: undefined, batchReply: undefined };
   try {
     while (r.pos < end) {
       const number = r.tag(end, 'TargetFrame');
-      if (number === 1 || number === 2) {
-        if (r.wireType === VARINT) {
+      if (number === 1 || number === 2 || number === 3) {
+        if (number !== 3 && r.wireType === VARINT) {
           r.fail('this is a version 1 frame (a bare ExportReply, without the TargetFrame envelope): the target runs an older @sanshare/provider; run the same version in both processes');
         }
-        r.field(number === 1 ? 'reply (reply = 1)' : 'notice (notice = 2)', LEN, 0, number);
-        if (frame.reply !== undefined || frame.notice !== undefined) r.fail('oneof body: more than one member (or one twice)');
+        r.field(number === 1 ? 'reply (reply = 1)' : number === 2 ? 'notice (notice = 2)' : 'batchReply (batch_reply = 3)', LEN, 0, number);
+        if (frame.reply !== undefined || frame.notice !== undefined || frame.batchReply !== undefined) r.fail('oneof body: more than one member (or one twice)');
         const stop = r.message(end);
         if (number === 1) {
           const reply: ExportReplyMessage = { exportId: 0, status: ExportStatus.UNSPECIFIED, expiresAtMs: 0, message: '' };
           readExportReply(r, stop, reply, 'TargetFrame.reply');
           frame.reply = reply;
-        } else {
+        } else if (number === 2) {
           const notice: ExportNoticeMessage = { claimedExportIds: [], lapsedExportIds: [] };
           readExportNotice(r, stop, notice);
           frame.notice = notice;
+        } else {
+          frame.batchReply = readBatchReply(r, stop);
         }
       } else {
         r.skip(number, end);

@@ -24,16 +24,19 @@ import { closeQuietly, listen, SCM_MAX_FD, type UdsConnection, type UdsListener,
 import { claimProblem, descriptorProblem } from './check-export.js';
 import { MAX_EXPORT_MESSAGE_BYTES } from './constants.js';
 import { toWsaError } from './errors.js';
+import { receiveBatch } from './export-batch-receiver.js';
 import {
-  decodeSourceFrame,
+  decodeSourceFrameBody,
   encodeExportReply,
+  encodeTargetBatchReply,
   encodeTargetReply,
   ExportStatus,
   isVersion1Export,
   type ExportMessage,
+  type SourceFrameBody,
 } from './export-codec.js';
 import { NoticeWriter } from './notice-writer.js';
-import type { PendingImports } from './pending-imports.js';
+import { heldBytes, type PendingImports } from './pending-imports.js';
 
 export interface ExportReceiverOptions {
   path: string;
@@ -227,10 +230,12 @@ export class ExportReceiver {
     let exportId = 0;
     let credited = false;
     let reply: Uint8Array;
+    /** The exports a batch stored, withheld from delivery until the reply is written. */
+    let batchStored: number[] = [];
     try {
-      let decoded: ExportMessage | undefined;
+      let body: SourceFrameBody;
       try {
-        decoded = decodeSourceFrame(message.data);
+        body = decodeSourceFrameBody(message.data);
       } catch (error) {
         const reason = error instanceof Error ? error.message : 'malformed';
         // A version-1 source reads bare ExportReply messages: tell it why, in its own format.
@@ -243,42 +248,53 @@ export class ExportReceiver {
         }
         throw new Refusal(ExportStatus.INVALID, reason);
       }
-      if (decoded === undefined) throw new Refusal(ExportStatus.INVALID, 'the frame carries no Export (a message type this target does not know)');
-      exportId = decoded.exportId;
-      // A credit of this channel: its slot was reserved when it was granted.
-      credited = credits.delete(exportId);
-      if (this.#down !== undefined) throw new Refusal(ExportStatus.INVALID, `process ${process.pid} stopped receiving sockets: ${this.#down}`);
-      const fd = this.#check(decoded, message, credited);
-      const expiresAtMs = this.#options.pending.nextExpiry();
-      this.#options.pending.add({
-        exportId,
-        fd,
-        nonce: decoded.nonce,
-        socketCookie: decoded.socketCookie,
-        sourcePid: connection.peer.pid,
-        expiresAtMs,
-        socket: decoded.socket,
-        options: decoded.options,
-        readAhead: decoded.readAhead,
-        // Already a copy (the codec shares no memory with the frame), seen as a Buffer without copying again.
-        appMessage: decoded.appMessage === undefined ? undefined : Buffer.from(decoded.appMessage.buffer, decoded.appMessage.byteOffset, decoded.appMessage.length),
-        notices,
-      });
-      fds = [];
-      const wasCredit = credited;
-      credited = false;
-      // A credited export's source waits for no reply: answer it only to top the credits up, once
-      // a quarter of the window is left (one reply per three quarters of a window, not one per
-      // hand-off: each reply is a sendmsg here and a wake-up there, the costliest steps of a hand-off).
-      if (wasCredit && credits.size > topUpAt(this.#options.creditWindow)) return;
-      const granted = this.#grant(credits);
-      reply = encodeTargetReply({
-        exportId,
-        status: ExportStatus.OK,
-        expiresAtMs,
-        message: '',
-        ...(granted.length > 0 ? { grantedExportIds: granted, importTimeoutMs: this.#options.pending.importTimeoutMs } : {}),
-      });
+      if (body.batch !== undefined) {
+        if (body.batch.length === 0) throw new Refusal(ExportStatus.INVALID, `an ExportBatch carries 1 to ${SCM_MAX_FD} exports, this one none`);
+        // receiveBatch closes every descriptor it does not store, whatever happens.
+        fds = [];
+        const context = { pending: this.#options.pending, hasRoom: this.#options.hasRoom, down: this.#down };
+        const outcome = receiveBatch(context, message, body.batch, { pid: connection.peer.pid, notices });
+        batchStored = outcome.stored;
+        reply = encodeTargetBatchReply(outcome.replies);
+      } else {
+        const decoded = body.export;
+        if (decoded === undefined) throw new Refusal(ExportStatus.INVALID, 'the frame carries no Export (a message type this target does not know)');
+        exportId = decoded.exportId;
+        // A credit of this channel: its slot was reserved when it was granted.
+        credited = credits.delete(exportId);
+        if (this.#down !== undefined) throw new Refusal(ExportStatus.INVALID, `process ${process.pid} stopped receiving sockets: ${this.#down}`);
+        const fd = this.#check(decoded, message, credited);
+        const expiresAtMs = this.#options.pending.nextExpiry();
+        this.#options.pending.add({
+          exportId,
+          fd,
+          nonce: decoded.nonce,
+          socketCookie: decoded.socketCookie,
+          sourcePid: connection.peer.pid,
+          expiresAtMs,
+          socket: decoded.socket,
+          options: decoded.options,
+          readAhead: decoded.readAhead,
+          // Already a copy (the codec shares no memory with the frame), seen as a Buffer without copying again.
+          appMessage: decoded.appMessage === undefined ? undefined : Buffer.from(decoded.appMessage.buffer, decoded.appMessage.byteOffset, decoded.appMessage.length),
+          notices,
+        });
+        fds = [];
+        const wasCredit = credited;
+        credited = false;
+        // A credited export's source waits for no reply: answer it only to top the credits up, once
+        // a quarter of the window is left (one reply per three quarters of a window, not one per
+        // hand-off: each reply is a sendmsg here and a wake-up there, the costliest steps of a hand-off).
+        if (wasCredit && credits.size > topUpAt(this.#options.creditWindow)) return;
+        const granted = this.#grant(credits);
+        reply = encodeTargetReply({
+          exportId,
+          status: ExportStatus.OK,
+          expiresAtMs,
+          message: '',
+          ...(granted.length > 0 ? { grantedExportIds: granted, importTimeoutMs: this.#options.pending.importTimeoutMs } : {}),
+        });
+      }
     } catch (error) {
       const refusal = error instanceof Refusal ? error : refusalFor(error);
       reply = encodeTargetReply({ exportId, status: refusal.status, expiresAtMs: 0, message: refusal.message });
@@ -294,12 +310,20 @@ export class ExportReceiver {
     try {
       await connection.send(reply, [], { timeoutMs: this.#options.handoffTimeoutMs });
     } catch (error) {
-      // The source closed its end (a source may exit right after duplicating, without waiting for
-      // the reply that tops its credits up): the exports it sent before are still queued on this
-      // channel. Keep reading them until end-of-file; stopping here would drop their sockets.
+      // A batch whose reply cannot reach the source: it cannot learn that these went (it gave up on
+      // them and closed the channel, or died), so it keeps or takes back their sockets, and none may
+      // be claimed or delivered here.
+      this.#options.pending.discard(batchStored);
+      // The source closed its end or died (a source may exit right after duplicating, without waiting
+      // for the reply that tops its credits up): exports it sent before are still queued on this
+      // channel, and stay claimable as for any source that went away (section 2). Keep reading them
+      // until end-of-file; stopping here would drop their sockets.
       const code = (error as { code?: unknown } | null)?.code;
       if (code !== 'UDS_PEER_CLOSED' && code !== 'UDS_PEER_DIED') throw error;
+      return;
     }
+    // The batch's reply is in the kernel: its sockets may be delivered now.
+    this.#options.pending.deliver(batchStored);
   }
 
   /** Checks an export against this process; returns the descriptor to keep or throws a `Refusal`. */
@@ -320,6 +344,9 @@ export class ExportReceiver {
     if (this.#options.pending.has(m.exportId)) throw new Refusal(ExportStatus.ID_IN_USE, `export id ${m.exportId} is pending`);
     if (this.#options.pending.isFull) {
       throw new Refusal(ExportStatus.NO_BUFFERS, `process ${process.pid} holds its maximum of unclaimed imports`);
+    }
+    if (!this.#options.pending.hasByteRoom(heldBytes(m))) {
+      throw new Refusal(ExportStatus.NO_BUFFERS, `process ${process.pid} holds its maximum of read-ahead and message bytes in unclaimed imports (maxPendingBytes)`);
     }
     if (!this.#options.hasRoom(0)) {
       throw new Refusal(ExportStatus.NO_DESCRIPTORS, `process ${process.pid} has no socket descriptor left`);

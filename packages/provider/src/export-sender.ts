@@ -13,11 +13,11 @@
  * (end-of-file, a fault) settles every export still outstanding on it as lapsed: nobody can claim
  * them any more.
  */
-import { withDeadline } from '@sanshare/internal';
 import { WsaError } from '@sanshare/protocol-info';
 import { closeQuietly, connect, type UdsConnection } from '@sanshare/transport-uds';
 import {
   EXPORT_PROTOCOL_VERSION,
+  MAX_BATCH_EXPORTS,
   MAX_EXPORT_CHANNELS,
   MAX_EXPORT_ID_ATTEMPTS,
   MAX_EXPORT_MESSAGE_BYTES,
@@ -34,7 +34,10 @@ import {
   type ExportReplyMessage,
   type SocketEssentials,
 } from './export-codec.js';
+import { isStale, outOfDescriptors, refusalError, ReplyTimeout, StaleChannel, unreachable, type Channel, type Outstanding } from './export-channel.js';
+import { sendBatchOnChannel, type BatchRequest } from './export-batch-sender.js';
 import { randomBytesPooled, randomExportId } from './random-pool.js';
+import { SilenceTimer } from './silence-timer.js';
 import { targetOutOfDescriptors } from './target-descriptors.js';
 
 export interface ExportRequest {
@@ -63,25 +66,16 @@ export interface ExportResult {
 }
 
 
-const outOfDescriptors = (pid: number, cause?: unknown): WsaError =>
-  new WsaError(
-    'WSAEMFILE',
-    `no descriptor available in process ${pid}: it is at its open-file limit (RLIMIT_NOFILE)`,
-    cause === undefined ? undefined : { cause },
-  );
 
-const unreachable = (pid: number, why: string, cause?: unknown): WsaError =>
-  new WsaError(
-    'WSAEINVAL',
-    `process ${pid} is not reachable by this provider: ${why}; it must run a sanshare provider (WSPStartup) with the same runtime directory, as the same user`,
-    cause === undefined ? undefined : { cause },
-  );
+
+/** Where a channel goes: the target's endpoint and pid, and how long its connect may take. */
+type ChannelAddress = Pick<ExportRequest, 'endpoint' | 'targetPid' | 'timeoutMs'>;
 
 /** Connects to the target's endpoint; `WSAEINVAL` when nothing (or the wrong process) listens there. */
-async function open(request: ExportRequest): Promise<UdsConnection> {
+async function open(request: ChannelAddress): Promise<UdsConnection> {
   let connection: UdsConnection;
   try {
-    connection = await connect(request.endpoint, { timeoutMs: request.timeoutMs, maxMessageBytes: MAX_EXPORT_MESSAGE_BYTES, maxFdsPerMessage: 1 });
+    connection = await connect(request.endpoint, { timeoutMs: request.timeoutMs, maxMessageBytes: MAX_EXPORT_MESSAGE_BYTES, maxFdsPerMessage: MAX_BATCH_EXPORTS });
   } catch (error) {
     const mapped = toWsaError(error, 'connect', 'WSAEINVAL');
     // Out of descriptors is this process's own limit (WSAEMFILE); every other failure means no endpoint.
@@ -97,48 +91,10 @@ async function open(request: ExportRequest): Promise<UdsConnection> {
   return connection;
 }
 
-/** Failures of a cached channel that mean it died while idle: the export never reached a live target. */
-function isStale(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return code === 'UDS_PEER_CLOSED' || code === 'UDS_CLOSED' || code === 'UDS_PEER_DIED' || error instanceof StaleChannel;
-}
-
-class StaleChannel extends Error {}
-
-/** An export that went through and is neither claimed nor lapsed yet. */
-interface Outstanding {
-  settle: ExportRequest['settle'];
-  /** When the target closes it unclaimed (the source's estimate, for the reason of a lapse). */
-  expiresAtMs: number;
-  /** The target's reason, when it refused the export after the source had returned (a credited one). */
-  refusal: string | undefined;
-}
-
-/** No reply within the hand-off timeout. */
-class ReplyTimeout extends Error {}
 
 
-interface Channel {
-  pid: number;
-  connection: UdsConnection;
-  /** No reply received on it yet: the target may be unable to accept it (out of descriptors). */
-  fresh: boolean;
-  /** Export credits the target granted on this channel and this source has not used. */
-  credits: number[];
-  /** The target's import timeout, as its last grant said. */
-  importTimeoutMs: number;
-  /** Exports sent without a credit whose reply has not arrived, by export id: their callers wait. */
-  waiting: Map<number, (reply: ExportReplyMessage | Error) => void>;
-  /** Exports that went through on this channel, by export id, until a notice (or the channel's end) settles them. */
-  outstanding: Map<number, Outstanding>;
-  /**
-   * No longer used for new exports (its state became unknown: a timeout, a failed send), but still
-   * read, so that its outstanding exports are settled; closed once none is left.
-   */
-  retired: boolean;
-  /** This source closed it (WSPCleanup): its end settles nothing. */
-  abandoned: boolean;
-}
+
+
 
 /**
  * The source's channels to target endpoints, one per target pid, kept open between hand-offs:
@@ -200,11 +156,68 @@ export class ExportSender {
   }
 
   /**
+   * Pushes many sockets to one target (`WSPDuplicateSocketBatch`, export-batch-sender.ts); resolves
+   * with one outcome per item, in order: its result (it is a pending import there, outstanding here),
+   * or the `WsaError` it failed with (it never became one). An id the target has pending is tried
+   * again with a new one (up to 4 attempts, then `WSAENOBUFS`); items that found the cached channel
+   * dead go once more on a fresh one. Never rejects.
+   */
+  async exportBatch(request: BatchRequest): Promise<Array<ExportResult | WsaError>> {
+    const pid = request.targetPid;
+    const results = new Array<ExportResult | WsaError>(request.items.length);
+    let todo = request.items.map((_item, index) => index);
+    let stale: Channel | undefined;
+    let staleRetried = false;
+    for (let attempt = 1; todo.length > 0; attempt++) {
+      let channel: Channel;
+      try {
+        const cached = this.#channels.get(pid);
+        channel = cached !== undefined && cached !== stale && !cached.connection.closed ? cached : await this.#channelFor(request, stale);
+      } catch (error) {
+        const failure = toWsaError(error, 'hand-off', 'WSAEINVAL');
+        for (const index of todo) results[index] = failure;
+        break;
+      }
+      const outcomes = await sendBatchOnChannel(
+        channel,
+        request,
+        todo,
+        () => {
+          if (this.#channels.get(pid) === channel) this.#drop(pid);
+        },
+        () => this.#abandon(channel),
+      );
+      const again: number[] = [];
+      let sawStale = false;
+      for (const index of todo) {
+        const outcome = outcomes.get(index) ?? unreachable(pid, 'the batch ended without an outcome for this socket');
+        if (outcome === 'id') {
+          if (attempt < MAX_EXPORT_ID_ATTEMPTS) again.push(index);
+          else results[index] = new WsaError('WSAENOBUFS', `the target refused ${attempt} export ids for this socket: they were pending there`);
+        } else if (outcome === 'stale') {
+          sawStale = true;
+          if (!staleRetried) again.push(index);
+          else if (targetOutOfDescriptors(pid)) results[index] = outOfDescriptors(pid);
+          else results[index] = unreachable(pid, 'its endpoint closed the connection without an answer');
+        } else {
+          results[index] = outcome;
+        }
+      }
+      if (sawStale) {
+        staleRetried = true;
+        stale = channel;
+      }
+      todo = again;
+    }
+    return results;
+  }
+
+  /**
    * The channel to use after the cached one (`stale`, if any) failed or was missing: one another
    * caller already opened or is opening, else a new one. Concurrent callers share one open, so
    * no channel is opened only to be replaced (and leaked) by the next caller's.
    */
-  #channelFor(request: ExportRequest, stale: Channel | undefined): Promise<Channel> {
+  #channelFor(request: ChannelAddress, stale: Channel | undefined): Promise<Channel> {
     const pid = request.targetPid;
     const opening = this.#opening.get(pid);
     if (opening !== undefined) return opening;
@@ -230,10 +243,13 @@ export class ExportSender {
       for (;;) {
         const message = await channel.connection.receive();
         if (message === null) break;
+        channel.heardAtMs = Date.now();
         for (const fd of message.fds) closeQuietly(fd);
         const frame = decodeTargetFrame(message.data);
         if (frame.reply !== undefined) this.#onReply(channel, frame.reply);
         else if (frame.notice !== undefined) this.#onNotice(channel, frame.notice);
+        // A batch's replies, one per export: each answers its export as a single reply does.
+        else if (frame.batchReply !== undefined) for (const reply of frame.batchReply) this.#onReply(channel, reply);
         // Neither: a message type of a newer target, skipped.
       }
     } catch (error) {
@@ -299,7 +315,7 @@ export class ExportSender {
     if (channel.retired && channel.outstanding.size === 0) void channel.connection.close().catch(() => {});
   }
 
-  async #openChannel(request: ExportRequest): Promise<Channel> {
+  async #openChannel(request: ChannelAddress): Promise<Channel> {
     this.#drop(request.targetPid);
     const connection = await open(request);
     connection.unref();
@@ -314,6 +330,7 @@ export class ExportSender {
       pid: request.targetPid,
       connection,
       fresh: true,
+      heardAtMs: Date.now(),
       credits: [],
       importTimeoutMs: 0,
       waiting: new Map(),
@@ -348,6 +365,18 @@ export class ExportSender {
     if (channel.outstanding.size === 0) void channel.connection.close().catch(() => {});
   }
 
+  /**
+   * Closes `channel` now, outstanding exports or not, and takes none of them back: the target keeps
+   * what it answered (the source's end closing is a source that went away, docs/provider.md section 2),
+   * and cannot answer, so closes, what it had not (section 13).
+   */
+  #abandon(channel: Channel): void {
+    if (this.#channels.get(channel.pid) === channel) this.#channels.delete(channel.pid);
+    channel.retired = true;
+    channel.abandoned = true;
+    void channel.connection.close().catch(() => {});
+  }
+
   /** One export on `channel`: on a credit when one is left and nothing was read ahead, else waiting for the reply. */
   #run(channel: Channel, request: ExportRequest): Promise<ExportResult> {
     if (channel.credits.length > 0 && request.readAhead.length === 0) return this.#sendOnCredit(channel, request);
@@ -368,38 +397,59 @@ export class ExportSender {
     const frame = exportFrame(exportId, nonce, request);
     // Outstanding before it is sent: a notice about it may be read before this call resumes.
     channel.outstanding.set(exportId, { settle: request.settle, expiresAtMs, refusal: undefined });
+    // No deadline of its own: a send queued behind other hand-offs the target is answering may wait;
+    // one the target leaves unread while silent for the whole timeout fails (silence-timer.ts).
+    const sending = new AbortController();
+    const silence = new SilenceTimer(request.timeoutMs, () => channel.heardAtMs, () => sending.abort(new ReplyTimeout(`the target read nothing for ${request.timeoutMs} ms of silence`)));
     try {
-      await channel.connection.send(frame, [request.fd], { timeoutMs: request.timeoutMs });
+      await channel.connection.send(frame, [request.fd], { signal: sending.signal });
     } catch (error) {
       channel.outstanding.delete(exportId);
       // The channel's state is unknown now: never reuse it.
       if (this.#channels.get(request.targetPid) === channel) this.#drop(request.targetPid);
       if (isStale(error)) throw error;
+      if (sending.signal.aborted) throw unreachable(request.targetPid, (sending.signal.reason as Error).message, error);
       throw unreachable(request.targetPid, toWsaError(error, 'hand-off', 'WSAEINVAL').message, error);
+    } finally {
+      silence.stop();
     }
     return { exportId, nonce, expiresAtMs };
   }
 
-  /** Sends an export and waits for the target's reply (within `timeoutMs`, else a `ReplyTimeout`). */
+  /**
+   * Sends an export and waits for the target's reply; a `ReplyTimeout` when the target stays silent
+   * for `timeoutMs` (silence-timer.ts): the timer starts again when the message is written and on any
+   * frame from the target, so time spent queued behind other hand-offs it is answering never counts.
+   */
   #request(channel: Channel, exportId: number, frame: Uint8Array, request: ExportRequest): Promise<ExportReplyMessage> {
-    return withDeadline<ExportReplyMessage>(
-      { timeoutMs: request.timeoutMs },
-      (resolve, reject) => {
-        // Called by the channel's reader with the reply, or with why the channel ended.
-        const settle = (reply: ExportReplyMessage | Error): void => {
-          channel.waiting.delete(exportId);
-          if (reply instanceof Error) reject(reply);
-          else resolve(reply);
-        };
-        channel.waiting.set(exportId, settle);
-        channel.connection.send(frame, [request.fd], { timeoutMs: request.timeoutMs }).catch((error: unknown) => {
-          settle(error instanceof Error ? error : new StaleChannel(String(error)));
-        });
+    return new Promise<ExportReplyMessage>((resolve, reject) => {
+      const sending = new AbortController();
+      let done = false;
+      const finish = (outcome: ExportReplyMessage | Error): void => {
+        if (done) return;
+        done = true;
+        silence.stop();
         // A reply that comes after the timeout goes to nobody.
-        return () => channel.waiting.delete(exportId);
-      },
-      () => new ReplyTimeout(`no reply within ${request.timeoutMs} ms`),
-    );
+        channel.waiting.delete(exportId);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      const silence = new SilenceTimer(
+        request.timeoutMs,
+        () => channel.heardAtMs,
+        () => {
+          const error = new ReplyTimeout(`no reply within ${request.timeoutMs} ms of silence (measured from the message written and the last frame received)`);
+          sending.abort(error);
+          finish(error);
+        },
+      );
+      // Called by the channel's reader with the reply, or with why the channel ended.
+      channel.waiting.set(exportId, finish);
+      channel.connection.send(frame, [request.fd], { signal: sending.signal }).then(
+        () => silence.written(),
+        (error: unknown) => finish(error instanceof Error ? error : new StaleChannel(String(error))),
+      );
+    });
   }
 
   async #exchange(channel: Channel, request: ExportRequest): Promise<ExportResult> {
@@ -443,12 +493,8 @@ export class ExportSender {
         case ExportStatus.ID_IN_USE:
           if (attempt < MAX_EXPORT_ID_ATTEMPTS) continue;
           throw new WsaError('WSAENOBUFS', `the target refused ${attempt} export ids: ${why}`);
-        case ExportStatus.NO_BUFFERS:
-          throw new WsaError('WSAENOBUFS', `no buffer space in process ${request.targetPid}: ${why}`);
-        case ExportStatus.NO_DESCRIPTORS:
-          throw new WsaError('WSAEMFILE', `no descriptor available in process ${request.targetPid}: ${why}`);
         default:
-          throw new WsaError('WSAEINVAL', `process ${request.targetPid} refused the socket: ${why}`);
+          throw refusalError(reply.status, why, request.targetPid);
       }
     }
   }

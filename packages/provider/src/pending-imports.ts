@@ -7,6 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { armDeadline } from '@sanshare/internal';
 import { WsaError, type ProtocolInfo } from '@sanshare/protocol-info';
 import type { EmulatedOptions, SocketEssentials } from './export-codec.js';
+import { DEFAULT_MAX_PENDING_BYTES } from './constants.js';
 import { nativeAuthWords } from './native-auth.js';
 import type { NoticeWriter } from './notice-writer.js';
 import { randomExportId } from './random-pool.js';
@@ -33,9 +34,16 @@ export interface PendingImport {
   notices: NoticeWriter | undefined;
 }
 
+/** The bytes an import holds in memory until it is claimed: what `maxPendingBytes` counts. */
+export function heldBytes(entry: { readAhead: Uint8Array; appMessage: Uint8Array | undefined }): number {
+  return entry.readAhead.length + (entry.appMessage?.length ?? 0);
+}
+
 export interface PendingImportsOptions {
   /** At most this many unclaimed imports at once (the `WSAENOBUFS` cap). */
   maxPending: number;
+  /** At most this many bytes (read-ahead plus application message) held by unclaimed imports at once (`WSAENOBUFS`). Default 256 MiB. */
+  maxPendingBytes?: number;
   importTimeoutMs: number;
   /** Closes a descriptor (an expired import's, or every one at `closeAll`). */
   closeFd: (fd: number) => void;
@@ -69,6 +77,8 @@ export class PendingImports {
    * hand-off (they showed in the profile), and a claimed import costs nothing to forget.
    */
   #sweep: NodeJS.Timeout | undefined;
+  /** Read-ahead and message bytes the pending imports hold (`maxPendingBytes` bounds it). */
+  #bytes = 0;
 
   constructor(options: PendingImportsOptions) {
     this.#options = options;
@@ -82,6 +92,20 @@ export class PendingImports {
   /** Slots taken: pending imports plus reserved credits (each will become one). */
   get held(): number {
     return this.#byId.size + this.#reserved.size;
+  }
+
+  /** Read-ahead and application-message bytes the unclaimed imports hold. */
+  get bytesHeld(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * True when an import carrying `bytes` (read-ahead plus message) fits in `maxPendingBytes`. One
+   * import always fits when none holds a byte, so that a single large read-ahead is never refused
+   * forever.
+   */
+  hasByteRoom(bytes: number): boolean {
+    return this.#bytes === 0 || this.#bytes + bytes <= (this.#options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES);
   }
 
   get isFull(): boolean {
@@ -146,15 +170,39 @@ export class PendingImports {
     });
   }
 
-  /** Stores an import; the caller has checked `isFull` and `has` (the endpoint answers those itself), or it uses a credit. */
-  add(entry: PendingImport): void {
+  /**
+   * Stores an import; the caller has checked `isFull` and `has` (the endpoint answers those itself), or
+   * it uses a credit. `withheld`: not delivered (WSPReceiveDuplicate) until `deliver` says its reply
+   * reached the source, so that an export whose source gave up on it is never handed to the application.
+   */
+  add(entry: PendingImport, withheld = false): void {
     this.#byId.set(entry.exportId, entry);
+    this.#bytes += heldBytes(entry);
     this.unreserve(entry.exportId);
     if (this.#sweep === undefined) this.#arm(entry.expiresAtMs);
-    if (entry.appMessage !== undefined) {
+    if (entry.appMessage !== undefined && !withheld) {
       this.#undelivered.add(entry.exportId);
       this.#wakeDeliveryWaiters();
     }
+  }
+
+  /** The withheld imports `exportIds` (`add`) may be delivered now: their replies are in the kernel. */
+  deliver(exportIds: readonly number[]): void {
+    let any = false;
+    for (const exportId of exportIds) {
+      if (this.#byId.get(exportId)?.appMessage === undefined) continue;
+      this.#undelivered.add(exportId);
+      any = true;
+    }
+    if (any) this.#wakeDeliveryWaiters();
+  }
+
+  /**
+   * Closes the imports `exportIds` that are still pending: their replies could not reach the source
+   * (it closed the channel, having given up on them, or died), which keeps or takes back the sockets.
+   */
+  discard(exportIds: readonly number[]): void {
+    for (const exportId of exportIds) this.#expire(exportId);
   }
 
   /**
@@ -212,6 +260,7 @@ export class PendingImports {
     const entry = this.#byId.get(exportId);
     if (entry === undefined) return;
     this.#byId.delete(exportId);
+    this.#bytes -= heldBytes(entry);
     this.#undelivered.delete(exportId);
     this.#options.closeFd(entry.fd);
     entry.notices?.lapse(exportId);
@@ -266,7 +315,10 @@ export class PendingImports {
 
   /** Removes a found import: the caller now owns its descriptor. */
   take(exportId: number): void {
+    const entry = this.#byId.get(exportId);
+    if (entry === undefined) return;
     this.#byId.delete(exportId);
+    this.#bytes -= heldBytes(entry);
     // Claimed with a protocol info that came another way: nothing is left to deliver.
     this.#undelivered.delete(exportId);
   }

@@ -5,6 +5,7 @@ import { WsaError } from '@sanshare/protocol-info';
 import {
   DEFAULT_HANDOFF_TIMEOUT_MS,
   DEFAULT_IMPORT_TIMEOUT_MS,
+  DEFAULT_MAX_PENDING_BYTES,
   DEFAULT_MAX_PENDING_EXPORTS,
   DEFAULT_MAX_SOCKETS,
   EXPORT_CREDIT_WINDOW,
@@ -21,8 +22,14 @@ export interface ProviderOptions {
   runtimeDir?: string;
   /** Descriptors this provider hands out (open sockets plus unclaimed imports); then `WSAEMFILE`. Default 65,536. */
   maxSockets?: number;
-  /** Unclaimed imports this process holds; past it, a duplication into it fails with `WSAENOBUFS`. Default 1,024. */
+  /** Unclaimed imports this process holds; past it, a duplication into it fails with `WSAENOBUFS`. Default 16,384. */
   maxPendingExports?: number;
+  /**
+   * Bytes (read-ahead plus application messages) this process's unclaimed imports hold at once; a
+   * duplication into it that would go past it fails with `WSAENOBUFS` (one import is always taken when
+   * none holds a byte). Default 268,435,456 (256 MiB).
+   */
+  maxPendingBytes?: number;
   /** How long an unclaimed import lives before its descriptor is closed, in ms. Default 30,000. */
   importTimeoutMs?: number;
   /** How long WSPDuplicateSocket waits for the target's endpoint, in ms. Default 10,000. */
@@ -65,6 +72,7 @@ export function resolveProviderOptions(options: Record<string, unknown> = {}): R
     runtimeDir: runtimeDir ?? defaultRuntimeDir(),
     maxSockets: positiveInt(options, 'maxSockets', DEFAULT_MAX_SOCKETS),
     maxPendingExports: positiveInt(options, 'maxPendingExports', DEFAULT_MAX_PENDING_EXPORTS),
+    maxPendingBytes: positiveInt(options, 'maxPendingBytes', DEFAULT_MAX_PENDING_BYTES),
     importTimeoutMs: positiveInt(options, 'importTimeoutMs', DEFAULT_IMPORT_TIMEOUT_MS),
     handoffTimeoutMs: positiveInt(options, 'handoffTimeoutMs', DEFAULT_HANDOFF_TIMEOUT_MS),
     exportCredits: credits(options['exportCredits']),

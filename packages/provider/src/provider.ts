@@ -13,6 +13,7 @@ import { connectSocket } from './connect-socket.js';
 import { createSocket } from './create-socket.js';
 import { adoptDescriptor, detachDescriptor } from './descriptor-bridge.js';
 import { checkAppMessage, duplicateSocket } from './duplicate-socket.js';
+import { duplicateSocketBatch } from './duplicate-socket-batch.js';
 import { ExportReceiver } from './export-receiver.js';
 import { ExportSender } from './export-sender.js';
 import { acceptSocket, listenSocket } from './listening-socket.js';
@@ -20,6 +21,7 @@ import { PendingImports } from './pending-imports.js';
 import type { ResolvedProviderOptions } from './provider-options.js';
 import type { ProviderState } from './provider-state.js';
 import { receiveDuplicate } from './receive-duplicate.js';
+import { receiveDuplicates } from './receive-duplicates.js';
 import { endpointPath, ensureRuntimeDir } from './runtime-dir.js';
 import { SharedOptionsTable } from './shared-options.js';
 import { removeStaleEndpoints } from './stale-endpoints.js';
@@ -41,6 +43,7 @@ export class Provider {
   constructor(options: ResolvedProviderOptions, catalog: ProtocolInfo, upcalls: WspUpcallTable) {
     const pending = new PendingImports({
       maxPending: options.maxPendingExports,
+      maxPendingBytes: options.maxPendingBytes,
       importTimeoutMs: options.importTimeoutMs,
       // An expired import's descriptor, or every one at cleanup (already closed: nothing to release).
       closeFd: closeQuietly,
@@ -105,6 +108,8 @@ export class Provider {
       WSPGetSocketCookie: (s) => guardSyncCall(state, () => getSocketCookie(socketDescriptor(state, s))),
       WSPDuplicateSocketWithMessage: (s, pid, message) => guardCall(state, () => duplicateSocket(state, s, pid, checkAppMessage(message))),
       WSPReceiveDuplicate: (options) => guardCall(state, () => receiveDuplicate(state, options?.signal, options?.timeoutMs), options?.signal),
+      WSPDuplicateSocketBatch: (items, pid, options) => guardCall(state, () => duplicateSocketBatch(state, items, pid, options), options?.signal),
+      WSPReceiveDuplicates: (options) => guardCall(state, () => receiveDuplicates(state, options), options?.signal),
     };
   }
 }

@@ -6,6 +6,7 @@
 import { withDeadline } from '@sanshare/internal';
 import { WsaError, type DuplicateDelivery } from '@sanshare/protocol-info';
 import { buildDuplicateInfo } from './build-protocol-info.js';
+import type { PendingImport } from './pending-imports.js';
 import type { ProviderState } from './provider-state.js';
 
 export async function receiveDuplicate(state: ProviderState, signal?: AbortSignal, timeoutMs?: number): Promise<DuplicateDelivery> {
@@ -17,25 +18,28 @@ export async function receiveDuplicate(state: ProviderState, signal?: AbortSigna
   for (;;) {
     if (state.cleanedUp) throw new WsaError('WSAENETDOWN', 'the provider was cleaned up (WSPCleanup)');
     const pending = state.pending.nextDelivery();
-    if (pending !== undefined) {
-      return {
-        protocolInfo: buildDuplicateInfo(state.catalog, pending.socket, {
-          exportId: pending.exportId,
-          sourcePid: pending.sourcePid,
-          targetPid: process.pid,
-          socketCookie: pending.socketCookie.toString(),
-          nonce: pending.nonce,
-          expiresAtMs: pending.expiresAtMs,
-        }),
-        message: pending.appMessage ?? new Uint8Array(0),
-        sourcePid: pending.sourcePid,
-      };
-    }
+    if (pending !== undefined) return deliveryOf(state, pending);
     signal?.throwIfAborted();
     const left = deadline === undefined ? undefined : deadline - Date.now();
     if (left !== undefined && left <= 0) throw timedOut(timeoutMs);
     await nextArrival(state, signal, left, timeoutMs);
   }
+}
+
+/** The delivery of a pending import: the protocol info this process rebuilds for it, and the source's message. */
+export function deliveryOf(state: ProviderState, pending: PendingImport): DuplicateDelivery {
+  return {
+    protocolInfo: buildDuplicateInfo(state.catalog, pending.socket, {
+      exportId: pending.exportId,
+      sourcePid: pending.sourcePid,
+      targetPid: process.pid,
+      socketCookie: pending.socketCookie.toString(),
+      nonce: pending.nonce,
+      expiresAtMs: pending.expiresAtMs,
+    }),
+    message: pending.appMessage ?? new Uint8Array(0),
+    sourcePid: pending.sourcePid,
+  };
 }
 
 function timedOut(timeoutMs: number | undefined): WsaError {

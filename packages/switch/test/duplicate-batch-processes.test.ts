@@ -26,10 +26,11 @@ const indexes = Array.from({ length: SOCKETS }, (_, i) => i);
 const each = (make: (i: number) => string): string[] => indexes.map(make);
 
 /**
- * Neither provider offers WSPDuplicateSocketBatch yet, so these move through the switch's fallback
- * (one duplication per socket, at most 32 at a time). sanshare's provider carries each socket with a
- * message (the target takes them with WSAReceiveDuplicates); the minimal provider has no extension,
- * so its protocol infos go over a protocol-info channel.
+ * sanshare's provider offers WSPDuplicateSocketBatch: the switch makes one call, and the sockets travel
+ * up to 253 per transport message, each with a message (the target takes them with
+ * WSAReceiveDuplicates). The minimal provider has no extension, so its sockets move through the
+ * switch's fallback (one duplication per socket, at most 32 at a time) and their protocol infos go
+ * over a protocol-info channel.
  */
 describe.each([
   { provider: SANSHARE_PROVIDER, withMessages: true },

@@ -33,17 +33,22 @@ export interface AgentSpawnOptions {
   nofile?: number;
   /** The agent's environment (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /** Run as this uid and gid (child_process `uid`/`gid`: the test must be root to use them). */
+  uid?: number;
+  gid?: number;
 }
 
 export async function startAgent(providerOptions: Record<string, unknown>, spawnOptions: AgentSpawnOptions = {}): Promise<Agent> {
   const nodeArgs = ['--import', 'tsx', AGENT, toJson(providerOptions)];
+  const identity = spawnOptions.uid === undefined ? {} : { uid: spawnOptions.uid, gid: spawnOptions.gid ?? spawnOptions.uid };
   const child =
     spawnOptions.nofile === undefined
-      ? spawn(process.execPath, nodeArgs, { cwd: PACKAGE_DIR, stdio: ['pipe', 'pipe', 'inherit'], env: spawnOptions.env ?? process.env })
+      ? spawn(process.execPath, nodeArgs, { cwd: PACKAGE_DIR, stdio: ['pipe', 'pipe', 'inherit'], env: spawnOptions.env ?? process.env, ...identity })
       : spawn('/bin/sh', ['-c', `ulimit -n ${spawnOptions.nofile} && exec "$0" "$@"`, process.execPath, ...nodeArgs], {
           cwd: PACKAGE_DIR,
           stdio: ['pipe', 'pipe', 'inherit'],
           env: spawnOptions.env ?? process.env,
+          ...identity,
         });
   running.add(child);
   const exited = new Promise<number | string | null>((resolve) => {

@@ -140,6 +140,80 @@ async function run(c: Command): Promise<unknown> {
       return null;
     }
     case 'warnings': return [...warnings];
+    // Bulk ops of the batch tests (thousands of sockets: one command each way, not one per socket).
+    case 'connectMany': {
+      const out: number[] = [];
+      for (let i = 0; i < (c['count'] as number); i++) {
+        const t = await p.WSPSocket(2, 1, 6, null, 0, 0);
+        await p.WSPConnect(t, { address: c['address'] as string, port: c['port'] as number });
+        out.push(t);
+      }
+      return out;
+    }
+    case 'sendEach': {
+      // Socket i sends `${prefix}${i}${suffix}` (its own bytes, so a mix-up between sockets shows).
+      const ss = c['ss'] as number[];
+      await Promise.all(ss.map((t, i) => p.WSPSend(t, Buffer.from(`${c['prefix'] as string}${i}${c['suffix'] as string}`))));
+      return null;
+    }
+    case 'recvEach': {
+      // Exactly `lengths[i]` bytes from socket i, in parallel, as text.
+      const ss = c['ss'] as number[];
+      const lengths = c['lengths'] as number[];
+      return Promise.all(
+        ss.map(async (t, i) => {
+          const want = lengths[i] as number;
+          const parts: Buffer[] = [];
+          let total = 0;
+          while (total < want) {
+            const chunk = await p.WSPRecv(t, { maxBytes: want - total });
+            if (chunk.length === 0) break;
+            parts.push(Buffer.from(chunk));
+            total += chunk.length;
+          }
+          return Buffer.concat(parts).toString();
+        }),
+      );
+    }
+    case 'duplicateBatch': {
+      const batch = ext?.WSPDuplicateSocketBatch;
+      if (batch === undefined) throw new Error('the provider has no WSPDuplicateSocketBatch');
+      const batchOptions: { timeoutMs?: number; signal?: AbortSignal } = {};
+      if (c['timeoutMs'] !== undefined) batchOptions.timeoutMs = c['timeoutMs'] as number;
+      if (c['preAborted'] === true) batchOptions.signal = AbortSignal.abort();
+      let results: Awaited<ReturnType<typeof batch>>;
+      try {
+        results = await batch(c['items'] as Array<{ s: number; message?: Uint8Array }>, c['pid'] as number, batchOptions);
+      } catch (error) {
+        // A DOMException's `code` is a number: report the abort by its name, as a code the runner keeps.
+        if (error instanceof Error && error.name === 'AbortError') throw Object.assign(new Error(error.message), { code: 'AbortError' });
+        throw error;
+      }
+      // A WsaError crosses as its code and message.
+      return results.map((r) => (r.error === undefined ? { protocolInfo: r.protocolInfo } : { error: { code: r.error.code, message: r.error.message } }));
+    }
+    case 'receiveDuplicates': {
+      const receive = ext?.WSPReceiveDuplicates;
+      if (receive === undefined) throw new Error('the provider has no WSPReceiveDuplicates');
+      const receiveOptions: { max?: number; timeoutMs?: number } = {};
+      if (c['max'] !== undefined) receiveOptions.max = c['max'] as number;
+      if (c['timeoutMs'] !== undefined) receiveOptions.timeoutMs = c['timeoutMs'] as number;
+      return receive(receiveOptions);
+    }
+    case 'importMany': {
+      // Each import's descriptor, or its error code (a refused import is an answer, not a failure).
+      const infos = c['infos'] as ProtocolInfo[];
+      const out: Array<number | string> = [];
+      for (const info of infos) {
+        try {
+          out.push(await p.WSPSocket(-1, -1, -1, info, 0, 0));
+        } catch (error) {
+          out.push(String((error as { code?: unknown }).code));
+        }
+      }
+      return out;
+    }
+    case 'closeMany': for (const t of c['ss'] as number[]) await p.WSPCloseSocket(t); return null;
     case 'duplicateAll': {
       // Every duplication started in the same tick: concurrent first hand-offs to one target.
       const ss = c['ss'] as number[];

@@ -1,0 +1,2 @@
+// Test helpers shared by the packages' own tests (never bundled into a published build).
+export { AgentError, AgentProcess } from './agent-process.js';
