@@ -3,8 +3,8 @@
  * supervisor starts every generation, and the application opens its listener itself (no
  * `--listen`), so the listener moves through the switch (listener-transfer.ts). A client connecting
  * in a tight loop during the restart gets every connect answered by a server process: none
- * refused, none left unanswered. A successor killed once it listens: the old process listens again
- * on the duplicate it kept, and every connect still gets an answer.
+ * refused, none left unanswered. A successor killed before or after it took the listener: the old
+ * process listens again on the duplicate it kept, every connect still gets an answer, nothing leaks.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -107,8 +107,9 @@ describe('a restart whose successor the old process did not start (the listener 
     expect(takenOver['report']).toMatchObject({ predecessorPid: first.pid, predecessorDied: false, unrouted: 0 });
   });
 
-  it('should listen again in the old process when the successor is killed after it took the listener', { timeout: 90_000 }, async () => {
-    writeFileSync(join(dir, 'kill'), 'listening');
+  // joined: killed before it took the listener (it never imports it); listening: killed once it listens on it.
+  it.each(['joined', 'listening'])('should listen again in the old process when the successor is killed at %s', { timeout: 90_000 }, async (point) => {
+    writeFileSync(join(dir, 'kill'), point);
     const supervisor = supervise({ KILL_FILE: join(dir, 'kill') });
     const first = await supervisor.waitFor('generation 1 ready', isReady(1));
     const port = first['port'] as number;
@@ -119,7 +120,7 @@ describe('a restart whose successor the old process did not start (the listener 
     const load = tightLoop(port, 2);
 
     process.kill(supervisor.child.pid as number, 'SIGHUP');
-    const dying = await supervisor.waitFor('the successor dies once it listens', (e) => e.ev === 'dying' && e['at'] === 'listening');
+    const dying = await supervisor.waitFor(`the successor dies at ${point}`, (e) => e.ev === 'dying' && e['at'] === point);
     await supervisor.waitFor('generation 1 reports the failed restart', (e) => e.ev === 'progress' && e.pid === first.pid && (e['progress'] as { phase: string }).phase === 'failed');
     await until('the successor is gone', () => !isAlive(dying.pid));
     const after = load.outcomes.length;
