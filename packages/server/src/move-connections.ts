@@ -9,6 +9,7 @@ import { armDeadline } from '@sanshare/internal';
 import type { ConnectionAdapter } from './adapters/connection-adapter.js';
 import type { MoveCounts } from './control-codec.js';
 import { MOVE_CONCURRENCY } from './constants.js';
+import { createSendBatcher } from './send-batcher.js';
 import type { SocketMover } from './socket-mover.js';
 
 /** A server whose connections can move, under the name both processes know it by. */
@@ -65,6 +66,8 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
   const limit = options.limit !== undefined && options.limit > 0 ? options.limit : Infinity;
   const report: MoveReport = { phase: 'moving', moved: 0, remaining: 0, refused: 0, unserved: 0, fallback: 0, closed: 0, socketsSent: 0, unmovable: [], aborted: false };
   const inFlight = new Set<unknown>();
+  // Connections that reach their safe point in the same turn of the event loop go in one batch.
+  const batcher = createSendBatcher(mover, targetPid);
   const unmovable = new Map<unknown, AttachedServer>();
   // Freezes end at the drain deadline or when the move is abandoned (`signal`), whichever comes first.
   const stopFreezing = new AbortController();
@@ -111,9 +114,9 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
       return;
     }
     const { socket, state } = adapter.detach(conn);
-    const [outcome] = await mover.send(targetPid, [{ socket, moved: { server: name, state, listener: false, fresh: false } }]);
+    const outcome = await batcher.send({ socket, moved: { server: name, state, listener: false, fresh: false } });
     report.socketsSent++;
-    if (outcome === undefined || outcome.outcome === 'moved') {
+    if (outcome.outcome === 'moved') {
       report.moved++;
       backoffMs = 0;
     } else if (outcome.outcome === 'closed') report.closed++;
