@@ -136,7 +136,8 @@ describe('createSocketMover', () => {
   });
 
   it('should leave unclaimed a socket from a process it does not take sockets from, and say so', async () => {
-    const { server } = await pair();
+    const { server, client } = await pair();
+    client.write('before');
     const errors: ServerError[] = [];
     const controller = new AbortController();
     const loop = (async () => {
@@ -158,7 +159,13 @@ describe('createSocketMover', () => {
     // Claims are confirmed: the unclaimed socket lapsed and came back here, in service.
     expect(mover.confirmsClaims).toBe(true);
     expect(outcome?.outcome).toBe('returned');
-    if (outcome?.outcome === 'returned') sockets.push(outcome.socket);
+    if (outcome?.outcome !== 'returned') return;
+    sockets.push(outcome.socket);
+    // With every byte: those sent before the move, and after it.
+    client.write('+after');
+    expect(await readBytes(outcome.socket, 12)).toBe('before+after');
+    outcome.socket.write('back');
+    expect(await readBytes(client, 4)).toBe('back');
     expect(errors[0]?.message).toMatch(new RegExp(`^a socket from pid ${process.pid}, which this process does not take sockets from, was left unclaimed`));
   });
 
