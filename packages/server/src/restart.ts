@@ -599,6 +599,9 @@ class RestarterImpl extends EventEmitter implements Restarter {
       // 3. This process stops accepting (the successor accepts on the same kernel socket) and moves every connection.
       for (const server of this.#listeners.values()) if (server.listening) NetServer.prototype.close.call(server);
       let lastSent = 0;
+      // The move begins here: its phase (and its time) start now, not at the first socket's outcome,
+      // which comes only once a whole batch was claimed.
+      progress('moving');
       report = await moveConnections({
         servers: this.#router.servers,
         mover: this.#mover,
