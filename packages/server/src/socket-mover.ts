@@ -194,7 +194,14 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
   ): Promise<MoveOutcome> {
     if (result.error !== undefined) {
       waiting.get(item.s)?.('lapsed', 'not handed off');
-      if (sw.isHandedOff(item.s)) {
+      let handedOff: boolean;
+      try {
+        handedOff = sw.isHandedOff(item.s);
+      } catch (error) {
+        // WSAENOTSOCK: the provider released the socket meanwhile (the connection failed underneath).
+        return { outcome: 'closed', error };
+      }
+      if (handedOff) {
         // The provider broke its contract for this item (WSAEINVALIDPROVIDER): whether the socket went
         // is unknown, so it cannot be served here; this process's descriptor is released.
         await sw.closesocket(item.s).catch(() => undefined);
