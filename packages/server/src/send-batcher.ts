@@ -30,8 +30,10 @@ export function createSendBatcher(mover: SocketMover, targetPid: number, batchSi
     queued = [];
     mover.send(targetPid, batch.map((q) => q.item)).then(
       (outcomes) => batch.forEach((q, at) => q.resolve(outcomes[at] as MoveOutcome)),
-      // `send` never rejects for one item; a rejection is a bug underneath: each connection is given back as it was.
-      (error: unknown) => batch.forEach((q) => q.resolve({ outcome: 'returned', socket: q.item.socket, error })),
+      // `send` never rejects for one item; a rejection is a bug underneath: each connection still in
+      // its net.Socket is given back as it was, the others are reported closed (never served twice).
+      (error: unknown) =>
+        batch.forEach((q) => q.resolve(q.item.socket.destroyed ? { outcome: 'closed', error } : { outcome: 'returned', socket: q.item.socket, error })),
     );
   }
 
