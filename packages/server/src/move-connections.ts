@@ -59,6 +59,8 @@ const REFUSAL_BACKOFF_MS = { first: 20, max: 1_000 } as const;
 /** Progress events of a move: at most one per this many ms. */
 const PROGRESS_INTERVAL_MS = 50;
 const MAX_REPORTED_REASONS = 100;
+/** Fallbacks given in one turn of the event loop. */
+const FALLBACK_CHUNK = 256;
 
 /** Runs one move; resolves when every connection moved, or could not move by the deadline (after its fallback), or the move was abandoned. */
 export async function moveConnections(options: MoveConnectionsOptions): Promise<MoveReport> {
@@ -172,8 +174,20 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
     while (inFlight.size > 0) await new Promise<void>((resolve) => (wake = resolve));
     if (!report.aborted && options.fallbackAtDeadline) {
       report.phase = 'fallback';
+      // Thousands of fallbacks (a close frame or a `Connection: close` each) in one synchronous loop
+      // would stop this process's event loop for seconds: the connections still served here, and the
+      // successor's claims, would wait. A turn of the event loop every FALLBACK_CHUNK connections.
       for (const server of servers) {
-        for (const conn of server.adapter.connections()) {
+        const conns = [...server.adapter.connections()];
+        let live: ReadonlySet<unknown> | undefined;
+        for (let at = 0; at < conns.length; at++) {
+          if (at > 0 && at % FALLBACK_CHUNK === 0) {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            // Those that ended by themselves meanwhile get no fallback, and are not counted.
+            live = new Set(server.adapter.connections());
+          }
+          const conn = conns[at];
+          if (live !== undefined && !live.has(conn)) continue;
           server.adapter.fallback(conn);
           report.fallback++;
         }
