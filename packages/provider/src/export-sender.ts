@@ -269,9 +269,12 @@ export class ExportSender {
     channel.retired = true;
     void channel.connection.close().catch(() => {});
     const waiting = [...channel.waiting.values()];
+    // An export still waiting for its reply fails (its caller is rejected and takes the socket back,
+    // read-ahead first): it must not lapse as well, or its read-ahead would be given back twice.
+    const failing = new Set(channel.waiting.keys());
     channel.waiting.clear();
     for (const settle of waiting) settle(end);
-    const outstanding = [...channel.outstanding.values()];
+    const outstanding = [...channel.outstanding].filter(([exportId]) => !failing.has(exportId)).map(([, export_]) => export_);
     channel.outstanding.clear();
     if (!channel.abandoned) for (const export_ of outstanding) export_.settle('lapsed', why);
   }

@@ -40,11 +40,11 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 export const DEFAULT_EXIT_TIMEOUT_MS = 10_000;
 
 /**
- * Moves in flight at once (freeze, detach, duplicate): enough to keep the successor's endpoint busy,
- * few enough that a move's time is spent on the wire, not queued behind thousands of others (the
- * provider's hand-off timeout counts from the call, so a deep queue would count against it).
+ * Moves in flight at once (freeze, detach, duplicate): four batches of the mover's
+ * (`SEND_BATCH_SIZE`, 250), so that the successor imports one batch while the next is on the wire
+ * and the next two are frozen and detached. Timeouts measure the target's silence, not this queue.
  */
-export const MOVE_CONCURRENCY = 64;
+export const MOVE_CONCURRENCY = 1_000;
 
 /**
  * After the old process died, how long the successor keeps taking sockets that were already on their

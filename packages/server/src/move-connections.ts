@@ -9,6 +9,7 @@ import { armDeadline } from '@sanshare/internal';
 import type { ConnectionAdapter } from './adapters/connection-adapter.js';
 import type { MoveCounts } from './control-codec.js';
 import { MOVE_CONCURRENCY } from './constants.js';
+import { createSendBatcher } from './send-batcher.js';
 import type { SocketMover } from './socket-mover.js';
 
 /** A server whose connections can move, under the name both processes know it by. */
@@ -58,6 +59,8 @@ const REFUSAL_BACKOFF_MS = { first: 20, max: 1_000 } as const;
 /** Progress events of a move: at most one per this many ms. */
 const PROGRESS_INTERVAL_MS = 50;
 const MAX_REPORTED_REASONS = 100;
+/** Fallbacks given in one turn of the event loop. */
+const FALLBACK_CHUNK = 256;
 
 /** Runs one move; resolves when every connection moved, or could not move by the deadline (after its fallback), or the move was abandoned. */
 export async function moveConnections(options: MoveConnectionsOptions): Promise<MoveReport> {
@@ -65,6 +68,8 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
   const limit = options.limit !== undefined && options.limit > 0 ? options.limit : Infinity;
   const report: MoveReport = { phase: 'moving', moved: 0, remaining: 0, refused: 0, unserved: 0, fallback: 0, closed: 0, socketsSent: 0, unmovable: [], aborted: false };
   const inFlight = new Set<unknown>();
+  // Connections that reach their safe point in the same turn of the event loop go in one batch.
+  const batcher = createSendBatcher(mover, targetPid);
   const unmovable = new Map<unknown, AttachedServer>();
   // Freezes end at the drain deadline or when the move is abandoned (`signal`), whichever comes first.
   const stopFreezing = new AbortController();
@@ -111,9 +116,9 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
       return;
     }
     const { socket, state } = adapter.detach(conn);
-    const [outcome] = await mover.send(targetPid, [{ socket, moved: { server: name, state, listener: false, fresh: false } }]);
+    const outcome = await batcher.send({ socket, moved: { server: name, state, listener: false, fresh: false } });
     report.socketsSent++;
-    if (outcome === undefined || outcome.outcome === 'moved') {
+    if (outcome.outcome === 'moved') {
       report.moved++;
       backoffMs = 0;
     } else if (outcome.outcome === 'closed') report.closed++;
@@ -169,8 +174,20 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
     while (inFlight.size > 0) await new Promise<void>((resolve) => (wake = resolve));
     if (!report.aborted && options.fallbackAtDeadline) {
       report.phase = 'fallback';
+      // Thousands of fallbacks (a close frame or a `Connection: close` each) in one synchronous loop
+      // would stop this process's event loop for seconds: the connections still served here, and the
+      // successor's claims, would wait. A turn of the event loop every FALLBACK_CHUNK connections.
       for (const server of servers) {
-        for (const conn of server.adapter.connections()) {
+        const conns = [...server.adapter.connections()];
+        let live: ReadonlySet<unknown> | undefined;
+        for (let at = 0; at < conns.length; at++) {
+          if (at > 0 && at % FALLBACK_CHUNK === 0) {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            // Those that ended by themselves meanwhile get no fallback, and are not counted.
+            live = new Set(server.adapter.connections());
+          }
+          const conn = conns[at];
+          if (live !== undefined && !live.has(conn)) continue;
           server.adapter.fallback(conn);
           report.fallback++;
         }

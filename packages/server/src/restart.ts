@@ -135,7 +135,15 @@ export interface Restarter {
   /** Resolves once this process has taken over from its predecessor (at once in the first generation). */
   readonly takenOver: Promise<TakeoverReport>;
   on(event: 'progress', listener: (progress: RestartProgress) => void): this;
+  /**
+   * Something went wrong that this process survives, and serves on: a socket it could not take (from a
+   * process it does not take sockets from, or one that could not be imported), a control channel
+   * fault, a listener it could not listen on again after a failed restart, a predecessor that
+   * abandoned the restart. Without a listener these go nowhere (no 'error' event, no crash).
+   */
+  on(event: 'warning', listener: (warning: Error) => void): this;
   off(event: 'progress', listener: (progress: RestartProgress) => void): this;
+  off(event: 'warning', listener: (warning: Error) => void): this;
   /** Stops everything this restarter runs (switch, control socket, signal handler) and removes its pid file. */
   close(): Promise<void>;
 }
@@ -302,7 +310,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
         onListener: (name, fd) => this.#arrivedListeners.put(name, fd),
         onError: (error) => {
           counts.unserved++;
-          this.emit('warning', error);
+          this.#warn(error);
         },
       })) {
         received++;
@@ -323,7 +331,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
           try {
             message = await ch.receive();
           } catch (error) {
-            this.emit('warning', error);
+            this.#warn(error);
             message = null;
           }
           if (message === null) break;
@@ -344,7 +352,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
             // Sockets that lapsed never arrive: stop after a quiet spell either way.
             armIdle();
           } else if (message.kind === 'abort') {
-            this.emit('warning', new ServerError('ERR_SUCCESSOR_FAILED', `pid ${pid} abandoned the restart: ${message.reason}`));
+            this.#warn(new ServerError('ERR_SUCCESSOR_FAILED', `pid ${pid} abandoned the restart: ${message.reason}`));
           }
         }
         if (expected === undefined) {
@@ -407,7 +415,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
     this.#notify({ READY: 1, MAINPID: process.pid });
     const channel = this.#predecessor?.channel;
     if (channel !== undefined && !channel.closed) {
-      await channel.send({ kind: 'ready', pid: process.pid }).catch((error: unknown) => this.emit('warning', error));
+      await channel.send({ kind: 'ready', pid: process.pid }).catch((error: unknown) => this.#warn(error));
     }
     if (this.#predecessor === undefined) this.#takenOver.resolve({ predecessorPid: undefined, received: 0, unrouted: 0, predecessorDied: false });
   }
@@ -602,6 +610,9 @@ class RestarterImpl extends EventEmitter implements Restarter {
       // 3. This process stops accepting (the successor accepts on the same kernel socket) and moves every connection.
       for (const server of this.#listeners.values()) if (server.listening) NetServer.prototype.close.call(server);
       let lastSent = 0;
+      // The move begins here: its phase (and its time) start now, not at the first socket's outcome,
+      // which comes only once a whole batch was claimed.
+      progress('moving');
       report = await moveConnections({
         servers: this.#router.servers,
         mover: this.#mover,
@@ -684,7 +695,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
           await listenServer(server, { fd }, `listener '${name}' (listening again after the failed restart)`);
           continue;
         } catch (error) {
-          this.emit('warning', error);
+          this.#warn(error);
         }
       }
       closeQuietly(fd);
@@ -698,6 +709,11 @@ class RestarterImpl extends EventEmitter implements Restarter {
     if (this.#signalHandler !== undefined && this.#options.upgradeSignal !== undefined) process.off(this.#options.upgradeSignal, this.#signalHandler);
     await this.#control.close();
     await this.switch.WSACleanup().catch(() => undefined);
+  }
+
+  /** A 'warning' event: always an `Error`, whatever was thrown underneath. */
+  #warn(error: unknown): void {
+    this.emit('warning', error instanceof Error ? error : new ServerError('ERR_CONTROL_CHANNEL', String(error)));
   }
 
   #notify(state: Record<string, string | number>): void {

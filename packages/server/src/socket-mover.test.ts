@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Switch } from '@sanshare/switch';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isServerError, type ServerError } from './errors.js';
-import { createSocketMover, type ArrivedSocket, type SocketMover } from './socket-mover.js';
+import { SEND_BATCH_SIZE, createSocketMover, type ArrivedSocket, type SocketMover } from './socket-mover.js';
 import { startSwitch } from './start-switch.js';
 
 /** Reads from `socket` until `count` bytes came. */
@@ -38,7 +38,8 @@ describe('createSocketMover', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'srv-mover-'));
-    sw = await startSwitch(join(dir, 'run'));
+    // A short import timeout: a socket left unclaimed lapses back to this process in a few seconds.
+    sw = await startSwitch(join(dir, 'run'), { importTimeoutMs: 3_000 });
     mover = createSocketMover(sw);
     listener = createServer({ pauseOnConnect: true });
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
@@ -57,9 +58,11 @@ describe('createSocketMover', () => {
     client.write('early');
     const controller = new AbortController();
     const arrivals = mover.receive({ acceptFrom: (pid) => pid === process.pid, signal: controller.signal })[Symbol.asyncIterator]();
+    // Receiving first: the mover confirms claims, so `send` resolves once the socket was imported.
+    const arrival = arrivals.next();
     const [outcome] = await mover.send(process.pid, [{ socket: server, moved: { server: 'echo', state: Uint8Array.of(1, 2, 3), listener: false, fresh: false } }]);
     expect(outcome).toEqual({ outcome: 'moved' });
-    const { value } = (await arrivals.next()) as { value: ArrivedSocket };
+    const { value } = (await arrival) as { value: ArrivedSocket };
     controller.abort();
     sockets.push(value.socket);
     expect(value.sourcePid).toBe(process.pid);
@@ -68,6 +71,38 @@ describe('createSocketMover', () => {
     expect(await readBytes(value.socket, 10)).toBe('early-late');
     value.socket.write('back');
     expect(await readBytes(client, 4)).toBe('back');
+  });
+
+  it('should move more connections than one batch holds in one send, each with its own unread bytes, state and outcome', async () => {
+    const count = SEND_BATCH_SIZE + 50;
+    const pairs = [];
+    for (let i = 0; i < count; i++) pairs.push(await pair());
+    pairs.forEach(({ client }, i) => client.write(`c${i};`));
+    const closed = pairs[7] as { server: Socket; client: Socket };
+    closed.client.destroy();
+    closed.server.resume();
+    await once(closed.server, 'close');
+    const controller = new AbortController();
+    const arrived = new Map<number, ArrivedSocket>();
+    const loop = (async () => {
+      for await (const a of mover.receive({ acceptFrom: (pid) => pid === process.pid, signal: controller.signal })) {
+        sockets.push(a.socket);
+        arrived.set((a.moved.state[0] as number) * 256 + (a.moved.state[1] as number), a);
+        // Every connection but the closed one.
+        if (arrived.size === count - 1) controller.abort();
+      }
+    })();
+    const outcomes = await mover.send(
+      process.pid,
+      pairs.map(({ server }, i) => ({ socket: server, moved: { server: 'echo', state: Uint8Array.of(i >> 8, i & 255), listener: false, fresh: false } })),
+    );
+    await loop;
+    expect(outcomes.map((o) => o.outcome)).toEqual(pairs.map((_, i) => (i === 7 ? 'closed' : 'moved')));
+    for (let i = 0; i < count; i++) {
+      if (i === 7) continue;
+      const a = arrived.get(i) as ArrivedSocket;
+      expect(await readBytes(a.socket, `c${i};`.length)).toBe(`c${i};`);
+    }
   });
 
   it('should give the connection back, unread bytes first, when the target cannot take it', async () => {
@@ -101,7 +136,8 @@ describe('createSocketMover', () => {
   });
 
   it('should leave unclaimed a socket from a process it does not take sockets from, and say so', async () => {
-    const { server } = await pair();
+    const { server, client } = await pair();
+    client.write('before');
     const errors: ServerError[] = [];
     const controller = new AbortController();
     const loop = (async () => {
@@ -118,8 +154,18 @@ describe('createSocketMover', () => {
       }
       return got;
     })();
-    await mover.send(process.pid, [{ socket: server, moved: { server: 'echo', state: new Uint8Array(0), listener: false, fresh: false } }]);
+    const [outcome] = await mover.send(process.pid, [{ socket: server, moved: { server: 'echo', state: new Uint8Array(0), listener: false, fresh: false } }]);
     expect(await loop).toEqual([]);
+    // Claims are confirmed: the unclaimed socket lapsed and came back here, in service.
+    expect(mover.confirmsClaims).toBe(true);
+    expect(outcome?.outcome).toBe('returned');
+    if (outcome?.outcome !== 'returned') return;
+    sockets.push(outcome.socket);
+    // With every byte: those sent before the move, and after it.
+    client.write('+after');
+    expect(await readBytes(outcome.socket, 12)).toBe('before+after');
+    outcome.socket.write('back');
+    expect(await readBytes(client, 4)).toBe('back');
     expect(errors[0]?.message).toMatch(new RegExp(`^a socket from pid ${process.pid}, which this process does not take sockets from, was left unclaimed`));
   });
 

@@ -1,17 +1,16 @@
 /**
  * The glue between a server and the switch: the one place where sockets leave this process and
- * arrive in it. A connection leaves as `adoptNetSocket` (Node stops reading; what it had read
- * travels as read-ahead) then `WSADuplicateSocketWithMessage` with its `MovedSocket` message; it
- * arrives as `WSAReceiveDuplicate`, `WSASocket(FROM_PROTOCOL_INFO, ...)` and `toNetSocket` (a
- * `net.Socket` that delivers the read-ahead first). Sockets move only through the switch's public
- * calls, with its checks and access control: no descriptor of a connection travels any other way.
- *
- * Today each socket is one duplication (one transport message each way). The batch extension
- * (`WSADuplicateSocketBatch`, issue 14) will replace the loop in `send` and `receive`; nothing else in
- * the package depends on how many messages a move takes.
+ * arrive in it. Connections leave as `adoptNetSocket` (Node stops reading; what it had read travels
+ * as read-ahead), then `WSADuplicateSocketBatch` with one `MovedSocket` message each, a few hundred
+ * per call (the provider packs them into as few kernel messages as `SCM_MAX_FD` allows; a provider
+ * without the batch extension is driven one socket at a time by the switch). They arrive through
+ * `WSAReceiveDuplicates` (every delivery there, in one call), `WSASocket(FROM_PROTOCOL_INFO, ...)` and
+ * `toNetSocket` (a `net.Socket` that delivers the read-ahead first). Sockets move only through the
+ * switch's public calls, with its checks and access control: no descriptor of a connection travels
+ * any other way.
  */
 import type { Server, Socket as NetSocket } from 'node:net';
-import { FROM_PROTOCOL_INFO as FROM, type DuplicateDelivery, type Socket } from '@sanshare/protocol-info';
+import { FROM_PROTOCOL_INFO as FROM, WsaError, type DuplicateBatchResult, type DuplicateDelivery, type Socket } from '@sanshare/protocol-info';
 import { adoptNetSocket, toNetSocket, type Switch } from '@sanshare/switch';
 import { ServerError, firstLine } from './errors.js';
 import { receiveListener, sendListener } from './listener-transfer.js';
@@ -57,9 +56,9 @@ export interface ReceiveOptions {
 }
 
 /**
- * How the switch tells that a duplication ended (issue 13's `onDuplicateSettled`, not yet on every
- * switch): the mover keeps its own descriptor until the target claimed the socket, and takes the
- * connection back when the duplication lapsed.
+ * How the switch tells that a duplication ended (issue 13's `onDuplicateSettled`, not on a switch
+ * older than it): the mover keeps its own descriptor until the target claimed the socket, and takes
+ * the connection back when the duplication lapsed.
  */
 interface DuplicateSettlement {
   onDuplicateSettled(listener: (event: { readonly s: Socket; readonly outcome: 'claimed' | 'lapsed'; readonly reason: string }) => void): () => void;
@@ -71,9 +70,10 @@ export interface SocketMoverOptions {
    * Wait for the provider's report that the target claimed each socket before closing this process's
    * descriptor, and take the socket back on a lapse (`onDuplicateSettled`). Without it a socket counts
    * as moved once the target's provider holds it, and a target that dies before importing it loses that
-   * connection. Default: off, because nothing tells whether a provider reports (the switch's
-   * `onDuplicateSettled` exists either way, and a provider that never reports would make every move
-   * wait `settleTimeoutMs`); turn it on where the provider reports (`WPUNotifyDuplicateSettled`).
+   * connection. Default: on when the switch has `onDuplicateSettled` and every provider it loaded is
+   * one known to report (`WPUNotifyDuplicateSettled`: sanshare's own provider, which every process of
+   * this package runs); off otherwise, since a provider that never reports would make every move wait
+   * `settleTimeoutMs`.
    */
   awaitSettlement?: boolean;
   /** Bound on that wait, in ms (past it the socket counts as moved). Default 35,000: the provider's import timeout plus 5 s. */
@@ -84,7 +84,10 @@ export interface SocketMoverOptions {
 export interface SocketMover {
   /** Whether claims are confirmed by the provider (see `SocketMoverOptions.awaitSettlement`). */
   readonly confirmsClaims: boolean;
-  /** Moves each item to process `targetPid`; resolves with one outcome per item, in order. Never rejects for one item's failure. */
+  /**
+   * Moves each item to process `targetPid`, in batches of `SEND_BATCH_SIZE` (`WSADuplicateSocketBatch`);
+   * resolves with one outcome per item, in order. Never rejects for one item's failure.
+   */
   send(targetPid: number, items: readonly MoveItem[]): Promise<MoveOutcome[]>;
   /**
    * Hands listening socket `server` (named `name`) to `targetPid` (listener-transfer.ts): `server`
@@ -98,10 +101,34 @@ export interface SocketMover {
 
 const DEFAULT_SETTLE_TIMEOUT_MS = 35_000;
 
+/**
+ * Sockets per `WSADuplicateSocketBatch` call: a few hundred, so that the per-call cost (one lock pass,
+ * one provider call, one result array) is shared, while one call never holds more descriptors in
+ * flight than a non-root user's `RLIMIT_NOFILE` tolerates (`ETOOMANYREFS`), nor makes the first socket
+ * wait for the thousandth. The provider packs each call into messages of at most `SCM_MAX_FD` (253).
+ */
+export const SEND_BATCH_SIZE = 250;
+
+/** Providers known to report how each duplication ended (`WPUNotifyDuplicateSettled`, since issue 13). */
+const SETTLEMENT_REPORTING_PROVIDERS: ReadonlySet<string> = new Set(['@sanshare/provider']);
+
+/** Whether every provider `sw` loaded reports settlements, and `sw` passes them on. */
+function reportsSettlements(sw: Switch): boolean {
+  if ((sw as Partial<DuplicateSettlement>).onDuplicateSettled === undefined) return false;
+  return sw.providers.length > 0 && sw.providers.every((p) => SETTLEMENT_REPORTING_PROVIDERS.has(p.providerModule));
+}
+
+/** An item that is in the switch now, ready to be duplicated. */
+interface AdoptedItem {
+  readonly index: number;
+  readonly s: Socket;
+  readonly message: Uint8Array;
+}
+
 /** Creates the mover over a started switch (a switch whose catalog has a provider with sanshare's extensions). */
 export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}): SocketMover {
   const settlement = (sw as Partial<DuplicateSettlement>).onDuplicateSettled === undefined ? undefined : (sw as unknown as DuplicateSettlement);
-  const confirmsClaims = options.awaitSettlement ?? false;
+  const confirmsClaims = options.awaitSettlement ?? reportsSettlements(sw);
   if (confirmsClaims && settlement === undefined) {
     throw new ServerError('ERR_INVALID_ARGUMENT', 'awaitSettlement: this switch has no onDuplicateSettled; update @sanshare/switch or leave awaitSettlement unset');
   }
@@ -121,19 +148,33 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
     }
   }
 
-  async function settle(s: Socket): Promise<{ outcome: 'claimed' | 'lapsed'; reason: string }> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => done('claimed', `no report within ${settleTimeoutMs} ms`), settleTimeoutMs);
-      function done(outcome: 'claimed' | 'lapsed', reason: string): void {
-        clearTimeout(timer);
-        waiting.delete(s);
-        resolve({ outcome, reason });
-      }
-      waiting.set(s, done);
-    });
+  /**
+   * Waits for the settlement of each socket of one batch. One timer for the batch, not one per
+   * socket: past `settleTimeoutMs` every socket not reported yet counts as claimed.
+   */
+  function settleAll(sockets: readonly Socket[]): Map<Socket, Promise<{ outcome: 'claimed' | 'lapsed'; reason: string }>> {
+    const settled = new Map<Socket, Promise<{ outcome: 'claimed' | 'lapsed'; reason: string }>>();
+    let open = sockets.length;
+    const timer = setTimeout(() => {
+      for (const s of sockets) waiting.get(s)?.('claimed', `no report within ${settleTimeoutMs} ms`);
+    }, settleTimeoutMs);
+    for (const s of sockets) {
+      settled.set(
+        s,
+        new Promise((resolve) => {
+          waiting.set(s, (outcome, reason) => {
+            waiting.delete(s);
+            if (--open === 0) clearTimeout(timer);
+            resolve({ outcome, reason });
+          });
+        }),
+      );
+    }
+    return settled;
   }
 
-  async function sendOne(targetPid: number, item: MoveItem): Promise<MoveOutcome> {
+  /** Puts one item into the switch; its outcome when it cannot go that far. */
+  async function adopt(item: MoveItem, index: number): Promise<AdoptedItem | MoveOutcome> {
     // Encode first: a state over the limit must not cost the connection its place in its server.
     let message: Uint8Array;
     try {
@@ -141,38 +182,85 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
     } catch (error) {
       return { outcome: 'returned', socket: item.socket, error };
     }
-    let s: Socket;
     try {
-      s = await adoptNetSocket(sw, item.socket);
+      return { index, s: await adoptNetSocket(sw, item.socket), message };
     } catch (error) {
       // Not connected any more (the client closed), or the provider failed after taking it: gone either way.
       if (!item.socket.destroyed) return { outcome: 'returned', socket: item.socket, error };
       return { outcome: 'closed', error };
     }
-    // Registered before the call: a settlement may be reported as soon as the target imports.
-    const settled = confirmsClaims ? settle(s) : undefined;
-    try {
-      await sw.WSADuplicateSocketWithMessage(s, targetPid, message);
-    } catch (error) {
-      waiting.get(s)?.('lapsed', 'not handed off');
+  }
+
+  /** The outcome of one item the batch call answered. */
+  async function finish(
+    targetPid: number,
+    item: AdoptedItem,
+    result: DuplicateBatchResult,
+    settled: Promise<{ outcome: 'claimed' | 'lapsed'; reason: string }> | undefined,
+  ): Promise<MoveOutcome> {
+    if (result.error !== undefined) {
+      waiting.get(item.s)?.('lapsed', 'not handed off');
+      let handedOff: boolean;
+      try {
+        handedOff = sw.isHandedOff(item.s);
+      } catch (error) {
+        // WSAENOTSOCK: the provider released the socket meanwhile (the connection failed underneath).
+        return { outcome: 'closed', error };
+      }
+      if (handedOff) {
+        // The provider broke its contract for this item (WSAEINVALIDPROVIDER): whether the socket went
+        // is unknown, so it cannot be served here; this process's descriptor is released.
+        await sw.closesocket(item.s).catch(() => undefined);
+        return { outcome: 'closed', error: result.error };
+      }
       // Not handed off: the provider resumed the socket, read-ahead first; it is still ours.
-      return takeBack(s, error);
+      return takeBack(item.s, result.error);
     }
     if (settled !== undefined) {
       const { outcome, reason } = await settled;
-      if (outcome === 'lapsed') {
-        return takeBack(s, new ServerError('ERR_SUCCESSOR_FAILED', `pid ${targetPid} never took the socket: ${reason}`));
-      }
+      if (outcome === 'lapsed') return takeBack(item.s, new ServerError('ERR_SUCCESSOR_FAILED', `pid ${targetPid} never took the socket: ${reason}`));
     }
     // This process's descriptor only: the socket lives on in the target.
-    await sw.closesocket(s).catch(() => undefined);
+    await sw.closesocket(item.s).catch(() => undefined);
     return { outcome: 'moved' };
+  }
+
+  /** One `WSADuplicateSocketBatch` call for `batch`; each item's outcome into `outcomes`. */
+  async function sendBatch(targetPid: number, batch: readonly AdoptedItem[], outcomes: MoveOutcome[]): Promise<void> {
+    // Registered before the call: a settlement may be reported as soon as the target imports.
+    const settled = confirmsClaims ? settleAll(batch.map((item) => item.s)) : undefined;
+    let results: DuplicateBatchResult[];
+    try {
+      results = await sw.WSADuplicateSocketBatch(
+        batch.map(({ s, message }) => ({ s, message })),
+        targetPid,
+      );
+    } catch (error) {
+      // The call's own fault (the switch is down): nothing was duplicated, every socket is still ours.
+      results = batch.map(() => ({ error: error as WsaError }));
+    }
+    await Promise.all(
+      batch.map(async (item, at) => {
+        const result = results[at] ?? { error: new WsaError('WSAEINVALIDPROVIDER', 'WSADuplicateSocketBatch gave no result for this item') };
+        outcomes[item.index] = await finish(targetPid, item, result, settled?.get(item.s));
+      }),
+    );
   }
 
   return {
     confirmsClaims,
-    send(targetPid, items) {
-      return Promise.all(items.map((item) => sendOne(targetPid, item)));
+    async send(targetPid, items) {
+      const outcomes = new Array<MoveOutcome>(items.length);
+      const adopted: AdoptedItem[] = [];
+      const steps = await Promise.all(items.map((item, index) => adopt(item, index)));
+      steps.forEach((step, index) => {
+        if ('outcome' in step) outcomes[index] = step;
+        else adopted.push(step);
+      });
+      const batches: Promise<void>[] = [];
+      for (let at = 0; at < adopted.length; at += SEND_BATCH_SIZE) batches.push(sendBatch(targetPid, adopted.slice(at, at + SEND_BATCH_SIZE), outcomes));
+      await Promise.all(batches);
+      return outcomes;
     },
     sendListener(targetPid, name, server) {
       return sendListener(sw, targetPid, name, server);
@@ -183,8 +271,12 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
   };
 }
 
-/** Imports taken at once while receiving: deliveries keep coming while earlier ones are imported. */
-const RECEIVE_CONCURRENCY = 32;
+/**
+ * Imports under way at once while receiving, and the most deliveries taken by one
+ * `WSAReceiveDuplicates` call: deliveries keep coming while earlier ones are imported, and a batch of
+ * the sender (`SEND_BATCH_SIZE`) is taken in one call.
+ */
+const RECEIVE_CONCURRENCY = 256;
 
 async function* receiveLoop(sw: Switch, options: ReceiveOptions): AsyncGenerator<ArrivedSocket> {
   const { signal, acceptFrom, onError, onListener } = options;
@@ -245,20 +337,22 @@ async function* receiveLoop(sw: Switch, options: ReceiveOptions): AsyncGenerator
         await new Promise<void>((resolve) => (wakePump = resolve));
         continue;
       }
-      let delivery: DuplicateDelivery;
+      let deliveries: DuplicateDelivery[];
       try {
-        delivery = await sw.WSAReceiveDuplicate({ signal });
+        deliveries = await sw.WSAReceiveDuplicates({ signal, max: RECEIVE_CONCURRENCY - importing });
       } catch (error) {
         // Aborted; or WSAENETDOWN after WSACleanup, a provider without the extension: nothing more arrives.
         if (!signal.aborted) onError?.(new ServerError('ERR_CLOSED', `receiving moved sockets stopped: ${firstLine(error)}`, { cause: error }));
         break;
       }
-      importing++;
-      void take(delivery).then((taken) => {
-        importing--;
-        if (taken !== undefined) arrived.push(taken);
-        nudge();
-      });
+      importing += deliveries.length;
+      for (const delivery of deliveries) {
+        void take(delivery).then((taken) => {
+          importing--;
+          if (taken !== undefined) arrived.push(taken);
+          nudge();
+        });
+      }
     }
     receiving = false;
     nudge();

@@ -108,6 +108,36 @@ describe('createRestarter when a process fails', () => {
     expect(await survivorsServedBy(`${next}/v1`)).toHaveLength(CLIENTS);
   });
 
+  it('should take back, and serve, every connection the successor had not imported when it is killed mid-batch, leaking nothing', async () => {
+    // More clients than one batch holds: the successor dies after importing 100 of them.
+    const many = 300;
+    writeFileSync(join(dir, 'kill'), 'received:100');
+    const server = new ServerProcess(ECHO, { RUNTIME_DIR: join(dir, 'run'), READY_MS: '8000', KILL_FILE: join(dir, 'kill') });
+    servers.push(server);
+    const ready = await server.waitFor('generation 1 ready', (e) => e.ev === 'ready' && e['generation'] === 1);
+    const { pid } = ready;
+    const port = ready['port'] as number;
+    for (let i = 0; i < many; i++) clients.push(new LineClient(port, 1));
+    await until('every client answered', () => clients.every((c) => c.answered >= 2));
+    const descriptorsBefore = openDescriptors(pid);
+    process.kill(pid, 'SIGHUP');
+    const dying = await server.waitFor('the successor dies mid-batch', (e) => e.ev === 'dying' && e['at'] === 'received:100');
+    const failed = await server.waitFor('the upgrade fails', (e) => e.ev === 'upgrade-failed' && e.pid === pid);
+    expect(failed['code']).toBe('ERR_SUCCESSOR_FAILED');
+    await until(`the successor (pid ${dying.pid}) is gone, and its descriptors with it`, () => !isAlive(dying.pid));
+
+    const tag = `${pid}/v1`;
+    const survivors = await survivorsServedBy(tag);
+    const lost = many - survivors.length;
+    // The successor's share died with it (at least the 100 it had); claims are confirmed, so every
+    // socket it had not imported lapsed back to the old process, which serves it.
+    expect(lost).toBeGreaterThanOrEqual(100);
+    expect(survivors.length).toBeGreaterThan(0);
+    await newClientServedBy(port, tag);
+    // Nothing leaks in the old process: its connections (minus those lost, plus the new client's), its listener, nothing more.
+    await until('the old process holds no stray descriptor', () => openDescriptors(pid) === descriptorsBefore - lost + 1);
+  });
+
   it('should keep serving what the successor has, and the listener, when the old process is killed mid-move', async () => {
     writeFileSync(join(dir, 'kill-old'), '8');
     const { server, pid, port } = await startWithClients({ KILL_OLD_FILE: join(dir, 'kill-old') });
