@@ -366,6 +366,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
     void loop.then(async () => {
       clearTimeout(idle);
       unlink();
+      // Our own Done: the old process keeps its listener duplicates until it reads it.
+      if (!died) await channel?.send({ kind: 'done', socketsSent: received, totals: { ...counts, phase: 'done' } }).catch(() => undefined);
       await channel?.close();
       const unrouted = this.#router.dropUnrouted();
       counts.unserved += unrouted;
@@ -601,9 +603,18 @@ class RestarterImpl extends EventEmitter implements Restarter {
       readyDeadline();
       // From now on the successor sends nothing until this process closes the channel: a read stays
       // pending, so that its death (the channel's end) is seen at once.
+      // The one message it sends later is its own Done: it holds every socket this process sent.
       let finished = false;
+      let tookOver: () => void = () => {};
+      const successorTookOver = new Promise<void>((resolve) => (tookOver = resolve));
       void (async () => {
-        while ((await ch.receive().catch(() => null)) !== null);
+        let message: ControlMessage | null;
+        while ((message = await ch.receive().catch(() => null)) !== null) {
+          if (message.kind === 'done') {
+            finished = true;
+            tookOver();
+          }
+        }
         if (!finished) gone.abort(new Error(`the successor (pid ${successorPid}) closed the control channel`));
       })();
       for (const n of this.#notifiers) n.notify({ MAINPID: successorPid });
@@ -638,6 +649,16 @@ class RestarterImpl extends EventEmitter implements Restarter {
       counts.unserved += left;
       counts.remaining = left;
       await ch.send({ kind: 'done', socketsSent: counts.moved, totals: { ...counts, phase: 'done' } }).catch(() => undefined);
+      // 5. Until the successor says it holds them all, this process keeps its duplicate of each
+      // listener: a successor that dies now (its claims taken, its connections not yet served) must
+      // not leave the port without a server. Bounded: a live successor that is slow to say so (it
+      // waits out sockets that lapsed) is not rolled back from.
+      let patience: NodeJS.Timeout | undefined;
+      await raceAbort(
+        Promise.race([successorTookOver, new Promise<void>((resolve) => (patience = setTimeout(resolve, ORPHAN_RECEIVE_IDLE_MS + this.#timeouts.ready)))]),
+        gone.signal,
+        'before it said it held every connection',
+      ).finally(() => clearTimeout(patience));
       finished = true;
       await ch.close();
       for (const fd of keep.values()) closeQuietly(fd);
