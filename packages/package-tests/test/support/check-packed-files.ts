@@ -10,6 +10,8 @@ const ALLOWED: readonly RegExp[] = [
   /^LICEN[CS]E(\.md|\.txt)?$/,
   // tsup output: JS, CJS, their declarations and source maps; never a compiled test.
   /^dist\/(?!.*\.test\.)[\w./-]+\.(js|cjs|mjs|d\.ts|d\.cts|d\.mts|map)$/,
+  // A command's entry file (package.json `bin`), outside dist/ so that it exists before a build.
+  /^bin\/[\w.-]+\.(js|cjs|mjs)$/,
   // protobuf schemas shipped next to the generated code, for users of other languages.
   /^proto\/[\w./-]+\.proto$/,
   // The native addon: what node-gyp needs to build from source, and the prebuilt binaries.
