@@ -13,7 +13,6 @@ import type { ProviderState } from './provider-state.js';
 import { assertNothingQueued, newListeningState } from './listening-socket.js';
 import { newSocketEntry, type ListeningState, type SocketEntry } from './socket-entry.js';
 import { StreamSocket } from './stream-socket.js';
-import { wrapDescriptor } from './wrap-descriptor.js';
 
 export async function adoptDescriptor(state: ProviderState, fd: number, readAhead?: Uint8Array): Promise<Socket> {
   if (!Number.isInteger(fd) || fd < 0) throw new WsaError('WSAEINVAL', `${String(fd)} is not a descriptor`);
@@ -26,17 +25,22 @@ export async function adoptDescriptor(state: ProviderState, fd: number, readAhea
   }
   if (info === null) throw new WsaError('WSAENOTSOCK', `descriptor ${fd} is not a socket`);
   if (info.acceptConn) return adoptListener(state, fd, info, readAhead);
-  // Wrap a duplicate and close the caller's descriptor only on success: on failure it is still theirs.
-  const socket = wrapDescriptor(dupFd(fd));
-  const entry = newSocketEntry(socket.remoteFamily === 'IPv6' ? AF.INET6 : AF.INET, SOCK.STREAM, IPPROTO.TCP);
+  // A `net.Socket` refused such a descriptor when it wrapped it at once; unwrapped, it is refused here.
+  if (info.type !== LINUX.SOCK_STREAM) throw new WsaError('WSAEINVAL', `descriptor ${fd} is not a stream socket (type ${info.type}): this provider adopts connected TCP sockets`);
+  // Our own duplicate, unwrapped: a socket adopted to be handed on (what a server's move does with
+  // every connection) never pays for a `net.Socket`; StreamSocket wraps it on first I/O, as it does an
+  // imported one. The family is the descriptor's domain, as `remoteFamily` would have reported it.
+  // The caller's descriptor is closed only on success: on failure it is still theirs.
+  const own = dupFd(fd);
+  const entry = newSocketEntry(info.domain === LINUX.AF_INET6 ? AF.INET6 : AF.INET, SOCK.STREAM, IPPROTO.TCP);
   entry.state = 'stream';
-  entry.stream = new StreamSocket(socket, readAhead);
+  entry.stream = new StreamSocket(own, readAhead);
   let s: Socket;
   try {
     entry.shared = state.sharedOptions.share(entry.shared, fd);
     s = state.sockets.register(entry);
   } catch (error) {
-    socket.destroy();
+    closeQuietly(own);
     throw error;
   }
   closeFd(fd);
