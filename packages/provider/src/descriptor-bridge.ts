@@ -27,24 +27,21 @@ export async function adoptDescriptor(state: ProviderState, fd: number, readAhea
   if (info.acceptConn) return adoptListener(state, fd, info, readAhead);
   // A `net.Socket` refused such a descriptor when it wrapped it at once; unwrapped, it is refused here.
   if (info.type !== LINUX.SOCK_STREAM) throw new WsaError('WSAEINVAL', `descriptor ${fd} is not a stream socket (type ${info.type}): this provider adopts connected TCP sockets`);
-  // Our own duplicate, unwrapped: a socket adopted to be handed on (what a server's move does with
-  // every connection) never pays for a `net.Socket`; StreamSocket wraps it on first I/O, as it does an
-  // imported one. The family is the descriptor's domain, as `remoteFamily` would have reported it.
-  // The caller's descriptor is closed only on success: on failure it is still theirs.
-  const own = dupFd(fd);
+  // The descriptor itself, unwrapped: a socket adopted to be handed on (what a server's move does
+  // with every connection) never pays for a `net.Socket`, nor for a duplicate of its descriptor;
+  // StreamSocket wraps it on first I/O, as it does an imported one. The family is the descriptor's
+  // domain, as `remoteFamily` would have reported it. Nothing below touches the descriptor before
+  // `register` succeeds: on failure it is still the caller's, open, as it came.
   const entry = newSocketEntry(info.domain === LINUX.AF_INET6 ? AF.INET6 : AF.INET, SOCK.STREAM, IPPROTO.TCP);
   entry.state = 'stream';
-  entry.stream = new StreamSocket(own, readAhead);
-  let s: Socket;
+  entry.stream = new StreamSocket(fd, readAhead);
+  entry.shared = state.sharedOptions.share(entry.shared, fd);
   try {
-    entry.shared = state.sharedOptions.share(entry.shared, fd);
-    s = state.sockets.register(entry);
+    return state.sockets.register(entry);
   } catch (error) {
-    closeQuietly(own);
+    state.sharedOptions.unshare(entry.shared);
     throw error;
   }
-  closeFd(fd);
-  return s;
 }
 
 /**
