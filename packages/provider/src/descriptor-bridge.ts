@@ -97,8 +97,15 @@ export async function detachDescriptor(state: ProviderState, s: Socket): Promise
   const entry = state.sockets.connected(s);
   await entry.duplications;
   const readAhead = Buffer.from(await entry.stream.stopForHandoff());
-  const fd = dupFd(entry.stream.fd);
+  // An unwrapped socket gives its own descriptor (no net.Socket holds it); a wrapped one a duplicate.
+  const released = entry.stream.releaseDescriptor();
+  const fd = released ?? dupFd(entry.stream.fd);
   entry.stream.commitHandoff();
-  await closeSocket(state, s);
+  try {
+    await closeSocket(state, s);
+  } catch (error) {
+    if (released !== undefined) closeQuietly(fd);
+    throw error;
+  }
   return { fd, readAhead };
 }
