@@ -13,7 +13,6 @@ import type { ProviderState } from './provider-state.js';
 import { assertNothingQueued, newListeningState } from './listening-socket.js';
 import { newSocketEntry, type ListeningState, type SocketEntry } from './socket-entry.js';
 import { StreamSocket } from './stream-socket.js';
-import { wrapDescriptor } from './wrap-descriptor.js';
 
 export async function adoptDescriptor(state: ProviderState, fd: number, readAhead?: Uint8Array): Promise<Socket> {
   if (!Number.isInteger(fd) || fd < 0) throw new WsaError('WSAEINVAL', `${String(fd)} is not a descriptor`);
@@ -26,21 +25,23 @@ export async function adoptDescriptor(state: ProviderState, fd: number, readAhea
   }
   if (info === null) throw new WsaError('WSAENOTSOCK', `descriptor ${fd} is not a socket`);
   if (info.acceptConn) return adoptListener(state, fd, info, readAhead);
-  // Wrap a duplicate and close the caller's descriptor only on success: on failure it is still theirs.
-  const socket = wrapDescriptor(dupFd(fd));
-  const entry = newSocketEntry(socket.remoteFamily === 'IPv6' ? AF.INET6 : AF.INET, SOCK.STREAM, IPPROTO.TCP);
+  // A `net.Socket` refused such a descriptor when it wrapped it at once; unwrapped, it is refused here.
+  if (info.type !== LINUX.SOCK_STREAM) throw new WsaError('WSAEINVAL', `descriptor ${fd} is not a stream socket (type ${info.type}): this provider adopts connected TCP sockets`);
+  // The descriptor itself, unwrapped: a socket adopted to be handed on (what a server's move does
+  // with every connection) never pays for a `net.Socket`, nor for a duplicate of its descriptor;
+  // StreamSocket wraps it on first I/O, as it does an imported one. The family is the descriptor's
+  // domain, as `remoteFamily` would have reported it. Nothing below touches the descriptor before
+  // `register` succeeds: on failure it is still the caller's, open, as it came.
+  const entry = newSocketEntry(info.domain === LINUX.AF_INET6 ? AF.INET6 : AF.INET, SOCK.STREAM, IPPROTO.TCP);
   entry.state = 'stream';
-  entry.stream = new StreamSocket(socket, readAhead);
-  let s: Socket;
+  entry.stream = new StreamSocket(fd, readAhead);
+  entry.shared = state.sharedOptions.share(entry.shared, fd);
   try {
-    entry.shared = state.sharedOptions.share(entry.shared, fd);
-    s = state.sockets.register(entry);
+    return state.sockets.register(entry);
   } catch (error) {
-    socket.destroy();
+    state.sharedOptions.unshare(entry.shared);
     throw error;
   }
-  closeFd(fd);
-  return s;
 }
 
 /**
@@ -96,8 +97,15 @@ export async function detachDescriptor(state: ProviderState, s: Socket): Promise
   const entry = state.sockets.connected(s);
   await entry.duplications;
   const readAhead = Buffer.from(await entry.stream.stopForHandoff());
-  const fd = dupFd(entry.stream.fd);
+  // An unwrapped socket gives its own descriptor (no net.Socket holds it); a wrapped one a duplicate.
+  const released = entry.stream.releaseDescriptor();
+  const fd = released ?? dupFd(entry.stream.fd);
   entry.stream.commitHandoff();
-  await closeSocket(state, s);
+  try {
+    await closeSocket(state, s);
+  } catch (error) {
+    if (released !== undefined) closeQuietly(fd);
+    throw error;
+  }
   return { fd, readAhead };
 }

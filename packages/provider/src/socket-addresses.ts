@@ -5,6 +5,7 @@ import { socketAddresses } from '@sanshare/transport-uds';
 import { pick } from './errors.js';
 import { listeningAddress } from './listening-socket.js';
 import type { ProviderState } from './provider-state.js';
+import type { StreamSocket } from './stream-socket.js';
 
 /** Node's family number (`net.isIP`) of a Winsock address family. */
 export function familyOf(af: number): 4 | 6 {
@@ -33,6 +34,21 @@ export function bindSocket(state: ProviderState, s: Socket, name: SockAddr): voi
 }
 
 /**
+ * The addresses of a socket no `net.Socket` wraps, from its descriptor; kept once it has a peer. The
+ * switch asks WSPGetSockName then WSPGetPeerName of every socket it duplicates or imports (its
+ * access-control key): one addon call answers both. A connected socket's pair never changes, and a
+ * `net.Socket` keeps its peer's address the same way (`remoteAddress` stays after a reset).
+ */
+const knownAddresses = new WeakMap<StreamSocket, ReturnType<typeof socketAddresses>>();
+function unwrappedAddresses(stream: StreamSocket): ReturnType<typeof socketAddresses> {
+  const known = knownAddresses.get(stream);
+  if (known !== undefined) return known;
+  const addresses = socketAddresses(stream.fd);
+  if (addresses.peer !== null) knownAddresses.set(stream, addresses);
+  return addresses;
+}
+
+/**
  * WSPGetSockName. An imported socket no `net.Socket` wraps yet is asked through its descriptor
  * (getsockname and getpeername in one call into the addon): the switch asks both names of every
  * socket it imports (its access-control key), and a socket that is only handed on again must not pay
@@ -41,7 +57,7 @@ export function bindSocket(state: ProviderState, s: Socket, name: SockAddr): voi
 export function getSockName(state: ProviderState, s: Socket): SockAddr {
   const entry = state.sockets.require(s);
   if (entry.state === 'stream' && entry.stream !== undefined && !entry.stream.wrapped) {
-    const { local } = socketAddresses(entry.stream.fd);
+    const { local } = unwrappedAddresses(entry.stream);
     return { address: local.address, port: local.port };
   }
   if (entry.state === 'listening' && entry.listening !== undefined) return listeningAddress(entry.listening);
@@ -57,7 +73,7 @@ export function getSockName(state: ProviderState, s: Socket): SockAddr {
 export function getPeerName(state: ProviderState, s: Socket): SockAddr {
   const { stream } = state.sockets.connected(s);
   if (!stream.wrapped) {
-    const { peer } = socketAddresses(stream.fd);
+    const { peer } = unwrappedAddresses(stream);
     if (peer === null) throw new WsaError('WSAENOTCONN', `socket ${s} has no peer`);
     return { address: peer.address, port: peer.port };
   }

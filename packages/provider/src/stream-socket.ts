@@ -257,6 +257,19 @@ export class StreamSocket {
   }
 
   /**
+   * Gives up the raw descriptor of a socket no `net.Socket` wraps (imported or adopted, never used):
+   * from now on it is the caller's, and `close` leaves it open. `undefined` when a `net.Socket` owns
+   * the descriptor (the caller duplicates it instead). WSPDetachDescriptor of a socket that only
+   * passes through this process so costs no `dup` and no `close`.
+   */
+  releaseDescriptor(): number | undefined {
+    if (this.#socket !== undefined || this.#rawFd === undefined || this.#inflight.size > 0) return undefined;
+    const fd = this.#rawFd;
+    this.#rawFd = undefined;
+    return fd;
+  }
+
+  /**
    * The read-ahead left with the hand-off: forget it here (the caller keeps it until the export is
    * claimed or lapses, see `giveBack`). The socket stays stopped.
    */
