@@ -5,16 +5,15 @@
  * fault fails every export of it; a bad export fails alone; every descriptor not stored is closed
  * (counted in /proc/<pid>/fd); and the channel keeps serving batches the target stores and imports.
  */
-import dgram from 'node:dgram';
 import { once } from 'node:events';
-import net from 'node:net';
 import { join } from 'node:path';
-import { closeFd, connect, detachNetSocket, getSocketCookie, SCM_MAX_FD, seqpacketPair, type UdsConnection } from '@sanshare/transport-uds';
+import { connect, getSocketCookie, SCM_MAX_FD, type UdsConnection } from '@sanshare/transport-uds';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildDuplicateInfo } from '../src/build-protocol-info.js';
 import { MAX_EXPORT_MESSAGE_BYTES, MAX_READ_AHEAD_BYTES } from '../src/constants.js';
 import { decodeTargetFrame, encodeExport, encodeSourceBatch, encodeSourceFrame, ExportStatus, type ExportMessage, type TargetFrameMessage } from '../src/export-codec.js';
 import { startAgent, type Agent } from './helpers/agent-runner.js';
+import { exportMaker, forgedSockets } from './helpers/forged-sockets.js';
 import { testCatalogEntry } from './helpers/catalog.js';
 import { useRuntimeDirAndEchoPeer } from './helpers/runtime-dir-and-peer.js';
 import { fdCount } from './helpers/temp-dir.js';
@@ -25,56 +24,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-const fdOf = (handleOwner: unknown): number => (handleOwner as { _handle: { fd: number } })._handle.fd;
-
-/** A connected TCP socket of this process, taken out of its net.Socket (this process never reads it). */
-async function connectedTcp(port: number): Promise<{ fd: number; cookie: bigint }> {
-  const socket = net.connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  const { fd } = detachNetSocket(socket);
-  cleanups.push(() => closeFd(fd));
-  return { fd, cookie: getSocketCookie(fd) };
-}
-
-async function listeningTcp(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(() => void server.close());
-  return fdOf(server);
-}
-
-async function udp(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-  cleanups.push(() => void socket.close());
-  return fdOf(socket);
-}
-
-function unixSocket(): number {
-  const [mine, other] = seqpacketPair();
-  cleanups.push(() => {
-    closeFd(mine);
-    closeFd(other);
-  });
-  return mine;
-}
-
-let nextId = 0x6000_0000;
-
-function exportFor(targetPid: number, cookie: bigint, overrides: Partial<ExportMessage> = {}): ExportMessage {
-  return {
-    version: 2,
-    exportId: nextId++,
-    nonce: new Uint8Array(16).fill(9),
-    socketCookie: cookie,
-    targetPid,
-    socket: { addressFamily: 2, socketType: 1, protocol: 6, catalogEntryId: 1001 },
-    options: { rcvtimeoMs: 0, sndtimeoMs: 0 },
-    readAhead: new Uint8Array(0),
-    appMessage: undefined,
-    ...overrides,
-  };
-}
+const { connectedTcp, listeningTcp, udp, unixSocket } = forgedSockets(cleanups);
+const exportFor = exportMaker(0x6000_0000, 9);
 
 const batchOf = (exports: ExportMessage[]): Uint8Array => encodeSourceBatch(exports.map(encodeExport));
 

@@ -5,12 +5,10 @@
  * closed in the target (counted in /proc/<pid>/fd), and the endpoint must keep serving: the same
  * channel then carries a valid export that the target imports, and other sources still hand off.
  */
-import dgram from 'node:dgram';
 import { once } from 'node:events';
-import net from 'node:net';
 import { join } from 'node:path';
 import type { ProtocolInfo } from '@sanshare/protocol-info';
-import { closeFd, connect, detachNetSocket, getSocketCookie, SCM_MAX_FD, seqpacketPair, type UdsConnection } from '@sanshare/transport-uds';
+import { connect, getSocketCookie, SCM_MAX_FD, type UdsConnection } from '@sanshare/transport-uds';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildDuplicateInfo } from '../src/build-protocol-info.js';
 import { MAX_APP_MESSAGE_BYTES, MAX_EXPORT_MESSAGE_BYTES, MAX_READ_AHEAD_BYTES } from '../src/constants.js';
@@ -25,6 +23,7 @@ import {
   type TargetFrameMessage,
 } from '../src/export-codec.js';
 import { startAgent, type Agent } from './helpers/agent-runner.js';
+import { exportMaker, forgedSockets } from './helpers/forged-sockets.js';
 import { testCatalogEntry } from './helpers/catalog.js';
 import { useRuntimeDirAndEchoPeer } from './helpers/runtime-dir-and-peer.js';
 import { fdCount } from './helpers/temp-dir.js';
@@ -36,72 +35,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function fdOf(handleOwner: unknown): number {
-  return (handleOwner as { _handle: { fd: number } })._handle.fd;
-}
-
-/**
- * A TCP socket of this process connected to `port`: its descriptor and its cookie. Taken out of its
- * net.Socket at once (no FIN), so that this process never reads from it: the target that imports it
- * must be the only reader of what the peer echoes.
- */
-async function connectedTcp(port: number): Promise<{ fd: number; cookie: bigint }> {
-  const socket = net.connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  const { fd } = detachNetSocket(socket);
-  cleanups.push(() => closeFd(fd));
-  return { fd, cookie: getSocketCookie(fd) };
-}
-
-/** A TCP socket bound and never connected nor listening (libuv creates it at bind). */
-function unconnectedTcp(): number {
-  const { TCP, constants } = (process as unknown as { binding(name: string): { TCP: new (type: number) => { bind(address: string, port: number): number; fd: number; close(): void }; constants: { SOCKET: number } } }).binding('tcp_wrap');
-  const handle = new TCP(constants.SOCKET);
-  handle.bind('127.0.0.1', 0);
-  cleanups.push(() => handle.close());
-  return handle.fd;
-}
-
-async function listeningTcp(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(() => void server.close());
-  return fdOf(server);
-}
-
-async function udp(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-  cleanups.push(() => void socket.close());
-  return fdOf(socket);
-}
-
-function unixSocket(): number {
-  const [mine, other] = seqpacketPair();
-  cleanups.push(() => {
-    closeFd(mine);
-    closeFd(other);
-  });
-  return mine;
-}
-
-let nextId = 0x5000_0000;
-
-/** A well-formed Export for `targetPid` naming the socket `cookie`, with `overrides`. */
-function exportFor(targetPid: number, cookie: bigint, overrides: Partial<ExportMessage> = {}): ExportMessage {
-  return {
-    version: 2,
-    exportId: nextId++,
-    nonce: new Uint8Array(16).fill(7),
-    socketCookie: cookie,
-    targetPid,
-    socket: { addressFamily: 2, socketType: 1, protocol: 6, catalogEntryId: 1001 },
-    options: { rcvtimeoMs: 0, sndtimeoMs: 0 },
-    readAhead: new Uint8Array(0),
-    appMessage: undefined,
-    ...overrides,
-  };
-}
+const { connectedTcp, unconnectedTcp, listeningTcp, udp, unixSocket } = forgedSockets(cleanups);
+const exportFor = exportMaker(0x5000_0000, 7);
 
 /** Sends `frame` with `fds` and returns the next frame the target sends back. */
 async function exchange(channel: UdsConnection, frame: Uint8Array, fds: number[]): Promise<TargetFrameMessage> {
