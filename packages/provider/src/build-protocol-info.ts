@@ -57,3 +57,24 @@ export function buildDuplicateInfo(catalog: ProtocolInfo, socket: SocketEssentia
   [info.dwServiceFlags3, info.dwServiceFlags4] = nativeAuthWords(context.nonce);
   return info;
 }
+
+/**
+ * The protocol info WSPDuplicateSocket returns (single, batch item or listener) for an export this
+ * process made of socket `socketCookie` to `targetPid`, from what the target answered.
+ */
+export function exportedProtocolInfo(
+  catalog: ProtocolInfo,
+  socket: SocketEssentials,
+  socketCookie: bigint,
+  targetPid: number,
+  answer: { readonly exportId: number; readonly nonce: Uint8Array; readonly expiresAtMs: number },
+): ProtocolInfo {
+  return buildDuplicateInfo(catalog, socket, {
+    exportId: answer.exportId,
+    sourcePid: process.pid,
+    targetPid,
+    socketCookie: socketCookie.toString(),
+    nonce: answer.nonce,
+    expiresAtMs: answer.expiresAtMs,
+  });
+}

@@ -11,7 +11,7 @@ import { toWsaError } from './errors.js';
 import { closeSocket } from './close-socket.js';
 import type { ProviderState } from './provider-state.js';
 import { assertNothingQueued, newListeningState } from './listening-socket.js';
-import { newSocketEntry, type ListeningState, type SocketEntry } from './socket-entry.js';
+import { newSocketEntry, type ListeningEntry } from './socket-entry.js';
 import { StreamSocket } from './stream-socket.js';
 
 export async function adoptDescriptor(state: ProviderState, fd: number, readAhead?: Uint8Array): Promise<Socket> {
@@ -78,7 +78,7 @@ const LISTENER_FAMILY: ReadonlyMap<number, number> = new Map([
  * WSPDetachDescriptor of a listener: its descriptor (the caller listens on it, `server.listen({ fd })`),
  * and no read-ahead. `WSAEWOULDBLOCK` while it holds connections no WSPAccept took.
  */
-async function detachListener(state: ProviderState, s: Socket, entry: SocketEntry & { listening: ListeningState }): Promise<{ fd: number; readAhead: Uint8Array }> {
+async function detachListener(state: ProviderState, s: Socket, entry: ListeningEntry): Promise<{ fd: number; readAhead: Uint8Array }> {
   await entry.duplications;
   assertNothingQueued(s, entry.listening, 'WSPDetachDescriptor');
   const fd = dupFd(entry.listening.fd);
@@ -93,7 +93,7 @@ async function detachListener(state: ProviderState, s: Socket, entry: SocketEntr
 
 export async function detachDescriptor(state: ProviderState, s: Socket): Promise<{ fd: number; readAhead: Uint8Array }> {
   const candidate = state.sockets.require(s);
-  if (candidate.state === 'listening' && candidate.listening !== undefined) return detachListener(state, s, candidate as SocketEntry & { listening: ListeningState });
+  if (candidate.state === 'listening' && candidate.listening !== undefined) return detachListener(state, s, candidate as ListeningEntry);
   const entry = state.sockets.connected(s);
   await entry.duplications;
   const readAhead = Buffer.from(await entry.stream.stopForHandoff());
@@ -104,7 +104,8 @@ export async function detachDescriptor(state: ProviderState, s: Socket): Promise
   try {
     await closeSocket(state, s);
   } catch (error) {
-    if (released !== undefined) closeQuietly(fd);
+    // Released or duplicated, `fd` is this call's own until it is returned.
+    closeQuietly(fd);
     throw error;
   }
   return { fd, readAhead };

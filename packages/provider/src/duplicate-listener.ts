@@ -14,9 +14,9 @@
  */
 import { WsaError, type ProtocolInfo, type Socket } from '@sanshare/protocol-info';
 import { getSocketCookie } from '@sanshare/transport-uds';
-import { buildDuplicateInfo } from './build-protocol-info.js';
+import { exportedProtocolInfo } from './build-protocol-info.js';
 import type { SocketEssentials } from './export-codec.js';
-import { startAccepting, stopAccepting } from './listening-socket.js';
+import { isHandedOff, startAccepting, stopAccepting } from './listening-socket.js';
 import type { ProviderState } from './provider-state.js';
 import { endpointPath } from './runtime-dir.js';
 import type { ListeningEntry, OutstandingDuplicate } from './socket-entry.js';
@@ -66,18 +66,11 @@ export async function handOffListener(
     duplicate.exportId = result.exportId;
     entry.outstanding.add(duplicate);
     listening.duplicating--;
-    return buildDuplicateInfo(state.catalog, socket, {
-      exportId: result.exportId,
-      sourcePid: process.pid,
-      targetPid,
-      socketCookie: socketCookie.toString(),
-      nonce: result.nonce,
-      expiresAtMs: result.expiresAtMs,
-    });
+    return exportedProtocolInfo(state.catalog, socket, socketCookie, targetPid, result);
   } catch (error) {
     listening.duplicating--;
     // Nothing went: this process accepts again, as it did before (unless another duplicate is out).
-    if (wasAccepting && entry.outstanding.size === 0 && listening.duplicating === 0 && !listening.claimed && entry.state === 'listening') resumeQuietly(entry);
+    if (wasAccepting && !isHandedOff(entry) && entry.state === 'listening') resumeQuietly(entry);
     throw error;
   }
 }
@@ -100,7 +93,7 @@ function settleListener(
   entry.outstanding.delete(duplicate);
   if (state.cleanedUp || state.sockets.get(s) !== entry || entry.state !== 'listening') return;
   if (outcome === 'claimed') entry.listening.claimed = true;
-  else if (wasAccepting && entry.outstanding.size === 0 && entry.listening.duplicating === 0 && !entry.listening.claimed) resumeQuietly(entry);
+  else if (wasAccepting && !isHandedOff(entry)) resumeQuietly(entry);
   state.sockets.notifySettled(entry, { outcome, dwProcessId: targetPid, dwProviderReserved: duplicate.exportId, reason });
 }
 

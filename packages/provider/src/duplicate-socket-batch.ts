@@ -14,10 +14,10 @@
  */
 import { isTimeoutMs } from '@sanshare/internal';
 import { WsaError, type DuplicateBatchResult, type Socket } from '@sanshare/protocol-info';
-import { dupFd, getSocketCookie } from '@sanshare/transport-uds';
-import { buildDuplicateInfo } from './build-protocol-info.js';
+import { getSocketCookie } from '@sanshare/transport-uds';
+import { exportedProtocolInfo } from './build-protocol-info.js';
 import { MAX_READ_AHEAD_BYTES } from './constants.js';
-import { checkAppMessage, checkProcess, duplicateSocket, DUPLICATE_ERRORS, settle, takeHandoffOrder } from './duplicate-socket.js';
+import { checkAppMessage, checkProcess, duplicateSocket, DUPLICATE_ERRORS, resumeQuietly, settle, takeHandoffOrder } from './duplicate-socket.js';
 import { toWsaError } from './errors.js';
 import type { BatchItemRequest } from './export-batch-sender.js';
 import type { SocketEssentials } from './export-codec.js';
@@ -25,7 +25,6 @@ import type { ExportResult } from './export-sender.js';
 import type { ProviderState } from './provider-state.js';
 import { endpointPath } from './runtime-dir.js';
 import type { ConnectedEntry, OutstandingDuplicate, SocketEntry } from './socket-entry.js';
-import { wrapDescriptor } from './wrap-descriptor.js';
 
 const CALL = 'WSPDuplicateSocketBatch';
 
@@ -84,11 +83,7 @@ function itemError(error: unknown, s: unknown): WsaError {
 /** Reads again after a failed hand-off, the read-ahead first in line (as a failed single duplication does). */
 function resumeReading(item: StreamItem): void {
   if (item.wasStopped || item.entry.stream === undefined) return;
-  try {
-    item.entry.stream.resume((fd) => wrapDescriptor(dupFd(fd)));
-  } catch {
-    // The connection itself is gone (reset, or its descriptor closed): the next call on it says so.
-  }
+  resumeQuietly(item.entry.stream);
 }
 
 /** Stops the socket for its hand-off and takes its read-ahead; throws the item's error (then it reads again). */
@@ -210,14 +205,7 @@ export async function duplicateSocketBatch(state: ProviderState, items: unknown,
       item.entry.outstanding.add(duplicate);
       (item.entry as ConnectedEntry).stream.commitHandoff();
       results[item.index] = {
-        protocolInfo: buildDuplicateInfo(state.catalog, item.socket, {
-          exportId: outcome.exportId,
-          sourcePid: process.pid,
-          targetPid: dwProcessId,
-          socketCookie: item.socketCookie.toString(),
-          nonce: outcome.nonce,
-          expiresAtMs: outcome.expiresAtMs,
-        }),
+        protocolInfo: exportedProtocolInfo(state.catalog, item.socket, item.socketCookie, dwProcessId, outcome),
       };
     });
   } finally {

@@ -16,7 +16,7 @@
  */
 import { WsaError, type ProtocolInfo, type Socket } from '@sanshare/protocol-info';
 import { dupFd, getSocketCookie } from '@sanshare/transport-uds';
-import { buildDuplicateInfo } from './build-protocol-info.js';
+import { exportedProtocolInfo } from './build-protocol-info.js';
 import { MAX_APP_MESSAGE_BYTES, MAX_READ_AHEAD_BYTES } from './constants.js';
 import { pick, toWsaError } from './errors.js';
 import type { SocketEssentials } from './export-codec.js';
@@ -24,6 +24,7 @@ import type { ProviderState } from './provider-state.js';
 import { endpointPath } from './runtime-dir.js';
 import { handOffListener } from './duplicate-listener.js';
 import type { ConnectedEntry, ListeningEntry, OutstandingDuplicate } from './socket-entry.js';
+import type { StreamSocket } from './stream-socket.js';
 import { wrapDescriptor } from './wrap-descriptor.js';
 
 const EMPTY = new Uint8Array(0);
@@ -108,23 +109,10 @@ async function handOff(state: ProviderState, s: Socket, entry: ConnectedEntry, t
     duplicate.exportId = result.exportId;
     entry.outstanding.add(duplicate);
     stream.commitHandoff();
-    return buildDuplicateInfo(state.catalog, socket, {
-      exportId: result.exportId,
-      sourcePid: process.pid,
-      targetPid,
-      socketCookie: socketCookie.toString(),
-      nonce: result.nonce,
-      expiresAtMs: result.expiresAtMs,
-    });
+    return exportedProtocolInfo(state.catalog, socket, socketCookie, targetPid, result);
   } catch (error) {
     // Nothing left: this process keeps the socket and reads again, the read-ahead first in line.
-    if (!wasStopped) {
-      try {
-        stream.resume((fd) => wrapDescriptor(dupFd(fd)));
-      } catch {
-        // The connection itself is gone (reset, or its descriptor closed): the first error says why.
-      }
-    }
+    if (!wasStopped) resumeQuietly(stream);
     throw error;
   }
 }
@@ -150,13 +138,7 @@ export function settle(
   if (state.cleanedUp || state.sockets.get(s) !== entry || entry.state !== 'stream') return;
   if (outcome === 'lapsed') {
     entry.stream.giveBack(readAhead, duplicate.order);
-    if (entry.outstanding.size === 0) {
-      try {
-        entry.stream.resume((fd) => wrapDescriptor(dupFd(fd)));
-      } catch {
-        // The connection itself is gone (reset, closed): the next call on it says so.
-      }
-    }
+    if (entry.outstanding.size === 0) resumeQuietly(entry.stream);
   }
   state.sockets.notifySettled(entry, { outcome, dwProcessId: targetPid, dwProviderReserved: duplicate.exportId, reason });
 }
@@ -185,5 +167,18 @@ export function checkProcess(pid: number): void {
       code === 'EPERM' ? `process ${pid} belongs to another user` : `process ${pid} is not a running process`,
       { cause: error },
     );
+  }
+}
+
+/**
+ * Reads `stream` again after a hand-off that did not happen (failed, or lapsed), the read-ahead first
+ * in line. A connection gone meanwhile (reset, or its descriptor closed) stays stopped: the first
+ * error, or the next call on it, says why.
+ */
+export function resumeQuietly(stream: StreamSocket): void {
+  try {
+    stream.resume((fd) => wrapDescriptor(dupFd(fd)));
+  } catch {
+    // See above: nothing to add to the error the caller reports.
   }
 }

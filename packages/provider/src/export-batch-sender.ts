@@ -15,22 +15,14 @@ import { WsaError } from '@sanshare/protocol-info';
 import { BATCH_MESSAGES_IN_FLIGHT, EXPORT_PROTOCOL_VERSION, MAX_BATCH_EXPORTS, MAX_BATCH_MESSAGE_BYTES, NONCE_BYTES } from './constants.js';
 import { toWsaError } from './errors.js';
 import { isStale, outOfDescriptors, refusalError, ReplyTimeout, unreachable, type Channel } from './export-channel.js';
-import { batchEntryBytes, batchFrameBytes, encodeExport, encodeSourceBatch, ExportStatus, type EmulatedOptions, type ExportReplyMessage, type SocketEssentials } from './export-codec.js';
+import { batchEntryBytes, batchFrameBytes, encodeExport, encodeSourceBatch, ExportStatus, type ExportReplyMessage } from './export-codec.js';
 import type { ExportRequest, ExportResult } from './export-sender.js';
 import { randomBytesPooled, randomExportId } from './random-pool.js';
 import { SilenceTimer } from './silence-timer.js';
 import { targetOutOfDescriptors } from './target-descriptors.js';
 
-/** One socket of a batch: what a single `ExportRequest` carries besides its target. */
-export interface BatchItemRequest {
-  fd: number;
-  socketCookie: bigint;
-  socket: SocketEssentials;
-  options: EmulatedOptions;
-  readAhead: Uint8Array;
-  appMessage: Uint8Array | undefined;
-  settle: ExportRequest['settle'];
-}
+/** One socket of a batch: what a single `ExportRequest` carries besides its target and timeout. */
+export type BatchItemRequest = Omit<ExportRequest, 'endpoint' | 'targetPid' | 'timeoutMs'>;
 
 export interface BatchRequest {
   endpoint: string;
@@ -137,13 +129,15 @@ export async function sendBatchOnChannel(
     () => channel.heardAtMs,
     () => {
       const error = new ReplyTimeout(`no reply within ${request.timeoutMs} ms of silence (measured from the last message written and the last frame received)`);
-      halt = silentTarget(targetPid, error);
+      // Read from /proc once for the whole batch, not once per unanswered socket.
+      const failure = silentTarget(targetPid, error);
+      halt = failure;
       // Closed, not only dropped: the target, should it wake, cannot write its reply to a closed
       // channel, and then closes the imports it made of this batch (its sockets are back here).
       abandon();
       sending.abort(error);
       // Every export written and unanswered fails as a single one does after its timeout.
-      for (const exportId of [...waitingHere]) channel.waiting.get(exportId)?.(error);
+      for (const exportId of [...waitingHere]) channel.waiting.get(exportId)?.(failure);
     },
   );
   let inFlight = 0;
@@ -249,7 +243,6 @@ function silentTarget(targetPid: number, error: ReplyTimeout): WsaError {
 }
 
 function outcomeOfFailure(error: Error, targetPid: number): WsaError | Again {
-  if (error instanceof ReplyTimeout) return silentTarget(targetPid, error);
   if (isStale(error)) return 'stale';
   const mapped = toWsaError(error, 'hand-off', 'WSAEINVAL');
   if (mapped.code === 'WSAEMFILE' || mapped.code === 'WSAENOBUFS' || mapped.code === 'WSAEINVAL') return mapped;

@@ -65,9 +65,6 @@ export interface ExportResult {
   expiresAtMs: number;
 }
 
-
-
-
 /** Where a channel goes: the target's endpoint and pid, and how long its connect may take. */
 type ChannelAddress = Pick<ExportRequest, 'endpoint' | 'targetPid' | 'timeoutMs'>;
 
@@ -90,11 +87,6 @@ async function open(request: ChannelAddress): Promise<UdsConnection> {
   }
   return connection;
 }
-
-
-
-
-
 
 /**
  * The source's channels to target endpoints, one per target pid, kept open between hand-offs:
@@ -167,7 +159,6 @@ export class ExportSender {
     const results = new Array<ExportResult | WsaError>(request.items.length);
     let todo = request.items.map((_item, index) => index);
     let stale: Channel | undefined;
-    let staleRetried = false;
     for (let attempt = 1; todo.length > 0; attempt++) {
       let channel: Channel;
       try {
@@ -189,6 +180,8 @@ export class ExportSender {
       );
       const again: number[] = [];
       let sawStale = false;
+      // Read from /proc at most once per attempt, not once per socket that found the channel dead.
+      let targetFull: boolean | undefined;
       for (const index of todo) {
         const outcome = outcomes.get(index) ?? unreachable(pid, 'the batch ended without an outcome for this socket');
         if (outcome === 'id') {
@@ -196,17 +189,14 @@ export class ExportSender {
           else results[index] = new WsaError('WSAENOBUFS', `the target refused ${attempt} export ids for this socket: they were pending there`);
         } else if (outcome === 'stale') {
           sawStale = true;
-          if (!staleRetried) again.push(index);
-          else if (targetOutOfDescriptors(pid)) results[index] = outOfDescriptors(pid);
+          if (stale === undefined) again.push(index);
+          else if ((targetFull ??= targetOutOfDescriptors(pid))) results[index] = outOfDescriptors(pid);
           else results[index] = unreachable(pid, 'its endpoint closed the connection without an answer');
         } else {
           results[index] = outcome;
         }
       }
-      if (sawStale) {
-        staleRetried = true;
-        stale = channel;
-      }
+      if (sawStale) stale = channel;
       todo = again;
     }
     return results;

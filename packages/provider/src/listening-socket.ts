@@ -51,8 +51,16 @@ export async function listenSocket(state: ProviderState, s: Socket, backlog: num
     throw new WsaError('WSAENETDOWN', `listen on ${entry.bound?.address} port ${entry.bound?.port}: the server has no descriptor`);
   }
   // The provider's own descriptor: the socket keeps listening when the server stops accepting.
-  const listening = newListeningState(dupFd(serverFd), clamped);
-  applyQueuedOptions(entry, listening.fd);
+  let listening: ListeningState | undefined;
+  try {
+    listening = newListeningState(dupFd(serverFd), clamped);
+    applyQueuedOptions(entry, listening.fd);
+  } catch (error) {
+    // Out of descriptors, or an option the kernel refused: no listener is left behind.
+    if (listening !== undefined) closeQuietly(listening.fd);
+    server.close();
+    throw error;
+  }
   attach(listening, server);
   entry.listening = listening;
   entry.state = 'listening';

@@ -94,10 +94,6 @@ export class PendingImports {
     return this.#byId.size + this.#reserved.size;
   }
 
-  /** Read-ahead and application-message bytes the unclaimed imports hold. */
-  get bytesHeld(): number {
-    return this.#bytes;
-  }
 
   /**
    * True when an import carrying `bytes` (read-ahead plus message) fits in `maxPendingBytes`. One

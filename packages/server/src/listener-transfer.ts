@@ -27,16 +27,18 @@ import { encodeMovedSocket } from './moved-socket-codec.js';
  */
 export async function sendListener(sw: Switch, targetPid: number, name: string, server: Server): Promise<void> {
   const message = encodeMovedSocket({ server: name, state: new Uint8Array(0), listener: true, fresh: false });
+  const failed = (error: unknown): ServerError =>
+    new ServerError('ERR_LISTENER', `listener '${name}' could not be handed to pid ${targetPid}: ${firstLine(error)}`, { cause: error });
   let s: Socket;
   try {
     s = await adoptNetServer(sw, server);
   } catch (error) {
-    throw new ServerError('ERR_LISTENER', `listener '${name}' could not be handed to pid ${targetPid}: ${firstLine(error)}`, { cause: error });
+    throw failed(error);
   }
   try {
     await sw.WSADuplicateSocketWithMessage(s, targetPid, message);
   } catch (error) {
-    throw new ServerError('ERR_LISTENER', `listener '${name}' could not be handed to pid ${targetPid}: ${firstLine(error)}`, { cause: error });
+    throw failed(error);
   } finally {
     // This process's switch descriptor only: the listener lives on in the successor's pending
     // import (or import) and in the restarter's own duplicate.
@@ -84,7 +86,8 @@ export class ArrivedListeners {
 
   /**
    * The descriptor of listener `name`, once it arrived; rejects with `ERR_LISTENER` after
-   * `timeoutMs` or when `signal` aborts (the predecessor died, or the restarter closed).
+   * `timeoutMs` or when `signal` aborts (the restarter passes its closing signal: a predecessor that
+   * died before sending the listener is noticed only at `timeoutMs`).
    */
   take(name: string, timeoutMs: number, signal: AbortSignal): Promise<number> {
     const fd = this.#fds.get(name);

@@ -590,7 +590,13 @@ class RestarterImpl extends EventEmitter implements Restarter {
       channel = joined.channel;
       successorPid = joined.hello.pid;
       const ch = channel;
-      void ch.whenClosed.then(() => gone.abort(new Error(`the successor (pid ${successorPid}) closed the control channel`)));
+      // Until the reader below runs, the channel's end is the successor's failure. From then on the
+      // reader decides: the successor closes its end right after its Done, and the close can be seen
+      // before that Done is read, while the reader ends only after every message was read.
+      let readerOwnsEnd = false;
+      void ch.whenClosed.then(() => {
+        if (!readerOwnsEnd) gone.abort(new Error(`the successor (pid ${successorPid}) closed the control channel`));
+      });
       progress('connecting');
       const held = new Set(joined.hello.listenersHeld);
       await ch.send({ kind: 'welcome', version: CONTROL_PROTOCOL_VERSION, pid: process.pid, generation: this.generation, listeners: [...this.#listeners.keys()] });
@@ -601,10 +607,10 @@ class RestarterImpl extends EventEmitter implements Restarter {
       progress('starting');
       await raceAbort(readUntilReady(ch), gone.signal, 'before it was ready');
       readyDeadline();
-      // From now on the successor sends nothing until this process closes the channel: a read stays
-      // pending, so that its death (the channel's end) is seen at once.
-      // The one message it sends later is its own Done: it holds every socket this process sent.
+      // From now on a read stays pending, so that the successor's death (the channel's end) is seen at
+      // once. The one message it sends later is its own Done: it holds every socket this process sent.
       let finished = false;
+      readerOwnsEnd = true;
       let tookOver: () => void = () => {};
       const successorTookOver = new Promise<void>((resolve) => (tookOver = resolve));
       void (async () => {

@@ -11,7 +11,7 @@
  */
 import type { Server, Socket as NetSocket } from 'node:net';
 import { FROM_PROTOCOL_INFO as FROM, WsaError, type DuplicateBatchResult, type DuplicateDelivery, type Socket } from '@sanshare/protocol-info';
-import { adoptNetSocket, toNetSocket, type Switch } from '@sanshare/switch';
+import { adoptNetSocket, DEFAULT_PROVIDER_MODULE, toNetSocket, type Switch } from '@sanshare/switch';
 import { ServerError, firstLine } from './errors.js';
 import { receiveListener, sendListener } from './listener-transfer.js';
 import { decodeMovedSocket, encodeMovedSocket, type MovedSocket } from './moved-socket-codec.js';
@@ -110,11 +110,10 @@ const DEFAULT_SETTLE_TIMEOUT_MS = 35_000;
 export const SEND_BATCH_SIZE = 250;
 
 /** Providers known to report how each duplication ended (`WPUNotifyDuplicateSettled`, since issue 13). */
-const SETTLEMENT_REPORTING_PROVIDERS: ReadonlySet<string> = new Set(['@sanshare/provider']);
+const SETTLEMENT_REPORTING_PROVIDERS: ReadonlySet<string> = new Set([DEFAULT_PROVIDER_MODULE]);
 
-/** Whether every provider `sw` loaded reports settlements, and `sw` passes them on. */
-function reportsSettlements(sw: Switch): boolean {
-  if ((sw as Partial<DuplicateSettlement>).onDuplicateSettled === undefined) return false;
+/** Whether every provider `sw` loaded reports settlements (the switch passing them on is checked by the caller). */
+function providersReportSettlements(sw: Switch): boolean {
   return sw.providers.length > 0 && sw.providers.every((p) => SETTLEMENT_REPORTING_PROVIDERS.has(p.providerModule));
 }
 
@@ -128,7 +127,7 @@ interface AdoptedItem {
 /** Creates the mover over a started switch (a switch whose catalog has a provider with sanshare's extensions). */
 export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}): SocketMover {
   const settlement = (sw as Partial<DuplicateSettlement>).onDuplicateSettled === undefined ? undefined : (sw as unknown as DuplicateSettlement);
-  const confirmsClaims = options.awaitSettlement ?? reportsSettlements(sw);
+  const confirmsClaims = options.awaitSettlement ?? (settlement !== undefined && providersReportSettlements(sw));
   if (confirmsClaims && settlement === undefined) {
     throw new ServerError('ERR_INVALID_ARGUMENT', 'awaitSettlement: this switch has no onDuplicateSettled; update @sanshare/switch or leave awaitSettlement unset');
   }

@@ -61,7 +61,8 @@ export class SwitchCore {
    */
   useForAccept(s: Socket): Descriptor {
     const d = this.lookup(s, 'accept');
-    if (this.access.isLocked(d.s) && isLocalKey(this.access.keyOf(d.s))) return d;
+    if (!this.access.isLocked(d.s) || isLocalKey(this.access.keyOf(d.s))) return d;
+    // Locked, and not a listener's: `use` refuses it with its WSAEACCES.
     return this.use(s, 'accept');
   }
 
