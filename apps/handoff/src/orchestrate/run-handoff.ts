@@ -92,6 +92,10 @@ export async function runHandoff(command: HandoffCommand, printer: TracePrinter)
         .waitForEvent((e) => e.kind === 'pause' || e.kind === 'failure' || (role === 'destination' && kill.beforeStep > 12 && e.kind === 'step' && e.step === 12))
         .then((e) => e.kind === 'pause', () => false);
     const [, survivorPaused] = await Promise.all([ready(victim, kill.role), ready(survivor, kill.role === 'source' ? 'destination' : 'source')]);
+    // Step 3 is the destination's switch answering the source's request on its own, behind no gate:
+    // a source killed at its gate before step 3 is killed once that answer is out, as it usually is
+    // by then, so that a slow machine does not turn the run into another one.
+    if (kill.role === 'source' && kill.beforeStep === 3) await survivor.waitForEvent((e) => (e.kind === 'step' && e.step === 3) || e.kind === 'failure').catch(() => undefined);
     notify(survivor, await killVictim(victim, kill));
     if (survivorPaused) survivor.control('go');
   };
