@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Switch } from '@sanshare/switch';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isServerError, type ServerError } from './errors.js';
-import { SEND_BATCH_SIZE, createSocketMover, type ArrivedSocket, type SocketMover } from './socket-mover.js';
+import { SEND_BATCH_SIZE, TAKEN_PER_TURN, createSocketMover, type ArrivedSocket, type SocketMover } from './socket-mover.js';
 import { startSwitch } from './start-switch.js';
 
 /** Reads from `socket` until `count` bytes came. */
@@ -103,6 +103,41 @@ describe('createSocketMover', () => {
       const a = arrived.get(i) as ArrivedSocket;
       expect(await readBytes(a.socket, `c${i};`.length)).toBe(`c${i};`);
     }
+  });
+
+  it('should take a batch a few sockets per event-loop turn, so that the turns stay short while a batch arrives', async () => {
+    // Node accepts one new connection per listener per turn, and serves the connections taken in a
+    // turn in the next one: a whole batch taken in one turn stalled new connects for seconds.
+    const count = 100;
+    const pairs = [];
+    for (let i = 0; i < count; i++) pairs.push(await pair());
+    let turn = 0;
+    let ticking = true;
+    const tick = (): void => {
+      turn++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const perTurn = new Map<number, number>();
+    const controller = new AbortController();
+    let received = 0;
+    const loop = (async () => {
+      for await (const a of mover.receive({ acceptFrom: (pid) => pid === process.pid, signal: controller.signal })) {
+        sockets.push(a.socket);
+        perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1);
+        if (++received === count) controller.abort();
+      }
+    })();
+    const outcomes = await mover.send(
+      process.pid,
+      pairs.map(({ server }) => ({ socket: server, moved: { server: 'echo', state: new Uint8Array(0), listener: false, fresh: false } })),
+    );
+    await loop;
+    ticking = false;
+    expect(outcomes.every((o) => o.outcome === 'moved')).toBe(true);
+    expect([...perTurn.values()].reduce((a, b) => a + b, 0)).toBe(count);
+    expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(TAKEN_PER_TURN);
+    expect(perTurn.size).toBeGreaterThanOrEqual(Math.ceil(count / TAKEN_PER_TURN));
   });
 
   it('should give the connection back, unread bytes first, when the target cannot take it', async () => {

@@ -277,6 +277,15 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
  */
 const RECEIVE_CONCURRENCY = 256;
 
+/**
+ * Deliveries taken (imported, bridged, handed to the server) in one event-loop turn. Node (libuv
+ * 1.45 and later) accepts one new connection per listener per turn, and every connection taken in a
+ * turn is read and answered in the next one: a whole batch of 250 at once made turns of 100-400 ms,
+ * so that new connects waited seconds in the kernel's accept queue during a move. A few at a time
+ * keeps turns short (a few ms), at the cost of one more turn per chunk.
+ */
+export const TAKEN_PER_TURN = 16;
+
 async function* receiveLoop(sw: Switch, options: ReceiveOptions): AsyncGenerator<ArrivedSocket> {
   const { signal, acceptFrom, onError, onListener } = options;
   const arrived: ArrivedSocket[] = [];
@@ -345,8 +354,9 @@ async function* receiveLoop(sw: Switch, options: ReceiveOptions): AsyncGenerator
         break;
       }
       importing += deliveries.length;
-      for (const delivery of deliveries) {
-        void take(delivery).then((taken) => {
+      for (let at = 0; at < deliveries.length; at++) {
+        if (at > 0 && at % TAKEN_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        void take(deliveries[at] as DuplicateDelivery).then((taken) => {
           importing--;
           if (taken !== undefined) arrived.push(taken);
           nudge();
