@@ -180,6 +180,8 @@ interface Predecessor {
   readonly pid: number;
   readonly channel: ControlChannel | undefined;
   readonly listeners: readonly string[];
+  /** Aborts when nothing more arrives from it (the receive loop ended): a listener not here by then never comes. */
+  readonly arrivalsEnded: AbortSignal;
 }
 
 class RestarterImpl extends EventEmitter implements Restarter {
@@ -194,6 +196,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
   readonly #control: ControlListener;
   readonly #router = new ConnectionRouter();
   readonly #listeners = new Map<string, Server>();
+  /** Names whose `listen` is under way: a second `listen` of one is refused at once, as for one that listens. */
+  readonly #listening = new Set<string>();
   readonly #inherited: Map<string, number>;
   /** Listeners the predecessor sent through the switch (it did not start this process), waiting for `listen()`. */
   readonly #arrivedListeners = new ArrivedListeners();
@@ -300,7 +304,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
       died = true;
       emit('taken-over', `predecessor pid ${pid} could not be joined: ${firstLine(error)}`);
     }
-    this.#predecessor = { pid, channel, listeners };
+    const arrivalsEnded = new AbortController();
+    this.#predecessor = { pid, channel, listeners, arrivalsEnded: arrivalsEnded.signal };
 
     // Connections arrive through the switch, from the predecessor only.
     const loop = (async () => {
@@ -366,6 +371,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
     void loop.then(async () => {
       clearTimeout(idle);
       unlink();
+      arrivalsEnded.abort(new Error(died ? `pid ${pid} died before sending it` : `pid ${pid} moved everything else without it`));
       // Our own Done: the old process keeps its listener duplicates until it reads it.
       if (!died) await channel?.send({ kind: 'done', socketsSent: received, totals: { ...counts, phase: 'done' } }).catch(() => undefined);
       await channel?.close();
@@ -381,15 +387,26 @@ class RestarterImpl extends EventEmitter implements Restarter {
 
   async listen(name: string, server: Server, options: ListenOptions): Promise<void> {
     checkListenerName(name);
-    if (this.#listeners.has(name)) throw new ServerError('ERR_INVALID_ARGUMENT', `listener '${name}' is already listening in this process; give each listener its own name`);
+    if (this.#listeners.has(name) || this.#listening.has(name)) throw new ServerError('ERR_INVALID_ARGUMENT', `listener '${name}' is already listening in this process; give each listener its own name`);
     if (this.#state === 'closed') throw new ServerError('ERR_CLOSED', 'the restarter is closed');
+    this.#listening.add(name);
+    try {
+      await this.#listenOn(name, server, options);
+    } finally {
+      this.#listening.delete(name);
+    }
+    this.#listeners.set(name, server);
+  }
+
+  /** `listen`'s work: on the inherited descriptor, on one the predecessor sends, or anew. */
+  async #listenOn(name: string, server: Server, options: ListenOptions): Promise<void> {
     const inherited = this.#inherited.get(name);
     if (inherited !== undefined) {
       this.#inherited.delete(name);
       await listenServer(server, { fd: inherited }, `listener '${name}' (inherited descriptor ${inherited})`);
     } else if (this.#predecessor?.listeners.includes(name) === true && this.#predecessor.channel !== undefined) {
       // Not inherited (this process was not started by its predecessor): the listener comes through the switch.
-      const fd = await this.#arrivedListeners.take(name, this.#timeouts.ready, this.#closing.signal);
+      const fd = await this.#arrivedListeners.take(name, this.#timeouts.ready, AbortSignal.any([this.#closing.signal, this.#predecessor.arrivalsEnded]));
       try {
         await listenServer(server, { fd }, `listener '${name}' (moved from pid ${this.#predecessor.pid})`);
       } catch (error) {
@@ -399,7 +416,6 @@ class RestarterImpl extends EventEmitter implements Restarter {
     } else {
       await listenServer(server, options, `listener '${name}'`);
     }
-    this.#listeners.set(name, server);
   }
 
   attach(server: Attachable, options: AttachOptions = {}): void {
@@ -599,7 +615,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
       });
       progress('connecting');
       const held = new Set(joined.hello.listenersHeld);
-      await ch.send({ kind: 'welcome', version: CONTROL_PROTOCOL_VERSION, pid: process.pid, generation: this.generation, listeners: [...this.#listeners.keys()] });
+      await ch.send({ kind: 'welcome', version: CONTROL_PROTOCOL_VERSION, pid: process.pid, generation: this.generation, listeners: [...this.#listeners].filter(([, server]) => server.listening).map(([name]) => name) });
       // The listener moves first: this process stops accepting on it as it goes (listener-transfer.ts),
       // and listens again on its kept duplicate if the successor fails.
       for (const [name, server] of this.#listeners) if (!held.has(name) && server.listening) await this.#mover.sendListener(successorPid, name, server);

@@ -1,0 +1,58 @@
+/**
+ * `restarter.listen` in a first generation (no predecessor), in this process: one listener per
+ * name, refused at once for a second `listen` of a name, even while the first is under way.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRestarter, isServerError, type Restarter } from '../src/index.js';
+
+describe('restarter.listen', () => {
+  let dir: string;
+  let restarter: Restarter;
+  const servers: Server[] = [];
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'srv-listen-'));
+    restarter = await createRestarter({ runtimeDir: join(dir, 'run'), progressLine: false });
+  });
+
+  afterEach(async () => {
+    await restarter.close();
+    for (const s of servers.splice(0)) s.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const server = (): Server => {
+    const s = createServer((socket) => socket.end());
+    servers.push(s);
+    return s;
+  };
+
+  it('should refuse a second listen of a name while the first is under way, and keep the first', async () => {
+    const first = server();
+    const second = server();
+    const results = await Promise.allSettled([
+      restarter.listen('web', first, { port: 0, host: '127.0.0.1' }),
+      restarter.listen('web', second, { port: 0, host: '127.0.0.1' }),
+    ]);
+    expect(results[0].status).toBe('fulfilled');
+    expect(results[1].status).toBe('rejected');
+    expect(isServerError((results[1] as PromiseRejectedResult).reason, 'ERR_INVALID_ARGUMENT')).toBe(true);
+    expect(first.listening).toBe(true);
+    expect(second.listening).toBe(false);
+  });
+
+  it('should free a name whose listen failed, so that it can listen again', async () => {
+    const taken = server();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    const failing = server();
+    await expect(restarter.listen('web', failing, { port, host: '127.0.0.1' })).rejects.toSatisfy((error: unknown) => isServerError(error, 'ERR_LISTENER'));
+    const next = server();
+    await restarter.listen('web', next, { port: 0, host: '127.0.0.1' });
+    expect(next.listening).toBe(true);
+  });
+});
