@@ -279,6 +279,15 @@ class RestarterImpl extends EventEmitter implements Restarter {
       if (phase !== clock.phase) clock.enter(phase);
       this.#emitProgress({ ...counts, phase, generation: this.generation, peerPid: pid, moved: received, timings: clock.snapshot(), connects: undefined, ...(reason === undefined ? {} : { reason }) });
     };
+    // Arrivals are told once per event-loop turn, not one event each: the counts are cumulative, and
+    // an event per connection cost the successor about 0.02 ms of each (a tenth of its work per move).
+    let arrivalsTold: NodeJS.Immediate | undefined;
+    const tellArrivals = (): void => {
+      arrivalsTold ??= setImmediate(() => {
+        arrivalsTold = undefined;
+        emit('receiving');
+      });
+    };
 
     let channel: ControlChannel | undefined;
     let listeners: string[] = [];
@@ -321,7 +330,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
         received++;
         if (died) armIdle();
         this.#router.deliver(arrived);
-        emit('receiving');
+        tellArrivals();
         maybeDone();
       }
     })();
@@ -370,6 +379,12 @@ class RestarterImpl extends EventEmitter implements Restarter {
 
     void loop.then(async () => {
       clearTimeout(idle);
+      // The last arrivals are told by 'taken-over', after a 'receiving' with the final counts.
+      if (arrivalsTold !== undefined) {
+        clearImmediate(arrivalsTold);
+        arrivalsTold = undefined;
+        emit('receiving');
+      }
       unlink();
       arrivalsEnded.abort(new Error(died ? `pid ${pid} died before sending it` : `pid ${pid} moved everything else without it`));
       // Our own Done: the old process keeps its listener duplicates until it reads it.
