@@ -3,6 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WspExtensions, WspProcTable, WspStartup, WspStartupResult, WspUpcallTable } from '@sanshare/protocol-info';
 import type { CatalogEntry } from './catalog.js';
+import { copyProtocolInfo } from './copy-protocol-info.js';
 import { SwitchError } from './errors.js';
 import { reasonOf } from './explain.js';
 
@@ -159,7 +160,7 @@ export async function loadProvider(entry: CatalogEntry, upcalls: WspUpcallTable,
   }
   let result: unknown;
   try {
-    result = await startup(versionRequested, structuredClone(entry.protocolInfo), upcalls, entry.providerOptions ?? {});
+    result = await startup(versionRequested, copyProtocolInfo(entry.protocolInfo), upcalls, entry.providerOptions ?? {});
   } catch (error) {
     throw new SwitchError('WSAEPROVIDERFAILEDINIT', `${where}: WSPStartup failed: ${reasonOf(error)}; fix what it names (the provider's options are the catalog entry's providerOptions)`, {
       cause: error,

@@ -1,5 +1,6 @@
 import { WSA_FLAG, WsaError } from '@sanshare/protocol-info';
 import { DEFAULT_BACKLOG } from './constants.js';
+import { copyProtocolInfo } from './copy-protocol-info.js';
 import { duplicateSocket } from './duplicate-socket.js';
 import { duplicateSocketBatch } from './duplicate-socket-batch.js';
 import type { Switch } from './switch-api.js';
@@ -29,7 +30,7 @@ export function switchFacade(core: SwitchCore): Switch {
         hasExtensions: slot.extensions !== undefined,
       }));
     },
-    WSAEnumProtocols: () => core.slots.flatMap((slot) => slot.entries.map((e) => structuredClone(e.protocolInfo))),
+    WSAEnumProtocols: () => core.slots.flatMap((slot) => slot.entries.map((e) => copyProtocolInfo(e.protocolInfo))),
     WSASocket: (af, type, protocol, protocolInfo = null, group = 0, flags = WSA_FLAG.OVERLAPPED) => wsaSocket(core, af, type, protocol, protocolInfo, group, flags),
     socket: (af, type, protocol) => wsaSocket(core, af, type, protocol, null, 0, WSA_FLAG.OVERLAPPED),
     bind: async (s, name) => {

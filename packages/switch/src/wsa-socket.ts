@@ -1,4 +1,5 @@
 import type { ProtocolInfo, Socket } from '@sanshare/protocol-info';
+import { copyProtocolInfo } from './copy-protocol-info.js';
 import { selectProvider } from './provider-selection.js';
 import { socketKeyOf } from './socket-key.js';
 import type { SwitchCore } from './switch-core.js';
@@ -26,7 +27,7 @@ export async function wsaSocket(
   core.assertAlive();
   const { slot, entry } = selectProvider(core.slots, core.failures, af, type, protocol, protocolInfo);
   const info = protocolInfo ?? entry.protocolInfo;
-  const context = await slot.procTable.WSPSocket(af, type, protocol, structuredClone(info), group, flags);
+  const context = await slot.procTable.WSPSocket(af, type, protocol, copyProtocolInfo(info), group, flags);
   core.assertAlive();
   const d = await core.adoptResult(slot, context, 'WSASocket');
   if (protocolInfo !== null) {
