@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tightConnectLoop } from '@sanshare/internal/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LineClient } from './support/line-client.js';
 import { isAlive, openDescriptors, ServerProcess, tsxCommand, until, type FixtureEvent } from './support/server-process.js';
@@ -36,22 +37,6 @@ function connectOnce(port: number): Promise<{ tag: string } | { error: string }>
     socket.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
     socket.on('close', () => resolve({ error: `closed after ${JSON.stringify(text)}` }));
   });
-}
-
-/** Connects back to back from `workers` loops until `stop()`; keeps every outcome. */
-function tightLoop(port: number, workers: number): { outcomes: Array<{ tag: string } | { error: string }>; stop: () => Promise<void> } {
-  const outcomes: Array<{ tag: string } | { error: string }> = [];
-  let running = true;
-  const loops = Array.from({ length: workers }, async () => {
-    while (running) outcomes.push(await connectOnce(port));
-  });
-  return {
-    outcomes,
-    stop: async () => {
-      running = false;
-      await Promise.all(loops);
-    },
-  };
 }
 
 describe('a restart whose successor the old process did not start (the listener moves through the switch)', () => {
@@ -85,7 +70,7 @@ describe('a restart whose successor the old process did not start (the listener 
     const port = first['port'] as number;
     for (let i = 0; i < 8; i++) clients.push(new LineClient(port));
     await until('every client answered', () => clients.every((c) => c.answered >= 3));
-    const load = tightLoop(port, 4);
+    const load = tightConnectLoop(() => connectOnce(port), 4);
     await until('the loop is answered by generation 1', () => load.outcomes.length >= 20);
 
     process.kill(supervisor.child.pid as number, 'SIGHUP');
@@ -117,7 +102,7 @@ describe('a restart whose successor the old process did not start (the listener 
     for (let i = 0; i < 4; i++) clients.push(new LineClient(port));
     await until('every client answered', () => clients.every((c) => c.answered >= 3));
     const descriptorsBefore = openDescriptors(first.pid);
-    const load = tightLoop(port, 2);
+    const load = tightConnectLoop(() => connectOnce(port), 2);
 
     process.kill(supervisor.child.pid as number, 'SIGHUP');
     const dying = await supervisor.waitFor(`the successor dies at ${point}`, (e) => e.ev === 'dying' && e['at'] === point);

@@ -6,6 +6,7 @@
  * serves again. No descriptor is left behind in either process.
  */
 import net from 'node:net';
+import { tightConnectLoop } from '@sanshare/internal/testing';
 import { describe, expect, it } from 'vitest';
 import { SANSHARE_PROVIDER } from './helpers/providers.js';
 import { useTwoAgents } from './helpers/two-agents.js';
@@ -29,22 +30,6 @@ function connectOnce(port: number): Promise<Outcome> {
   });
 }
 
-/** `workers` clients connecting back to back until `stop()`; every outcome is kept. */
-function tightLoop(port: number, workers: number): { outcomes: Outcome[]; stop: () => Promise<void> } {
-  const outcomes: Outcome[] = [];
-  let running = true;
-  const loops = Array.from({ length: workers }, async () => {
-    while (running) outcomes.push(await connectOnce(port));
-  });
-  return {
-    outcomes,
-    stop: async () => {
-      running = false;
-      await Promise.all(loops);
-    },
-  };
-}
-
 /** Resolves once `predicate` holds, polling between event-loop turns (the test's timeout bounds it). */
 async function until(predicate: () => boolean): Promise<void> {
   while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -63,7 +48,7 @@ describe('a listening socket moving between processes', () => {
     const baselineA = await a.call<number>('tcpFds');
     const baselineB = await b.call<number>('tcpFds');
     const { s, port } = await a.call<{ s: number; port: number }>('listenServe');
-    const load = tightLoop(port, 4);
+    const load = tightConnectLoop(() => connectOnce(port), 4);
     await until(() => answeredBy(load.outcomes, a.pid) >= 50);
 
     const [handOff, taken] = await Promise.all([
