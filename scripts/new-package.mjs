@@ -42,14 +42,11 @@ const write = (file, text) => { if (!existsSync(join(dir, file))) writeFileSync(
 write('package.json', JSON.stringify(pkg, null, 2) + '\n');
 write('tsconfig.json', JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src', 'test', 'bench', '*.config.ts'] }, null, 2) + '\n');
 write('tsup.config.ts', `import { defineConfig } from 'tsup';
+import { sharedBuildOptions } from '../../tsup.shared.js';
 
 export default defineConfig({
+  ...sharedBuildOptions,
   entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
 });
 `);
 write('vitest.config.ts', `import { defineConfig } from 'vitest/config';

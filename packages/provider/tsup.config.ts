@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { sharedBuildOptions } from '../../tsup.shared.js';
 
 export default defineConfig({
   entry: {
@@ -9,13 +10,7 @@ export default defineConfig({
     // `testing/index`, by file URL).
     'testing/peer-process': 'src/testing/peer-process.ts',
   },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
+  ...sharedBuildOptions,
   // `import.meta.url` in the CJS build too (the testing entry finds its peer program with it).
   shims: true,
-  // Private helpers (deadlines), bundled: never installed by users, never in a public type.
-  noExternal: ['@sanshare/internal'],
 });

@@ -1,12 +1,7 @@
 import { defineConfig } from 'tsup';
+import { sharedBuildOptions } from '../../tsup.shared.js';
 
 export default defineConfig({
   entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  // @sanshare/internal is private (never published): its deadline and error guard are bundled in.
-  noExternal: ['@sanshare/internal'],
+  ...sharedBuildOptions,
 });

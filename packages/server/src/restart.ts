@@ -13,7 +13,7 @@ import { closeQuietly, dupFd } from '@sanshare/transport-uds';
 import type { Switch } from '@sanshare/switch';
 import { adapterFor, type Attachable } from './adapter-for.js';
 import { startConnectProbe, type ConnectProbe } from './connect-probe.js';
-import { connectControl, listenControl, type ControlChannel, type ControlListener } from './control-channel.js';
+import { connectControl, type ControlChannel, type ControlListener } from './control-channel.js';
 import type { ControlMessage, MoveCounts } from './control-codec.js';
 import { ConnectionRouter } from './connection-router.js';
 import {
@@ -34,7 +34,7 @@ import { PhaseClock } from './phase-clock.js';
 import { removePidFile, writePidFile } from './pid-file.js';
 import { progressLine, type RestartPhase, type RestartProgress } from './restart-progress.js';
 import { createSocketMover, type SocketMover } from './socket-mover.js';
-import { resolveRuntimeDir, startSwitch, type ProviderSettings } from './start-switch.js';
+import { resolveRuntimeDir, startSwitchAndControl, type ProviderSettings } from './start-switch.js';
 
 /** How the successor is started: a command, its arguments, environment and directory. */
 export interface SuccessorCommand {
@@ -845,14 +845,7 @@ export async function createRestarter(options: RestarterOptions = {}): Promise<R
   const runtimeDir = resolveRuntimeDir(options.runtimeDir ?? env[ENV.runtimeDir]);
   const generation = envInt(env, ENV.generation) ?? 1;
   const inherited = readInheritedListeners(env);
-  const sw = await startSwitch(runtimeDir, options.provider);
-  let control: ControlListener;
-  try {
-    control = await listenControl(runtimeDir);
-  } catch (error) {
-    await sw.WSACleanup();
-    throw error;
-  }
+  const { sw, control } = await startSwitchAndControl(runtimeDir, options.provider);
   const restarter = new RestarterImpl({ options, timeouts, runtimeDir, sw, control, generation, inherited });
   if (role === 'successor') await restarter.join(env);
   return restarter;

@@ -5,11 +5,12 @@
  */
 import { defaultRuntimeDir } from '@sanshare/provider';
 import { createCatalog, defaultCatalogEntries, WSAStartup, type Switch } from '@sanshare/switch';
+import { listenControl, type ControlListener } from './control-channel.js';
 import { ServerError, firstLine } from './errors.js';
 
 /** Options of the provider every process of a server runs (`WSPStartup`'s options). */
 export interface ProviderSettings {
-  /** Unclaimed imports a process holds (default 1,024). Raise it with the number of connections moved at once. */
+  /** Unclaimed imports a process holds (the provider's default, 16,384). Raise it above the number of connections moved at once. */
   maxPendingExports?: number;
   /** How long an unclaimed import lives, in ms (default 30,000). */
   importTimeoutMs?: number;
@@ -37,4 +38,18 @@ export async function startSwitch(runtimeDir: string, provider: ProviderSettings
     );
   }
   return sw;
+}
+
+/**
+ * What a restarter and a worker pool both start: the switch, then this process's control socket; if
+ * the control socket cannot listen, the switch is cleaned up before the error goes on.
+ */
+export async function startSwitchAndControl(runtimeDir: string, provider: ProviderSettings | undefined): Promise<{ sw: Switch; control: ControlListener }> {
+  const sw = await startSwitch(runtimeDir, provider);
+  try {
+    return { sw, control: await listenControl(runtimeDir) };
+  } catch (error) {
+    await sw.WSACleanup();
+    throw error;
+  }
 }

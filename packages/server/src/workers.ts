@@ -11,7 +11,7 @@ import { createServer, type AddressInfo, type ListenOptions, type Server, type S
 import type { Switch } from '@sanshare/switch';
 import { Server as HttpServer } from 'node:http';
 import { adapterFor, type Attachable } from './adapter-for.js';
-import { connectControl, listenControl, type ControlChannel, type ControlListener } from './control-channel.js';
+import { connectControl, type ControlChannel, type ControlListener } from './control-channel.js';
 import type { ControlMessage, MoveCounts } from './control-codec.js';
 import { ConnectionRouter } from './connection-router.js';
 import { CONTROL_PROTOCOL_VERSION, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_READY_TIMEOUT_MS, ENV } from './constants.js';
@@ -19,7 +19,7 @@ import { ServerError, firstLine } from './errors.js';
 import { listenServer } from './listen-server.js';
 import { countConnections, moveConnections, type AttachedServer } from './move-connections.js';
 import { createSocketMover, type SocketMover } from './socket-mover.js';
-import { resolveRuntimeDir, startSwitch, type ProviderSettings } from './start-switch.js';
+import { resolveRuntimeDir, startSwitch, startSwitchAndControl, type ProviderSettings } from './start-switch.js';
 
 /** True in a process a worker pool started (call `serveWorker` there). */
 export function isWorker(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -390,14 +390,7 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
   checkCount(options.workers, 'workers', 1, 1024);
   if (isWorker()) throw new ServerError('ERR_INVALID_ARGUMENT', 'createWorkerPool() in a worker: a worker calls serveWorker(); guard the controller code with isWorker()');
   const runtimeDir = resolveRuntimeDir(options.runtimeDir);
-  const sw = await startSwitch(runtimeDir, options.provider);
-  let control: ControlListener;
-  try {
-    control = await listenControl(runtimeDir);
-  } catch (error) {
-    await sw.WSACleanup();
-    throw error;
-  }
+  const { sw, control } = await startSwitchAndControl(runtimeDir, options.provider);
   const pool = new Pool({ ...options, drainTimeoutMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS }, sw, control, runtimeDir);
   try {
     await pool.start();
