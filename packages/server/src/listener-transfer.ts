@@ -86,8 +86,8 @@ export class ArrivedListeners {
 
   /**
    * The descriptor of listener `name`, once it arrived; rejects with `ERR_LISTENER` after
-   * `timeoutMs` or when `signal` aborts (the restarter aborts it when it closes, and when nothing
-   * more arrives from the predecessor: one that died before sending the listener is noticed then).
+   * `timeoutMs` or when `signal` aborts (the restarter aborts it when it closes, and when the
+   * predecessor died and nothing more arrives from it: it then listens anew).
    */
   take(name: string, timeoutMs: number, signal: AbortSignal): Promise<number> {
     const fd = this.#fds.get(name);

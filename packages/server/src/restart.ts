@@ -180,8 +180,8 @@ interface Predecessor {
   readonly pid: number;
   readonly channel: ControlChannel | undefined;
   readonly listeners: readonly string[];
-  /** Aborts when nothing more arrives from it (the receive loop ended): a listener not here by then never comes. */
-  readonly arrivalsEnded: AbortSignal;
+  /** Aborts when it died and nothing more arrives from it: a listener not here by then never comes, and its port is free. */
+  readonly gone: AbortSignal;
 }
 
 class RestarterImpl extends EventEmitter implements Restarter {
@@ -313,8 +313,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
       died = true;
       emit('taken-over', `predecessor pid ${pid} could not be joined: ${firstLine(error)}`);
     }
-    const arrivalsEnded = new AbortController();
-    this.#predecessor = { pid, channel, listeners, arrivalsEnded: arrivalsEnded.signal };
+    const gone = new AbortController();
+    this.#predecessor = { pid, channel, listeners, gone: gone.signal };
 
     // Connections arrive through the switch, from the predecessor only.
     const loop = (async () => {
@@ -386,7 +386,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
         emit('receiving');
       }
       unlink();
-      arrivalsEnded.abort(new Error(died ? `pid ${pid} died before sending it` : `pid ${pid} moved everything else without it`));
+      if (died) gone.abort(new Error(`pid ${pid} died before sending it`));
       // Our own Done: the old process keeps its listener duplicates until it reads it.
       if (!died) await channel?.send({ kind: 'done', socketsSent: received, totals: { ...counts, phase: 'done' } }).catch(() => undefined);
       await channel?.close();
@@ -421,9 +421,20 @@ class RestarterImpl extends EventEmitter implements Restarter {
       await listenServer(server, { fd: inherited }, `listener '${name}' (inherited descriptor ${inherited})`);
     } else if (this.#predecessor?.listeners.includes(name) === true && this.#predecessor.channel !== undefined) {
       // Not inherited (this process was not started by its predecessor): the listener comes through the switch.
-      const fd = await this.#arrivedListeners.take(name, this.#timeouts.ready, AbortSignal.any([this.#closing.signal, this.#predecessor.arrivalsEnded]));
+      const { pid, gone } = this.#predecessor;
+      let fd: number;
       try {
-        await listenServer(server, { fd }, `listener '${name}' (moved from pid ${this.#predecessor.pid})`);
+        fd = await this.#arrivedListeners.take(name, this.#timeouts.ready, AbortSignal.any([this.#closing.signal, gone]));
+      } catch (error) {
+        // The predecessor died without sending it: its listening socket died with it, so the port is
+        // free. Listening anew serves it again; waiting on would leave it without a server.
+        if (!gone.aborted || this.#closing.signal.aborted) throw error;
+        this.#warn(new ServerError('ERR_LISTENER', `${firstLine(error)}; listening anew on the options given to listen()`, { cause: error }));
+        await listenServer(server, options, `listener '${name}' (anew: pid ${pid} ended without sending it)`);
+        return;
+      }
+      try {
+        await listenServer(server, { fd }, `listener '${name}' (moved from pid ${pid})`);
       } catch (error) {
         closeQuietly(fd);
         throw error;
