@@ -1,8 +1,7 @@
 import { Socket } from 'node:net';
 import { LINUX } from './constants.js';
-import { dupFd } from './descriptors.js';
-import { UdsError } from './errors.js';
-import { socketInfo } from './socket-info.js';
+import { dupFd, getSockOptInt } from './descriptors.js';
+import { UdsError, isUdsError } from './errors.js';
 
 /** Options of {@link toNetSocket}. */
 export interface ToNetSocketOptions {
@@ -26,10 +25,16 @@ export interface ToNetSocketOptions {
  * stream socket).
  */
 export function toNetSocket(fd: number, options: ToNetSocketOptions = {}): Socket {
-  const info = socketInfo(fd);
-  if (info === null) throw new UdsError('UDS_NOT_A_SOCKET', `toNetSocket: descriptor ${fd} is not a socket`);
-  if (info.type !== LINUX.SOCK_STREAM) {
-    throw new UdsError('UDS_INVALID_ARGUMENT', `toNetSocket: descriptor ${fd} is not a stream socket (type ${info.type})`);
+  // SO_TYPE alone (one getsockopt, where socketInfo makes six): every arriving connection passes here.
+  let type: number;
+  try {
+    type = getSockOptInt(fd, LINUX.SOL_SOCKET, LINUX.SO_TYPE);
+  } catch (error) {
+    if (isUdsError(error, 'UDS_NOT_A_SOCKET')) throw new UdsError('UDS_NOT_A_SOCKET', `toNetSocket: descriptor ${fd} is not a socket`, { cause: error });
+    throw error;
+  }
+  if (type !== LINUX.SOCK_STREAM) {
+    throw new UdsError('UDS_INVALID_ARGUMENT', `toNetSocket: descriptor ${fd} is not a stream socket (type ${type})`);
   }
   // Without readable/writable, Node opens a descriptor-backed socket in neither direction.
   const socket = new Socket({
