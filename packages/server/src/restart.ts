@@ -641,10 +641,12 @@ class RestarterImpl extends EventEmitter implements Restarter {
       });
       progress('connecting');
       const held = new Set(joined.hello.listenersHeld);
-      await ch.send({ kind: 'welcome', version: CONTROL_PROTOCOL_VERSION, pid: process.pid, generation: this.generation, listeners: [...this.#listeners].filter(([, server]) => server.listening).map(([name]) => name) });
+      // Welcome names the listeners that listen (a closed one never comes), and those are what moves.
+      const listening = [...this.#listeners].filter(([, server]) => server.listening);
+      await ch.send({ kind: 'welcome', version: CONTROL_PROTOCOL_VERSION, pid: process.pid, generation: this.generation, listeners: listening.map(([name]) => name) });
       // The listener moves first: this process stops accepting on it as it goes (listener-transfer.ts),
       // and listens again on its kept duplicate if the successor fails.
-      for (const [name, server] of this.#listeners) if (!held.has(name) && server.listening) await this.#mover.sendListener(successorPid, name, server);
+      for (const [name, server] of listening) if (!held.has(name)) await this.#mover.sendListener(successorPid, name, server);
       // 2. It listens and says it is ready.
       progress('starting');
       await raceAbort(readUntilReady(ch), gone.signal, 'before it was ready');

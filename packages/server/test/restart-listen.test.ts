@@ -11,7 +11,8 @@ import { createRestarter, isServerError, type Restarter } from '../src/index.js'
 
 describe('restarter.listen', () => {
   let dir: string;
-  let restarter: Restarter;
+  // Unset when createRestarter failed: afterEach then has nothing to close.
+  let restarter: Restarter | undefined;
   const servers: Server[] = [];
 
   beforeEach(async () => {
@@ -20,10 +21,16 @@ describe('restarter.listen', () => {
   });
 
   afterEach(async () => {
-    await restarter.close();
+    await restarter?.close();
+    restarter = undefined;
     for (const s of servers.splice(0)) s.close();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  const started = (): Restarter => {
+    if (restarter === undefined) throw new Error('createRestarter failed in beforeEach');
+    return restarter;
+  };
 
   const server = (): Server => {
     const s = createServer((socket) => socket.end());
@@ -35,8 +42,8 @@ describe('restarter.listen', () => {
     const first = server();
     const second = server();
     const results = await Promise.allSettled([
-      restarter.listen('web', first, { port: 0, host: '127.0.0.1' }),
-      restarter.listen('web', second, { port: 0, host: '127.0.0.1' }),
+      started().listen('web', first, { port: 0, host: '127.0.0.1' }),
+      started().listen('web', second, { port: 0, host: '127.0.0.1' }),
     ]);
     expect(results[0].status).toBe('fulfilled');
     expect(results[1].status).toBe('rejected');
@@ -50,9 +57,9 @@ describe('restarter.listen', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const { port } = taken.address() as AddressInfo;
     const failing = server();
-    await expect(restarter.listen('web', failing, { port, host: '127.0.0.1' })).rejects.toSatisfy((error: unknown) => isServerError(error, 'ERR_LISTENER'));
+    await expect(started().listen('web', failing, { port, host: '127.0.0.1' })).rejects.toSatisfy((error: unknown) => isServerError(error, 'ERR_LISTENER'));
     const next = server();
-    await restarter.listen('web', next, { port: 0, host: '127.0.0.1' });
+    await started().listen('web', next, { port: 0, host: '127.0.0.1' });
     expect(next.listening).toBe(true);
   });
 });
