@@ -6,6 +6,7 @@
  * (`request`, answered by a line with the same `id`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 
@@ -22,6 +23,7 @@ export function hardOpenFileLimit(): number {
 }
 
 const running = new Set<BenchProcess>();
+const stdoutLog = process.env['BENCH_STDOUT_LOG'] === undefined || process.env['BENCH_STDOUT_LOG'] === '' ? undefined : process.env['BENCH_STDOUT_LOG'];
 
 /** Kills the group of every child process not killed yet (successors and workers outlive their first process). */
 export function killAll(): void {
@@ -56,6 +58,8 @@ export class BenchProcess {
       try {
         this.events.push(JSON.parse(line) as BenchEvent);
       } catch {
+        // BENCH_STDOUT_LOG=<file>: what the servers print besides events (--trace-gc, say), kept whole.
+        if (stdoutLog !== undefined) appendFileSync(stdoutLog, `${line}\n`);
         this.stderr += `[stdout] ${line}\n`;
       }
       for (const wake of this.#waiters) wake();

@@ -79,10 +79,12 @@ export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles
   const profiles = process.env['BENCH_CPU_PROF'];
   // BENCH_CPU_PROF_INTERVAL_US: a coarser sampling interval (V8's default is 1,000 us) disturbs the timing less.
   const interval = process.env['BENCH_CPU_PROF_INTERVAL_US'];
+  // BENCH_SERVER_NODE_ARGS: Node options of the server processes (both generations), space-separated.
+  const extraArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
   const nodeArgs =
     profiles === undefined || profiles === ''
-      ? []
-      : ['--cpu-prof', `--cpu-prof-dir=${profiles}`, ...(interval === undefined || interval === '' ? [] : [`--cpu-prof-interval=${interval}`])];
+      ? extraArgs
+      : [...extraArgs, '--cpu-prof', `--cpu-prof-dir=${profiles}`, ...(interval === undefined || interval === '' ? [] : [`--cpu-prof-interval=${interval}`])];
   const server = new BenchProcess(`${label} server`, APP, { env: { RUNTIME_DIR: join(dir, 'run'), DRAIN_TIMEOUT_MS: drainTimeoutMs === undefined ? '' : String(drainTimeoutMs) }, openFiles: serverOpenFiles, nodeArgs });
   let load: Awaited<ReturnType<typeof startLoad>> | undefined;
   let successorPid: number | undefined;

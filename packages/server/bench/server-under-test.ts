@@ -7,5 +7,5 @@ import type * as Server from '../src/index.js';
 
 const DIST = new URL('../dist/index.js', import.meta.url).href;
 
-export const { createRestarter, createWsAdapter } = (await import(DIST)) as typeof Server;
-export type { RestartProgress, RestartReport, TakeoverReport } from '../src/index.js';
+export const { createRestarter, createWsAdapter, createHttpAdapter, prepareServer } = (await import(DIST)) as typeof Server;
+export type { ConnectionAdapter, RestartProgress, RestartReport, TakeoverReport } from '../src/index.js';

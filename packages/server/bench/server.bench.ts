@@ -24,6 +24,7 @@ import { hardOpenFileLimit, killAll } from './bench-process.js';
 import type { ProbeReport } from './bench-protocol.js';
 import { runClusterRestart, type ClusterResult } from './run-cluster-restart.js';
 import { runListenerHandoff, type ListenerHandoffResult } from './run-listener-handoff.js';
+import { runNodeFloor, type FloorResult } from './run-node-floor.js';
 import type { LoadSettings } from './run-load.js';
 import { runSanshareRestart, type SanshareResult } from './run-sanshare-restart.js';
 
@@ -46,7 +47,7 @@ const sizes = (env['BENCH_CONNECTIONS'] ?? '1000,10000').split(',').map((s) => {
   if (!Number.isInteger(n) || n < 2) throw new Error(`BENCH_CONNECTIONS=${env['BENCH_CONNECTIONS']}: each size must be an integer >= 2`);
   return n;
 });
-const only = new Set((env['BENCH_ONLY'] ?? 'sanshare,cluster,handoff').split(',').map((s) => s.trim()));
+const only = new Set((env['BENCH_ONLY'] ?? 'sanshare,cluster,floor,handoff').split(',').map((s) => s.trim()));
 const probeIntervalMs = intOf('BENCH_PROBE_INTERVAL_MS', 10);
 const probeTimeoutMs = intOf('BENCH_PROBE_TIMEOUT_MS', 10_000);
 const steadyMs = intOf('BENCH_STEADY_MS', 2_000);
@@ -72,6 +73,7 @@ interface SizeRun {
   readonly load: LoadSettings;
   sanshare?: SanshareResult | { error: string };
   cluster?: ClusterResult | { error: string };
+  floor?: FloorResult | { error: string };
 }
 
 const failed = (r: object | undefined): r is { error: string } => r !== undefined && 'error' in r;
@@ -103,10 +105,14 @@ async function main(): Promise<number> {
     log(`${count(connections)} live connections: ${load.clientProcesses} client processes, one request or message per client every ${count(load.intervalMs)} ms (${count((connections * 1000) / load.intervalMs)}/s in all), a connect every ${probeIntervalMs} ms`);
     if (only.has('sanshare')) run.sanshare = await attempt(`sanshare at ${count(connections)}`, () => runSanshareRestart(load, serverOpenFiles, drainTimeoutMs));
     if (only.has('cluster')) run.cluster = await attempt(`cluster at ${count(connections)}`, () => runClusterRestart(load, serverOpenFiles));
+    if (only.has('floor')) run.floor = await attempt(`floor at ${count(connections)}`, () => runNodeFloor(load, serverOpenFiles));
   }
   if (only.has('handoff')) handoff = await attempt('send(server)', () => runListenerHandoff({ probeIntervalMs, probeTimeoutMs, steadyMs, timeoutMs }));
 
-  for (const run of runs) printSize(run);
+  for (const run of runs) {
+    printSize(run);
+    printFloor(run);
+  }
   if (handoff !== undefined) printHandoff(handoff, runs);
   mkdirSync(join(RESULTS, '..'), { recursive: true });
   writeFileSync(
@@ -223,6 +229,28 @@ function printSize(run: SizeRun): void {
         : `target: >= ${count(TARGET.movedPerSecond)} connections moved per second, set at ${count(TARGET.connections)} live connections (this size: ${perSecond(S.movedPerSecond)})`,
     );
   }
+}
+
+/** The floor next to the restart: what Node and the adapters cost each side, and what sanshare adds. */
+function printFloor(run: SizeRun): void {
+  const f = run.floor;
+  if (f === undefined) return;
+  if (failed(f)) {
+    console.log(`floor: FAILED: ${f.error}`);
+    return;
+  }
+  const s = run.sanshare !== undefined && !failed(run.sanshare) ? run.sanshare : undefined;
+  const us = (v: number): string => `${v.toFixed(0)} us`;
+  table(
+    `the floor at ${count(run.connections)}: every connection out of one server and into another inside one process, nothing of sanshare's between (same clients)`,
+    ['metric', 'cold (as in a restart)', 'warm (the pass back)', 'note'],
+    [
+      ['taking a connection out, CPU each', us(f.cold.oldCpuUsPerConnection), us(f.warm.oldCpuUsPerConnection), "freeze at the safe point, detach from its server, read-ahead out, dup, Node's socket destroyed"],
+      ['adopting a connection, CPU each', us(f.cold.successorCpuUsPerConnection), us(f.warm.successorCpuUsPerConnection), "net.Socket over the descriptor, Node's HTTP connection or ws's WebSocket"],
+      ['both sides, CPU each', us(f.cold.oldCpuUsPerConnection + f.cold.successorCpuUsPerConnection), us(f.warm.oldCpuUsPerConnection + f.warm.successorCpuUsPerConnection), s === undefined ? '' : `the restart: ${us(s.netCpuMsPerMove * 1000)} net of serving over both processes; the rest is sanshare's`],
+      ['ceiling if sanshare cost nothing', perSecond(f.ceilingPerSecond), perSecond(1e6 / Math.max(f.warm.oldCpuUsPerConnection, f.warm.successorCpuUsPerConnection)), 'one connection per the slower side\'s CPU time, each side on a core of its own, no serving'],
+    ],
+  );
 }
 
 function printHandoff(h: ListenerHandoffResult | { error: string }, runs: readonly SizeRun[]): void {
