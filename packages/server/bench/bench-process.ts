@@ -114,6 +114,15 @@ export class BenchProcess {
     return this.waitFor(`the answer to ${String(command['cmd'])}`, (e) => e.id === id, timeoutMs, from);
   }
 
+  /** Sends `signal` to this process (not its group); nothing if it is gone. */
+  signal(signal: NodeJS.Signals): void {
+    try {
+      if (this.child.pid !== undefined) process.kill(this.child.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+
   /** SIGKILLs the process group (this process and whatever it started, even after this one exited). */
   kill(): void {
     if (!running.delete(this)) return;

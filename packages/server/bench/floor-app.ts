@@ -7,7 +7,7 @@
  * application (`successor`) exactly as a successor does (`toNetSocket` with the read-ahead, the
  * adapter's adopt: Node's HTTP connection, ws's WebSocket). The provider, the switch, the transport,
  * the kernel's descriptor passing and the claims are left out: the difference between these numbers
- * and the restart's is sanshare's own cost. Each side's CPU time is measured on its own, cold (the
+ * and the restart's is what those IPC layers cost. Each side's CPU time is measured on its own, cold (the
  * first time this process runs that code, as in a restart) and then warm (the same connections
  * moved back and forth once more). JSON lines on stdout: `ready`, then the answer to `floor`.
  */
@@ -95,6 +95,8 @@ old.app.server.listen(0, '127.0.0.1');
 await new Promise((resolve) => old.app.server.once('listening', resolve));
 const { port } = old.app.server.address() as { port: number };
 say({ ev: 'ready', generation: 1, port });
+// SIGTERM ends it cleanly (a CPU profile, with --cpu-prof, is written at exit).
+process.once('SIGTERM', () => process.exit(0));
 
 /** One pass from `from` to `into`: the numbers per connection, and whether every connection landed. */
 async function pass(from: Side, into: Side): Promise<Record<string, number>> {

@@ -1,8 +1,8 @@
 /**
  * The floor scenario (floor-app.ts): the same application and clients as the restart (idle), every
- * connection taken out of one server and adopted by another inside one process, with nothing of
- * sanshare's in between. Its per-connection CPU is what Node and the adapters alone cost each side of
- * a move; what a restart costs beyond it is sanshare's.
+ * connection taken out of one server and adopted by another inside one process, with no provider,
+ * switch, transport or descriptor passing in between. Its per-connection CPU is what Node and the
+ * adapters alone cost each side of a move; what a restart costs beyond it is those IPC layers'.
  */
 import { fileURLToPath } from 'node:url';
 import { BenchProcess } from './bench-process.js';
@@ -32,7 +32,7 @@ export interface FloorResult {
   readonly cold: FloorPass;
   readonly warm: FloorPass;
   /**
-   * The most connections per second a move could reach if sanshare cost nothing: one connection per
+   * The most connections per second a move could reach if the IPC layers cost nothing: one connection per
    * the slower side's cold CPU time (the two sides run in two processes), before any serving.
    */
   readonly ceilingPerSecond: number;
@@ -48,7 +48,9 @@ const IDLE_INTERVAL_MS = 3_600_000;
 export async function runNodeFloor(loadSettings: LoadSettings, serverOpenFiles: number): Promise<FloorResult> {
   const settings = { ...loadSettings, intervalMs: IDLE_INTERVAL_MS };
   const label = `floor ${count(settings.connections)}`;
-  const server = new BenchProcess(`${label} server`, APP, { openFiles: serverOpenFiles });
+  // BENCH_SERVER_NODE_ARGS (say --cpu-prof --cpu-prof-dir=<dir>) applies here too.
+  const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const server = new BenchProcess(`${label} server`, APP, { openFiles: serverOpenFiles, nodeArgs });
   let load: Awaited<ReturnType<typeof startLoad>> | undefined;
   try {
     const ready = await server.waitFor('the server to listen', (e) => e.ev === 'ready', settings.timeoutMs);
@@ -66,6 +68,11 @@ export async function runNodeFloor(loadSettings: LoadSettings, serverOpenFiles: 
     return { connections: cold.connections, cold, warm, ceilingPerSecond: 1e6 / Math.max(cold.oldCpuUsPerConnection, cold.successorCpuUsPerConnection) };
   } finally {
     load?.kill();
+    if (nodeArgs.length > 0) {
+      // Let it exit by itself (a CPU profile is written at exit); killed below whatever happens.
+      server.signal('SIGTERM');
+      await server.silence(10_000);
+    }
     server.kill();
   }
 }

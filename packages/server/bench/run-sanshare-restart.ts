@@ -39,6 +39,8 @@ export interface SanshareResult {
    * measured before the restart. The measure to compare runs made under different machine load.
    */
   readonly netCpuMsPerMove: number;
+  /** The gross CPU per connection moved of each process on its own (serving included), in ms: the old process over its move, the successor from its Ready to its last arrival. */
+  readonly cpuMsPerMoveBySide: { readonly old: number; readonly successor: number };
   /** CPU time the old process spent serving the load before the restart, per second (ms/s): the share of the above that is serving. */
   readonly servingCpuMsPerSecond: number;
   /** From the successor's Ready to the last client's first answer from the successor. */
@@ -144,6 +146,7 @@ export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles
       movedPerSecond: report.moved / (moveMs / 1000),
       cpuMsPerMove: (num(upgraded, 'moveCpuMs') + num(takenOver, 'moveCpuMs')) / report.moved,
       netCpuMsPerMove: (num(upgraded, 'moveCpuMs') + num(takenOver, 'moveCpuMs') - (num(upgraded, 'servingCpuMsPerSecond') * moveMs) / 1000) / report.moved,
+      cpuMsPerMoveBySide: { old: num(upgraded, 'moveCpuMs') / report.moved, successor: num(takenOver, 'moveCpuMs') / report.moved },
       servingCpuMsPerSecond: num(upgraded, 'servingCpuMsPerSecond'),
       movedPerSecondByQuarter: quarterRates(readyAt, takenOver['arrivals'] as number[], num(takenOver, 'arrivalStep'), num(takenOver, 'received'), lastArrivalAt),
       readyToLastServedMs,

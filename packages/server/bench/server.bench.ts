@@ -181,6 +181,7 @@ function printSize(run: SizeRun): void {
     ['connections moved per second', cell(S, (r) => perSecond(r.movedPerSecond)), 'none move', "successor's Ready -> last connection in its hands"],
     ['  by quarter of the move', cell(S, (r) => r.movedPerSecondByQuarter.map((v) => count(v)).join(' / ')), 'n/a', 'moved per second over each quarter of the connections, in order'],
     ['CPU per connection moved, net of serving', cell(S, (r) => `${r.netCpuMsPerMove.toFixed(2)} ms`), 'n/a', cell(S, (r) => `both server processes over the move (gross ${r.cpuMsPerMove.toFixed(2)} ms) minus serving at its rate before it (${count(r.servingCpuMsPerSecond)} CPU-ms/s); steadier than the rates on a loaded machine`, '')],
+    ['  gross, old process / successor', cell(S, (r) => `${r.cpuMsPerMoveBySide.old.toFixed(2)} / ${r.cpuMsPerMoveBySide.successor.toFixed(2)} ms`), 'n/a', 'each process on its own, serving included'],
     ['event-loop delay, old / successor (p99, max)', cell(S, (r) => `${count(r.loopDelay.old.p99Ms)}, ${count(r.loopDelay.old.maxMs)} / ${count(r.loopDelay.successor.p99Ms)}, ${count(r.loopDelay.successor.maxMs)} ms`), 'n/a', "old process over its restart, successor from its Ready to taking over"],
     ['connections served per second', cell(S, (r) => perSecond(r.servedPerSecond)), 'n/a', `successor's Ready -> last client answered by it (includes up to one client pause, ${count(run.load.intervalMs)} ms)`],
     ['clients answered by the new process', cell(S, (r) => `${count(r.clientsServed)} of ${count(r.connections)}`), cell(C, (r) => `${count(r.clientsServed)} of ${count(r.connections)}`), 'sanshare: over the connection each had before, unless reconnects says otherwise'],
@@ -231,7 +232,7 @@ function printSize(run: SizeRun): void {
   }
 }
 
-/** The floor next to the restart: what Node and the adapters cost each side, and what sanshare adds. */
+/** The floor next to the restart: what Node and the adapters cost each side, and what the IPC layers add. */
 function printFloor(run: SizeRun): void {
   const f = run.floor;
   if (f === undefined) return;
@@ -242,13 +243,13 @@ function printFloor(run: SizeRun): void {
   const s = run.sanshare !== undefined && !failed(run.sanshare) ? run.sanshare : undefined;
   const us = (v: number): string => `${v.toFixed(0)} us`;
   table(
-    `the floor at ${count(run.connections)}: every connection out of one server and into another inside one process, nothing of sanshare's between (same clients)`,
+    `the floor at ${count(run.connections)}: every connection out of one server and into another inside one process: the adapters and Node, no IPC (same clients, idle)`,
     ['metric', 'cold (as in a restart)', 'warm (the pass back)', 'note'],
     [
       ['taking a connection out, CPU each', us(f.cold.oldCpuUsPerConnection), us(f.warm.oldCpuUsPerConnection), "freeze at the safe point, detach from its server, read-ahead out, dup, Node's socket destroyed"],
       ['adopting a connection, CPU each', us(f.cold.successorCpuUsPerConnection), us(f.warm.successorCpuUsPerConnection), "net.Socket over the descriptor, Node's HTTP connection or ws's WebSocket"],
-      ['both sides, CPU each', us(f.cold.oldCpuUsPerConnection + f.cold.successorCpuUsPerConnection), us(f.warm.oldCpuUsPerConnection + f.warm.successorCpuUsPerConnection), s === undefined ? '' : `the restart: ${us(s.netCpuMsPerMove * 1000)} net of serving over both processes; the rest is sanshare's`],
-      ['ceiling if sanshare cost nothing', perSecond(f.ceilingPerSecond), perSecond(1e6 / Math.max(f.warm.oldCpuUsPerConnection, f.warm.successorCpuUsPerConnection)), 'one connection per the slower side\'s CPU time, each side on a core of its own, no serving'],
+      ['both sides, CPU each', us(f.cold.oldCpuUsPerConnection + f.cold.successorCpuUsPerConnection), us(f.warm.oldCpuUsPerConnection + f.warm.successorCpuUsPerConnection), s === undefined ? '' : `the restart: ${us(s.netCpuMsPerMove * 1000)} net of serving over both processes; the rest is the IPC layers' (provider, switch, transport, claims, mover)`],
+      ['ceiling with no IPC cost', perSecond(f.ceilingPerSecond), perSecond(1e6 / Math.max(f.warm.oldCpuUsPerConnection, f.warm.successorCpuUsPerConnection)), 'one connection per the slower side\'s CPU time, each side on a core of its own, no serving'],
     ],
   );
 }
