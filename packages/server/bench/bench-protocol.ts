@@ -50,6 +50,8 @@ export interface ClientSummary {
   readonly servedBy: Readonly<Record<string, { readonly clients: number; readonly gone: number; readonly firstAtMin: number; readonly firstAtMax: number }>>;
   /** At most 5 failure messages. */
   readonly failures: readonly string[];
+  /** CPU time (user + system) the client processes have used since they started, in ms. */
+  readonly cpuMs: number;
 }
 
 /** A command to a child process. */

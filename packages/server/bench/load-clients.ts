@@ -268,7 +268,8 @@ function summary(): ClientSummary {
       orderErrors += c.orderErrors;
     }
   }
-  return { connections: clients.length, http, ws: clients.length - http, responses, wsAnswers, failedRequests, wsCloses, reconnects, clientsReconnected, gone, orderErrors, servedBy, failures };
+  const { user, system } = process.cpuUsage();
+  return { connections: clients.length, http, ws: clients.length - http, responses, wsAnswers, failedRequests, wsCloses, reconnects, clientsReconnected, gone, orderErrors, servedBy, failures, cpuMs: (user + system) / 1000 };
 }
 
 createInterface({ input: process.stdin }).on('line', (line) => {

@@ -92,6 +92,7 @@ export function mergeSummaries(parts: readonly ClientSummary[]): ClientSummary {
     orderErrors: sum('orderErrors'),
     servedBy,
     failures: parts.flatMap((p) => p.failures).slice(0, 5),
+    cpuMs: sum('cpuMs'),
   };
 }
 

@@ -41,6 +41,8 @@ export interface SanshareResult {
   readonly netCpuMsPerMove: number;
   /** The gross CPU per connection moved of each process on its own (serving included), in ms: the old process over its move, the successor from its Ready to its last arrival. */
   readonly cpuMsPerMoveBySide: { readonly old: number; readonly successor: number };
+  /** CPU time the client processes (all of them) spent per second over the steady window before the restart (ms/s): what the machine's cores give the load's other side. */
+  readonly clientsCpuMsPerSecond: number;
   /** CPU time the old process spent serving the load before the restart, per second (ms/s): the share of the above that is serving. */
   readonly servingCpuMsPerSecond: number;
   /** From the successor's Ready to the last client's first answer from the successor. */
@@ -96,7 +98,9 @@ export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles
     load = await startLoad(label, num(first, 'port'), settings, { reconnect: false });
     await load.allServedBy(oldPid, 'generation 1');
     process.kill(oldPid, 'SIGUSR1');
+    const steadyFrom = { at: benchNow(), cpuMs: (await load.status()).cpuMs };
     await steady(settings);
+    const steadyTo = { at: benchNow(), cpuMs: (await load.status()).cpuMs };
 
     const from = server.events.length;
     const requestAt = benchNow();
@@ -148,6 +152,7 @@ export async function runSanshareRestart(settings: LoadSettings, serverOpenFiles
       netCpuMsPerMove: (num(upgraded, 'moveCpuMs') + num(takenOver, 'moveCpuMs') - (num(upgraded, 'servingCpuMsPerSecond') * moveMs) / 1000) / report.moved,
       cpuMsPerMoveBySide: { old: num(upgraded, 'moveCpuMs') / report.moved, successor: num(takenOver, 'moveCpuMs') / report.moved },
       servingCpuMsPerSecond: num(upgraded, 'servingCpuMsPerSecond'),
+      clientsCpuMsPerSecond: ((steadyTo.cpuMs - steadyFrom.cpuMs) * 1000) / (steadyTo.at - steadyFrom.at),
       movedPerSecondByQuarter: quarterRates(readyAt, takenOver['arrivals'] as number[], num(takenOver, 'arrivalStep'), num(takenOver, 'received'), lastArrivalAt),
       readyToLastServedMs,
       servedPerSecond: clientsServed / (readyToLastServedMs / 1000),
