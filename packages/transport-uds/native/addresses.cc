@@ -9,11 +9,9 @@
 
 namespace uds {
 
-namespace {
-
 // Fills family (4, 6, or 0 for another family), text and port from an address; false when the
 // family is not IP.
-bool Describe(const sockaddr_storage& ss, int* family, char* text, size_t size, int* port) {
+bool DescribeAddress(const sockaddr_storage& ss, int* family, char* text, size_t size, int* port) {
   if (ss.ss_family == AF_INET) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(&ss);
     *family = 4;
@@ -30,8 +28,6 @@ bool Describe(const sockaddr_storage& ss, int* family, char* text, size_t size, 
   return false;
 }
 
-}  // namespace
-
 Napi::Value SocketAddresses(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd;
@@ -42,7 +38,7 @@ Napi::Value SocketAddresses(const Napi::CallbackInfo& info) {
   char localText[INET6_ADDRSTRLEN] = "";
   int localFamily = 0;
   int localPort = 0;
-  if (!Describe(local, &localFamily, localText, sizeof(localText), &localPort)) return ThrowErrno(env, EAFNOSUPPORT, "getsockname");
+  if (!DescribeAddress(local, &localFamily, localText, sizeof(localText), &localPort)) return ThrowErrno(env, EAFNOSUPPORT, "getsockname");
   sockaddr_storage peer{};
   length = sizeof(peer);
   char peerText[INET6_ADDRSTRLEN] = "";
@@ -50,7 +46,7 @@ Napi::Value SocketAddresses(const Napi::CallbackInfo& info) {
   int peerPort = 0;
   // Not connected (ENOTCONN), or reset: no peer, which is an answer, not a failure.
   if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0 &&
-      !Describe(peer, &peerFamily, peerText, sizeof(peerText), &peerPort)) {
+      !DescribeAddress(peer, &peerFamily, peerText, sizeof(peerText), &peerPort)) {
     peerFamily = 0;
     peerText[0] = '\0';
     peerPort = 0;

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "addresses.h"
 #include "constants.h"
 #include "napi-helpers.h"
 
@@ -110,21 +111,47 @@ constexpr int kInfoDomain = 2;
 constexpr int kInfoType = 3;
 constexpr int kInfoProtocol = 4;
 constexpr int kInfoFlags = 5;     // kInfoAcceptConn | kInfoConnected
-constexpr int kInfoInts = 6;
+// Filled only when describeSockets is given a names array: each address's family (4, 6; 0 when
+// unknown: not an IP socket, no peer, or getsockname failed), port, and the length of its text in
+// the names array (local text at slot * kNameBytes, peer text kTextBytes further).
+constexpr int kInfoLocalFamily = 6;
+constexpr int kInfoLocalPort = 7;
+constexpr int kInfoLocalLength = 8;
+constexpr int kInfoPeerFamily = 9;
+constexpr int kInfoPeerPort = 10;
+constexpr int kInfoPeerLength = 11;
+constexpr int kInfoInts = 12;
 constexpr int kInfoAcceptConn = 1;
 constexpr int kInfoConnected = 2;
+constexpr size_t kTextBytes = 48;  // >= INET6_ADDRSTRLEN (46)
+constexpr size_t kNameBytes = 2 * kTextBytes;
 
-// Fills one slot. Five getsockopt calls and a getpeername: each is a plain syscall (about a
-// microsecond), while every call from JavaScript into the addon costs several; so the whole
-// description of a descriptor, or of a batch of them, is one call in.
-void DescribeSocket(int fd, int32_t* out, uint64_t* cookie) {
+// Writes an address's family, port and text (not NUL-terminated; its length in the ints) into a slot.
+void PutAddress(const sockaddr_storage& ss, int32_t* familyPortLength, char* text) {
+  char buffer[kTextBytes] = "";
+  int family = 0;
+  int port = 0;
+  if (!DescribeAddress(ss, &family, buffer, sizeof(buffer), &port)) return;
+  size_t length = strnlen(buffer, sizeof(buffer));
+  memcpy(text, buffer, length);
+  familyPortLength[0] = family;
+  familyPortLength[1] = port;
+  familyPortLength[2] = static_cast<int32_t>(length);
+}
+
+// Fills one slot. Five getsockopt calls and a getpeername (and a getsockname when `names` is given):
+// each is a plain syscall (about a microsecond), while every call from JavaScript into the addon
+// costs several; so the whole description of a descriptor, or of a batch of them, is one call in.
+// The addresses ride along because getpeername is made anyway: a caller that also needs them (the
+// provider's access-control key) saves a second call in.
+void DescribeSocket(int fd, int32_t* out, uint64_t* cookie, char* names) {
   memset(out, 0, sizeof(int32_t) * kInfoInts);
   *cookie = 0;
-  const int names[4] = {SO_DOMAIN, SO_TYPE, SO_PROTOCOL, SO_ACCEPTCONN};
+  const int options[4] = {SO_DOMAIN, SO_TYPE, SO_PROTOCOL, SO_ACCEPTCONN};
   int values[4] = {0, 0, 0, 0};
   for (int i = 0; i < 4; i++) {
     socklen_t len = sizeof(int);
-    if (getsockopt(fd, SOL_SOCKET, names[i], &values[i], &len) != 0) {
+    if (getsockopt(fd, SOL_SOCKET, options[i], &values[i], &len) != 0) {
       out[kInfoErrno] = errno;
       return;
     }
@@ -136,7 +163,7 @@ void DescribeSocket(int fd, int32_t* out, uint64_t* cookie) {
   }
   // Connected means the kernel knows a peer: ENOTCONN for a listening or fresh socket (and for a
   // TCP socket that is closed or still in SYN_SENT).
-  sockaddr_storage peer;
+  sockaddr_storage peer{};
   socklen_t plen = sizeof(peer);
   int flags = values[3] != 0 ? kInfoAcceptConn : 0;
   if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &plen) == 0) {
@@ -150,6 +177,12 @@ void DescribeSocket(int fd, int32_t* out, uint64_t* cookie) {
   out[kInfoType] = values[1];
   out[kInfoProtocol] = values[2];
   out[kInfoFlags] = flags;
+  if (names == nullptr) return;
+  // The addresses are extra: a getsockname that fails leaves them unknown, never fails the slot.
+  sockaddr_storage local{};
+  socklen_t llen = sizeof(local);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen) == 0) PutAddress(local, out + kInfoLocalFamily, names);
+  if ((flags & kInfoConnected) != 0) PutAddress(peer, out + kInfoPeerFamily, names + kTextBytes);
 }
 
 }  // namespace
@@ -158,16 +191,27 @@ Napi::Value DescribeSockets(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int count;
   if (info.Length() < 4 || !info[0].IsTypedArray() || !ArgInt(info, 1, &count) ||
-      !info[2].IsTypedArray() || !info[3].IsTypedArray())
-    return ThrowType(env, "describeSockets(fds, count, out, cookies)");
+      !info[2].IsTypedArray() || !info[3].IsTypedArray() ||
+      (info.Length() > 4 && !info[4].IsUndefined() && !info[4].IsTypedArray()))
+    return ThrowType(env, "describeSockets(fds, count, out, cookies, names?)");
   Napi::Int32Array fds = info[0].As<Napi::Int32Array>();
   Napi::Int32Array out = info[2].As<Napi::Int32Array>();
   Napi::BigUint64Array cookies = info[3].As<Napi::BigUint64Array>();
+  char* names = nullptr;
+  size_t namesLength = 0;
+  if (info.Length() > 4 && info[4].IsTypedArray()) {
+    Napi::Uint8Array array = info[4].As<Napi::Uint8Array>();
+    names = reinterpret_cast<char*>(array.Data());
+    namesLength = array.ElementLength();
+  }
   if (count < 0 || static_cast<size_t>(count) > fds.ElementLength() ||
       static_cast<size_t>(count) * kInfoInts > out.ElementLength() ||
-      static_cast<size_t>(count) > cookies.ElementLength())
+      static_cast<size_t>(count) > cookies.ElementLength() ||
+      (names != nullptr && static_cast<size_t>(count) * kNameBytes > namesLength))
     return ThrowType(env, "describeSockets: arrays shorter than count");
-  for (int i = 0; i < count; i++) DescribeSocket(fds[i], out.Data() + i * kInfoInts, cookies.Data() + i);
+  for (int i = 0; i < count; i++) {
+    DescribeSocket(fds[i], out.Data() + i * kInfoInts, cookies.Data() + i, names == nullptr ? nullptr : names + i * kNameBytes);
+  }
   return env.Undefined();
 }
 

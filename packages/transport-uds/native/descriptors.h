@@ -27,10 +27,12 @@ Napi::Value GetSocketCookie(const Napi::CallbackInfo& info);
 Napi::Value GetLinger(const Napi::CallbackInfo& info);
 Napi::Value SetLinger(const Napi::CallbackInfo& info);
 
-// describeSockets(fds: Int32Array, count, out: Int32Array, cookies: BigUint64Array): describes
-// fds[0..count) in one call: per descriptor six ints in out (errno or 0, the failed call, SO_DOMAIN,
-// SO_TYPE, SO_PROTOCOL, flags: 1 SO_ACCEPTCONN, 2 connected) and its SO_COOKIE in cookies. Never
-// throws for a descriptor: each slot says its own failure (ENOTSOCK, EBADF...).
+// describeSockets(fds: Int32Array, count, out: Int32Array, cookies: BigUint64Array, names?: Uint8Array):
+// describes fds[0..count) in one call: per descriptor twelve ints in out (errno or 0, the failed call, SO_DOMAIN,
+// SO_TYPE, SO_PROTOCOL, flags: 1 SO_ACCEPTCONN, 2 connected; then, with `names` (a Uint8Array of
+// 96 bytes per descriptor), the family, port and text length of the local and of the peer address,
+// their text in names) and its SO_COOKIE in cookies. Never throws for a descriptor: each slot says
+// its own failure (ENOTSOCK, EBADF...).
 Napi::Value DescribeSockets(const Napi::CallbackInfo& info);
 
 // socketpair() -> [fd, fd], a connected SOCK_SEQPACKET pair (tests, and in-process hand-offs).

@@ -54,7 +54,7 @@ export {
   seqpacketPair,
 } from './descriptors.js';
 export { socketInfo, socketInfos } from './socket-info.js';
-export type { SocketInfo } from './socket-info.js';
+export type { SocketInfo, SocketInfoOptions } from './socket-info.js';
 export {
   LINUX,
   DEFAULT_MAX_MESSAGE_BYTES,

@@ -40,7 +40,7 @@ export interface NativeBinding {
   getLinger(fd: number): [number, number];
   setLinger(fd: number, onoff: number, seconds: number): void;
   /** Describes fds[0..count): six ints per descriptor in `out`, its SO_COOKIE in `cookies` (src/socket-info.ts). */
-  describeSockets(fds: Int32Array, count: number, out: Int32Array, cookies: BigUint64Array): void;
+  describeSockets(fds: Int32Array, count: number, out: Int32Array, cookies: BigUint64Array, names?: Uint8Array): void;
   socketAddresses(fd: number): [number, string, number, number, string, number];
   sendDatagram(path: string, data: Uint8Array): number;
   Poller: new (fd: number, callback: (status: number, events: number) => void) => NativePoller;

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LINUX } from './constants.js';
 import { closeFd, closeQuietly, dupFd, getSocketCookie, seqpacketPair } from './descriptors.js';
 import { detachNetSocket } from './net-socket.js';
+import { socketAddresses } from './socket-addresses.js';
 import { socketInfo, socketInfos } from './socket-info.js';
 import { countFds, tempDir } from '../test/support/harness.js';
 
@@ -125,6 +126,50 @@ describe('socketInfo', () => {
     await once(unixServer, 'close');
   });
 
+  it('should read both addresses on request, as socketAddresses says them, and only then', async () => {
+    const fd = await connectedTcp();
+    const info = socketInfo(fd, { addresses: true });
+    expect(info?.addresses).toEqual(socketAddresses(fd));
+    expect(info?.addresses?.peer).toEqual({ family: 4, address: '127.0.0.1', port });
+    expect(socketInfo(fd)).not.toHaveProperty('addresses');
+    expect(socketInfo(fd, { addresses: false })).not.toHaveProperty('addresses');
+  });
+
+  it('should give a listener or a bound socket its local address and a null peer', () => {
+    const listener = own(dupFd((server as unknown as { _handle: { fd: number } })._handle.fd));
+    expect(socketInfo(listener, { addresses: true })?.addresses).toEqual({ local: { family: 4, address: '127.0.0.1', port }, peer: null });
+    const bound = own(rawSocket('tcp'));
+    expect(socketInfo(bound, { addresses: true })?.addresses).toEqual(socketAddresses(bound));
+    expect(socketInfo(bound, { addresses: true })?.addresses?.peer).toBeNull();
+  });
+
+  it('should read IPv6 addresses in their text form', async (context) => {
+    const v6 = createServer().listen(0, '::1');
+    const failed = await Promise.race([once(v6, 'listening').then(() => false), once(v6, 'error').then(() => true)]);
+    if (failed) {
+      context.skip();
+      return;
+    }
+    const accepted = once(v6, 'connection') as Promise<[Socket]>;
+    const client = tcpConnect({ port: (v6.address() as AddressInfo).port, host: '::1' });
+    await once(client, 'connect');
+    const [remote] = await accepted;
+    const fd = own(detachNetSocket(client).fd);
+    expect(socketInfo(fd, { addresses: true })?.addresses).toEqual(socketAddresses(fd));
+    expect(socketInfo(fd, { addresses: true })?.addresses?.local.address).toBe('::1');
+    remote.destroy();
+    v6.close();
+    await once(v6, 'close');
+  });
+
+  it('should leave the addresses of a socket that is not an IP socket undefined, and describe it all the same', () => {
+    const [a] = seqpacketPair().map(own) as [number, number];
+    const info = socketInfo(a, { addresses: true });
+    expect(info).toMatchObject({ domain: LINUX.AF_UNIX, type: LINUX.SOCK_SEQPACKET, connected: true });
+    expect(info).not.toHaveProperty('addresses');
+    expect(socketInfo(own(openSync('/proc/self/stat', 'r')), { addresses: true })).toBeNull();
+  });
+
   it('should say null for an open descriptor that is not a socket', () => {
     const file = own(openSync('/proc/self/stat', 'r'));
     expect(socketInfo(file)).toBeNull();
@@ -162,6 +207,27 @@ describe('socketInfos', () => {
     expect(batch).toEqual(fds.map((fd) => socketInfo(fd)));
     expect(batch.map((info) => info?.type ?? null)).toEqual([1, 1, 1, 2, 5, 5, null]);
     remote.destroy();
+    server.close();
+    await once(server, 'close');
+  });
+
+  it('should read the addresses of each descriptor of a batch on request, each in its own place', async () => {
+    const server = createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const remotes: Socket[] = [];
+    server.on('connection', (socket: Socket) => remotes.push(socket));
+    const port = (server.address() as AddressInfo).port;
+    for (let i = 0; i < 3; i++) {
+      const client = tcpConnect({ port, host: '127.0.0.1' });
+      await once(client, 'connect');
+      fds.push(detachNetSocket(client).fd);
+    }
+    fds.push(...seqpacketPair(), dupFd((server as unknown as { _handle: { fd: number } })._handle.fd));
+    const batch = socketInfos(fds, { addresses: true });
+    expect(batch.map((info) => info?.addresses)).toEqual([...fds.slice(0, 3).map((fd) => socketAddresses(fd)), undefined, undefined, socketAddresses(fds[5]!)]);
+    expect(new Set(batch.slice(0, 3).map((info) => info?.addresses?.local.port)).size).toBe(3);
+    expect(batch).toEqual(fds.map((fd) => socketInfo(fd, { addresses: true })));
+    for (const remote of remotes) remote.destroy();
     server.close();
     await once(server, 'close');
   });
