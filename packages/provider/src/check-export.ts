@@ -8,7 +8,7 @@
  * says which of the two it carries (`SocketEssentials.listening`), and the descriptor must match.
  */
 import { AF, IPPROTO, SOCK } from '@sanshare/protocol-info';
-import { LINUX, socketAddresses, socketInfo, type SocketInfo } from '@sanshare/transport-uds';
+import { LINUX, socketAddresses, socketInfo, socketInfos, type SocketInfo } from '@sanshare/transport-uds';
 import { EXPORT_PROTOCOL_VERSION } from './constants.js';
 import type { ExportMessage, SocketEssentials } from './export-codec.js';
 
@@ -36,8 +36,9 @@ function essentialsProblem(socket: SocketEssentials): string | undefined {
   return undefined;
 }
 
-/** The local port of `fd` (0: not bound, or no address at all). */
-function boundPort(fd: number): number {
+/** The local port of `fd` (0: not bound, or no address at all), from `info` when it carries the addresses. */
+function boundPort(fd: number, info: SocketInfo): number {
+  if (info.addresses !== undefined) return info.addresses.local.port;
   try {
     return socketAddresses(fd).local.port;
   } catch {
@@ -46,11 +47,25 @@ function boundPort(fd: number): number {
 }
 
 /**
+ * What the kernel says of each descriptor that arrived, its addresses included (the socket's
+ * access-control key needs them once it is imported: read now, in the same addon call, rather than
+ * by a call of their own then). `undefined` for all when one cannot be examined (transport-uds
+ * throws for the whole call): `descriptorProblem` then reads each alone and says why.
+ */
+export function describeArrived(fds: readonly number[]): ReadonlyArray<SocketInfo | null | undefined> {
+  try {
+    return fds.length === 1 ? [socketInfo(fds[0] as number, { addresses: true })] : socketInfos(fds, { addresses: true });
+  } catch {
+    return [];
+  }
+}
+
+/**
  * Why the descriptor `fd` that arrived is not the socket `m` claims, or undefined when it is: one
  * call into the addon for all of it (SO_DOMAIN, SO_TYPE, SO_PROTOCOL, SO_ACCEPTCONN, SO_COOKIE,
  * getpeername), since every syscall from JavaScript costs several microseconds on a hand-off's path.
- * `known`: what transport-uds `socketInfos` already said of `fd` (a batch's descriptors, all read in
- * one call); undefined: read here.
+ * `known`: what `describeArrived` already said of `fd` (every descriptor of a message, read in one
+ * call); undefined: read here.
  */
 export function descriptorProblem(m: ExportMessage, fd: number, known?: SocketInfo | null): string | undefined {
   let info: SocketInfo | null;
@@ -68,7 +83,7 @@ export function descriptorProblem(m: ExportMessage, fd: number, known?: SocketIn
     // A listener (the export says so): listening, so bound, and no peer.
     if (!info.acceptConn) return 'the descriptor is not a listening socket (SO_ACCEPTCONN is 0), though the export says it is one';
     if (info.connected) return 'the descriptor is connected, though the export says it is a listening socket';
-    if (boundPort(fd) === 0) return 'the descriptor is not bound to a port, though the export says it is a listening socket';
+    if (boundPort(fd, info) === 0) return 'the descriptor is not bound to a port, though the export says it is a listening socket';
   } else {
     if (info.acceptConn) return 'the descriptor is a listening socket, not a connected one (the export does not say listening)';
     if (!info.connected) return 'the descriptor is not connected (getpeername: no peer)';

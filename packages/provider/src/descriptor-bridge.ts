@@ -11,6 +11,7 @@ import { toWsaError } from './errors.js';
 import { closeSocket } from './close-socket.js';
 import type { ProviderState } from './provider-state.js';
 import { assertNothingQueued, newListeningState } from './listening-socket.js';
+import { knownAddresses } from './socket-addresses.js';
 import { newSocketEntry, type ListeningEntry } from './socket-entry.js';
 import { StreamSocket } from './stream-socket.js';
 
@@ -19,7 +20,8 @@ export async function adoptDescriptor(state: ProviderState, fd: number, readAhea
   state.sockets.requireRoom();
   let info: SocketInfo | null;
   try {
-    info = socketInfo(fd);
+    // With the addresses (one getsockname more in the same call): the switch asks them of every socket it duplicates.
+    info = socketInfo(fd, { addresses: true });
   } catch (error) {
     throw toWsaError(error, `descriptor ${fd} is not a socket`, 'WSAENOTSOCK');
   }
@@ -35,6 +37,7 @@ export async function adoptDescriptor(state: ProviderState, fd: number, readAhea
   const entry = newSocketEntry(info.domain === LINUX.AF_INET6 ? AF.INET6 : AF.INET, SOCK.STREAM, IPPROTO.TCP);
   entry.state = 'stream';
   entry.stream = new StreamSocket(fd, readAhead);
+  entry.addresses = knownAddresses(info.addresses, false);
   entry.shared = state.sharedOptions.share(entry.shared, fd);
   try {
     return state.sockets.register(entry);
@@ -56,6 +59,7 @@ function adoptListener(state: ProviderState, fd: number, info: SocketInfo, readA
   if (readAhead !== undefined && readAhead.length > 0) throw new WsaError('WSAEINVAL', `descriptor ${fd} is a listening socket: it has no bytes to read ahead`);
   const entry = newSocketEntry(af, SOCK.STREAM, IPPROTO.TCP);
   entry.state = 'listening';
+  entry.addresses = knownAddresses(info.addresses, true);
   // Our own descriptor: the caller's is closed only on success (on failure it is still theirs).
   entry.listening = newListeningState(dupFd(fd));
   try {

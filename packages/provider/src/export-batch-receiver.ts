@@ -7,8 +7,8 @@
  * kernel dropping descriptors, an endpoint that stopped) fails every export of it. Every descriptor
  * not stored as a pending import is closed before this returns, whatever happened.
  */
-import { closeQuietly, socketInfos, type SocketInfo, type UdsMessage } from '@sanshare/transport-uds';
-import { claimProblem, descriptorProblem } from './check-export.js';
+import { closeQuietly, type SocketInfo, type UdsMessage } from '@sanshare/transport-uds';
+import { claimProblem, describeArrived, descriptorProblem } from './check-export.js';
 import { ExportStatus, type ExportMessage, type ExportReplyMessage } from './export-codec.js';
 import type { NoticeWriter } from './notice-writer.js';
 import { heldBytes, type PendingImports } from './pending-imports.js';
@@ -41,17 +41,6 @@ function messageProblem(context: BatchReceiverContext, message: UdsMessage, expo
     return refused(0, ExportStatus.INVALID, `an ExportBatch carries exactly 1 descriptor per export, in order: this one has ${exports.length} exports and ${message.fds.length} descriptors`);
   }
   return undefined;
-}
-
-/** What the kernel says of each descriptor, in one addon call; an entry left undefined is read alone by `descriptorProblem`. */
-function describeAll(fds: readonly number[]): ReadonlyArray<SocketInfo | null | undefined> {
-  try {
-    return socketInfos(fds);
-  } catch {
-    // One descriptor could not be examined (socketInfos throws for all): each is examined alone, and
-    // only that one is refused.
-    return [];
-  }
 }
 
 /** Why export `m` with its descriptor `fd` cannot be stored, as its refusal, or undefined. */
@@ -91,7 +80,7 @@ export function receiveBatch(context: BatchReceiverContext, message: UdsMessage,
   try {
     const whole = messageProblem(context, message, exports);
     if (whole !== undefined) return { replies: exports.map((m) => ({ ...whole, exportId: m.exportId })), stored: storedIds };
-    const infos = describeAll(fds);
+    const infos = describeArrived(fds);
     const replies = exports.map((m, at): ExportReplyMessage => {
       const fd = fds[at] as number;
       const problem = itemProblem(context, m, fd, infos[at]);
@@ -110,6 +99,7 @@ export function receiveBatch(context: BatchReceiverContext, message: UdsMessage,
         // Already a copy (the codec shares no memory with the frame), seen as a Buffer without copying again.
         appMessage: m.appMessage === undefined ? undefined : Buffer.from(m.appMessage.buffer, m.appMessage.byteOffset, m.appMessage.length),
         notices: source.notices,
+        addresses: infos[at]?.addresses,
       }, true);
       stored[at] = 1;
       storedIds.push(m.exportId);

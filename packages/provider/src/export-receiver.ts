@@ -20,8 +20,8 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import { WsaError } from '@sanshare/protocol-info';
-import { closeQuietly, listen, SCM_MAX_FD, type UdsConnection, type UdsListener, type UdsMessage } from '@sanshare/transport-uds';
-import { claimProblem, descriptorProblem } from './check-export.js';
+import { closeQuietly, listen, SCM_MAX_FD, type SocketAddresses, type UdsConnection, type UdsListener, type UdsMessage } from '@sanshare/transport-uds';
+import { claimProblem, describeArrived, descriptorProblem } from './check-export.js';
 import { MAX_EXPORT_MESSAGE_BYTES } from './constants.js';
 import { toWsaError } from './errors.js';
 import { receiveBatch } from './export-batch-receiver.js';
@@ -263,7 +263,7 @@ export class ExportReceiver {
         // A credit of this channel: its slot was reserved when it was granted.
         credited = credits.delete(exportId);
         if (this.#down !== undefined) throw new Refusal(ExportStatus.INVALID, `process ${process.pid} stopped receiving sockets: ${this.#down}`);
-        const fd = this.#check(decoded, message, credited);
+        const { fd, addresses } = this.#check(decoded, message, credited);
         const expiresAtMs = this.#options.pending.nextExpiry();
         this.#options.pending.add({
           exportId,
@@ -278,6 +278,7 @@ export class ExportReceiver {
           // Already a copy (the codec shares no memory with the frame), seen as a Buffer without copying again.
           appMessage: decoded.appMessage === undefined ? undefined : Buffer.from(decoded.appMessage.buffer, decoded.appMessage.byteOffset, decoded.appMessage.length),
           notices,
+          addresses,
         });
         fds = [];
         const wasCredit = credited;
@@ -326,8 +327,8 @@ export class ExportReceiver {
     this.#options.pending.deliver(batchStored);
   }
 
-  /** Checks an export against this process; returns the descriptor to keep or throws a `Refusal`. */
-  #check(m: ExportMessage, message: UdsMessage, credited: boolean): number {
+  /** Checks an export against this process; returns the descriptor to keep (and its addresses, when read) or throws a `Refusal`. */
+  #check(m: ExportMessage, message: UdsMessage, credited: boolean): { fd: number; addresses: SocketAddresses | undefined } {
     const claim = claimProblem(m, process.pid);
     if (claim !== undefined) throw new Refusal(ExportStatus.INVALID, claim);
     const { fds } = message;
@@ -337,10 +338,12 @@ export class ExportReceiver {
     }
     const fd = fds[0];
     if (fds.length !== 1 || fd === undefined) throw new Refusal(ExportStatus.INVALID, `an Export carries exactly 1 descriptor, this one ${fds.length}`);
-    const descriptor = descriptorProblem(m, fd);
+    const info = describeArrived(fds)[0];
+    const descriptor = descriptorProblem(m, fd, info);
     if (descriptor !== undefined) throw new Refusal(ExportStatus.INVALID, descriptor);
+    const checked = { fd, addresses: info?.addresses };
     // A credit's id and slots were reserved for it: only an export without one is checked here.
-    if (credited) return fd;
+    if (credited) return checked;
     if (this.#options.pending.has(m.exportId)) throw new Refusal(ExportStatus.ID_IN_USE, `export id ${m.exportId} is pending`);
     if (this.#options.pending.isFull) {
       throw new Refusal(ExportStatus.NO_BUFFERS, `process ${process.pid} holds its maximum of unclaimed imports`);
@@ -351,7 +354,7 @@ export class ExportReceiver {
     if (!this.#options.hasRoom(0)) {
       throw new Refusal(ExportStatus.NO_DESCRIPTORS, `process ${process.pid} has no socket descriptor left`);
     }
-    return fd;
+    return checked;
   }
 }
 

@@ -15,6 +15,7 @@ import { closeQuietly } from '@sanshare/transport-uds';
 import { closeSocket } from './close-socket.js';
 import { newListeningState } from './listening-socket.js';
 import type { ProviderState } from './provider-state.js';
+import { knownAddresses } from './socket-addresses.js';
 import { newSocketEntry } from './socket-entry.js';
 import { StreamSocket } from './stream-socket.js';
 
@@ -29,6 +30,8 @@ export async function importSocket(state: ProviderState, info: ProtocolInfo): Pr
   sockets.requireRoom(-1);
   pending.take(found.exportId);
   const entry = newSocketEntry(found.socket.addressFamily, found.socket.socketType, found.socket.protocol);
+  // Read by the arrival check: the switch's access-control key asks for them right after this call.
+  entry.addresses = knownAddresses(found.addresses, found.socket.listening === true);
   let stream: StreamSocket | undefined;
   if (found.socket.listening === true) {
     // A listener (checked on arrival: SO_ACCEPTCONN, bound, no peer): it accepts from its first WSPAccept on.

@@ -11,7 +11,7 @@
 import net from 'node:net';
 import { withDeadline } from '@sanshare/internal';
 import { WsaError, type Socket } from '@sanshare/protocol-info';
-import { closeQuietly, dupFd, socketAddresses } from '@sanshare/transport-uds';
+import { closeQuietly, dupFd } from '@sanshare/transport-uds';
 import { READ_HIGH_WATER_MARK } from './constants.js';
 import { descriptorOf } from './descriptor-of.js';
 import { toWsaError } from './errors.js';
@@ -132,12 +132,6 @@ export function queuedCount(listening: ListeningState): number {
   let open = 0;
   for (const socket of listening.queue) if (descriptorOf(socket) !== undefined) open++;
   return open;
-}
-
-/** The local address of a listener, from its descriptor. */
-export function listeningAddress(listening: ListeningState): { address: string; port: number } {
-  const { local } = socketAddresses(listening.fd);
-  return { address: local.address, port: local.port };
 }
 
 export async function acceptSocket(state: ProviderState, s: Socket, signal?: AbortSignal): Promise<Socket> {

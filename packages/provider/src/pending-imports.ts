@@ -6,6 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { armDeadline } from '@sanshare/internal';
 import { WsaError, type ProtocolInfo } from '@sanshare/protocol-info';
+import type { SocketAddresses } from '@sanshare/transport-uds';
 import type { EmulatedOptions, SocketEssentials } from './export-codec.js';
 import { DEFAULT_MAX_PENDING_BYTES } from './constants.js';
 import { nativeAuthWords } from './native-auth.js';
@@ -32,6 +33,11 @@ export interface PendingImport {
    * knows whether to take the socket back. Undefined only for imports made without a channel (tests).
    */
   notices: NoticeWriter | undefined;
+  /**
+   * The socket's addresses as the arrival check read them (the same addon call), for its
+   * access-control key once imported (`SocketEntry.addresses`); undefined when not read.
+   */
+  addresses?: SocketAddresses | undefined;
 }
 
 /** The bytes an import holds in memory until it is claimed: what `maxPendingBytes` counts. */

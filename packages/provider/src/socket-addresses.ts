@@ -1,10 +1,10 @@
 /** A socket's addresses: WSPBind, WSPGetSockName, WSPGetPeerName, and the checks of an address argument. */
 import net from 'node:net';
 import { AF, WsaError, type SockAddr, type Socket } from '@sanshare/protocol-info';
-import { socketAddresses } from '@sanshare/transport-uds';
+import { socketAddresses, type SocketAddresses } from '@sanshare/transport-uds';
 import { pick } from './errors.js';
-import { listeningAddress } from './listening-socket.js';
 import type { ProviderState } from './provider-state.js';
+import type { ListeningState, SocketEntry } from './socket-entry.js';
 import type { StreamSocket } from './stream-socket.js';
 
 /** Node's family number (`net.isIP`) of a Winsock address family. */
@@ -34,33 +34,52 @@ export function bindSocket(state: ProviderState, s: Socket, name: SockAddr): voi
 }
 
 /**
- * The addresses of a socket no `net.Socket` wraps, from its descriptor; kept once it has a peer. The
- * switch asks WSPGetSockName then WSPGetPeerName of every socket it duplicates or imports (its
- * access-control key): one addon call answers both. A connected socket's pair never changes, and a
- * `net.Socket` keeps its peer's address the same way (`remoteAddress` stays after a reset).
+ * `addresses` when they may be kept in a socket entry (`SocketEntry.addresses`: they cannot change
+ * while it lives), else undefined: a connected socket's pair, once it has a peer; a listener's local
+ * address, once bound to a port.
  */
-const knownAddresses = new WeakMap<StreamSocket, ReturnType<typeof socketAddresses>>();
-function unwrappedAddresses(stream: StreamSocket): ReturnType<typeof socketAddresses> {
-  const known = knownAddresses.get(stream);
-  if (known !== undefined) return known;
-  const addresses = socketAddresses(stream.fd);
-  if (addresses.peer !== null) knownAddresses.set(stream, addresses);
-  return addresses;
+export function knownAddresses(addresses: SocketAddresses | undefined, listening: boolean): SocketAddresses | undefined {
+  if (addresses === undefined) return undefined;
+  if (listening) return addresses.peer === null && addresses.local.port !== 0 ? addresses : undefined;
+  return addresses.peer !== null ? addresses : undefined;
 }
 
 /**
- * WSPGetSockName. An imported socket no `net.Socket` wraps yet is asked through its descriptor
- * (getsockname and getpeername in one call into the addon): the switch asks both names of every
- * socket it imports (its access-control key), and a socket that is only handed on again must not pay
- * for a `net.Socket` on the way.
+ * The addresses of a socket no `net.Socket` wraps, from its entry once known (the arrival check or
+ * WSPAdoptDescriptor read them), else from its descriptor (kept once it has a peer). The switch asks
+ * WSPGetSockName then WSPGetPeerName of every socket it duplicates or imports (its access-control
+ * key). A `net.Socket` keeps its peer's address the same way (`remoteAddress` stays after a reset).
+ */
+function unwrappedAddresses(entry: SocketEntry, stream: StreamSocket): SocketAddresses {
+  if (entry.addresses !== undefined) return entry.addresses;
+  const addresses = socketAddresses(stream.fd);
+  entry.addresses = knownAddresses(addresses, false);
+  return addresses;
+}
+
+/** A listener's local address: kept in its entry once read (a listening socket is bound, and for good). */
+function listenerAddress(entry: SocketEntry, listening: ListeningState): SockAddr {
+  let addresses = entry.addresses;
+  if (addresses === undefined) {
+    addresses = socketAddresses(listening.fd);
+    entry.addresses = knownAddresses(addresses, true);
+  }
+  return { address: addresses.local.address, port: addresses.local.port };
+}
+
+/**
+ * WSPGetSockName. An imported socket no `net.Socket` wraps yet is asked through its entry, or its
+ * descriptor (getsockname and getpeername in one call into the addon): the switch asks both names of
+ * every socket it imports (its access-control key), and a socket that is only handed on again must
+ * not pay for a `net.Socket` on the way.
  */
 export function getSockName(state: ProviderState, s: Socket): SockAddr {
   const entry = state.sockets.require(s);
   if (entry.state === 'stream' && entry.stream !== undefined && !entry.stream.wrapped) {
-    const { local } = unwrappedAddresses(entry.stream);
+    const { local } = unwrappedAddresses(entry, entry.stream);
     return { address: local.address, port: local.port };
   }
-  if (entry.state === 'listening' && entry.listening !== undefined) return listeningAddress(entry.listening);
+  if (entry.state === 'listening' && entry.listening !== undefined) return listenerAddress(entry, entry.listening);
   const address: net.AddressInfo | string | null | undefined | Record<string, never> = entry.state === 'stream' ? entry.stream?.socket.address() : undefined;
   if (typeof address === 'object' && address !== null && typeof address.port === 'number' && typeof address.address === 'string') {
     return { address: address.address, port: address.port };
@@ -71,9 +90,10 @@ export function getSockName(state: ProviderState, s: Socket): SockAddr {
 
 /** WSPGetPeerName; as WSPGetSockName, from the descriptor while no `net.Socket` wraps it. */
 export function getPeerName(state: ProviderState, s: Socket): SockAddr {
-  const { stream } = state.sockets.connected(s);
+  const entry = state.sockets.connected(s);
+  const { stream } = entry;
   if (!stream.wrapped) {
-    const { peer } = unwrappedAddresses(stream);
+    const { peer } = unwrappedAddresses(entry, stream);
     if (peer === null) throw new WsaError('WSAENOTCONN', `socket ${s} has no peer`);
     return { address: peer.address, port: peer.port };
   }

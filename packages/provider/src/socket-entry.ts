@@ -4,6 +4,7 @@
  */
 import type net from 'node:net';
 import type { SockAddr, SockOptValue } from '@sanshare/protocol-info';
+import type { SocketAddresses } from '@sanshare/transport-uds';
 import { unsharedOptions, type SharedOptions } from './shared-options.js';
 import type { SocketOption } from './socket-options.js';
 import type { StreamSocket } from './stream-socket.js';
@@ -61,6 +62,14 @@ export interface SocketEntry {
   duplications: Promise<unknown>;
   /** Its duplications not claimed nor lapsed yet: the socket reads again only once none is left. */
   outstanding: Set<OutstandingDuplicate>;
+  /**
+   * The kernel socket's addresses, once read (socket-addresses.ts): the switch asks both names of
+   * every socket it duplicates or imports (its access-control key), and each ask would otherwise be a
+   * call into the addon. Kept only where they cannot change while this entry lives: a connected
+   * socket's pair (set once it has a peer; TCP never changes a connection's 4-tuple) and a listener's
+   * local address (it listens, so it is bound, and a socket is never bound twice). Dropped with the entry.
+   */
+  addresses: SocketAddresses | undefined;
 }
 
 /** An entry in state `stream`, with its stream. */
@@ -84,5 +93,6 @@ export function newSocketEntry(af: number, type: number, protocol: number): Sock
     listening: undefined,
     duplications: Promise.resolve(),
     outstanding: new Set(),
+    addresses: undefined,
   };
 }

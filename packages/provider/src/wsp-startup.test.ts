@@ -2,6 +2,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { isWsaError, SD, SO, SOL_SOCKET, TCP_NODELAY, type WspStartupResult } from '@sanshare/protocol-info';
+import { detachNetSocket, dupFd } from '@sanshare/transport-uds';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testCatalogEntry } from '../test/helpers/catalog.js';
 import { fdCount, makeRuntimeDir, removeRuntimeDir } from '../test/helpers/temp-dir.js';
@@ -16,6 +17,15 @@ async function echoServer(host: string): Promise<{ server: net.Server; port: num
   });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return { server, port: (server.address() as net.AddressInfo).port };
+}
+
+function rejectionSync(call: () => unknown): unknown {
+  try {
+    call();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -313,6 +323,34 @@ describe('WSPStartup', () => {
       while (got < 2) got += (await p.WSPRecv(t)).length;
       expect(got).toBe(2);
       await p.WSPCloseSocket(t);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('should name an adopted socket and an adopted listener as the kernel does, before and after first use', async () => {
+    const { server, port } = await echoServer('127.0.0.1');
+    try {
+      const { procTable: p, extensions } = await start();
+      const ext = extensions as NonNullable<WspStartupResult['extensions']>;
+      const client = net.connect(port, '127.0.0.1');
+      await new Promise((resolve) => client.once('connect', resolve));
+      const local = { address: client.localAddress, port: client.localPort };
+      const { fd, readAhead } = detachNetSocket(client);
+      const t = await ext.WSPAdoptDescriptor(fd, readAhead);
+      // Unwrapped (the names read when it was adopted), then wrapped by its first use: the same answers.
+      expect(p.WSPGetSockName(t)).toEqual(local);
+      expect(p.WSPGetPeerName(t)).toEqual({ address: '127.0.0.1', port });
+      await p.WSPSend(t, new Uint8Array([1]));
+      expect((await p.WSPRecv(t)).length).toBe(1);
+      expect(p.WSPGetSockName(t)).toEqual(local);
+      expect(p.WSPGetPeerName(t)).toEqual({ address: '127.0.0.1', port });
+      await p.WSPCloseSocket(t);
+      const listener = await ext.WSPAdoptDescriptor(dupFd((server as unknown as { _handle: { fd: number } })._handle.fd));
+      expect(p.WSPGetSockName(listener)).toEqual({ address: '127.0.0.1', port });
+      expect(p.WSPGetSockName(listener)).toEqual({ address: '127.0.0.1', port });
+      expect(isWsaError(rejectionSync(() => p.WSPGetPeerName(listener)), 'WSAENOTCONN')).toBe(true);
+      await p.WSPCloseSocket(listener);
     } finally {
       server.close();
     }
