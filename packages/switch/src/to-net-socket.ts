@@ -27,7 +27,9 @@ export async function toNetSocket(sw: Switch, s: Socket): Promise<NetSocket> {
   // The provider released its socket (and normally our descriptor, by WPUCloseSocketHandle).
   core.forget(d);
   try {
-    return wrapDescriptor(fd, { readAhead });
+    // No SO_TYPE check of its own: a provider detaches a kernel socket (spi.ts), and what is not a
+    // stream socket Node refuses when it wraps it (transport-uds then says why, typed).
+    return wrapDescriptor(fd, { readAhead, checkType: false });
   } catch (error) {
     closeQuietly(fd);
     throw new WsaError('WSAEINVAL', `toNetSocket: the detached descriptor of socket ${s} cannot be wrapped`, { cause: error });

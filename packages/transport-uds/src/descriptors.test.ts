@@ -73,10 +73,23 @@ describe('descriptor helpers', () => {
     closeFd(b);
   });
 
+  it('should throw the same typed errors without the type check, from what Node refuses, leaving the descriptor open', () => {
+    const file = openSync('/proc/self/stat', 'r');
+    expect(() => toNetSocket(file, { checkType: false })).toThrow(expect.objectContaining({ code: 'UDS_NOT_A_SOCKET' }));
+    expect(isFdOpen(file)).toBe(true);
+    closeFd(file);
+    expect(() => toNetSocket(file, { checkType: false })).toThrow(expect.objectContaining({ code: 'UDS_BAD_DESCRIPTOR' }));
+    const [a, b] = seqpacketPair();
+    expect(() => toNetSocket(a, { checkType: false })).toThrow(expect.objectContaining({ code: 'UDS_INVALID_ARGUMENT', message: expect.stringContaining('not a stream socket (type 5)') }));
+    expect(isFdOpen(a)).toBe(true);
+    closeFd(a);
+    closeFd(b);
+  });
+
   it('should wrap a descriptor as a readable, writable net.Socket with its read-ahead first', async () => {
     const before = countFds();
     await withTcp(async (fd, remote) => {
-      const socket = toNetSocket(fd, { readAhead: new TextEncoder().encode('early ') });
+      const socket = toNetSocket(fd, { readAhead: new TextEncoder().encode('early '), checkType: false });
       socket.setEncoding('utf8');
       remote.write('late');
       let text = '';

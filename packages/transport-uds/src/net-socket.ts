@@ -13,6 +13,13 @@ export interface ToNetSocketOptions {
    */
   allowHalfOpen?: boolean;
   readableHighWaterMark?: number;
+  /**
+   * False when the caller knows `fd` is a stream socket (one it checked when it arrived, say): no
+   * `getsockopt(SO_TYPE)` before wrapping. Node's own check when it wraps the descriptor still refuses
+   * what is not a socket or a pipe, with the same typed errors; only a FIFO, which Node takes as a
+   * pipe, would then be taken. Default true.
+   */
+  checkType?: boolean;
 }
 
 /**
@@ -22,10 +29,35 @@ export interface ToNetSocketOptions {
  * {@link detachNetSocket}); it is delivered first, so the reader sees no gap.
  *
  * Throws UdsError `UDS_BAD_DESCRIPTOR`, `UDS_NOT_A_SOCKET`, or `UDS_INVALID_ARGUMENT` (not a
- * stream socket).
+ * stream socket); `fd` is then still the caller's.
  */
 export function toNetSocket(fd: number, options: ToNetSocketOptions = {}): Socket {
-  // SO_TYPE alone (one getsockopt, where socketInfo makes six): every arriving connection passes here.
+  // SO_TYPE alone (one getsockopt, where socketInfo makes six), and not even that for a caller that
+  // knows: every arriving connection passes here.
+  if (options.checkType !== false) checkStreamSocket(fd);
+  let socket: Socket;
+  try {
+    // Without readable/writable, Node opens a descriptor-backed socket in neither direction.
+    socket = new Socket({
+      fd,
+      readable: true,
+      writable: true,
+      ...(options.allowHalfOpen === undefined ? {} : { allowHalfOpen: options.allowHalfOpen }),
+      ...(options.readableHighWaterMark === undefined ? {} : { readableHighWaterMark: options.readableHighWaterMark }),
+    });
+  } catch (error) {
+    // Node refused it (ERR_INVALID_FD_TYPE for a file, a datagram or closed descriptor...): say why,
+    // typed, as the check would have.
+    checkStreamSocket(fd);
+    throw new UdsError('UDS_INVALID_ARGUMENT', `toNetSocket: descriptor ${fd} cannot be wrapped: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const readAhead = options.readAhead;
+  if (readAhead !== undefined && readAhead.length > 0) socket.unshift(Buffer.from(readAhead));
+  return socket;
+}
+
+/** Throws the typed error of a descriptor that is not a stream socket (`UDS_NOT_A_SOCKET`, `UDS_BAD_DESCRIPTOR`, `UDS_INVALID_ARGUMENT`). */
+function checkStreamSocket(fd: number): void {
   let type: number;
   try {
     type = getSockOptInt(fd, LINUX.SOL_SOCKET, LINUX.SO_TYPE);
@@ -36,17 +68,6 @@ export function toNetSocket(fd: number, options: ToNetSocketOptions = {}): Socke
   if (type !== LINUX.SOCK_STREAM) {
     throw new UdsError('UDS_INVALID_ARGUMENT', `toNetSocket: descriptor ${fd} is not a stream socket (type ${type})`);
   }
-  // Without readable/writable, Node opens a descriptor-backed socket in neither direction.
-  const socket = new Socket({
-    fd,
-    readable: true,
-    writable: true,
-    ...(options.allowHalfOpen === undefined ? {} : { allowHalfOpen: options.allowHalfOpen }),
-    ...(options.readableHighWaterMark === undefined ? {} : { readableHighWaterMark: options.readableHighWaterMark }),
-  });
-  const readAhead = options.readAhead;
-  if (readAhead !== undefined && readAhead.length > 0) socket.unshift(Buffer.from(readAhead));
-  return socket;
 }
 
 interface StreamHandle {
