@@ -30,6 +30,23 @@ describe('copyProtocolInfo', () => {
     expect(info).toEqual(duplicated());
   });
 
+  it('should leave symbol keys and non-enumerable fields out, and read a getter once', () => {
+    const marker = Symbol('marker');
+    let reads = 0;
+    const info = Object.defineProperties({ ...duplicated(), [marker]: { shared: true } }, {
+      hidden: { value: { secret: 1 }, enumerable: false },
+      szProtocol: { get: () => `read ${++reads}`, enumerable: true },
+    }) as unknown as ProtocolInfo;
+    const copy = copyProtocolInfo(info) as unknown as Record<string | symbol, unknown>;
+    expect(Object.getOwnPropertySymbols(copy)).toEqual([]);
+    expect('hidden' in copy).toBe(false);
+    expect(copy['szProtocol']).toBe('read 1');
+    expect(reads).toBe(1);
+    expect(Object.getOwnPropertyDescriptor(copy, 'szProtocol')?.get).toBeUndefined();
+    expect(copy['exportContext']).toEqual(duplicated().exportContext);
+    expect(copy['exportContext']).not.toBe(info.exportContext);
+  });
+
   it('should copy what is not plain data (a Date, a cycle) without sharing it, for the provider to refuse', () => {
     const cycle: Record<string, unknown> = { depth: 1 };
     cycle['self'] = cycle;
