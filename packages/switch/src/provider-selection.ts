@@ -10,8 +10,15 @@ export interface ProviderChoice {
   readonly entry: CatalogEntry;
 }
 
-function candidatesOf(slots: readonly ProviderSlot[]): ProviderChoice[] {
-  return slots.flatMap((slot) => slot.entries.map((entry) => ({ slot, entry })));
+/**
+ * The first loaded entry, in catalog order, that `matches`. A walk rather than a list of every
+ * (slot, entry) pair first: an import passes here for every socket that arrives.
+ */
+function firstEntry(slots: readonly ProviderSlot[], matches: (entry: CatalogEntry) => boolean): ProviderChoice | undefined {
+  for (const slot of slots) {
+    for (const entry of slot.entries) if (matches(entry)) return { slot, entry };
+  }
+  return undefined;
 }
 
 /** Whether a catalog entry's protocol serves `af`/`type`/`protocol` (protocol 0: an entry flagged `PFL_MATCHES_PROTOCOL_ZERO`). */
@@ -58,11 +65,10 @@ export function selectProvider(
   protocol: number,
   info: ProtocolInfo | null,
 ): ProviderChoice {
-  const candidates = candidatesOf(slots);
   if (info !== null) {
     if (typeof info !== 'object') throw new WsaError('WSAEFAULT', 'WSASocket: protocolInfo is not a protocol info');
-    const byId = candidates.find((c) => c.entry.catalogEntryId === info.dwCatalogEntryId && c.entry.protocolInfo.ProviderId === info.ProviderId);
-    const match = byId ?? candidates.find((c) => implementsInfo(c.entry.protocolInfo, info));
+    const byId = firstEntry(slots, (entry) => entry.catalogEntryId === info.dwCatalogEntryId && entry.protocolInfo.ProviderId === info.ProviderId);
+    const match = byId ?? firstEntry(slots, (entry) => implementsInfo(entry.protocolInfo, info));
     if (match === undefined) {
       const failed = failures.filter((f) => implementsInfo(f.entry.protocolInfo, info));
       throw new WsaError(
@@ -78,7 +84,7 @@ export function selectProvider(
   if (af === FROM_PROTOCOL_INFO || type === FROM_PROTOCOL_INFO || protocol === FROM_PROTOCOL_INFO) {
     throw new WsaError('WSAEINVAL', 'WSASocket: FROM_PROTOCOL_INFO needs a protocol info; pass the one WSADuplicateSocket returned');
   }
-  const match = candidates.find((c) => serves(c.entry.protocolInfo, af, type, protocol));
+  const match = firstEntry(slots, (entry) => serves(entry.protocolInfo, af, type, protocol));
   if (match === undefined) {
     const failed = failures.filter((f) => serves(f.entry.protocolInfo, af, type, protocol));
     throw new WsaError(
