@@ -139,7 +139,8 @@ void PutAddress(const sockaddr_storage& ss, int32_t* familyPortLength, char* tex
   familyPortLength[2] = static_cast<int32_t>(length);
 }
 
-// Fills one slot. Five getsockopt calls and a getpeername (and a getsockname when `names` is given):
+// Fills one slot. Five getsockopt calls and a getpeername (with `names`: a getsockname, and SO_DOMAIN
+// read from it):
 // each is a plain syscall (about a microsecond), while every call from JavaScript into the addon
 // costs several; so the whole description of a descriptor, or of a batch of them, is one call in.
 // The addresses ride along because getpeername is made anyway: a caller that also needs them (the
@@ -149,7 +150,21 @@ void DescribeSocket(int fd, int32_t* out, uint64_t* cookie, char* names) {
   *cookie = 0;
   const int options[4] = {SO_DOMAIN, SO_TYPE, SO_PROTOCOL, SO_ACCEPTCONN};
   int values[4] = {0, 0, 0, 0};
-  for (int i = 0; i < 4; i++) {
+  // With the names asked for, getsockname comes first and its family is SO_DOMAIN (a socket's
+  // address is of its own family): one syscall fewer. When it fails (not a socket, not open...),
+  // SO_DOMAIN is asked as without names, so that the slot reports the same failure.
+  sockaddr_storage local{};
+  bool haveLocal = false;
+  int first = 0;
+  if (names != nullptr) {
+    socklen_t llen = sizeof(local);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen) == 0) {
+      haveLocal = true;
+      values[0] = local.ss_family;
+      first = 1;
+    }
+  }
+  for (int i = first; i < 4; i++) {
     socklen_t len = sizeof(int);
     if (getsockopt(fd, SOL_SOCKET, options[i], &values[i], &len) != 0) {
       out[kInfoErrno] = errno;
@@ -178,10 +193,8 @@ void DescribeSocket(int fd, int32_t* out, uint64_t* cookie, char* names) {
   out[kInfoProtocol] = values[2];
   out[kInfoFlags] = flags;
   if (names == nullptr) return;
-  // The addresses are extra: a getsockname that fails leaves them unknown, never fails the slot.
-  sockaddr_storage local{};
-  socklen_t llen = sizeof(local);
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen) == 0) PutAddress(local, out + kInfoLocalFamily, names);
+  // The addresses are extra: a getsockname that failed leaves them unknown, never fails the slot.
+  if (haveLocal) PutAddress(local, out + kInfoLocalFamily, names);
   if ((flags & kInfoConnected) != 0) PutAddress(peer, out + kInfoPeerFamily, names + kTextBytes);
 }
 

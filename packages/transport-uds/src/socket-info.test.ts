@@ -168,6 +168,10 @@ describe('socketInfo', () => {
     expect(info).toMatchObject({ domain: LINUX.AF_UNIX, type: LINUX.SOCK_SEQPACKET, connected: true });
     expect(info).not.toHaveProperty('addresses');
     expect(socketInfo(own(openSync('/proc/self/stat', 'r')), { addresses: true })).toBeNull();
+    const [closed] = seqpacketPair().map(own) as [number, number];
+    closeFd(closed);
+    fds.splice(fds.indexOf(closed), 1);
+    expect(() => socketInfo(closed, { addresses: true })).toThrow(expect.objectContaining({ code: 'UDS_BAD_DESCRIPTOR', syscall: 'getsockopt' }));
   });
 
   it('should say null for an open descriptor that is not a socket', () => {
@@ -227,6 +231,9 @@ describe('socketInfos', () => {
     expect(batch.map((info) => info?.addresses)).toEqual([...fds.slice(0, 3).map((fd) => socketAddresses(fd)), undefined, undefined, socketAddresses(fds[5]!)]);
     expect(new Set(batch.slice(0, 3).map((info) => info?.addresses?.local.port)).size).toBe(3);
     expect(batch).toEqual(fds.map((fd) => socketInfo(fd, { addresses: true })));
+    // The rest of each description is what it is without the addresses (SO_DOMAIN then comes from getsockname).
+    expect(batch.map((info) => (info === null ? null : { ...info, addresses: undefined }))).toEqual(socketInfos(fds).map((info) => (info === null ? null : { ...info, addresses: undefined })));
+    expect(batch.map((info) => info?.domain)).toEqual([LINUX.AF_INET, LINUX.AF_INET, LINUX.AF_INET, LINUX.AF_UNIX, LINUX.AF_UNIX, LINUX.AF_INET]);
     for (const remote of remotes) remote.destroy();
     server.close();
     await once(server, 'close');

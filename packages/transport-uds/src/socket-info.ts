@@ -34,9 +34,9 @@ export interface SocketInfo {
 /** Options of {@link socketInfo} and {@link socketInfos}. */
 export interface SocketInfoOptions {
   /**
-   * Also read the local and peer addresses (`addresses`), in the same call into the addon: one
-   * more syscall (`getsockname`; the peer is read anyway), where a separate `socketAddresses` call
-   * costs a whole call into the addon.
+   * Also read the local and peer addresses (`addresses`), in the same call into the addon and with
+   * no more syscalls (the peer is read anyway; `getsockname`'s family stands in for `SO_DOMAIN`),
+   * where a separate `socketAddresses` call costs a whole call into the addon.
    */
   addresses?: boolean;
 }
