@@ -3,7 +3,6 @@
  * waiting for the WSPSocket(FROM_PROTOCOL_INFO) that claims them. Each holds a kernel descriptor;
  * one nobody claims is closed when it expires, so a lost protocol info never leaks a descriptor.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { armDeadline } from '@sanshare/internal';
 import { WsaError, type ProtocolInfo } from '@sanshare/protocol-info';
 import type { SocketAddresses } from '@sanshare/transport-uds';
@@ -20,6 +19,8 @@ export interface PendingImport {
   fd: number;
   nonce: Uint8Array;
   socketCookie: bigint;
+  /** `socketCookie` as text (a protocol info's `exportContext.socketCookie`), once made: `cookieTextOf`. */
+  socketCookieText?: string;
   /** The exporting process, from `SO_PEERCRED` (not from the message: a peer cannot lie about it). */
   sourcePid: number;
   expiresAtMs: number;
@@ -38,6 +39,24 @@ export interface PendingImport {
    * access-control key once imported (`SocketEntry.addresses`); undefined when not read.
    */
   addresses?: SocketAddresses | undefined;
+}
+
+/** An import's socket cookie as a protocol info carries it (decimal text), made once per import: its delivery and its claim both need it. */
+export function cookieTextOf(entry: PendingImport): string {
+  return (entry.socketCookieText ??= entry.socketCookie.toString());
+}
+
+/**
+ * Whether two nonces are equal, in time that depends on their length only (no early exit on the
+ * first differing byte, so that how long a refusal takes says nothing of where a forged nonce goes
+ * wrong). Written out: `crypto.timingSafeEqual` checks its arguments and crosses into C++ for 16 bytes,
+ * on every import.
+ */
+function sameNonce(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= (a[i] as number) ^ (b[i] as number);
+  return difference === 0;
 }
 
 /** The bytes an import holds in memory until it is claimed: what `maxPendingBytes` counts. */
@@ -301,9 +320,8 @@ export class PendingImports {
       throw invalid(`import ${exportId} expired`);
     }
     if (context !== undefined) {
-      const nonceOk = context.nonce.length === entry.nonce.length && timingSafeEqual(context.nonce, entry.nonce);
-      if (!nonceOk) throw invalid('wrong nonce');
-      if (context.socketCookie !== entry.socketCookie.toString()) throw invalid('wrong socket cookie');
+      if (!(context.nonce instanceof Uint8Array) || !sameNonce(context.nonce, entry.nonce)) throw invalid('wrong nonce');
+      if (context.socketCookie !== cookieTextOf(entry)) throw invalid('wrong socket cookie');
       if (context.sourcePid !== entry.sourcePid) throw invalid('wrong source process');
     } else {
       // The native form: 64 random bits in the reserved words, besides the 32-bit export id.

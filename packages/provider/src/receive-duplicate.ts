@@ -6,7 +6,7 @@
 import { withDeadline } from '@sanshare/internal';
 import { WsaError, type DuplicateDelivery } from '@sanshare/protocol-info';
 import { buildDuplicateInfo } from './build-protocol-info.js';
-import type { PendingImport } from './pending-imports.js';
+import { cookieTextOf, type PendingImport } from './pending-imports.js';
 import type { ProviderState } from './provider-state.js';
 
 export async function receiveDuplicate(state: ProviderState, signal?: AbortSignal, timeoutMs?: number): Promise<DuplicateDelivery> {
@@ -33,7 +33,7 @@ export function deliveryOf(state: ProviderState, pending: PendingImport): Duplic
       exportId: pending.exportId,
       sourcePid: pending.sourcePid,
       targetPid: process.pid,
-      socketCookie: pending.socketCookie.toString(),
+      socketCookie: cookieTextOf(pending),
       nonce: pending.nonce,
       expiresAtMs: pending.expiresAtMs,
     }),
