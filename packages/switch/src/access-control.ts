@@ -31,7 +31,12 @@ export interface Lock {
  */
 export class AccessControl {
   readonly #keyOf = new Map<Socket, string>();
-  readonly #holders = new Map<string, Set<Socket>>();
+  /**
+   * How many of this process's descriptors are known under each key (`#keyOf` holds each descriptor
+   * under one key at most): a count, not a set of them, since only the last one's release matters,
+   * and a set per socket was an allocation on every duplication and every import.
+   */
+  readonly #holders = new Map<string, number>();
   readonly #locked = new Map<string, Lock>();
 
   /** The key of a socket whose identity is unknown: only descriptor `s` is locked. */
@@ -45,9 +50,7 @@ export class AccessControl {
     if (previous === key) return;
     if (previous !== undefined) this.release(s);
     this.#keyOf.set(s, key);
-    let holders = this.#holders.get(key);
-    if (holders === undefined) this.#holders.set(key, (holders = new Set()));
-    holders.add(s);
+    this.#holders.set(key, (this.#holders.get(key) ?? 0) + 1);
   }
 
   /** Forgets descriptor `s` (closed); the last descriptor of a key takes its lock with it. */
@@ -55,9 +58,10 @@ export class AccessControl {
     const key = this.#keyOf.get(s);
     if (key === undefined) return;
     this.#keyOf.delete(s);
-    const holders = this.#holders.get(key);
-    holders?.delete(s);
-    if (holders === undefined || holders.size === 0) {
+    const holders = (this.#holders.get(key) ?? 1) - 1;
+    if (holders > 0) {
+      this.#holders.set(key, holders);
+    } else {
       this.#holders.delete(key);
       this.#locked.delete(key);
     }
