@@ -30,6 +30,17 @@ describe('moved-socket-codec', () => {
     );
   });
 
+  it('should give the state as a plain Uint8Array over the message, of the encoded length, at any offset', () => {
+    const encoded = encodeMovedSocket({ server: 'http', state: Uint8Array.from([1, 2, 3]), listener: false, fresh: false });
+    const framed = new Uint8Array(encoded.length + 5);
+    framed.set(encoded, 5);
+    const decoded = decodeMovedSocket(framed.subarray(5));
+    expect(decoded.state).toEqual(Uint8Array.from([1, 2, 3]));
+    expect(Buffer.isBuffer(decoded.state)).toBe(false);
+    expect(decoded.server).toBe('http');
+    expect(() => decodeMovedSocket(Uint8Array.from([0x12, 0x05, 1, 2]))).toThrow(/^malformed message with a moved socket: .*runs past the end/);
+  });
+
   it('should refuse a state that does not fit in the 64 KiB message, before anything moves', () => {
     let caught: unknown;
     try {

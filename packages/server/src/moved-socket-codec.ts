@@ -50,7 +50,22 @@ export function encodeMovedSocket(moved: MovedSocket): Uint8Array {
 
 const r = new WireReader('decodeMovedSocket');
 
-/** Decodes a `MovedSocket`; throws `ERR_CONTROL_PROTOCOL` when it is malformed. */
+/**
+ * `data[r.pos, stop)` as a plain `Uint8Array` over the same memory, at most `maxBytes`: the state is
+ * read once (the adapter decodes it, copying what it keeps), so copying it here first would only be
+ * one more allocation per moved connection.
+ */
+function view(data: Uint8Array, stop: number, maxBytes: number): Uint8Array {
+  const length = stop - r.pos;
+  if (length > maxBytes) r.fail(`${length} bytes exceed the limit of ${maxBytes}`);
+  return new Uint8Array(data.buffer, data.byteOffset + r.pos, length);
+}
+
+/**
+ * Decodes a `MovedSocket`; throws `ERR_CONTROL_PROTOCOL` when it is malformed. `state` is a view of
+ * `data` (not a copy): `data` must stay as it is while the state is used (a delivery's message, which
+ * nothing else writes).
+ */
 export function decodeMovedSocket(data: Uint8Array): MovedSocket {
   const end = data.length;
   const out: MovedSocket = { server: '', state: new Uint8Array(0), listener: false, fresh: false };
@@ -65,7 +80,8 @@ export function decodeMovedSocket(data: Uint8Array): MovedSocket {
         if (Buffer.byteLength(out.server, 'utf8') > MAX_NAME_BYTES) r.fail(`more than ${MAX_NAME_BYTES} bytes`);
       } else if (n === 2) {
         seen = r.field('state (2)', LEN, seen, 2);
-        out.state = r.bytes(end, MAX_MOVE_MESSAGE_BYTES);
+        out.state = view(data, r.message(end), MAX_MOVE_MESSAGE_BYTES);
+        r.pos += out.state.length;
       } else if (n === 3) {
         seen = r.field('listener (3)', VARINT, seen, 3);
         out.listener = r.bool(end);
