@@ -1,4 +1,5 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import dgram from 'node:dgram';
+import { closeSync, existsSync, fstatSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { isWsaError, SD, SO, SOL_SOCKET, TCP_NODELAY, type WspStartupResult } from '@sanshare/protocol-info';
@@ -315,6 +316,31 @@ describe('WSPStartup', () => {
       await p.WSPCloseSocket(t);
     } finally {
       server.close();
+    }
+  });
+
+  it('should refuse to adopt a descriptor that is not a stream socket, leaving it open and the caller\'s', async () => {
+    const { extensions } = await start();
+    const ext = extensions as NonNullable<WspStartupResult['extensions']>;
+    const file = join(dir, 'not-a-socket');
+    writeFileSync(file, 'x');
+    const fileFd = openSync(file, 'r');
+    const udp = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    try {
+      const notSocket = await rejection(ext.WSPAdoptDescriptor(fileFd));
+      expect(isWsaError(notSocket, 'WSAENOTSOCK')).toBe(true);
+      expect((notSocket as Error).message).toMatch(`descriptor ${fileFd} is not a socket`);
+      const udpFd = (udp as unknown as { _handle: { fd: number } })._handle.fd;
+      const datagram = await rejection(ext.WSPAdoptDescriptor(udpFd));
+      expect(isWsaError(datagram, 'WSAEINVAL')).toBe(true);
+      expect((datagram as Error).message).toMatch(`descriptor ${udpFd} is not a stream socket (type 2)`);
+      // Both still open: a refused descriptor stays the caller's.
+      expect(fstatSync(fileFd).isFile()).toBe(true);
+      expect(fstatSync(udpFd).isSocket()).toBe(true);
+    } finally {
+      closeSync(fileFd);
+      udp.close();
     }
   });
 
