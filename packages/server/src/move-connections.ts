@@ -11,7 +11,7 @@ import type { ConnectionAdapter, FreezeResult } from './adapters/connection-adap
 import type { MoveCounts } from './control-codec.js';
 import { MOVE_CONCURRENCY } from './constants.js';
 import { createSendBatcher } from './send-batcher.js';
-import type { SocketMover } from './socket-mover.js';
+import { SEND_BATCH_SIZE, type SocketMover } from './socket-mover.js';
 
 /** A server whose connections can move, under the name both processes know it by. */
 export interface AttachedServer {
@@ -203,7 +203,11 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
       }
       const expired = freezeSignal.aborted;
       let launched = 0;
-      if (!expired && performance.now() >= pausedUntil) {
+      // Outcomes come one claim at a time: launching into every slot as it frees would freeze, and
+      // send, a connection or two per turn (a `WSADuplicateSocketBatch` call, an export message each).
+      // Launched a batch's worth at a time, they go in full batches.
+      const room = MOVE_CONCURRENCY - inFlight();
+      if (!expired && performance.now() >= pausedUntil && (room >= SEND_BATCH_SIZE || inFlight() === 0)) {
         for (const server of servers) {
           for (const conn of server.adapter.connections()) {
             if (started >= limit || inFlight() >= MOVE_CONCURRENCY) break;
