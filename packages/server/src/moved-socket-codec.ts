@@ -2,13 +2,13 @@
  * `MovedSocket` of proto/sanshare/v1/server_control.proto: the message that travels with each socket
  * moved through the switch (`WSADuplicateSocketWithMessage`): which server of the receiving process
  * takes it, its adapter state, and whether it is a listener or a fresh connection. Encoded with
- * `FieldWriter` (once per moved connection), decoded with the strict `WireReader`.
+ * protobufjs's `Writer`, decoded with the strict `WireReader`.
  */
 import { isWsaError } from '@sanshare/protocol-info';
 import { WireReader, WireType } from '@sanshare/protocol-info/wire';
+import protobuf from 'protobufjs/minimal.js';
 import { MAX_MOVE_MESSAGE_BYTES, MAX_NAME_BYTES } from './constants.js';
 import { ServerError } from './errors.js';
-import { FieldWriter, lenFieldSize } from './field-writer.js';
 
 /** What travels with one socket. */
 export interface MovedSocket {
@@ -30,24 +30,22 @@ const tag = (field: number, wireType: number): number => ((field << 3) | wireTyp
  * duplication, `ERR_INVALID_ARGUMENT` for a name over 255 bytes.
  */
 export function encodeMovedSocket(moved: MovedSocket): Uint8Array {
-  const nameBytes = Buffer.byteLength(moved.server, 'utf8');
-  if (nameBytes > MAX_NAME_BYTES) {
+  if (Buffer.byteLength(moved.server, 'utf8') > MAX_NAME_BYTES) {
     throw new ServerError('ERR_INVALID_ARGUMENT', `server name '${moved.server.slice(0, 40)}...' is over ${MAX_NAME_BYTES} bytes; choose a shorter name`);
   }
-  const { state } = moved;
-  const size = (nameBytes > 0 ? lenFieldSize(nameBytes) : 0) + (state.length > 0 ? lenFieldSize(state.length) : 0) + (moved.listener ? 2 : 0) + (moved.fresh ? 2 : 0);
-  if (size > MAX_MOVE_MESSAGE_BYTES) {
+  const w = protobuf.Writer.create();
+  if (moved.server !== '') w.uint32(tag(1, LEN)).string(moved.server);
+  if (moved.state.length > 0) w.uint32(tag(2, LEN)).bytes(moved.state);
+  if (moved.listener) w.uint32(tag(3, VARINT)).bool(true);
+  if (moved.fresh) w.uint32(tag(4, VARINT)).bool(true);
+  const bytes = w.finish();
+  if (bytes.length > MAX_MOVE_MESSAGE_BYTES) {
     throw new ServerError(
       'ERR_STATE_TOO_LARGE',
-      `the state of a connection of '${moved.server}' is ${state.length} bytes, over what travels with a socket (${MAX_MOVE_MESSAGE_BYTES} bytes in all); keep the serialized state smaller (the connection falls back instead of moving)`,
+      `the state of a connection of '${moved.server}' is ${moved.state.length} bytes, over what travels with a socket (${MAX_MOVE_MESSAGE_BYTES} bytes in all); keep the serialized state smaller (the connection falls back instead of moving)`,
     );
   }
-  const w = new FieldWriter(size);
-  if (nameBytes > 0) w.string(tag(1, LEN), moved.server, nameBytes);
-  if (state.length > 0) w.data(tag(2, LEN), state);
-  if (moved.listener) w.varint(tag(3, VARINT)).varint(1);
-  if (moved.fresh) w.varint(tag(4, VARINT)).varint(1);
-  return w.finish();
+  return bytes;
 }
 
 const r = new WireReader('decodeMovedSocket');

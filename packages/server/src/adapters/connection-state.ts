@@ -1,13 +1,13 @@
 /**
  * The state message of a moving connection (proto/sanshare/v1/server_state.proto): what travels with
- * the socket in `WSADuplicateSocketWithMessage`. Encoded with `FieldWriter` (once per moved
- * connection), decoded with `WireReader` of `@sanshare/protocol-info/wire`, the one strict reader
- * every sanshare message is decoded with. connection-state.test.ts checks both against protobufjs reading the `.proto`.
+ * the socket in `WSADuplicateSocketWithMessage`. Encoded with protobufjs's `Writer`, decoded with
+ * `WireReader` of `@sanshare/protocol-info/wire`, the one strict reader every sanshare message is
+ * decoded with. connection-state.test.ts checks both against protobufjs reading the `.proto`.
  */
 import { isWsaError } from '@sanshare/protocol-info';
 import { WireReader, WireType } from '@sanshare/protocol-info/wire';
+import protobuf from 'protobufjs/minimal.js';
 import { ServerError } from '../errors.js';
-import { FieldWriter, lenFieldSize } from '../field-writer.js';
 import { MAX_STATE_BYTES } from './constants.js';
 
 /** What an HTTP/1.1 keep-alive connection carries: nothing yet (it moves between requests). */
@@ -54,63 +54,43 @@ function bad(what: string, cause?: unknown): ServerError {
   );
 }
 
-/** The one `http` state: `ConnectionState { http {} }`. */
-const HTTP_STATE = [tag(KIND.http, LEN), 0] as const;
-
-/** Bytes of an optional string field of `byteLength` bytes (0 when empty: a default is omitted). */
-function optionalStringSize(byteLength: number): number {
-  return byteLength > 0 ? lenFieldSize(byteLength) : 0;
-}
-
 /**
  * Encodes a connection's state (fields in number order, defaults omitted, as protobufjs does).
  * Throws `ERR_STATE_TOO_LARGE` above `MAX_STATE_BYTES` (64 KiB).
  */
 export function encodeConnectionState(state: ConnectionState): Uint8Array {
+  const w = protobuf.Writer.create();
   switch (state.kind) {
     case 'http':
-      return Buffer.from(HTTP_STATE);
+      w.uint32(tag(KIND.http, LEN)).fork().ldelim();
+      break;
     case 'ws': {
       if (state.rawHeaders.length % 2 !== 0) throw new ServerError('ERR_INVALID_ARGUMENT', `encodeConnectionState: rawHeaders must hold name/value pairs, got ${state.rawHeaders.length} entries`);
-      // Sized first (each string's UTF-8 length once), checked, then written in one buffer.
-      const method = Buffer.byteLength(state.method, 'utf8');
-      const url = Buffer.byteLength(state.url, 'utf8');
-      const httpVersion = Buffer.byteLength(state.httpVersion, 'utf8');
-      const lines = state.rawHeaders.map((line) => Buffer.byteLength(line, 'utf8'));
-      const protocol = Buffer.byteLength(state.protocol, 'utf8');
-      const extensions = Buffer.byteLength(state.extensions, 'utf8');
-      let inner = optionalStringSize(method) + optionalStringSize(url) + optionalStringSize(httpVersion) + optionalStringSize(protocol) + optionalStringSize(extensions);
-      // Every header line is written, even an empty one (a repeated field has no default).
-      for (const length of lines) inner += lenFieldSize(length);
-      if (state.appState.length > 0) inner += lenFieldSize(state.appState.length);
-      const w = new FieldWriter(sized(state.kind, lenFieldSize(inner))).varint(tag(KIND.ws, LEN)).varint(inner);
-      if (method > 0) w.string(tag(1, LEN), state.method, method);
-      if (url > 0) w.string(tag(2, LEN), state.url, url);
-      if (httpVersion > 0) w.string(tag(3, LEN), state.httpVersion, httpVersion);
-      state.rawHeaders.forEach((line, at) => w.string(tag(4, LEN), line, lines[at] as number));
-      if (protocol > 0) w.string(tag(5, LEN), state.protocol, protocol);
-      if (extensions > 0) w.string(tag(6, LEN), state.extensions, extensions);
-      if (state.appState.length > 0) w.data(tag(7, LEN), state.appState);
-      return w.finish();
+      w.uint32(tag(KIND.ws, LEN)).fork();
+      if (state.method !== '') w.uint32(tag(1, LEN)).string(state.method);
+      if (state.url !== '') w.uint32(tag(2, LEN)).string(state.url);
+      if (state.httpVersion !== '') w.uint32(tag(3, LEN)).string(state.httpVersion);
+      for (const line of state.rawHeaders) w.uint32(tag(4, LEN)).string(line);
+      if (state.protocol !== '') w.uint32(tag(5, LEN)).string(state.protocol);
+      if (state.extensions !== '') w.uint32(tag(6, LEN)).string(state.extensions);
+      if (state.appState.length > 0) w.uint32(tag(7, LEN)).bytes(state.appState);
+      w.ldelim();
+      break;
     }
-    case 'tcp': {
-      const inner = state.appState.length > 0 ? lenFieldSize(state.appState.length) : 0;
-      const w = new FieldWriter(sized(state.kind, lenFieldSize(inner))).varint(tag(KIND.tcp, LEN)).varint(inner);
-      if (state.appState.length > 0) w.data(tag(1, LEN), state.appState);
-      return w.finish();
-    }
+    case 'tcp':
+      w.uint32(tag(KIND.tcp, LEN)).fork();
+      if (state.appState.length > 0) w.uint32(tag(1, LEN)).bytes(state.appState);
+      w.ldelim();
+      break;
   }
-}
-
-/** `size`, the bytes of a `kind` state; `ERR_STATE_TOO_LARGE` above `MAX_STATE_BYTES`. */
-function sized(kind: ConnectionState['kind'], size: number): number {
-  if (size > MAX_STATE_BYTES) {
+  const bytes = w.finish();
+  if (bytes.length > MAX_STATE_BYTES) {
     throw new ServerError(
       'ERR_STATE_TOO_LARGE',
-      `a ${kind} connection's state is ${size} bytes, over the ${MAX_STATE_BYTES} that travel with a socket; keep the application's state smaller (an id to look the rest up by, say)`,
+      `a ${state.kind} connection's state is ${bytes.length} bytes, over the ${MAX_STATE_BYTES} that travel with a socket; keep the application's state smaller (an id to look the rest up by, say)`,
     );
   }
-  return size;
+  return bytes;
 }
 
 /** One reader for every decode: a decode is synchronous and not re-entrant. */
