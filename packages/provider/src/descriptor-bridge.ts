@@ -6,38 +6,34 @@
  * closes the provider's descriptor.
  */
 import { AF, IPPROTO, SOCK, WsaError, type Socket } from '@sanshare/protocol-info';
-import { closeFd, closeQuietly, dupFd, LINUX, socketInfo, type SocketInfo } from '@sanshare/transport-uds';
+import { closeFd, closeQuietly, dupFd, getSockOptInt, isUdsError, LINUX, socketInfo, type SocketInfo } from '@sanshare/transport-uds';
 import { toWsaError } from './errors.js';
 import { closeSocket } from './close-socket.js';
 import type { ProviderState } from './provider-state.js';
 import { assertNothingQueued, newListeningState } from './listening-socket.js';
-import { knownAddresses } from './socket-addresses.js';
 import { newSocketEntry, type ListeningEntry } from './socket-entry.js';
 import { StreamSocket } from './stream-socket.js';
 
 export async function adoptDescriptor(state: ProviderState, fd: number, readAhead?: Uint8Array): Promise<Socket> {
   if (!Number.isInteger(fd) || fd < 0) throw new WsaError('WSAEINVAL', `${String(fd)} is not a descriptor`);
   state.sockets.requireRoom();
-  let info: SocketInfo | null;
-  try {
-    // With the addresses (one getsockname more in the same call): the switch asks them of every socket it duplicates.
-    info = socketInfo(fd, { addresses: true });
-  } catch (error) {
-    throw toWsaError(error, `descriptor ${fd} is not a socket`, 'WSAENOTSOCK');
-  }
-  if (info === null) throw new WsaError('WSAENOTSOCK', `descriptor ${fd} is not a socket`);
-  if (info.acceptConn) return adoptListener(state, fd, info, readAhead);
+  // Three getsockopt calls (SO_ACCEPTCONN, SO_TYPE, SO_DOMAIN), not socketInfo's six: every
+  // connection a server moves passes here, and its peer and protocol are not needed; a listener
+  // (rare) is described in full.
+  const acceptConn = socketOption(fd, LINUX.SO_ACCEPTCONN);
+  if (acceptConn !== 0) return adoptListener(state, fd, describe(fd), readAhead);
+  const type = socketOption(fd, LINUX.SO_TYPE);
   // A `net.Socket` refused such a descriptor when it wrapped it at once; unwrapped, it is refused here.
-  if (info.type !== LINUX.SOCK_STREAM) throw new WsaError('WSAEINVAL', `descriptor ${fd} is not a stream socket (type ${info.type}): this provider adopts connected TCP sockets`);
+  if (type !== LINUX.SOCK_STREAM) throw new WsaError('WSAEINVAL', `descriptor ${fd} is not a stream socket (type ${type}): this provider adopts connected TCP sockets`);
+  const domain = socketOption(fd, LINUX.SO_DOMAIN);
   // The descriptor itself, unwrapped: a socket adopted to be handed on (what a server's move does
   // with every connection) never pays for a `net.Socket`, nor for a duplicate of its descriptor;
   // StreamSocket wraps it on first I/O, as it does an imported one. The family is the descriptor's
   // domain, as `remoteFamily` would have reported it. Nothing below touches the descriptor before
   // `register` succeeds: on failure it is still the caller's, open, as it came.
-  const entry = newSocketEntry(info.domain === LINUX.AF_INET6 ? AF.INET6 : AF.INET, SOCK.STREAM, IPPROTO.TCP);
+  const entry = newSocketEntry(domain === LINUX.AF_INET6 ? AF.INET6 : AF.INET, SOCK.STREAM, IPPROTO.TCP);
   entry.state = 'stream';
   entry.stream = new StreamSocket(fd, readAhead);
-  entry.addresses = knownAddresses(info.addresses, false);
   entry.shared = state.sharedOptions.share(entry.shared, fd);
   try {
     return state.sockets.register(entry);
@@ -45,6 +41,28 @@ export async function adoptDescriptor(state: ProviderState, fd: number, readAhea
     state.sharedOptions.unshare(entry.shared);
     throw error;
   }
+}
+
+/** `SOL_SOCKET` option `name` of `fd`; `WSAENOTSOCK` when `fd` is not an open socket. */
+function socketOption(fd: number, name: number): number {
+  try {
+    return getSockOptInt(fd, LINUX.SOL_SOCKET, name);
+  } catch (error) {
+    if (isUdsError(error, 'UDS_NOT_A_SOCKET')) throw new WsaError('WSAENOTSOCK', `descriptor ${fd} is not a socket`);
+    throw toWsaError(error, `descriptor ${fd} is not a socket`, 'WSAENOTSOCK');
+  }
+}
+
+/** What the kernel says `fd` is, in full (`socketInfo`); `WSAENOTSOCK` when it is not an open socket. */
+function describe(fd: number): SocketInfo {
+  let info: SocketInfo | null;
+  try {
+    info = socketInfo(fd);
+  } catch (error) {
+    throw toWsaError(error, `descriptor ${fd} is not a socket`, 'WSAENOTSOCK');
+  }
+  if (info === null) throw new WsaError('WSAENOTSOCK', `descriptor ${fd} is not a socket`);
+  return info;
 }
 
 /**
@@ -59,7 +77,6 @@ function adoptListener(state: ProviderState, fd: number, info: SocketInfo, readA
   if (readAhead !== undefined && readAhead.length > 0) throw new WsaError('WSAEINVAL', `descriptor ${fd} is a listening socket: it has no bytes to read ahead`);
   const entry = newSocketEntry(af, SOCK.STREAM, IPPROTO.TCP);
   entry.state = 'listening';
-  entry.addresses = knownAddresses(info.addresses, true);
   // Our own descriptor: the caller's is closed only on success (on failure it is still theirs).
   entry.listening = newListeningState(dupFd(fd));
   try {

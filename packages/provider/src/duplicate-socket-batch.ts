@@ -107,6 +107,8 @@ async function prepare(state: ProviderState, item: StreamItem): Promise<void> {
 /** The item as the sender takes it; its settlement runs in the socket's chain, as a single duplication's does. */
 function toRequest(state: ProviderState, item: StreamItem, duplicate: OutstandingDuplicate, targetPid: number): BatchItemRequest {
   const entry = item.entry as ConnectedEntry;
+  // The settlement waits for the claim: it holds the socket and its entry, not the item (its message, its read-ahead).
+  const { s } = item;
   return {
     fd: entry.stream.fd,
     socketCookie: item.socketCookie,
@@ -115,8 +117,8 @@ function toRequest(state: ProviderState, item: StreamItem, duplicate: Outstandin
     readAhead: item.readAhead,
     appMessage: item.message,
     settle: (outcome, reason) => {
-      if (state.sockets.get(item.s) !== entry) return;
-      entry.duplications = entry.duplications.then(() => settle(state, item.s, entry, duplicate, targetPid, outcome, reason)).catch(() => {});
+      if (state.sockets.get(s) !== entry) return;
+      entry.duplications = entry.duplications.then(() => settle(state, s, entry, duplicate, targetPid, outcome, reason)).catch(() => {});
     },
   };
 }

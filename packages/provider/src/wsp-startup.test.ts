@@ -1,4 +1,5 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import dgram from 'node:dgram';
+import { closeSync, existsSync, fstatSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { isWsaError, SD, SO, SOL_SOCKET, TCP_NODELAY, type WspStartupResult } from '@sanshare/protocol-info';
@@ -338,7 +339,7 @@ describe('WSPStartup', () => {
       const local = { address: client.localAddress, port: client.localPort };
       const { fd, readAhead } = detachNetSocket(client);
       const t = await ext.WSPAdoptDescriptor(fd, readAhead);
-      // Unwrapped (the names read when it was adopted), then wrapped by its first use: the same answers.
+      // Unwrapped (the names read from its descriptor, then kept), then wrapped by its first use: the same answers.
       expect(p.WSPGetSockName(t)).toEqual(local);
       expect(p.WSPGetPeerName(t)).toEqual({ address: '127.0.0.1', port });
       await p.WSPSend(t, new Uint8Array([1]));
@@ -353,6 +354,31 @@ describe('WSPStartup', () => {
       await p.WSPCloseSocket(listener);
     } finally {
       server.close();
+    }
+  });
+
+  it('should refuse to adopt a descriptor that is not a stream socket, leaving it open and the caller\'s', async () => {
+    const { extensions } = await start();
+    const ext = extensions as NonNullable<WspStartupResult['extensions']>;
+    const file = join(dir, 'not-a-socket');
+    writeFileSync(file, 'x');
+    const fileFd = openSync(file, 'r');
+    const udp = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    try {
+      const notSocket = await rejection(ext.WSPAdoptDescriptor(fileFd));
+      expect(isWsaError(notSocket, 'WSAENOTSOCK')).toBe(true);
+      expect((notSocket as Error).message).toMatch(`descriptor ${fileFd} is not a socket`);
+      const udpFd = (udp as unknown as { _handle: { fd: number } })._handle.fd;
+      const datagram = await rejection(ext.WSPAdoptDescriptor(udpFd));
+      expect(isWsaError(datagram, 'WSAEINVAL')).toBe(true);
+      expect((datagram as Error).message).toMatch(`descriptor ${udpFd} is not a stream socket (type 2)`);
+      // Both still open: a refused descriptor stays the caller's.
+      expect(fstatSync(fileFd).isFile()).toBe(true);
+      expect(fstatSync(udpFd).isSocket()).toBe(true);
+    } finally {
+      closeSync(fileFd);
+      udp.close();
     }
   });
 

@@ -6,11 +6,12 @@
  * One engine for a restart (everything to the successor) and a pool (a worker's connections to another).
  */
 import { armDeadline } from '@sanshare/internal';
-import type { ConnectionAdapter } from './adapters/connection-adapter.js';
+import type { Socket as NetSocket } from 'node:net';
+import type { ConnectionAdapter, FreezeResult } from './adapters/connection-adapter.js';
 import type { MoveCounts } from './control-codec.js';
 import { MOVE_CONCURRENCY } from './constants.js';
 import { createSendBatcher } from './send-batcher.js';
-import type { SocketMover } from './socket-mover.js';
+import { SEND_BATCH_SIZE, type SocketMover } from './socket-mover.js';
 
 /** A server whose connections can move, under the name both processes know it by. */
 export interface AttachedServer {
@@ -58,6 +59,8 @@ const SWEEP_INTERVAL_MS = 25;
 const REFUSAL_BACKOFF_MS = { first: 20, max: 1_000 } as const;
 /** Progress events of a move: at most one per this many ms. */
 const PROGRESS_INTERVAL_MS = 50;
+/** The remaining connections are counted (all of them walked) at most this often, in ms. */
+const COUNT_INTERVAL_MS = 1_000;
 const MAX_REPORTED_REASONS = 100;
 /** Fallbacks given in one turn of the event loop. */
 const FALLBACK_CHUNK = 256;
@@ -67,7 +70,12 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
   const { servers, mover, targetPid, signal } = options;
   const limit = options.limit !== undefined && options.limit > 0 ? options.limit : Infinity;
   const report: MoveReport = { phase: 'moving', moved: 0, remaining: 0, refused: 0, unserved: 0, fallback: 0, closed: 0, socketsSent: 0, unmovable: [], aborted: false };
-  const inFlight = new Set<unknown>();
+  // Connections launched and not detached yet (a connection is launched once); a detached one is no
+  // longer a connection of its server, and is only counted (`sending`) until its outcome, so that
+  // nothing of it but its state is kept while its claim is awaited.
+  const freezing = new Set<unknown>();
+  let sending = 0;
+  const inFlight = (): number => freezing.size + sending;
   // Connections that reach their safe point in the same turn of the event loop go in one batch.
   const batcher = createSendBatcher(mover, targetPid);
   const unmovable = new Map<unknown, AttachedServer>();
@@ -90,45 +98,101 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
   // hammered, and a target that died is noticed (its exit, its control channel) before the next try.
   let backoffMs = 0;
   let pausedUntil = 0;
-  // Counting the remaining connections walks them all: at most one event per interval (and the last).
+  // At most one event per interval (and the last). Counting the remaining connections walks them
+  // all (10,000 walked every 50 ms cost 10-18 us per moved connection): a walk at most every
+  // COUNT_INTERVAL_MS (and for the last event), and in between the last count less what was detached since.
   let lastProgress = 0;
+  let lastCount = -Infinity;
+  let counted = 0;
+  let detachedSinceCount = 0;
   const progress = (final = false): void => {
     const now = performance.now();
     if (!final && now - lastProgress < PROGRESS_INTERVAL_MS) return;
     lastProgress = now;
-    report.remaining = countConnections(servers);
+    if (final || now - lastCount >= COUNT_INTERVAL_MS) {
+      lastCount = now;
+      counted = countConnections(servers);
+      detachedSinceCount = 0;
+    }
+    report.remaining = Math.max(0, counted - detachedSinceCount);
     options.onProgress?.({ ...report });
   };
   freezeSignal.addEventListener('abort', nudge, { once: true });
 
-  async function moveOne(server: AttachedServer, conn: unknown): Promise<void> {
+  /** One connection's move, once launched: its freeze, then its detach and send (`sendOut`). */
+  function moveOne(server: AttachedServer, conn: unknown): void {
+    const stopped = (why: string): FreezeResult => ({ frozen: false, why });
+    let frozen: Promise<FreezeResult>;
+    try {
+      frozen = server.adapter.freeze(conn, freezeSignal);
+    } catch (error) {
+      frozen = Promise.resolve(stopped(String(error)));
+    }
+    void frozen.then(
+      (result) => afterFreeze(server, conn, result),
+      (error: unknown) => afterFreeze(server, conn, stopped(String(error))),
+    );
+  }
+
+  function afterFreeze(server: AttachedServer, conn: unknown, frozen: FreezeResult): void {
     const { adapter, name } = server;
-    const frozen = await adapter.freeze(conn, freezeSignal).catch((error: unknown) => ({ frozen: false as const, why: String(error) }));
+    freezing.delete(conn);
     if (!frozen.frozen) {
-      if (!signal.aborted) {
-        unmovable.set(conn, server);
-        if (report.unmovable.length < MAX_REPORTED_REASONS) report.unmovable.push(`${name}: ${frozen.why}`);
-      }
-      return;
-    }
-    if (signal.aborted) {
+      if (!signal.aborted) notMovable(server, conn, frozen.why);
+    } else if (signal.aborted) {
       adapter.unfreeze(conn);
-      return;
+    } else {
+      let detached: { socket: NetSocket; state: Uint8Array };
+      try {
+        detached = adapter.detach(conn);
+      } catch (error) {
+        // Refused before any step that cannot be undone (a state over 64 KiB, say): it stays here,
+        // in service, and gets the fallback at the deadline.
+        adapter.unfreeze(conn);
+        notMovable(server, conn, error instanceof Error ? error.message : String(error));
+        return settled();
+      }
+      sending++;
+      detachedSinceCount++;
+      return sendOut(adapter, name, detached.socket, detached.state);
     }
-    const { socket, state } = adapter.detach(conn);
-    const outcome = await batcher.send({ socket, moved: { server: name, state, listener: false, fresh: false } });
-    report.socketsSent++;
-    if (outcome.outcome === 'moved') {
-      report.moved++;
-      backoffMs = 0;
-    } else if (outcome.outcome === 'closed') report.closed++;
-    else {
-      // Refused, lapsed, or the target is gone: it stays here, in service, and may be tried again.
-      report.refused++;
-      adapter.adopt(outcome.socket, state);
-      backoffMs = Math.min(Math.max(backoffMs * 2, REFUSAL_BACKOFF_MS.first), REFUSAL_BACKOFF_MS.max);
-      pausedUntil = performance.now() + backoffMs;
-    }
+    settled();
+  }
+
+  function notMovable(server: AttachedServer, conn: unknown, why: string): void {
+    unmovable.set(conn, server);
+    if (report.unmovable.length < MAX_REPORTED_REASONS) report.unmovable.push(`${server.name}: ${why}`);
+  }
+
+  function settled(): void {
+    progress();
+    nudge();
+  }
+
+  /** A detached connection to the target; what waits for its outcome holds its adapter and state, not the connection. */
+  function sendOut(adapter: ConnectionAdapter<unknown>, name: string, socket: NetSocket, state: Uint8Array): void {
+    batcher.send({ socket, moved: { server: name, state, listener: false, fresh: false } }, (outcome) => {
+      sending--;
+      report.socketsSent++;
+      if (outcome.outcome === 'moved') {
+        report.moved++;
+        backoffMs = 0;
+      } else if (outcome.outcome === 'closed') report.closed++;
+      else {
+        // Refused, lapsed, or the target is gone: it stays here, in service, and may be tried again.
+        backoffMs = Math.min(Math.max(backoffMs * 2, REFUSAL_BACKOFF_MS.first), REFUSAL_BACKOFF_MS.max);
+        pausedUntil = performance.now() + backoffMs;
+        try {
+          adapter.adopt(outcome.socket, state);
+          report.refused++;
+        } catch {
+          // The socket ended meanwhile (or its own state was refused, a bug underneath): closed.
+          outcome.socket.destroy();
+          report.closed++;
+        }
+      }
+      settled();
+    });
   }
 
   try {
@@ -139,23 +203,23 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
       }
       const expired = freezeSignal.aborted;
       let launched = 0;
-      if (!expired && performance.now() >= pausedUntil) {
+      // Outcomes come one claim at a time: launching into every slot as it frees would freeze, and
+      // send, a connection or two per turn (a `WSADuplicateSocketBatch` call, an export message each).
+      // Launched a batch's worth at a time, they go in full batches.
+      const room = MOVE_CONCURRENCY - inFlight();
+      if (!expired && performance.now() >= pausedUntil && (room >= SEND_BATCH_SIZE || inFlight() === 0)) {
         for (const server of servers) {
           for (const conn of server.adapter.connections()) {
-            if (started >= limit || inFlight.size >= MOVE_CONCURRENCY) break;
-            if (inFlight.has(conn) || unmovable.has(conn)) continue;
-            inFlight.add(conn);
+            if (started >= limit || inFlight() >= MOVE_CONCURRENCY) break;
+            if (freezing.has(conn) || unmovable.has(conn)) continue;
+            freezing.add(conn);
             started++;
             launched++;
-            void moveOne(server, conn).finally(() => {
-              inFlight.delete(conn);
-              progress();
-              nudge();
-            });
+            moveOne(server, conn);
           }
         }
       }
-      if (inFlight.size === 0 && launched === 0) {
+      if (inFlight() === 0 && launched === 0) {
         const live = new Set<unknown>();
         for (const { adapter } of servers) for (const conn of adapter.connections()) live.add(conn);
         for (const conn of unmovable.keys()) if (!live.has(conn)) unmovable.delete(conn);
@@ -171,7 +235,7 @@ export async function moveConnections(options: MoveConnectionsOptions): Promise<
       });
     }
     // In-flight moves finish whatever happens: a socket half-sent must end as moved or back in service.
-    while (inFlight.size > 0) await new Promise<void>((resolve) => (wake = resolve));
+    while (inFlight() > 0) await new Promise<void>((resolve) => (wake = resolve));
     if (!report.aborted && options.fallbackAtDeadline) {
       report.phase = 'fallback';
       // Thousands of fallbacks (a close frame or a `Connection: close` each) in one synchronous loop

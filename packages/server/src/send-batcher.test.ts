@@ -5,9 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Switch } from '@sanshare/switch';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSendBatcher } from './send-batcher.js';
-import { SEND_BATCH_SIZE, createSocketMover, type ArrivedSocket, type SocketMover } from './socket-mover.js';
+import { createSendBatcher, type SendBatcher } from './send-batcher.js';
+import { SEND_BATCH_SIZE, createSocketMover, type ArrivedSocket, type MoveItem, type MoveOutcome, type SocketMover } from './socket-mover.js';
 import { startSwitch } from './start-switch.js';
+
+/** `item`'s outcome, as a promise. */
+const sendOne = (batcher: SendBatcher, item: MoveItem): Promise<MoveOutcome> => new Promise((resolve) => batcher.send(item, resolve));
 
 describe('createSendBatcher', () => {
   let dir: string;
@@ -41,7 +44,7 @@ describe('createSendBatcher', () => {
     const real = createSocketMover(sw);
     // The real mover, its calls recorded.
     const calls: number[] = [];
-    const mover: SocketMover = { ...real, send: (pid, items, ...rest) => (calls.push(items.length), real.send(pid, items, ...rest)) };
+    const mover: SocketMover = { ...real, sendEach: (pid, items, tell) => (calls.push(items.length), real.sendEach(pid, items, tell)) };
     const count = SEND_BATCH_SIZE + 10;
     const servers: Socket[] = [];
     for (let i = 0; i < count; i++) servers.push(await accepted());
@@ -56,7 +59,7 @@ describe('createSendBatcher', () => {
     })();
     const batcher = createSendBatcher(mover, process.pid);
     // All queued in the same turn: one full batch goes at once, the rest at the end of the turn.
-    const outcomes = await Promise.all(servers.map((socket, i) => batcher.send({ socket, moved: { server: 'echo', state: Uint8Array.of(i & 255), listener: false, fresh: false } })));
+    const outcomes = await Promise.all(servers.map((socket, i) => sendOne(batcher, { socket, moved: { server: 'echo', state: Uint8Array.of(i & 255), listener: false, fresh: false } })));
     await loop;
     expect(calls).toEqual([SEND_BATCH_SIZE, 10]);
     expect(outcomes.every((o) => o.outcome === 'moved')).toBe(true);
@@ -70,7 +73,7 @@ describe('createSendBatcher', () => {
         controller2.abort();
       }
     })();
-    expect(await batcher.send({ socket: late, moved: { server: 'echo', state: new Uint8Array(0), listener: false, fresh: false } })).toEqual({ outcome: 'moved' });
+    expect(await sendOne(batcher, { socket: late, moved: { server: 'echo', state: new Uint8Array(0), listener: false, fresh: false } })).toEqual({ outcome: 'moved' });
     await lateLoop;
     expect(calls).toEqual([SEND_BATCH_SIZE, 10, 1]);
   });

@@ -90,6 +90,13 @@ export interface SocketMover {
    */
   send(targetPid: number, items: readonly MoveItem[]): Promise<MoveOutcome[]>;
   /**
+   * `send` for a caller that takes each outcome on its own: `tell(index, outcome)` once per item, as
+   * soon as that item's outcome is known (a moved socket at its claim, not at the last claim of its
+   * batch). Holds no item meanwhile: a socket's `net.Socket`, its message and its `MoveItem` can be
+   * collected once it is in the switch, while its claim is awaited. Never throws.
+   */
+  sendEach(targetPid: number, items: readonly MoveItem[], tell: (index: number, outcome: MoveOutcome) => void): void;
+  /**
    * Hands listening socket `server` (named `name`) to `targetPid` (listener-transfer.ts): `server`
    * stops accepting, and the target listens on the same kernel socket. Rejects with `ERR_LISTENER`
    * (docs/server.md "Listeners"); the caller keeps its own duplicate to listen again on.
@@ -124,6 +131,31 @@ interface AdoptedItem {
   readonly message: Uint8Array;
 }
 
+type Tell = (index: number, outcome: MoveOutcome) => void;
+
+/** The items of one `WSADuplicateSocketBatch` call whose claims are awaited, under one timer. */
+interface SettleGroup {
+  open: number;
+  timer: NodeJS.Timeout | undefined;
+  readonly targetPid: number;
+  readonly tell: Tell;
+}
+
+/**
+ * One duplicated socket until its outcome is told: its switch socket and index only (its message
+ * and its `net.Socket` are not kept). The claim can be reported before the batch call returns, so
+ * the two are recorded and the outcome follows once both are known.
+ */
+interface Pending {
+  readonly s: Socket;
+  readonly index: number;
+  readonly group: SettleGroup;
+  /** The batch call answered for it: it went. */
+  answered: boolean;
+  settlement: 'claimed' | 'lapsed' | undefined;
+  reason: string;
+}
+
 /** Creates the mover over a started switch (a switch whose catalog has a provider with sanshare's extensions). */
 export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}): SocketMover {
   const settlement = (sw as Partial<DuplicateSettlement>).onDuplicateSettled === undefined ? undefined : (sw as unknown as DuplicateSettlement);
@@ -132,9 +164,13 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
     throw new ServerError('ERR_INVALID_ARGUMENT', 'awaitSettlement: this switch has no onDuplicateSettled; update @sanshare/switch or leave awaitSettlement unset');
   }
   const settleTimeoutMs = options.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS;
-  const waiting = new Map<Socket, (outcome: 'claimed' | 'lapsed', reason: string) => void>();
+  // Sockets duplicated and not settled yet (only when claims are confirmed).
+  const waiting = new Map<Socket, Pending>();
   if (confirmsClaims) {
-    settlement?.onDuplicateSettled((event) => waiting.get(event.s)?.(event.outcome, event.reason));
+    settlement?.onDuplicateSettled((event) => {
+      const pending = waiting.get(event.s);
+      if (pending !== undefined) settle(pending, event.outcome, event.reason);
+    });
   }
 
   /** The connection back as a `net.Socket` (the provider gives its read-ahead back first); 'closed' if even that fails. */
@@ -147,29 +183,42 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
     }
   }
 
+  /** The target has the socket: this process's descriptor only is closed (the socket lives on in the target). */
+  async function moved(s: Socket): Promise<MoveOutcome> {
+    await sw.closesocket(s).catch(() => undefined);
+    return { outcome: 'moved' };
+  }
+
+  /** Stops waiting for `pending`'s claim; its outcome follows now if the batch call answered for it already. */
+  function settle(pending: Pending, outcome: 'claimed' | 'lapsed', reason: string): void {
+    waiting.delete(pending.s);
+    const group = pending.group;
+    if (--group.open === 0 && group.timer !== undefined) clearTimeout(group.timer);
+    pending.settlement = outcome;
+    pending.reason = reason;
+    if (pending.answered) conclude(pending);
+  }
+
+  /** Gone and settled: moved, or taken back when the target never took it. */
+  function conclude(pending: Pending): void {
+    const { s, index, group } = pending;
+    const outcome =
+      pending.settlement === 'lapsed'
+        ? takeBack(s, new ServerError('ERR_SUCCESSOR_FAILED', `pid ${group.targetPid} never took the socket: ${pending.reason}`))
+        : moved(s);
+    void outcome.then((o) => group.tell(index, o));
+  }
+
   /**
    * Waits for the settlement of each socket of one batch. One timer for the batch, not one per
    * socket: past `settleTimeoutMs` every socket not reported yet counts as claimed.
    */
-  function settleAll(sockets: readonly Socket[]): Map<Socket, Promise<{ outcome: 'claimed' | 'lapsed'; reason: string }>> {
-    const settled = new Map<Socket, Promise<{ outcome: 'claimed' | 'lapsed'; reason: string }>>();
-    let open = sockets.length;
-    const timer = setTimeout(() => {
-      for (const s of sockets) waiting.get(s)?.('claimed', `no report within ${settleTimeoutMs} ms`);
+  function awaitClaims(pendings: readonly Pending[], group: SettleGroup): void {
+    group.open = pendings.length;
+    for (const pending of pendings) waiting.set(pending.s, pending);
+    group.timer = setTimeout(() => {
+      for (const pending of pendings) if (waiting.get(pending.s) === pending) settle(pending, 'claimed', `no report within ${settleTimeoutMs} ms`);
     }, settleTimeoutMs);
-    for (const s of sockets) {
-      settled.set(
-        s,
-        new Promise((resolve) => {
-          waiting.set(s, (outcome, reason) => {
-            waiting.delete(s);
-            if (--open === 0) clearTimeout(timer);
-            resolve({ outcome, reason });
-          });
-        }),
-      );
-    }
-    return settled;
   }
 
   /** Puts one item into the switch; its outcome when it cannot go that far. */
@@ -190,44 +239,34 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
     }
   }
 
-  /** The outcome of one item the batch call answered. */
-  async function finish(
-    targetPid: number,
-    item: AdoptedItem,
-    result: DuplicateBatchResult,
-    settled: Promise<{ outcome: 'claimed' | 'lapsed'; reason: string }> | undefined,
-  ): Promise<MoveOutcome> {
-    if (result.error !== undefined) {
-      waiting.get(item.s)?.('lapsed', 'not handed off');
-      let handedOff: boolean;
-      try {
-        handedOff = sw.isHandedOff(item.s);
-      } catch (error) {
-        // WSAENOTSOCK: the provider released the socket meanwhile (the connection failed underneath).
-        return { outcome: 'closed', error };
-      }
-      if (handedOff) {
-        // The provider broke its contract for this item (WSAEINVALIDPROVIDER): whether the socket went
-        // is unknown, so it cannot be served here; this process's descriptor is released.
-        await sw.closesocket(item.s).catch(() => undefined);
-        return { outcome: 'closed', error: result.error };
-      }
-      // Not handed off: the provider resumed the socket, read-ahead first; it is still ours.
-      return takeBack(item.s, result.error);
+  /** The outcome of one item the batch call refused: still here (taken back), or closed. */
+  async function notSent(s: Socket, error: WsaError): Promise<MoveOutcome> {
+    let handedOff: boolean;
+    try {
+      handedOff = sw.isHandedOff(s);
+    } catch (cause) {
+      // WSAENOTSOCK: the provider released the socket meanwhile (the connection failed underneath).
+      return { outcome: 'closed', error: cause };
     }
-    if (settled !== undefined) {
-      const { outcome, reason } = await settled;
-      if (outcome === 'lapsed') return takeBack(item.s, new ServerError('ERR_SUCCESSOR_FAILED', `pid ${targetPid} never took the socket: ${reason}`));
+    if (handedOff) {
+      // The provider broke its contract for this item (WSAEINVALIDPROVIDER): whether the socket went
+      // is unknown, so it cannot be served here; this process's descriptor is released.
+      await sw.closesocket(s).catch(() => undefined);
+      return { outcome: 'closed', error };
     }
-    // This process's descriptor only: the socket lives on in the target.
-    await sw.closesocket(item.s).catch(() => undefined);
-    return { outcome: 'moved' };
+    // Not handed off: the provider resumed the socket, read-ahead first; it is still ours.
+    return takeBack(s, error);
   }
 
-  /** One `WSADuplicateSocketBatch` call for `batch`; each item's outcome into `outcomes`. */
-  async function sendBatch(targetPid: number, batch: readonly AdoptedItem[], outcomes: MoveOutcome[]): Promise<void> {
+  /**
+   * One `WSADuplicateSocketBatch` call for `batch`; each item's outcome told once known. Only the
+   * call holds the messages; what waits for the claims is a `Pending` per socket.
+   */
+  async function sendBatch(targetPid: number, batch: readonly AdoptedItem[], tell: Tell): Promise<void> {
+    const group: SettleGroup = { open: 0, timer: undefined, targetPid, tell };
+    const pendings = batch.map(({ s, index }): Pending => ({ s, index, group, answered: false, settlement: undefined, reason: '' }));
     // Registered before the call: a settlement may be reported as soon as the target imports.
-    const settled = confirmsClaims ? settleAll(batch.map((item) => item.s)) : undefined;
+    if (confirmsClaims) awaitClaims(pendings, group);
     let results: DuplicateBatchResult[];
     try {
       results = await sw.WSADuplicateSocketBatch(
@@ -238,29 +277,58 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
       // The call's own fault (the switch is down): nothing was duplicated, every socket is still ours.
       results = batch.map(() => ({ error: error as WsaError }));
     }
-    await Promise.all(
-      batch.map(async (item, at) => {
-        const result = results[at] ?? { error: new WsaError('WSAEINVALIDPROVIDER', 'WSADuplicateSocketBatch gave no result for this item') };
-        outcomes[item.index] = await finish(targetPid, item, result, settled?.get(item.s));
-      }),
-    );
+    for (let at = 0; at < pendings.length; at++) {
+      const pending = pendings[at] as Pending;
+      const result = results[at] ?? { error: new WsaError('WSAEINVALIDPROVIDER', 'WSADuplicateSocketBatch gave no result for this item') };
+      if (result.error !== undefined) {
+        if (waiting.get(pending.s) === pending) settle(pending, 'lapsed', 'not handed off');
+        const { index } = pending;
+        void notSent(pending.s, result.error).then((o) => tell(index, o));
+      } else if (!confirmsClaims) {
+        const { index } = pending;
+        void moved(pending.s).then((o) => tell(index, o));
+      } else {
+        pending.answered = true;
+        if (pending.settlement !== undefined) conclude(pending);
+      }
+    }
+  }
+
+  function sendEach(targetPid: number, items: readonly MoveItem[], tell: Tell): void {
+    // Adopted in item order; the batch calls go once every item is in the switch (or told).
+    const adopted = new Array<AdoptedItem | undefined>(items.length);
+    let adopting = items.length;
+    const adoptedOne = (): void => {
+      if (--adopting > 0) return;
+      const ready = adopted.filter((item): item is AdoptedItem => item !== undefined);
+      for (let at = 0; at < ready.length; at += SEND_BATCH_SIZE) void sendBatch(targetPid, ready.slice(at, at + SEND_BATCH_SIZE), tell);
+    };
+    for (let index = 0; index < items.length; index++) {
+      void adopt(items[index] as MoveItem, index).then((step) => {
+        if ('outcome' in step) tell(index, step);
+        else adopted[index] = step;
+        adoptedOne();
+      });
+    }
   }
 
   return {
     confirmsClaims,
-    async send(targetPid, items) {
-      const outcomes = new Array<MoveOutcome>(items.length);
-      const adopted: AdoptedItem[] = [];
-      const steps = await Promise.all(items.map((item, index) => adopt(item, index)));
-      steps.forEach((step, index) => {
-        if ('outcome' in step) outcomes[index] = step;
-        else adopted.push(step);
+    send(targetPid, items) {
+      return new Promise((resolve) => {
+        const outcomes = new Array<MoveOutcome>(items.length);
+        let left = items.length;
+        if (left === 0) {
+          resolve(outcomes);
+          return;
+        }
+        sendEach(targetPid, items, (index, outcome) => {
+          outcomes[index] = outcome;
+          if (--left === 0) resolve(outcomes);
+        });
       });
-      const batches: Promise<void>[] = [];
-      for (let at = 0; at < adopted.length; at += SEND_BATCH_SIZE) batches.push(sendBatch(targetPid, adopted.slice(at, at + SEND_BATCH_SIZE), outcomes));
-      await Promise.all(batches);
-      return outcomes;
     },
+    sendEach,
     sendListener(targetPid, name, server) {
       return sendListener(sw, targetPid, name, server);
     },
