@@ -29,6 +29,18 @@ function rejectionSync(call: () => unknown): unknown {
   throw new Error('expected a throw');
 }
 
+/** A socket's names, asked before its first use (no `net.Socket` yet) and after one byte each way: the same both times. */
+async function expectNamesAcrossFirstUse(p: WspStartupResult['procTable'], t: number, local: { address: string | undefined; port: number | undefined }, peer: { address: string; port: number }): Promise<void> {
+  for (const used of [false, true]) {
+    if (used) {
+      await p.WSPSend(t, new Uint8Array([1]));
+      expect((await p.WSPRecv(t)).length).toBe(1);
+    }
+    expect(p.WSPGetSockName(t)).toEqual(local);
+    expect(p.WSPGetPeerName(t)).toEqual(peer);
+  }
+}
+
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
@@ -145,13 +157,7 @@ describe('WSPStartup', () => {
       const local = p.WSPGetSockName(s);
       const t = await p.WSPSocket(-1, -1, -1, await p.WSPDuplicateSocket(s, process.pid), 0, 0);
       // Not wrapped yet: the same answers as the wrapped socket gives.
-      expect(p.WSPGetSockName(t)).toEqual(local);
-      expect(p.WSPGetPeerName(t)).toEqual({ address: '127.0.0.1', port });
-      // Used, then asked again: the net.Socket's answers agree.
-      await p.WSPSend(t, new Uint8Array([1]));
-      expect((await p.WSPRecv(t)).length).toBe(1);
-      expect(p.WSPGetSockName(t)).toEqual(local);
-      expect(p.WSPGetPeerName(t)).toEqual({ address: '127.0.0.1', port });
+      await expectNamesAcrossFirstUse(p, t, local, { address: '127.0.0.1', port });
       await p.WSPCloseSocket(t);
       await p.WSPCloseSocket(s);
     } finally {
@@ -340,12 +346,7 @@ describe('WSPStartup', () => {
       const { fd, readAhead } = detachNetSocket(client);
       const t = await ext.WSPAdoptDescriptor(fd, readAhead);
       // Unwrapped (the names read from its descriptor, then kept), then wrapped by its first use: the same answers.
-      expect(p.WSPGetSockName(t)).toEqual(local);
-      expect(p.WSPGetPeerName(t)).toEqual({ address: '127.0.0.1', port });
-      await p.WSPSend(t, new Uint8Array([1]));
-      expect((await p.WSPRecv(t)).length).toBe(1);
-      expect(p.WSPGetSockName(t)).toEqual(local);
-      expect(p.WSPGetPeerName(t)).toEqual({ address: '127.0.0.1', port });
+      await expectNamesAcrossFirstUse(p, t, local, { address: '127.0.0.1', port });
       await p.WSPCloseSocket(t);
       const listener = await ext.WSPAdoptDescriptor(dupFd((server as unknown as { _handle: { fd: number } })._handle.fd));
       expect(p.WSPGetSockName(listener)).toEqual({ address: '127.0.0.1', port });
