@@ -54,7 +54,7 @@ function boundPort(fd: number, info: SocketInfo): number {
  */
 export function describeArrived(fds: readonly number[]): ReadonlyArray<SocketInfo | null | undefined> {
   try {
-    return fds.length === 1 ? [socketInfo(fds[0] as number, { addresses: true })] : socketInfos(fds, { addresses: true });
+    return socketInfos(fds, { addresses: true });
   } catch {
     return [];
   }

@@ -6,7 +6,7 @@
  * closes the provider's descriptor.
  */
 import { AF, IPPROTO, SOCK, WsaError, type Socket } from '@sanshare/protocol-info';
-import { closeFd, closeQuietly, dupFd, getSockOptInt, isUdsError, LINUX, socketInfo, type SocketInfo } from '@sanshare/transport-uds';
+import { closeFd, closeQuietly, dupFd, getSockOptInt, LINUX, socketInfo, type SocketInfo } from '@sanshare/transport-uds';
 import { toWsaError } from './errors.js';
 import { closeSocket } from './close-socket.js';
 import type { ProviderState } from './provider-state.js';
@@ -48,7 +48,7 @@ function socketOption(fd: number, name: number): number {
   try {
     return getSockOptInt(fd, LINUX.SOL_SOCKET, name);
   } catch (error) {
-    if (isUdsError(error, 'UDS_NOT_A_SOCKET')) throw new WsaError('WSAENOTSOCK', `descriptor ${fd} is not a socket`);
+    // ENOTSOCK and EBADF map to WSAENOTSOCK.
     throw toWsaError(error, `descriptor ${fd} is not a socket`, 'WSAENOTSOCK');
   }
 }

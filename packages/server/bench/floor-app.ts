@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import type { WebSocket } from 'ws';
 import { detachNetSocket, toNetSocket } from '@sanshare/transport-uds';
 import { createBenchApp, type BenchApp, type WsNumbering } from './bench-app.js';
+import { cpuMs } from './bench-clock.js';
 import { createHttpAdapter, createWsAdapter, prepareServer, type ConnectionAdapter } from './server-under-test.js';
 
 const say = (event: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ pid: process.pid, ...event })}\n`);
@@ -35,12 +36,6 @@ function side(): Side {
   });
   return { app, adapters: [createHttpAdapter(app.server) as ConnectionAdapter<unknown>, ws as ConnectionAdapter<unknown>] };
 }
-
-/** CPU time of this process (user + system), in ms. */
-const cpuMs = (): number => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-};
 
 /** A connection taken out of `from`, ready to be adopted. */
 interface Taken {
@@ -125,6 +120,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   void (async () => {
     try {
       const cold = await pass(old, successor);
+      // The cold pass's socket closes (callbacks of the next turns) end first: the warm pass is measured alone.
       await new Promise((resolve) => setTimeout(resolve, 500));
       const warm = await pass(successor, old);
       say({ id: command.id, ev: 'floor', cold, warm });

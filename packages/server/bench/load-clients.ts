@@ -11,7 +11,7 @@
 import { createInterface } from 'node:readline';
 import { Client } from 'undici';
 import { WebSocket } from 'ws';
-import { benchNow } from './bench-clock.js';
+import { benchNow, cpuMs } from './bench-clock.js';
 import type { BenchCommand, ClientSummary } from './bench-protocol.js';
 
 /** Clients opened at once. */
@@ -268,8 +268,7 @@ function summary(): ClientSummary {
       orderErrors += c.orderErrors;
     }
   }
-  const { user, system } = process.cpuUsage();
-  return { connections: clients.length, http, ws: clients.length - http, responses, wsAnswers, failedRequests, wsCloses, reconnects, clientsReconnected, gone, orderErrors, servedBy, failures, cpuMs: (user + system) / 1000 };
+  return { connections: clients.length, http, ws: clients.length - http, responses, wsAnswers, failedRequests, wsCloses, reconnects, clientsReconnected, gone, orderErrors, servedBy, failures, cpuMs: cpuMs() };
 }
 
 createInterface({ input: process.stdin }).on('line', (line) => {

@@ -9,7 +9,7 @@
 import type { EventEmitter } from 'node:events';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
-import { benchNow } from './bench-clock.js';
+import { benchNow, cpuMs } from './bench-clock.js';
 import { createBenchApp, type WsNumbering } from './bench-app.js';
 import { createRestarter, createWsAdapter, type RestartProgress } from './server-under-test.js';
 
@@ -53,11 +53,6 @@ let received = 0;
 const ARRIVAL_STEP = 100;
 const arrivals: number[] = [];
 let lastLine = 0;
-/** CPU time of this process (user + system, every thread), in ms. */
-const cpuMs = (): number => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-};
 /**
  * Event-loop delay over a window (the old process's restart, the successor's taking over), in ms:
  * whether either process was kept from turning while connections moved.
