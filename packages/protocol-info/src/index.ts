@@ -73,5 +73,7 @@ export type {
   DuplicateSettlement,
   DuplicateBatchItem,
   DuplicateBatchResult,
+  AdoptBatchItem,
+  SocketBatchResult,
   WspStartup,
 } from './spi.js';

@@ -153,7 +153,37 @@ export interface WspExtensions {
    * Each is imported with WSPSocket as usual. Optional, alongside WSPDuplicateSocketBatch.
    */
   WSPReceiveDuplicates?(options?: { max?: number; signal?: AbortSignal; timeoutMs?: number }): Promise<DuplicateDelivery[]>;
+  /**
+   * `WSPAdoptDescriptor` for many descriptors in one call: each is checked, described and adopted as
+   * `WSPAdoptDescriptor` would (same checks, same errors), the kernel asked once for all of them where
+   * it can be. Resolves with one result per item, in order: an adopted item has its new socket `s`
+   * (the provider owns its descriptor now); a refused one has its `error`, and its descriptor is
+   * still the caller's, open, as it came. Rejects only when nothing could be attempted (WSAENETDOWN,
+   * `items` not an array, more than 253 items). Optional: a switch adopts one descriptor at a time
+   * for a provider without it.
+   */
+  WSPAdoptDescriptors?(items: readonly AdoptBatchItem[]): Promise<SocketBatchResult[]>;
+  /**
+   * `WSPSocket(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, protocolInfo, 0, flags)`
+   * for many protocol infos in one call: each is checked and imported as WSPSocket would (single use,
+   * same errors), the arrived descriptors checked together, and the claims reported to their sources
+   * in as few messages as possible. Resolves with one result per protocol info, in order. Rejects only
+   * when nothing could be attempted (WSAENETDOWN, `protocolInfos` not an array, more than 253 items).
+   * Optional: a switch imports one protocol info at a time for a provider without it.
+   */
+  WSPSocketBatch?(protocolInfos: readonly ProtocolInfo[], flags?: number): Promise<SocketBatchResult[]>;
 }
+
+/** One descriptor of `WSPAdoptDescriptors`. */
+export interface AdoptBatchItem {
+  /** A connected (or listening) TCP socket's descriptor. */
+  readonly fd: number;
+  /** Bytes already read from it, which WSPRecv returns before anything else. */
+  readonly readAhead?: Uint8Array;
+}
+
+/** The outcome of one item of `WSPAdoptDescriptors` or `WSPSocketBatch`: the new socket, or why there is none. */
+export type SocketBatchResult = { readonly s: Socket; readonly error?: undefined } | { readonly s?: undefined; readonly error: WsaError };
 
 /** One socket of `WSPDuplicateSocketBatch`. */
 export interface DuplicateBatchItem {
