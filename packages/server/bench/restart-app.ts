@@ -67,7 +67,7 @@ let cpuAtReady = 0;
 let cpuAtLastArrival = 0;
 let lastCpuSampleAt = -Infinity;
 /** How often the successor samples its CPU while connections arrive, in ms. */
-const CPU_SAMPLE_MS = 5;
+const CPU_SAMPLE_MS = 20;
 let cpuAtMoveStart: number | undefined;
 restarter.on('progress', (p: RestartProgress) => {
   if (p.phase === 'receiving' && p.moved > received) {
