@@ -3,7 +3,7 @@ import { BATCH_FALLBACK_CONCURRENCY, MAX_SOCKET_BATCH_ITEMS } from './constants.
 import { copyProtocolInfo } from './copy-protocol-info.js';
 import { reasonOf } from './explain.js';
 import { selectProvider } from './provider-selection.js';
-import type { ProviderSlot } from './provider-slot.js';
+import type { Descriptor, ProviderSlot } from './provider-slot.js';
 import { runWithConcurrency } from './run-with-concurrency.js';
 import { socketKeyOf } from './socket-key.js';
 import type { SwitchCore } from './switch-core.js';
@@ -27,29 +27,34 @@ interface Batch {
 
 const describe = (value: unknown): string => (Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value);
 
-/**
- * The provider created `context` for item `item`: its switch descriptor (created by the provider's
- * `WPUCreateSocketHandle`), then its access-control key, which lifts the socket's lock here (spec
- * step 14), exactly as `WSASocket` does. `WSAEINVALIDPROVIDER` when the provider made no switch
- * descriptor (`adoptResult` closes its descriptor then).
- */
-async function succeed(batch: Batch, slot: ProviderSlot, item: PlannedItem, context: Socket): Promise<void> {
-  const { core } = batch;
-  let d = core.table.findByContext(slot, context);
-  if (d === undefined) {
-    try {
-      d = await core.adoptResult(slot, context, `${CALL} (item ${item.index})`);
-    } catch (error) {
-      batch.results[item.index] = { error: error as WsaError };
-      return;
-    }
-  }
+/** Item `item`'s new switch descriptor `d`: its access-control key, which lifts the socket's lock here (spec step 14), exactly as `WSASocket` does. */
+function assignKey(batch: Batch, slot: ProviderSlot, item: PlannedItem, d: Descriptor, context: Socket): void {
   const key = socketKeyOf(slot, context);
   if (key !== undefined) {
-    core.access.assign(d.s, key);
-    core.access.unlock(key);
+    batch.core.access.assign(d.s, key);
+    batch.core.access.unlock(key);
   }
   batch.results[item.index] = { s: d.s };
+}
+
+/**
+ * The provider created `context` for item `item`: its switch descriptor (made by the provider's
+ * `WPUCreateSocketHandle`) gets its key. Synchronous for a provider that keeps the contract (no
+ * promise per item); a promise only when the provider made no switch descriptor: `adoptResult`
+ * closes its descriptor then, and the item fails with `WSAEINVALIDPROVIDER`.
+ */
+function succeed(batch: Batch, slot: ProviderSlot, item: PlannedItem, context: Socket): Promise<void> | undefined {
+  const d = batch.core.table.findByContext(slot, context);
+  if (d !== undefined) {
+    assignKey(batch, slot, item, d, context);
+    return undefined;
+  }
+  return batch.core.adoptResult(slot, context, `${CALL} (item ${item.index})`).then(
+    (adopted) => assignKey(batch, slot, item, adopted, context),
+    (error: unknown) => {
+      batch.results[item.index] = { error: error as WsaError };
+    },
+  );
 }
 
 /** The item's error as its result: the provider's `WsaError` as is, anything else a broken contract. */
@@ -86,19 +91,23 @@ async function runProviderBatch(batch: Batch, slot: ProviderSlot, items: readonl
     }
     return;
   }
-  const adopting: Promise<void>[] = [];
-  items.forEach((item, at) => {
+  let adopting: Promise<void>[] | undefined;
+  for (let at = 0; at < items.length; at++) {
+    const item = items[at] as PlannedItem;
     const answer: unknown = answers[at];
     const { s, error } = (typeof answer === 'object' && answer !== null ? answer : {}) as { s?: unknown; error?: unknown };
-    if (error === undefined && typeof s === 'number') adopting.push(succeed(batch, slot, item, s));
-    else if (error !== undefined && s === undefined) fail(batch, slot, item, error);
-    else {
+    if (error === undefined && typeof s === 'number') {
+      const adopted = succeed(batch, slot, item, s);
+      if (adopted !== undefined) (adopting ??= []).push(adopted);
+    } else if (error !== undefined && s === undefined) {
+      fail(batch, slot, item, error);
+    } else {
       batch.results[item.index] = {
         error: new WsaError('WSAEINVALIDPROVIDER', `${CALL} (item ${item.index}): provider ${slot.providerModule}'s WSPSocketBatch gave result ${at} as neither { s } nor { error }`),
       };
     }
-  });
-  if (adopting.length > 0) await Promise.all(adopting);
+  }
+  if (adopting !== undefined) await Promise.all(adopting);
 }
 
 /** One item of a provider without `WSPSocketBatch`: its `WSPSocket`, as `WSASocket` calls it. */
