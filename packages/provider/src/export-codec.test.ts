@@ -88,6 +88,13 @@ describe('export-codec', () => {
     expect(Buffer.from(mine).equals(Buffer.from(bytes))).toBe(true);
   });
 
+  it.each([1, 0xffff_ffff, 0x1_0000_0000, 0x1_0000_0005, Number.MAX_SAFE_INTEGER])('should write expiry %i as protobufjs writes its fixed64', (expiresAtMs) => {
+    const bytes = ReplyType.encode(ReplyType.fromObject({ exportId: 7, status: 'STATUS_OK', expiresAtMs: String(expiresAtMs) })).finish();
+    const mine = encodeExportReply({ exportId: 7, status: ExportStatus.OK, expiresAtMs, message: '' });
+    expect(Buffer.from(mine).equals(Buffer.from(bytes))).toBe(true);
+    expect(decodeExportReply(mine).expiresAtMs).toBe(expiresAtMs);
+  });
+
   it('should agree with protobufjs on export credits (granted ids packed, import timeout)', () => {
     const reply = { exportId: 9, status: ExportStatus.OK, expiresAtMs: 42, message: '', grantedExportIds: [1, 0xffffffff, 77], importTimeoutMs: 30_000 };
     const bytes = ReplyType.encode(

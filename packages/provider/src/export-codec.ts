@@ -110,6 +110,16 @@ function writeFixed64(w: protobuf.Writer, field: number, value: bigint): void {
     .fixed32(Number((value >> 32n) & 0xffffffffn));
 }
 
+/**
+ * `writeFixed64` of a non-negative safe integer (a time in ms) without BigInt: `>>> 0` is the value
+ * modulo 2^32 for every integer up to 2^53. A batch reply writes one per export.
+ */
+function writeFixed64Number(w: protobuf.Writer, field: number, value: number): void {
+  w.uint32(wireTag(field, FIXED64))
+    .fixed32(value >>> 0)
+    .fixed32(Math.floor(value / 0x1_0000_0000) >>> 0);
+}
+
 function encodeEssentials(w: protobuf.Writer, s: SocketEssentials): void {
   w.fork();
   if (s.addressFamily !== 0) w.uint32(wireTag(1, VARINT)).int32(s.addressFamily);
@@ -231,10 +241,10 @@ function writePacked(w: protobuf.Writer, field: number, ids: readonly number[]):
 function writeExportReply(w: protobuf.Writer, m: ExportReplyMessage): void {
   if (m.exportId !== 0) w.uint32(wireTag(1, VARINT)).uint32(m.exportId);
   if (m.status !== 0) w.uint32(wireTag(2, VARINT)).int32(m.status);
-  if (m.expiresAtMs !== 0) writeFixed64(w, 3, BigInt(m.expiresAtMs));
+  if (m.expiresAtMs !== 0) writeFixed64Number(w, 3, m.expiresAtMs);
   if (m.message.length > 0) w.uint32(wireTag(4, LEN)).string(m.message);
   // Packed, as proto3 encodes repeated scalars.
-  writePacked(w, 5, m.grantedExportIds ?? []);
+  if (m.grantedExportIds !== undefined) writePacked(w, 5, m.grantedExportIds);
   if (m.importTimeoutMs !== undefined && m.importTimeoutMs !== 0) w.uint32(wireTag(6, VARINT)).uint32(m.importTimeoutMs);
 }
 

@@ -14,18 +14,25 @@ import { WsaError, type ProtocolInfo, type Socket } from '@sanshare/protocol-inf
 import { closeQuietly } from '@sanshare/transport-uds';
 import { closeSocket } from './close-socket.js';
 import { newListeningState } from './listening-socket.js';
+import type { PendingImport } from './pending-imports.js';
 import type { ProviderState } from './provider-state.js';
 import { knownAddresses } from './socket-addresses.js';
 import { newSocketEntry } from './socket-entry.js';
 import { StreamSocket } from './stream-socket.js';
 
-export async function importSocket(state: ProviderState, info: ProtocolInfo): Promise<Socket> {
+/** The export id a protocol info names (its context's, or the native form's `dwProviderReserved`). */
+export function exportIdOf(info: ProtocolInfo): number {
+  return info.exportContext?.exportId ?? info.dwProviderReserved;
+}
+
+/**
+ * Makes a found import a provider socket (`pending.find` checked it): takes it from the pending
+ * imports and registers it. Synchronous, so that a batch opens each of its imports before the next
+ * one is looked up (the same protocol info twice: the second finds nothing). On failure nobody holds
+ * the socket any more: its descriptor is closed, its source told (lapsed), and the error thrown.
+ */
+export function openImport(state: ProviderState, found: PendingImport): Socket {
   const { pending, sockets } = state;
-  // Sent on an export credit, the socket may still be in the channel (the protocol info came by
-  // another IPC, possibly faster): wait for it, as long as a hand-off may take.
-  const exportId = info.exportContext?.exportId ?? info.dwProviderReserved;
-  if (pending.isReserved(exportId)) await pending.arrival(exportId, state.options.handoffTimeoutMs);
-  const found = pending.find(info);
   // The import's own slot is counted in `pending.held`: room for everything but it.
   sockets.requireRoom(-1);
   pending.take(found.exportId);
@@ -43,22 +50,41 @@ export async function importSocket(state: ProviderState, info: ProtocolInfo): Pr
     stream = new StreamSocket(found.fd, found.readAhead);
     entry.stream = stream;
   }
-  let s: Socket;
   let shared = false;
   try {
     if (stream !== undefined) {
       entry.shared = state.sharedOptions.share(entry.shared, found.fd, found.options, found.socketCookie);
       shared = true;
     }
-    s = sockets.register(entry);
+    return sockets.register(entry);
   } catch (error) {
     if (shared) state.sharedOptions.unshare(entry.shared);
-    if (stream !== undefined) await stream.close().catch(() => {});
+    // Nothing was written or read on it: closing an unwrapped stream closes its descriptor at once.
+    if (stream !== undefined) void stream.close().catch(() => {});
     else closeQuietly(found.fd);
     // Nobody holds the socket here any more: its source takes it back.
     found.notices?.lapse(found.exportId);
     throw error;
   }
+}
+
+/** Why an import whose claim could not be written failed (its socket is closed here; the source takes it back). */
+export function unconfirmed(found: PendingImport, error: unknown): WsaError {
+  return new WsaError(
+    'WSAEINVAL',
+    `import ${found.exportId} could not be confirmed to process ${found.sourcePid}, which takes the socket back: ${error instanceof Error ? error.message : String(error)}; duplicate it again`,
+    { cause: error },
+  );
+}
+
+export async function importSocket(state: ProviderState, info: ProtocolInfo): Promise<Socket> {
+  const { pending } = state;
+  // Sent on an export credit, the socket may still be in the channel (the protocol info came by
+  // another IPC, possibly faster): wait for it, as long as a hand-off may take.
+  const exportId = exportIdOf(info);
+  if (pending.isReserved(exportId)) await pending.arrival(exportId, state.options.handoffTimeoutMs);
+  const found = pending.find(info);
+  const s = openImport(state, found);
   if (found.notices === undefined) return s;
   try {
     await found.notices.claim(found.exportId);
@@ -66,11 +92,7 @@ export async function importSocket(state: ProviderState, info: ProtocolInfo): Pr
     // The channel could not carry the claim, so it ended with every import it brought: the source
     // reads end-of-file and takes this socket back. It must not live on here as well.
     await closeSocket(state, s).catch(() => {});
-    throw new WsaError(
-      'WSAEINVAL',
-      `import ${found.exportId} could not be confirmed to process ${found.sourcePid}, which takes the socket back: ${error instanceof Error ? error.message : String(error)}; duplicate it again`,
-      { cause: error },
-    );
+    throw unconfirmed(found, error);
   }
   return s;
 }

@@ -59,10 +59,18 @@ export class NoticeWriter {
    * ends, and with it every pending import it brought: the source takes them all back).
    */
   claim(exportId: number): Promise<void> {
+    return this.claimAll([exportId]);
+  }
+
+  /**
+   * `claim` for many imports at once (WSPSocketBatch): they go in the same notice (several past
+   * MAX_NOTICE_IDS), and one promise waits for all of them rather than one per import.
+   */
+  claimAll(exportIds: readonly number[]): Promise<void> {
     if (this.#ended === 'peer') return Promise.resolve();
     if (this.#ended === 'fault') return Promise.reject(new NoticeFailure('the channel to the source failed'));
     const batch = this.#batch;
-    batch.claimed.push(exportId);
+    for (const exportId of exportIds) batch.claimed.push(exportId);
     const written = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
     this.#schedule();
     return written;

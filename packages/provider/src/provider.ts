@@ -17,6 +17,7 @@ import { duplicateSocketBatch } from './duplicate-socket-batch.js';
 import { ExportReceiver } from './export-receiver.js';
 import { ExportSender } from './export-sender.js';
 import { acceptSocket, listenSocket } from './listening-socket.js';
+import { importSocketBatch } from './import-socket-batch.js';
 import { PendingImports } from './pending-imports.js';
 import type { ResolvedProviderOptions } from './provider-options.js';
 import type { ProviderState } from './provider-state.js';
@@ -110,6 +111,7 @@ export class Provider {
       WSPReceiveDuplicate: (options) => guardCall(state, () => receiveDuplicate(state, options?.signal, options?.timeoutMs), options?.signal),
       WSPDuplicateSocketBatch: (items, pid, options) => guardCall(state, () => duplicateSocketBatch(state, items, pid, options), options?.signal),
       WSPReceiveDuplicates: (options) => guardCall(state, () => receiveDuplicates(state, options), options?.signal),
+      WSPSocketBatch: (protocolInfos, flags) => guardCall(state, () => importSocketBatch(state, protocolInfos, flags)),
     };
   }
 }

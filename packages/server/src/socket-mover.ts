@@ -10,7 +10,7 @@
  * any other way.
  */
 import type { Server, Socket as NetSocket } from 'node:net';
-import { FROM_PROTOCOL_INFO as FROM, WsaError, type DuplicateBatchResult, type DuplicateDelivery, type Socket } from '@sanshare/protocol-info';
+import { FROM_PROTOCOL_INFO as FROM, WsaError, type DuplicateBatchResult, type DuplicateDelivery, type Socket, type SocketBatchResult } from '@sanshare/protocol-info';
 import { adoptNetSocket, DEFAULT_PROVIDER_MODULE, toNetSocket, type Switch } from '@sanshare/switch';
 import { ServerError, firstLine } from './errors.js';
 import { receiveListener, sendListener } from './listener-transfer.js';
@@ -369,11 +369,22 @@ async function* receiveLoop(sw: Switch, options: ReceiveOptions): AsyncGenerator
   };
   signal.addEventListener('abort', nudge, { once: true });
 
-  /** One delivery: checked, imported, bridged to Node; `undefined` when it could not be taken (told to onError). */
-  async function take(delivery: DuplicateDelivery): Promise<ArrivedSocket | undefined> {
+  /** A delivery that is a connection to import (its source accepted, its message decoded). */
+  interface Connection {
+    readonly delivery: DuplicateDelivery;
+    readonly moved: MovedSocket;
+  }
+
+  /**
+   * A delivery's checks, which stay per delivery: its source, its message, whether it is a listener
+   * (taken here, on its own: listener-transfer.ts). The connection to import, or undefined when it is
+   * not one (told to onError, or a listener under way: each counts in `importing` until it is done).
+   */
+  function connectionOf(delivery: DuplicateDelivery): Connection | undefined {
     if (!acceptFrom(delivery.sourcePid)) {
       // Not claimed: it lapses back to its sender at the import timeout, nothing lost.
       onError?.(new ServerError('ERR_CONTROL_PROTOCOL', `a socket from pid ${delivery.sourcePid}, which this process does not take sockets from, was left unclaimed`));
+      importing--;
       return undefined;
     }
     let moved: MovedSocket;
@@ -381,30 +392,76 @@ async function* receiveLoop(sw: Switch, options: ReceiveOptions): AsyncGenerator
       moved = decodeMovedSocket(delivery.message);
     } catch (error) {
       onError?.(error as ServerError);
+      importing--;
       return undefined;
     }
-    if (moved.listener) {
-      if (onListener === undefined) {
-        onError?.(new ServerError('ERR_LISTENER', `pid ${delivery.sourcePid} sent listener '${moved.server}' through the switch, and nothing here takes listeners; left unclaimed`));
-      } else {
-        await receiveListener(sw, delivery, moved.server).then((fd) => onListener(moved.server, fd), (error: unknown) => onError?.(error as ServerError));
+    if (!moved.listener) return { delivery, moved };
+    if (onListener === undefined) {
+      onError?.(new ServerError('ERR_LISTENER', `pid ${delivery.sourcePid} sent listener '${moved.server}' through the switch, and nothing here takes listeners; left unclaimed`));
+      importing--;
+    } else {
+      void receiveListener(sw, delivery, moved.server)
+        .then((fd) => onListener(moved.server, fd), (error: unknown) => onError?.(error as ServerError))
+        .finally(() => {
+          importing--;
+          nudge();
+        });
+    }
+    return undefined;
+  }
+
+  const notImported = (connection: Connection, error: unknown): ServerError =>
+    new ServerError('ERR_CLOSED', `a socket from pid ${connection.delivery.sourcePid} for '${connection.moved.server}' could not be imported: ${firstLine(error)}`, { cause: error });
+
+  /**
+   * The deliveries of one `WSAReceiveDuplicates` call: checked one by one, their connections imported
+   * with one `WSASocketBatch` call (one claim notice per source for all of them), then bridged to
+   * Node `TAKEN_PER_TURN` per event-loop turn (decision 0009: short turns keep new connects answered).
+   * Each delivery that cannot be taken is told to onError, as ever.
+   */
+  async function takeAll(deliveries: readonly DuplicateDelivery[]): Promise<void> {
+    const connections: Connection[] = [];
+    for (const delivery of deliveries) {
+      const connection = connectionOf(delivery);
+      if (connection !== undefined) connections.push(connection);
+    }
+    if (connections.length === 0) {
+      nudge();
+      return;
+    }
+    let results: SocketBatchResult[];
+    try {
+      results = await sw.WSASocketBatch(connections.map((c) => c.delivery.protocolInfo));
+    } catch (error) {
+      // The call refused them all (WSACleanup): each is told, as a failed import.
+      for (const connection of connections) onError?.(notImported(connection, error));
+      importing -= connections.length;
+      nudge();
+      return;
+    }
+    for (let at = 0, bridged = 0; at < connections.length; at++) {
+      const connection = connections[at] as Connection;
+      const result = results[at];
+      if (result?.s === undefined) {
+        onError?.(notImported(connection, result?.error));
+        importing--;
+        continue;
       }
-      return undefined;
+      if (bridged > 0 && bridged % TAKEN_PER_TURN === 0) {
+        nudge();
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      bridged++;
+      const { s } = result;
+      try {
+        arrived.push({ socket: await toNetSocket(sw, s), moved: connection.moved, sourcePid: connection.delivery.sourcePid });
+      } catch (error) {
+        await sw.closesocket(s).catch(() => undefined);
+        onError?.(new ServerError('ERR_CLOSED', `a socket from pid ${connection.delivery.sourcePid} for '${connection.moved.server}' could not be bridged to Node: ${firstLine(error)}`, { cause: error }));
+      }
+      importing--;
     }
-    let s: Socket;
-    try {
-      s = await sw.WSASocket(FROM, FROM, FROM, delivery.protocolInfo);
-    } catch (error) {
-      onError?.(new ServerError('ERR_CLOSED', `a socket from pid ${delivery.sourcePid} for '${moved.server}' could not be imported: ${firstLine(error)}`, { cause: error }));
-      return undefined;
-    }
-    try {
-      return { socket: await toNetSocket(sw, s), moved, sourcePid: delivery.sourcePid };
-    } catch (error) {
-      await sw.closesocket(s).catch(() => undefined);
-      onError?.(new ServerError('ERR_CLOSED', `a socket from pid ${delivery.sourcePid} for '${moved.server}' could not be bridged to Node: ${firstLine(error)}`, { cause: error }));
-      return undefined;
-    }
+    nudge();
   }
 
   const pump = (async () => {
@@ -422,14 +479,7 @@ async function* receiveLoop(sw: Switch, options: ReceiveOptions): AsyncGenerator
         break;
       }
       importing += deliveries.length;
-      for (let at = 0; at < deliveries.length; at++) {
-        if (at > 0 && at % TAKEN_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        void take(deliveries[at] as DuplicateDelivery).then((taken) => {
-          importing--;
-          if (taken !== undefined) arrived.push(taken);
-          nudge();
-        });
-      }
+      await takeAll(deliveries);
     }
     receiving = false;
     nudge();

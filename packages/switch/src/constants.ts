@@ -74,3 +74,9 @@ export const BATCH_FALLBACK_CONCURRENCY = 32;
  * fails alone, before any socket is locked, instead of after the other items went.
  */
 export const MAX_DUPLICATE_MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * Most protocol infos in one `WSPSocketBatch` call (the SPI's limit: a provider's transport scratch
+ * arrays are `SCM_MAX_FD`, 253, long). `WSASocketBatch` takes any number and splits them.
+ */
+export const MAX_SOCKET_BATCH_ITEMS = 253;

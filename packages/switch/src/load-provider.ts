@@ -50,6 +50,13 @@ export const MESSAGE_EXTENSION_ENTRIES = ['WSPDuplicateSocketWithMessage', 'WSPR
  */
 export const BATCH_EXTENSION_ENTRIES = ['WSPDuplicateSocketBatch', 'WSPReceiveDuplicates'] as const satisfies readonly (keyof WspExtensions)[];
 
+/**
+ * Optional extensions that stand alone: each is a faster way to make calls the switch can make
+ * without it (`WSPSocketBatch`: one `WSPSocket` per protocol info), so a provider offers any of them
+ * or none, independently of the others; offered, it must be a function.
+ */
+export const STANDALONE_EXTENSION_ENTRIES = ['WSPSocketBatch'] as const satisfies readonly (keyof WspExtensions)[];
+
 /** A started provider, as the switch keeps it. */
 export interface StartedProvider {
   version: number;
@@ -121,6 +128,8 @@ function tableProblem(result: unknown): string | undefined {
       }
       return undefined;
     };
+    const notFunctions = STANDALONE_EXTENSION_ENTRIES.filter((name) => ext[name] !== undefined && !isFunction(ext[name]));
+    if (notFunctions.length > 0) return `extensions ${notFunctions.join(', ')} are not functions`;
     const problem = pairProblem(MESSAGE_EXTENSION_ENTRIES) ?? pairProblem(BATCH_EXTENSION_ENTRIES);
     if (problem !== undefined) return problem;
     if (ext['WSPDuplicateSocketBatch'] !== undefined && ext['WSPDuplicateSocketWithMessage'] === undefined) {

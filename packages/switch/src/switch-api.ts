@@ -1,4 +1,4 @@
-import type { DuplicateBatchResult, DuplicateDelivery, ProtocolInfo, RecvOptions, SockAddr, SockOptValue, Socket } from '@sanshare/protocol-info';
+import type { DuplicateBatchResult, DuplicateDelivery, ProtocolInfo, RecvOptions, SockAddr, SockOptValue, Socket, SocketBatchResult } from '@sanshare/protocol-info';
 import type { Catalog } from './catalog.js';
 import type { SwitchError } from './errors.js';
 
@@ -116,6 +116,17 @@ export interface Switch {
    * (protocol 0 matches entries flagged `PFL_MATCHES_PROTOCOL_ZERO`) is used.
    */
   WSASocket(af: number, type: number, protocol: number, protocolInfo?: ProtocolInfo | null, group?: number, flags?: number): Promise<Socket>;
+  /**
+   * Extension: `WSASocket(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, info, 0, flags)`
+   * for many protocol infos: each item gets the same provider selection, checks, access control
+   * (its socket's lock lifted) and errors as that call, and one result per info, in order: `{ s }`
+   * or `{ error }` (a `WsaError`: `WSAEINVAL` for an info used already, expired, forged or for
+   * another process, or no provider for it; `WSAEFAULT` for one that is not an object). Infos of a
+   * provider that offers `WSPSocketBatch` go to it in calls of at most 253; those of a provider
+   * without it, one `WSPSocket` each. Rejects, with nothing imported, only for `WSAENETDOWN` or
+   * `protocolInfos` not an array. `flags` default `WSA_FLAG_OVERLAPPED`, as `WSASocket`.
+   */
+  WSASocketBatch(protocolInfos: readonly ProtocolInfo[], flags?: number): Promise<SocketBatchResult[]>;
   /** `socket(af, type, protocol)`: `WSASocket` with no protocol info and `WSA_FLAG_OVERLAPPED`. */
   socket(af: number, type: number, protocol: number): Promise<Socket>;
   bind(s: Socket, name: SockAddr): Promise<void>;

@@ -6,6 +6,7 @@ import { duplicateSocketBatch } from './duplicate-socket-batch.js';
 import type { Switch } from './switch-api.js';
 import type { SwitchCore } from './switch-core.js';
 import { wsaSocket } from './wsa-socket.js';
+import { wsaSocketBatch } from './wsa-socket-batch.js';
 
 const encoder = new TextEncoder();
 
@@ -32,6 +33,7 @@ export function switchFacade(core: SwitchCore): Switch {
     },
     WSAEnumProtocols: () => core.slots.flatMap((slot) => slot.entries.map((e) => copyProtocolInfo(e.protocolInfo))),
     WSASocket: (af, type, protocol, protocolInfo = null, group = 0, flags = WSA_FLAG.OVERLAPPED) => wsaSocket(core, af, type, protocol, protocolInfo, group, flags),
+    WSASocketBatch: (protocolInfos, flags = WSA_FLAG.OVERLAPPED) => wsaSocketBatch(core, protocolInfos, flags),
     socket: (af, type, protocol) => wsaSocket(core, af, type, protocol, null, 0, WSA_FLAG.OVERLAPPED),
     bind: async (s, name) => {
       const d = core.use(s, 'bind');

@@ -213,6 +213,13 @@ async function run(c: Command): Promise<unknown> {
       }
       return out;
     }
+    case 'importBatch': {
+      // WSPSocketBatch: each item's descriptor, or its error code (a refused item is an answer).
+      const batch = ext?.WSPSocketBatch;
+      if (batch === undefined) throw new Error('the provider has no WSPSocketBatch');
+      const results = await batch(c['infos'] as ProtocolInfo[], 0);
+      return results.map((r) => (r.error === undefined ? r.s : r.error.code));
+    }
     case 'closeMany': for (const t of c['ss'] as number[]) await p.WSPCloseSocket(t); return null;
     case 'duplicateAll': {
       // Every duplication started in the same tick: concurrent first hand-offs to one target.
