@@ -89,6 +89,7 @@ describe('loadProvider', () => {
     ['the other batch extension without the first', `result.extensions = { ${BRIDGES}, ${MESSAGES}, WSPReceiveDuplicates: async () => [] };`, 'WSPReceiveDuplicates without WSPDuplicateSocketBatch'],
     ['a batch extension that is not a function', `result.extensions = { ${BRIDGES}, ${MESSAGES}, WSPDuplicateSocketBatch: async () => [], WSPReceiveDuplicates: 'yes' };`, 'not functions'],
     ['the batch pair without the message pair', `result.extensions = { ${BRIDGES}, ${BATCH} };`, 'without the message pair'],
+    ['a batch adoption that is not a function', `result.extensions = { ${BRIDGES}, WSPAdoptDescriptors: [] };`, 'WSPAdoptDescriptors are not functions'],
   ])('should reject %s with WSAEINVALIDPROCTABLE and clean the provider up', async (_name, tweak, mention) => {
     const marker = join(dir, 'cleaned');
     const entry = await entryFor('wrong', providerSource(tweak, marker));
@@ -103,6 +104,7 @@ describe('loadProvider', () => {
     ['the three bridge extensions', `result.extensions = { ${BRIDGES} };`],
     ['the bridges and both message extensions', `result.extensions = { ${BRIDGES}, WSPDuplicateSocketWithMessage: async () => ({}), WSPReceiveDuplicate: async () => ({}) };`],
     ['the bridges, the message pair and the batch pair', `result.extensions = { ${BRIDGES}, ${MESSAGES}, ${BATCH} };`],
+    ['the bridges and the batch adoption alone', `result.extensions = { ${BRIDGES}, WSPAdoptDescriptors: async () => [] };`],
   ])('should accept a provider with %s', async (_name, tweak) => {
     const entry = await entryFor('ext', providerSource(tweak, join(dir, 'c')));
     await expect(loadProvider(entry, upcalls, 0x0202)).resolves.toMatchObject({ version: 0x0202 });

@@ -50,6 +50,12 @@ export const MESSAGE_EXTENSION_ENTRIES = ['WSPDuplicateSocketWithMessage', 'WSPR
  */
 export const BATCH_EXTENSION_ENTRIES = ['WSPDuplicateSocketBatch', 'WSPReceiveDuplicates'] as const satisfies readonly (keyof WspExtensions)[];
 
+/**
+ * Optional extensions that stand alone: each is a faster way to do what the bridges already do (the
+ * switch falls back to them for a provider without it), so a provider may offer any of them.
+ */
+export const STANDALONE_EXTENSION_ENTRIES = ['WSPAdoptDescriptors'] as const satisfies readonly (keyof WspExtensions)[];
+
 /** A started provider, as the switch keeps it. */
 export interface StartedProvider {
   version: number;
@@ -123,6 +129,8 @@ function tableProblem(result: unknown): string | undefined {
     };
     const problem = pairProblem(MESSAGE_EXTENSION_ENTRIES) ?? pairProblem(BATCH_EXTENSION_ENTRIES);
     if (problem !== undefined) return problem;
+    const notFunctions = STANDALONE_EXTENSION_ENTRIES.filter((name) => ext[name] !== undefined && !isFunction(ext[name]));
+    if (notFunctions.length > 0) return `extensions ${notFunctions.join(', ')} are not functions`;
     if (ext['WSPDuplicateSocketBatch'] !== undefined && ext['WSPDuplicateSocketWithMessage'] === undefined) {
       return 'extensions offer the batch pair (WSPDuplicateSocketBatch, WSPReceiveDuplicates) without the message pair (WSPDuplicateSocketWithMessage, WSPReceiveDuplicate), which the batch builds on';
     }
