@@ -140,6 +140,44 @@ describe('createSocketMover', () => {
     expect(perTurn.size).toBeGreaterThanOrEqual(Math.ceil(count / TAKEN_PER_TURN));
   });
 
+  it('should move the ready connections of a batch at once, and one with unsent writes once they reached its client', async () => {
+    const slow = await pair();
+    const fast = await pair();
+    slow.client.pause();
+    const big = Buffer.alloc(32 * 1024 * 1024, 0x62);
+    slow.server.write(big);
+    expect(slow.server.writableLength).toBeGreaterThan(0);
+    const controller = new AbortController();
+    const arrived: ArrivedSocket[] = [];
+    const loop = (async () => {
+      for await (const a of mover.receive({ acceptFrom: (pid) => pid === process.pid, signal: controller.signal })) {
+        sockets.push(a.socket);
+        arrived.push(a);
+        if (arrived.length === 2) controller.abort();
+      }
+    })();
+    const told = new Map<number, string>();
+    mover.sendEach(
+      process.pid,
+      [slow, fast].map(({ server }, i) => ({ socket: server, moved: { server: 'echo', state: Uint8Array.of(i), listener: false, fresh: false } })),
+      (index, outcome) => told.set(index, outcome.outcome),
+    );
+    // The ready one moves (claimed by the receiver) while the other's client reads nothing yet.
+    for (let i = 0; i < 2_000 && !told.has(1); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect([...told]).toEqual([[1, 'moved']]);
+    let received = 0;
+    slow.client.on('data', (chunk: Buffer) => (received += chunk.length));
+    slow.client.resume();
+    await loop;
+    for (let i = 0; i < 2_000 && !told.has(0); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(told.get(0)).toBe('moved');
+    while (received < big.length) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(received).toBe(big.length);
+    const moved = arrived.find((a) => a.moved.state[0] === 0) as ArrivedSocket;
+    moved.socket.write('after');
+    expect(await readBytes(slow.client, 5)).toBe('after');
+  });
+
   it('should give the connection back, unread bytes first, when the target cannot take it', async () => {
     const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
     const { server, client } = await pair();
