@@ -71,7 +71,7 @@ function adoptDescribed(state: ProviderState, candidate: Candidate, info: Socket
   if (info === null) throw new WsaError('WSAENOTSOCK', `descriptor ${fd} is not a socket`);
   if (info.acceptConn) return { s: adoptListener(state, fd, info, readAhead) };
   if (info.type !== LINUX.SOCK_STREAM) throw notStream(fd, info.type);
-  return { s: adoptStream(state, fd, info.domain, readAhead, info.addresses) };
+  return { s: adoptStream(state, fd, info.domain, readAhead, info) };
 }
 
 export async function adoptDescriptors(state: ProviderState, items: unknown): Promise<SocketBatchResult[]> {

@@ -26,15 +26,16 @@ export async function adoptDescriptor(state: ProviderState, fd: number, readAhea
   const type = socketOption(fd, LINUX.SO_TYPE);
   // A `net.Socket` refused such a descriptor when it wrapped it at once; unwrapped, it is refused here.
   if (type !== LINUX.SOCK_STREAM) throw notStream(fd, type);
-  return adoptStream(state, fd, socketOption(fd, LINUX.SO_DOMAIN), readAhead, undefined);
+  return adoptStream(state, fd, socketOption(fd, LINUX.SO_DOMAIN), readAhead);
 }
 
 /**
- * A connected stream descriptor of Linux domain `domain`, checked, as a provider socket; `addresses`,
- * when the caller read them already (WSPAdoptDescriptors), kept in its entry so that the switch's
- * access-control key costs no syscall.
+ * A connected stream descriptor of Linux domain `domain`, checked, as a provider socket. `described`:
+ * what the caller read already (WSPAdoptDescriptors' `socketInfos`): the addresses are kept in the
+ * entry, so that the switch's access-control key costs no syscall, and the cookie spares asking the
+ * kernel for it again.
  */
-export function adoptStream(state: ProviderState, fd: number, domain: number, readAhead: Uint8Array | undefined, addresses: SocketAddresses | undefined): Socket {
+export function adoptStream(state: ProviderState, fd: number, domain: number, readAhead: Uint8Array | undefined, described?: { addresses?: SocketAddresses; cookie: bigint }): Socket {
   // The descriptor itself, unwrapped: a socket adopted to be handed on (what a server's move does
   // with every connection) never pays for a `net.Socket`, nor for a duplicate of its descriptor;
   // StreamSocket wraps it on first I/O, as it does an imported one. The family is the descriptor's
@@ -43,8 +44,8 @@ export function adoptStream(state: ProviderState, fd: number, domain: number, re
   const entry = newSocketEntry(domain === LINUX.AF_INET6 ? AF.INET6 : AF.INET, SOCK.STREAM, IPPROTO.TCP);
   entry.state = 'stream';
   entry.stream = new StreamSocket(fd, readAhead);
-  entry.addresses = knownAddresses(addresses, false);
-  entry.shared = state.sharedOptions.share(entry.shared, fd);
+  entry.addresses = knownAddresses(described?.addresses, false);
+  entry.shared = state.sharedOptions.share(entry.shared, fd, undefined, described?.cookie);
   try {
     return state.sockets.register(entry);
   } catch (error) {

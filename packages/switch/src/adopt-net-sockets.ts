@@ -27,11 +27,15 @@ function itemError(error: unknown): WsaError {
  * The checks `adoptNetSocket` makes before it touches the socket: connected, and a provider for its
  * family. Throws its `WsaError`; the socket is untouched then.
  */
-function slotFor(core: SwitchCore, socket: unknown): ProviderSlot {
+function slotFor(core: SwitchCore, socket: unknown, byFamily: Map<number, ProviderSlot>): ProviderSlot {
   if (typeof socket !== 'object' || socket === null) throw new WsaError('WSAEINVAL', `${CALL}: an item must be a net.Socket, got ${socket === null ? 'null' : typeof socket}`);
   const s = socket as NetSocket;
   if (s.destroyed || s.remoteAddress === undefined) throw new WsaError('WSAEINVAL', `${CALL}: the net.Socket is not connected`);
-  return providerForAdoption(core.slots, core.failures, s.remoteFamily === 'IPv6' ? AF.INET6 : AF.INET).slot;
+  const af = s.remoteFamily === 'IPv6' ? AF.INET6 : AF.INET;
+  // Chosen once per family and call: the slots do not change while the switch runs.
+  let slot = byFamily.get(af);
+  if (slot === undefined) byFamily.set(af, (slot = providerForAdoption(core.slots, core.failures, af).slot));
+  return slot;
 }
 
 /**
@@ -45,7 +49,8 @@ async function adoptOnSlot(core: SwitchCore, slot: ProviderSlot, items: readonly
   let answers: readonly unknown[];
   if (extensions.WSPAdoptDescriptors !== undefined) {
     try {
-      const answered: unknown = await extensions.WSPAdoptDescriptors(items.map(({ fd, readAhead }) => ({ fd, readAhead })));
+      // The items themselves: the provider reads their `fd` and `readAhead` only.
+      const answered: unknown = await extensions.WSPAdoptDescriptors(items);
       answers = Array.isArray(answered) ? answered : items.map(() => ({ error: new WsaError('WSAEINVALIDPROVIDER', `${CALL}: provider ${slot.providerModule}'s WSPAdoptDescriptors resolved with no array`) }));
     } catch (error) {
       // Nothing was attempted: every descriptor is still ours.
@@ -61,23 +66,29 @@ async function adoptOnSlot(core: SwitchCore, slot: ProviderSlot, items: readonly
       ),
     );
   }
-  await Promise.all(
-    items.map(async (item, at) => {
-      const answer = answers[at] as Partial<SocketBatchResult> | undefined;
-      if (typeof answer?.s !== 'number') {
-        // Refused (or, from a broken provider, not answered): the descriptor is still ours to close.
-        closeQuietly(item.fd);
-        const error = answer?.error ?? new WsaError('WSAEINVALIDPROVIDER', `${CALL}: provider ${slot.providerModule} gave no result for item ${at} of its batch; its descriptor was closed`);
-        results[item.index] = { error: itemError(error) };
-        return;
-      }
-      try {
-        results[item.index] = { s: (await core.adoptResult(slot, answer.s, CALL)).s };
-      } catch (error) {
-        results[item.index] = { error: itemError(error) };
-      }
-    }),
-  );
+  const adopting: Promise<void>[] = [];
+  for (let at = 0; at < items.length; at++) {
+    const item = items[at] as Detached;
+    const answer = answers[at] as Partial<SocketBatchResult> | undefined;
+    if (typeof answer?.s !== 'number') {
+      // Refused (or, from a broken provider, not answered): the descriptor is still ours to close.
+      closeQuietly(item.fd);
+      const error = answer?.error ?? new WsaError('WSAEINVALIDPROVIDER', `${CALL}: provider ${slot.providerModule} gave no result for item ${at} of its batch; its descriptor was closed`);
+      results[item.index] = { error: itemError(error) };
+      continue;
+    }
+    adopting.push(
+      core.adoptResult(slot, answer.s, CALL).then(
+        (d) => {
+          results[item.index] = { s: d.s };
+        },
+        (error: unknown) => {
+          results[item.index] = { error: itemError(error) };
+        },
+      ),
+    );
+  }
+  await Promise.all(adopting);
 }
 
 /**
@@ -97,6 +108,7 @@ export async function adoptNetSockets(sw: Switch, sockets: readonly NetSocket[])
   const results = new Array<SocketBatchResult>(sockets.length);
   const bySlot = new Map<ProviderSlot, Detached[]>();
   const calls: Promise<void>[] = [];
+  const byFamily = new Map<number, ProviderSlot>();
 
   /** A socket whose writes must reach the kernel first: on its own, once drained. */
   const adoptOnceDrained = async (index: number, socket: NetSocket, slot: ProviderSlot): Promise<void> => {
@@ -114,7 +126,7 @@ export async function adoptNetSockets(sw: Switch, sockets: readonly NetSocket[])
   for (let index = 0; index < sockets.length; index++) {
     const socket = sockets[index] as NetSocket;
     try {
-      const slot = slotFor(core, socket);
+      const slot = slotFor(core, socket, byFamily);
       if (socket.writableLength > 0) {
         calls.push(adoptOnceDrained(index, socket, slot));
         continue;
