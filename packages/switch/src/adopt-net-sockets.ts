@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Socket as NetSocket } from 'node:net';
 import { AF, WsaError, isWsaError, type AdoptBatchItem, type SocketBatchResult } from '@sanshare/protocol-info';
 import { closeQuietly, detachNetSocket, SCM_MAX_FD } from '@sanshare/transport-uds';
@@ -21,6 +20,31 @@ interface Detached extends AdoptBatchItem {
 /** An item's failure as a `WsaError` (a provider or Node failing otherwise keeps its error as the cause). */
 function itemError(error: unknown): WsaError {
   return isWsaError(error) ? error : new WsaError('WSAEINVAL', `${CALL}: ${reasonOf(error)}`, { cause: error });
+}
+
+/**
+ * Resolves at the socket's next 'drain' or 'close', rejects at its 'error' (as `once` would): a socket
+ * destroyed while its writes wait never drains, and must not hold its result forever.
+ */
+function drainOrClose(socket: NetSocket): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const settle = (): void => {
+      socket.off('drain', onDrain);
+      socket.off('close', onDrain);
+      socket.off('error', onError);
+    };
+    const onDrain = (): void => {
+      settle();
+      resolve();
+    };
+    const onError = (error: Error): void => {
+      settle();
+      reject(error);
+    };
+    socket.on('drain', onDrain);
+    socket.on('close', onDrain);
+    socket.on('error', onError);
+  });
 }
 
 /**
@@ -113,7 +137,7 @@ export async function adoptNetSockets(sw: Switch, sockets: readonly NetSocket[])
   /** A socket whose writes must reach the kernel first: on its own, once drained. */
   const adoptOnceDrained = async (index: number, socket: NetSocket, slot: ProviderSlot): Promise<void> => {
     try {
-      while (socket.writableLength > 0 && !socket.destroyed) await once(socket, 'drain');
+      while (socket.writableLength > 0 && !socket.destroyed) await drainOrClose(socket);
       if (socket.destroyed) throw new WsaError('WSAEINVAL', `${CALL}: the net.Socket closed while its writes drained`);
       const { fd, readAhead } = detachNetSocket(socket);
       await adoptOnSlot(core, slot, [{ index, fd, readAhead }], results);

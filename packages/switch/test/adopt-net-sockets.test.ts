@@ -178,6 +178,19 @@ describe('adoptNetSockets', () => {
     await sw.closesocket(t);
   });
 
+  it('should refuse a socket destroyed while its writes waited, without waiting for a drain that never comes', async () => {
+    const { sw, record } = await fx.start();
+    const [slow] = await fx.pairs(1);
+    if (slow === undefined) throw new Error('no pair');
+    slow.client.pause();
+    slow.accepted.write(Buffer.alloc(32 * 1024 * 1024));
+    const adopting = adoptNetSockets(sw, [slow.accepted]);
+    slow.accepted.destroy();
+    const [result] = await adopting;
+    expect(result?.error?.code).toBe('WSAEINVAL');
+    expect(record.batches).toEqual([]);
+  });
+
   it('should refuse every socket, untouched, when no provider has the extensions; and reject a call that is no array or after WSACleanup', async () => {
     const { sw } = await fx.start({}, true);
     const pairs = await fx.pairs(2);
