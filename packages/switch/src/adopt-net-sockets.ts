@@ -1,6 +1,7 @@
 import type { Socket as NetSocket } from 'node:net';
 import { AF, WsaError, isWsaError, type AdoptBatchItem, type SocketBatchResult } from '@sanshare/protocol-info';
 import { closeQuietly, detachNetSocket, SCM_MAX_FD } from '@sanshare/transport-uds';
+import { drainOrClose } from './drain-or-close.js';
 import { reasonOf } from './explain.js';
 import { providerForAdoption } from './provider-selection.js';
 import type { ProviderSlot } from './provider-slot.js';
@@ -20,31 +21,6 @@ interface Detached extends AdoptBatchItem {
 /** An item's failure as a `WsaError` (a provider or Node failing otherwise keeps its error as the cause). */
 function itemError(error: unknown): WsaError {
   return isWsaError(error) ? error : new WsaError('WSAEINVAL', `${CALL}: ${reasonOf(error)}`, { cause: error });
-}
-
-/**
- * Resolves at the socket's next 'drain' or 'close', rejects at its 'error' (as `once` would): a socket
- * destroyed while its writes wait never drains, and must not hold its result forever.
- */
-function drainOrClose(socket: NetSocket): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const settle = (): void => {
-      socket.off('drain', onDrain);
-      socket.off('close', onDrain);
-      socket.off('error', onError);
-    };
-    const onDrain = (): void => {
-      settle();
-      resolve();
-    };
-    const onError = (error: Error): void => {
-      settle();
-      reject(error);
-    };
-    socket.on('drain', onDrain);
-    socket.on('close', onDrain);
-    socket.on('error', onError);
-  });
 }
 
 /**

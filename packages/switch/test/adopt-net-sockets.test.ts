@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SocketBatchResult } from '@sanshare/protocol-info';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { adoptNetSockets, createCatalog, defaultCatalogEntries, WSAStartup, type Switch } from '../src/index.js';
+import { adoptNetSocket, adoptNetSockets, createCatalog, defaultCatalogEntries, WSAStartup, type Switch } from '../src/index.js';
 import type { AdoptRecord } from './fixtures/adopt-recording-provider.js';
 import { MINIMAL_PROVIDER } from './helpers/providers.js';
 
@@ -178,7 +178,7 @@ describe('adoptNetSockets', () => {
     await sw.closesocket(t);
   });
 
-  it('should refuse a socket destroyed while its writes waited, without waiting for a drain that never comes', async () => {
+  it('should refuse a socket destroyed while its writes waited (adoptNetSockets and adoptNetSocket), without waiting for a drain that never comes', async () => {
     const { sw, record } = await fx.start();
     const [slow] = await fx.pairs(1);
     if (slow === undefined) throw new Error('no pair');
@@ -188,7 +188,16 @@ describe('adoptNetSockets', () => {
     slow.accepted.destroy();
     const [result] = await adopting;
     expect(result?.error?.code).toBe('WSAEINVAL');
+    // The single call likewise.
+    const [other] = await fx.pairs(1);
+    if (other === undefined) throw new Error('no pair');
+    other.client.pause();
+    other.accepted.write(Buffer.alloc(32 * 1024 * 1024));
+    const single = adoptNetSocket(sw, other.accepted);
+    other.accepted.destroy();
+    await expect(single).rejects.toMatchObject({ code: 'WSAEINVAL' });
     expect(record.batches).toEqual([]);
+    expect(record.singles).toBe(0);
   });
 
   it('should refuse every socket, untouched, when no provider has the extensions; and reject a call that is no array or after WSACleanup', async () => {
