@@ -92,12 +92,21 @@ describe('createSocketMover', () => {
         if (arrived.size === count - 1) controller.abort();
       }
     })();
+    // The real call, its batch sizes recorded: none over SEND_BATCH_SIZE.
+    const sizes: number[] = [];
+    const duplicateBatch = sw.WSADuplicateSocketBatch.bind(sw);
+    sw.WSADuplicateSocketBatch = (items, ...rest) => {
+      sizes.push(items.length);
+      return duplicateBatch(items, ...rest);
+    };
     const outcomes = await mover.send(
       process.pid,
       pairs.map(({ server }, i) => ({ socket: server, moved: { server: 'echo', state: Uint8Array.of(i >> 8, i & 255), listener: false, fresh: false } })),
     );
     await loop;
     expect(outcomes.map((o) => o.outcome)).toEqual(pairs.map((_, i) => (i === 7 ? 'closed' : 'moved')));
+    // The first SEND_BATCH_SIZE items but the closed one, then the rest.
+    expect(sizes).toEqual([SEND_BATCH_SIZE - 1, count - SEND_BATCH_SIZE]);
     for (let i = 0; i < count; i++) {
       if (i === 7) continue;
       const a = arrived.get(i) as ArrivedSocket;

@@ -314,9 +314,9 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
 
   function sendEach(targetPid: number, items: readonly MoveItem[], tell: Tell): void {
     // The sockets ready to go are adopted together (one provider call per batch) and sent in one
-    // batch call; a socket with unsent writes is adopted once they reached the kernel, and sent on
-    // its own then, so that it holds no other back.
-    const ready: { items: MoveItem[]; indexes: number[]; messages: Uint8Array[] } = { items: [], indexes: [], messages: [] };
+    // batch call, `SEND_BATCH_SIZE` at a time; a socket with unsent writes is adopted once they
+    // reached the kernel, and sent on its own then, so that it holds no other back.
+    let ready: { items: MoveItem[]; indexes: number[]; messages: Uint8Array[] } = { items: [], indexes: [], messages: [] };
     const refused: Array<[number, MoveOutcome]> = [];
     for (let index = 0; index < items.length; index++) {
       const item = items[index] as MoveItem;
@@ -335,6 +335,10 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
       ready.items.push(item);
       ready.indexes.push(index);
       ready.messages.push(message);
+      if (ready.items.length === SEND_BATCH_SIZE) {
+        void adoptAndSend(targetPid, ready.items, ready.indexes, ready.messages, tell);
+        ready = { items: [], indexes: [], messages: [] };
+      }
     }
     if (ready.items.length > 0) void adoptAndSend(targetPid, ready.items, ready.indexes, ready.messages, tell);
     // Told after this call returns, as every other outcome is.
