@@ -6,11 +6,12 @@
  * closes the provider's descriptor.
  */
 import { AF, IPPROTO, SOCK, WsaError, type Socket } from '@sanshare/protocol-info';
-import { closeFd, closeQuietly, dupFd, getSockOptInt, LINUX, socketInfo, type SocketInfo } from '@sanshare/transport-uds';
+import { closeFd, closeQuietly, dupFd, getSockOptInt, LINUX, socketInfo, type SocketAddresses, type SocketInfo } from '@sanshare/transport-uds';
 import { toWsaError } from './errors.js';
 import { closeSocket } from './close-socket.js';
 import type { ProviderState } from './provider-state.js';
 import { assertNothingQueued, newListeningState } from './listening-socket.js';
+import { knownAddresses } from './socket-addresses.js';
 import { newSocketEntry, type ListeningEntry } from './socket-entry.js';
 import { StreamSocket } from './stream-socket.js';
 
@@ -24,8 +25,17 @@ export async function adoptDescriptor(state: ProviderState, fd: number, readAhea
   if (acceptConn !== 0) return adoptListener(state, fd, describe(fd), readAhead);
   const type = socketOption(fd, LINUX.SO_TYPE);
   // A `net.Socket` refused such a descriptor when it wrapped it at once; unwrapped, it is refused here.
-  if (type !== LINUX.SOCK_STREAM) throw new WsaError('WSAEINVAL', `descriptor ${fd} is not a stream socket (type ${type}): this provider adopts connected TCP sockets`);
-  const domain = socketOption(fd, LINUX.SO_DOMAIN);
+  if (type !== LINUX.SOCK_STREAM) throw notStream(fd, type);
+  return adoptStream(state, fd, socketOption(fd, LINUX.SO_DOMAIN), readAhead);
+}
+
+/**
+ * A connected stream descriptor of Linux domain `domain`, checked, as a provider socket. `described`:
+ * what the caller read already (WSPAdoptDescriptors' `socketInfos`): the addresses are kept in the
+ * entry, so that the switch's access-control key costs no syscall, and the cookie spares asking the
+ * kernel for it again.
+ */
+export function adoptStream(state: ProviderState, fd: number, domain: number, readAhead: Uint8Array | undefined, described?: { addresses?: SocketAddresses; cookie: bigint }): Socket {
   // The descriptor itself, unwrapped: a socket adopted to be handed on (what a server's move does
   // with every connection) never pays for a `net.Socket`, nor for a duplicate of its descriptor;
   // StreamSocket wraps it on first I/O, as it does an imported one. The family is the descriptor's
@@ -34,13 +44,19 @@ export async function adoptDescriptor(state: ProviderState, fd: number, readAhea
   const entry = newSocketEntry(domain === LINUX.AF_INET6 ? AF.INET6 : AF.INET, SOCK.STREAM, IPPROTO.TCP);
   entry.state = 'stream';
   entry.stream = new StreamSocket(fd, readAhead);
-  entry.shared = state.sharedOptions.share(entry.shared, fd);
+  entry.addresses = knownAddresses(described?.addresses, false);
+  entry.shared = state.sharedOptions.share(entry.shared, fd, undefined, described?.cookie);
   try {
     return state.sockets.register(entry);
   } catch (error) {
     state.sharedOptions.unshare(entry.shared);
     throw error;
   }
+}
+
+/** Why a descriptor of socket type `type` is refused (a `net.Socket` refused such a descriptor when it wrapped it at once). */
+export function notStream(fd: number, type: number): WsaError {
+  return new WsaError('WSAEINVAL', `descriptor ${fd} is not a stream socket (type ${type}): this provider adopts connected TCP sockets`);
 }
 
 /** `SOL_SOCKET` option `name` of `fd`; `WSAENOTSOCK` when `fd` is not an open socket. */
@@ -69,7 +85,7 @@ function describe(fd: number): SocketInfo {
  * A listening TCP descriptor (a Node `net.Server`'s, say) as a provider listener. It does not accept
  * until its first WSPAccept: adopted to be duplicated, it takes no connection on the way.
  */
-function adoptListener(state: ProviderState, fd: number, info: SocketInfo, readAhead: Uint8Array | undefined): Socket {
+export function adoptListener(state: ProviderState, fd: number, info: SocketInfo, readAhead: Uint8Array | undefined): Socket {
   const af = LISTENER_FAMILY.get(info.domain);
   if (af === undefined || info.type !== LINUX.SOCK_STREAM || info.protocol !== LINUX.IPPROTO_TCP) {
     throw new WsaError('WSAEINVAL', `descriptor ${fd} is a listening socket of domain ${info.domain}, type ${info.type}, protocol ${info.protocol}: this provider takes TCP over IPv4 or IPv6 only`);
@@ -79,6 +95,8 @@ function adoptListener(state: ProviderState, fd: number, info: SocketInfo, readA
   entry.state = 'listening';
   // Our own descriptor: the caller's is closed only on success (on failure it is still theirs).
   entry.listening = newListeningState(dupFd(fd));
+  // Its local address, when the description read it (WSPAdoptDescriptors): the switch asks it next.
+  entry.addresses = knownAddresses(info.addresses, true);
   try {
     const s = state.sockets.register(entry);
     closeFd(fd);

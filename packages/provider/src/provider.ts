@@ -6,6 +6,7 @@
  */
 import type { ProtocolInfo, WspExtensions, WspProcTable, WspUpcallTable } from '@sanshare/protocol-info';
 import { closeQuietly, getSocketCookie } from '@sanshare/transport-uds';
+import { adoptDescriptors } from './adopt-descriptors.js';
 import { guardCall, guardSyncCall } from './call-guard.js';
 import { cleanupProvider } from './cleanup-provider.js';
 import { closeSocket } from './close-socket.js';
@@ -105,6 +106,7 @@ export class Provider {
     const state = this.#state;
     return {
       WSPAdoptDescriptor: (fd, readAhead) => guardCall(state, () => adoptDescriptor(state, fd, readAhead)),
+      WSPAdoptDescriptors: (items) => guardCall(state, () => adoptDescriptors(state, items)),
       WSPDetachDescriptor: (s) => guardCall(state, () => detachDescriptor(state, s)),
       WSPGetSocketCookie: (s) => guardSyncCall(state, () => getSocketCookie(socketDescriptor(state, s))),
       WSPDuplicateSocketWithMessage: (s, pid, message) => guardCall(state, () => duplicateSocket(state, s, pid, checkAppMessage(message))),

@@ -92,12 +92,21 @@ describe('createSocketMover', () => {
         if (arrived.size === count - 1) controller.abort();
       }
     })();
+    // The real call, its batch sizes recorded: none over SEND_BATCH_SIZE.
+    const sizes: number[] = [];
+    const duplicateBatch = sw.WSADuplicateSocketBatch.bind(sw);
+    sw.WSADuplicateSocketBatch = (items, ...rest) => {
+      sizes.push(items.length);
+      return duplicateBatch(items, ...rest);
+    };
     const outcomes = await mover.send(
       process.pid,
       pairs.map(({ server }, i) => ({ socket: server, moved: { server: 'echo', state: Uint8Array.of(i >> 8, i & 255), listener: false, fresh: false } })),
     );
     await loop;
     expect(outcomes.map((o) => o.outcome)).toEqual(pairs.map((_, i) => (i === 7 ? 'closed' : 'moved')));
+    // The first SEND_BATCH_SIZE items but the closed one, then the rest.
+    expect(sizes).toEqual([SEND_BATCH_SIZE - 1, count - SEND_BATCH_SIZE]);
     for (let i = 0; i < count; i++) {
       if (i === 7) continue;
       const a = arrived.get(i) as ArrivedSocket;
@@ -138,6 +147,44 @@ describe('createSocketMover', () => {
     expect([...perTurn.values()].reduce((a, b) => a + b, 0)).toBe(count);
     expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(TAKEN_PER_TURN);
     expect(perTurn.size).toBeGreaterThanOrEqual(Math.ceil(count / TAKEN_PER_TURN));
+  });
+
+  it('should move the ready connections of a batch at once, and one with unsent writes once they reached its client', async () => {
+    const slow = await pair();
+    const fast = await pair();
+    slow.client.pause();
+    const big = Buffer.alloc(32 * 1024 * 1024, 0x62);
+    slow.server.write(big);
+    expect(slow.server.writableLength).toBeGreaterThan(0);
+    const controller = new AbortController();
+    const arrived: ArrivedSocket[] = [];
+    const loop = (async () => {
+      for await (const a of mover.receive({ acceptFrom: (pid) => pid === process.pid, signal: controller.signal })) {
+        sockets.push(a.socket);
+        arrived.push(a);
+        if (arrived.length === 2) controller.abort();
+      }
+    })();
+    const told = new Map<number, string>();
+    mover.sendEach(
+      process.pid,
+      [slow, fast].map(({ server }, i) => ({ socket: server, moved: { server: 'echo', state: Uint8Array.of(i), listener: false, fresh: false } })),
+      (index, outcome) => told.set(index, outcome.outcome),
+    );
+    // The ready one moves (claimed by the receiver) while the other's client reads nothing yet.
+    for (let i = 0; i < 2_000 && !told.has(1); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect([...told]).toEqual([[1, 'moved']]);
+    let received = 0;
+    slow.client.on('data', (chunk: Buffer) => (received += chunk.length));
+    slow.client.resume();
+    await loop;
+    for (let i = 0; i < 2_000 && !told.has(0); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(told.get(0)).toBe('moved');
+    while (received < big.length) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(received).toBe(big.length);
+    const moved = arrived.find((a) => a.moved.state[0] === 0) as ArrivedSocket;
+    moved.socket.write('after');
+    expect(await readBytes(slow.client, 5)).toBe('after');
   });
 
   it('should give the connection back, unread bytes first, when the target cannot take it', async () => {

@@ -1,17 +1,18 @@
 /**
  * The glue between a server and the switch: the one place where sockets leave this process and
- * arrive in it. Connections leave as `adoptNetSocket` (Node stops reading; what it had read travels
- * as read-ahead), then `WSADuplicateSocketBatch` with one `MovedSocket` message each, a few hundred
- * per call (the provider packs them into as few kernel messages as `SCM_MAX_FD` allows; a provider
- * without the batch extension is driven one socket at a time by the switch). They arrive through
- * `WSAReceiveDuplicates` (every delivery there, in one call), `WSASocket(FROM_PROTOCOL_INFO, ...)` and
- * `toNetSocket` (a `net.Socket` that delivers the read-ahead first). Sockets move only through the
+ * arrive in it. Connections leave as `adoptNetSockets` (one provider call adopts a batch; Node stops
+ * reading, and what it had read travels as read-ahead), then `WSADuplicateSocketBatch` with one
+ * `MovedSocket` message each, a few hundred per call (the provider packs them into as few kernel
+ * messages as `SCM_MAX_FD` allows; a provider without the batch extension is driven one socket at a
+ * time by the switch). They arrive through
+ * `WSAReceiveDuplicates` (every delivery there, in one call), `WSASocketBatch` (all of them imported
+ * in one call) and `toNetSocket` (a `net.Socket` that delivers the read-ahead first). Sockets move only through the
  * switch's public calls, with its checks and access control: no descriptor of a connection travels
  * any other way.
  */
 import type { Server, Socket as NetSocket } from 'node:net';
 import { FROM_PROTOCOL_INFO as FROM, WsaError, type DuplicateBatchResult, type DuplicateDelivery, type Socket, type SocketBatchResult } from '@sanshare/protocol-info';
-import { adoptNetSocket, DEFAULT_PROVIDER_MODULE, toNetSocket, type Switch } from '@sanshare/switch';
+import { adoptNetSockets, DEFAULT_PROVIDER_MODULE, toNetSocket, type Switch } from '@sanshare/switch';
 import { ServerError, firstLine } from './errors.js';
 import { receiveListener, sendListener } from './listener-transfer.js';
 import { decodeMovedSocket, encodeMovedSocket, type MovedSocket } from './moved-socket-codec.js';
@@ -221,22 +222,39 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
     }, settleTimeoutMs);
   }
 
-  /** Puts one item into the switch; its outcome when it cannot go that far. */
-  async function adopt(item: MoveItem, index: number): Promise<AdoptedItem | MoveOutcome> {
-    // Encode first: a state over the limit must not cost the connection its place in its server.
-    let message: Uint8Array;
+  /**
+   * How an item that could not get into the switch ended: still here when the switch left its
+   * `net.Socket` alone (not connected any more, no provider), closed when it was detached first (the
+   * provider failed after taking it: its descriptor was closed).
+   */
+  function notAdopted(item: MoveItem, error: unknown): MoveOutcome {
+    if (!item.socket.destroyed) return { outcome: 'returned', socket: item.socket, error };
+    return { outcome: 'closed', error };
+  }
+
+  /**
+   * Puts `items` (encoded already) into the switch with one `adoptNetSockets` call, tells the outcome
+   * of each that cannot go that far, and sends the others in one batch.
+   */
+  async function adoptAndSend(targetPid: number, items: readonly MoveItem[], indexes: readonly number[], messages: readonly Uint8Array[], tell: Tell): Promise<void> {
+    let results: SocketBatchResult[];
     try {
-      message = encodeMovedSocket(item.moved);
+      results = await adoptNetSockets(
+        sw,
+        items.map((item) => item.socket),
+      );
     } catch (error) {
-      return { outcome: 'returned', socket: item.socket, error };
+      // The call's own fault (the switch is down): no socket was touched.
+      results = items.map(() => ({ error: error as WsaError }));
     }
-    try {
-      return { index, s: await adoptNetSocket(sw, item.socket), message };
-    } catch (error) {
-      // Not connected any more (the client closed), or the provider failed after taking it: gone either way.
-      if (!item.socket.destroyed) return { outcome: 'returned', socket: item.socket, error };
-      return { outcome: 'closed', error };
+    const ready: AdoptedItem[] = [];
+    for (let at = 0; at < items.length; at++) {
+      const result = results[at];
+      const index = indexes[at] as number;
+      if (result?.s !== undefined) ready.push({ index, s: result.s, message: messages[at] as Uint8Array });
+      else tell(index, notAdopted(items[at] as MoveItem, result?.error));
     }
+    if (ready.length > 0) await sendBatch(targetPid, ready, tell);
   }
 
   /** The outcome of one item the batch call refused: still here (taken back), or closed. */
@@ -295,19 +313,38 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
   }
 
   function sendEach(targetPid: number, items: readonly MoveItem[], tell: Tell): void {
-    // Adopted in item order; the batch calls go once every item is in the switch (or told).
-    const adopted = new Array<AdoptedItem | undefined>(items.length);
-    let adopting = items.length;
-    const adoptedOne = (): void => {
-      if (--adopting > 0) return;
-      const ready = adopted.filter((item): item is AdoptedItem => item !== undefined);
-      for (let at = 0; at < ready.length; at += SEND_BATCH_SIZE) void sendBatch(targetPid, ready.slice(at, at + SEND_BATCH_SIZE), tell);
-    };
+    // The sockets ready to go are adopted together (one provider call per batch) and sent in one
+    // batch call, `SEND_BATCH_SIZE` at a time; a socket with unsent writes is adopted once they
+    // reached the kernel, and sent on its own then, so that it holds no other back.
+    let ready: { items: MoveItem[]; indexes: number[]; messages: Uint8Array[] } = { items: [], indexes: [], messages: [] };
+    const refused: Array<[number, MoveOutcome]> = [];
     for (let index = 0; index < items.length; index++) {
-      void adopt(items[index] as MoveItem, index).then((step) => {
-        if ('outcome' in step) tell(index, step);
-        else adopted[index] = step;
-        adoptedOne();
+      const item = items[index] as MoveItem;
+      // Encode first: a state over the limit must not cost the connection its place in its server.
+      let message: Uint8Array;
+      try {
+        message = encodeMovedSocket(item.moved);
+      } catch (error) {
+        refused.push([index, { outcome: 'returned', socket: item.socket, error }]);
+        continue;
+      }
+      if (item.socket.writableLength > 0) {
+        void adoptAndSend(targetPid, [item], [index], [message], tell);
+        continue;
+      }
+      ready.items.push(item);
+      ready.indexes.push(index);
+      ready.messages.push(message);
+      if (ready.items.length === SEND_BATCH_SIZE) {
+        void adoptAndSend(targetPid, ready.items, ready.indexes, ready.messages, tell);
+        ready = { items: [], indexes: [], messages: [] };
+      }
+    }
+    if (ready.items.length > 0) void adoptAndSend(targetPid, ready.items, ready.indexes, ready.messages, tell);
+    // Told after this call returns, as every other outcome is.
+    if (refused.length > 0) {
+      queueMicrotask(() => {
+        for (const [index, outcome] of refused) tell(index, outcome);
       });
     }
   }

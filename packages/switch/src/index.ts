@@ -45,6 +45,7 @@ export type { SwitchErrorCode } from './errors.js';
 export { SANSHARE_PROVIDER_ID, DEFAULT_PROVIDER_MODULE, PROTOCOL_INFO_CHANNEL_MAX_MESSAGE_BYTES } from './constants.js';
 export { toNetSocket } from './to-net-socket.js';
 export { adoptNetSocket } from './adopt-net-socket.js';
+export { adoptNetSockets } from './adopt-net-sockets.js';
 export { adoptNetServer } from './adopt-net-server.js';
 export { toListeningDescriptor } from './to-listening-descriptor.js';
 export { connectProtocolInfoChannel } from './protocol-info-channel.js';

@@ -90,6 +90,7 @@ describe('loadProvider', () => {
     ['a batch extension that is not a function', `result.extensions = { ${BRIDGES}, ${MESSAGES}, WSPDuplicateSocketBatch: async () => [], WSPReceiveDuplicates: 'yes' };`, 'not functions'],
     ['the batch pair without the message pair', `result.extensions = { ${BRIDGES}, ${BATCH} };`, 'without the message pair'],
     ['a WSPSocketBatch that is not a function', `result.extensions = { ${BRIDGES}, WSPSocketBatch: true };`, 'WSPSocketBatch are not functions'],
+    ['a batch adoption that is not a function', `result.extensions = { ${BRIDGES}, WSPAdoptDescriptors: [] };`, 'WSPAdoptDescriptors are not functions'],
   ])('should reject %s with WSAEINVALIDPROCTABLE and clean the provider up', async (_name, tweak, mention) => {
     const marker = join(dir, 'cleaned');
     const entry = await entryFor('wrong', providerSource(tweak, marker));
@@ -105,6 +106,7 @@ describe('loadProvider', () => {
     ['the bridges and both message extensions', `result.extensions = { ${BRIDGES}, WSPDuplicateSocketWithMessage: async () => ({}), WSPReceiveDuplicate: async () => ({}) };`],
     ['the bridges, the message pair and the batch pair', `result.extensions = { ${BRIDGES}, ${MESSAGES}, ${BATCH} };`],
     ['the bridges and WSPSocketBatch alone (it stands alone)', `result.extensions = { ${BRIDGES}, WSPSocketBatch: async () => [] };`],
+    ['the bridges and the batch adoption alone', `result.extensions = { ${BRIDGES}, WSPAdoptDescriptors: async () => [] };`],
   ])('should accept a provider with %s', async (_name, tweak) => {
     const entry = await entryFor('ext', providerSource(tweak, join(dir, 'c')));
     await expect(loadProvider(entry, upcalls, 0x0202)).resolves.toMatchObject({ version: 0x0202 });

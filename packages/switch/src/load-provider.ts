@@ -52,10 +52,11 @@ export const BATCH_EXTENSION_ENTRIES = ['WSPDuplicateSocketBatch', 'WSPReceiveDu
 
 /**
  * Optional extensions that stand alone: each is a faster way to make calls the switch can make
- * without it (`WSPSocketBatch`: one `WSPSocket` per protocol info), so a provider offers any of them
- * or none, independently of the others; offered, it must be a function.
+ * without it (`WSPSocketBatch`: one `WSPSocket` per protocol info; `WSPAdoptDescriptors`: one
+ * `WSPAdoptDescriptor` per descriptor), so a provider offers any of them or none, independently of
+ * the others; offered, it must be a function.
  */
-export const STANDALONE_EXTENSION_ENTRIES = ['WSPSocketBatch'] as const satisfies readonly (keyof WspExtensions)[];
+export const STANDALONE_EXTENSION_ENTRIES = ['WSPSocketBatch', 'WSPAdoptDescriptors'] as const satisfies readonly (keyof WspExtensions)[];
 
 /** A started provider, as the switch keeps it. */
 export interface StartedProvider {

@@ -1,0 +1,216 @@
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo, type Server, type Socket as NetSocket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SocketBatchResult } from '@sanshare/protocol-info';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { adoptNetSocket, adoptNetSockets, createCatalog, defaultCatalogEntries, WSAStartup, type Switch } from '../src/index.js';
+import type { AdoptRecord } from './fixtures/adopt-recording-provider.js';
+import { MINIMAL_PROVIDER } from './helpers/providers.js';
+
+const RECORDING_PROVIDER = join(import.meta.dirname, 'fixtures/adopt-recording-provider.ts');
+const decoder = new TextDecoder();
+
+function theSocket(result: SocketBatchResult | undefined): number {
+  if (result?.s === undefined) throw new Error(`expected a switch socket, got ${String(result?.error)}`);
+  return result.s;
+}
+
+async function recvExact(sw: Switch, s: number, length: number): Promise<string> {
+  let text = '';
+  while (text.length < length) {
+    const bytes = await sw.recv(s, { maxBytes: length - text.length });
+    if (bytes.length === 0) throw new Error('closed early');
+    text += decoder.decode(bytes);
+  }
+  return text;
+}
+
+/** A loopback server whose accepted sockets (the ones adopted) are kept, clients in this process, and the switch. */
+function useFixture(): {
+  start(options?: Record<string, unknown>, minimal?: boolean): Promise<{ sw: Switch; record: AdoptRecord }>;
+  pairs(count: number, host?: string): Promise<Array<{ client: NetSocket; accepted: NetSocket }>>;
+} {
+  let dir = '';
+  let server: Server;
+  let sw: Switch | undefined;
+  const sockets: NetSocket[] = [];
+  const stateKey = `adoptRecord${process.pid}${Math.random().toString(36).slice(2)}`;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'switch-adopt-many-'));
+    server = createServer({ pauseOnConnect: false });
+    await new Promise<void>((resolve) => server.listen(0, resolve));
+  });
+  afterEach(async () => {
+    await sw?.WSACleanup().catch(() => undefined);
+    sw = undefined;
+    for (const s of sockets.splice(0)) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    delete (globalThis as Record<string, unknown>)[stateKey];
+    await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    async start(options = {}, minimal = false) {
+      const record: AdoptRecord = { batches: [], singles: 0 };
+      (globalThis as Record<string, unknown>)[stateKey] = record;
+      const catalog = await createCatalog();
+      const entries = minimal ? MINIMAL_PROVIDER.entries(join(dir, 'run')) : defaultCatalogEntries(RECORDING_PROVIDER, { runtimeDir: join(dir, 'run'), state: stateKey, ...options });
+      for (const entry of entries) await catalog.install(entry);
+      sw = await WSAStartup({ catalog });
+      return { sw, record };
+    },
+    async pairs(count, host = '127.0.0.1') {
+      const port = (server.address() as AddressInfo).port;
+      const accepted: NetSocket[] = [];
+      const onConnection = (socket: NetSocket): void => {
+        accepted.push(socket);
+      };
+      server.on('connection', onConnection);
+      const clients = await Promise.all(
+        Array.from({ length: count }, async () => {
+          const client = connect(port, host);
+          client.on('error', () => {});
+          await once(client, 'connect');
+          return client;
+        }),
+      );
+      while (accepted.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
+      server.off('connection', onConnection);
+      sockets.push(...clients, ...accepted);
+      // Pair each accepted socket with its client by port.
+      return clients.map((client) => ({ client, accepted: accepted.find((a) => a.remotePort === client.localPort) as NetSocket }));
+    },
+  };
+}
+
+describe('adoptNetSockets', () => {
+  const fx = useFixture();
+
+  it('should adopt 300 sockets with one WSPAdoptDescriptors call per 253, and refuse each bad item alone', async () => {
+    const { sw, record } = await fx.start();
+    const pairs = await fx.pairs(300);
+    const [v6] = await fx.pairs(1, '::1');
+    const first = pairs[0] as { client: NetSocket; accepted: NetSocket };
+    // Read by Node before the adoption: it travels as read-ahead.
+    first.client.write('early');
+    while (first.accepted.readableLength < 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    const gone = pairs[1]?.accepted as NetSocket;
+    gone.destroy();
+    const items = [...pairs.map((p) => p.accepted), null, first.accepted, (v6 as { accepted: NetSocket }).accepted] as NetSocket[];
+    const results = await adoptNetSockets(sw, items);
+    expect(results).toHaveLength(items.length);
+    expect(results.map((r, i) => (r.error === undefined ? 'ok' : `${i} ${r.error.code}`)).filter((c) => c !== 'ok')).toEqual(['1 WSAEINVAL', '300 WSAEINVAL', '301 WSAEINVAL']);
+    // 298 connected IPv4 sockets and one IPv6 one, one provider: 253, then the rest.
+    expect(record.batches).toEqual([253, 47]);
+    expect(record.singles).toBe(0);
+    const s = theSocket(results[0]);
+    expect(await recvExact(sw, s, 5)).toBe('early');
+    first.client.write('later');
+    expect(await recvExact(sw, s, 5)).toBe('later');
+    // The names the switch keys access control by, as the kernel says them.
+    const last = pairs[299] as { client: NetSocket };
+    const t = theSocket(results[299]);
+    expect(sw.getpeername(t)).toEqual({ address: '::ffff:127.0.0.1', port: last.client.localPort });
+    const u = theSocket(results[302]);
+    expect(sw.getpeername(u)).toEqual({ address: '::1', port: (v6 as { client: NetSocket }).client.localPort });
+    await sw.send(u, 'from the switch');
+    const [chunk] = (await once((v6 as { client: NetSocket }).client, 'data')) as [Buffer];
+    expect(chunk.toString()).toBe('from the switch');
+    for (const r of results) if (r.s !== undefined) await sw.closesocket(r.s);
+  });
+
+  it('should fall back to one WSPAdoptDescriptor per socket for a provider without WSPAdoptDescriptors', async () => {
+    const { sw, record } = await fx.start({ single: true });
+    const pairs = await fx.pairs(5);
+    const results = await adoptNetSockets(
+      sw,
+      pairs.map((p) => p.accepted),
+    );
+    expect(record.batches).toEqual([]);
+    expect(record.singles).toBe(5);
+    const sockets = results.map(theSocket);
+    for (const [at, s] of sockets.entries()) {
+      (pairs[at] as { client: NetSocket }).client.write(`n${at}`);
+      expect(await recvExact(sw, s, 2)).toBe(`n${at}`);
+      await sw.closesocket(s);
+    }
+  });
+
+  it('should close the descriptor of a socket the provider refused after its detach, and keep the others', async () => {
+    const { sw, record } = await fx.start({ maxSockets: 2 });
+    const pairs = await fx.pairs(3);
+    const ended = once((pairs[2] as { client: NetSocket }).client, 'end');
+    const results = await adoptNetSockets(
+      sw,
+      pairs.map((p) => p.accepted),
+    );
+    expect(record.batches).toEqual([3]);
+    expect(results.map((r) => r.error?.code)).toEqual([undefined, undefined, 'WSAEMFILE']);
+    // Its only descriptor closed: the client sees the connection end.
+    await ended;
+    for (const r of results) if (r.s !== undefined) await sw.closesocket(r.s);
+  });
+
+  it('should adopt the ready sockets at once and a socket with unsent writes once they reached the kernel', async () => {
+    const { sw, record } = await fx.start();
+    const [slow, fast] = await fx.pairs(2);
+    if (slow === undefined || fast === undefined) throw new Error('no pairs');
+    slow.client.pause();
+    const big = Buffer.alloc(32 * 1024 * 1024, 0x61);
+    slow.accepted.write(big);
+    expect(slow.accepted.writableLength).toBeGreaterThan(0);
+    const adopting = adoptNetSockets(sw, [slow.accepted, fast.accepted]);
+    // The ready one went without waiting for the other's drain.
+    expect(record.batches).toEqual([1]);
+    let received = 0;
+    slow.client.on('data', (chunk: Buffer) => (received += chunk.length));
+    slow.client.resume();
+    const results = await adopting;
+    expect(record.batches).toEqual([1, 1]);
+    const [s, t] = results.map(theSocket) as [number, number];
+    while (received < big.length) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(received).toBe(big.length);
+    await sw.send(s, 'after');
+    fast.client.write('fast');
+    expect(await recvExact(sw, t, 4)).toBe('fast');
+    await sw.closesocket(s);
+    await sw.closesocket(t);
+  });
+
+  it('should refuse a socket destroyed while its writes waited (adoptNetSockets and adoptNetSocket), without waiting for a drain that never comes', async () => {
+    const { sw, record } = await fx.start();
+    const [slow] = await fx.pairs(1);
+    if (slow === undefined) throw new Error('no pair');
+    slow.client.pause();
+    slow.accepted.write(Buffer.alloc(32 * 1024 * 1024));
+    const adopting = adoptNetSockets(sw, [slow.accepted]);
+    slow.accepted.destroy();
+    const [result] = await adopting;
+    expect(result?.error?.code).toBe('WSAEINVAL');
+    // The single call likewise.
+    const [other] = await fx.pairs(1);
+    if (other === undefined) throw new Error('no pair');
+    other.client.pause();
+    other.accepted.write(Buffer.alloc(32 * 1024 * 1024));
+    const single = adoptNetSocket(sw, other.accepted);
+    other.accepted.destroy();
+    await expect(single).rejects.toMatchObject({ code: 'WSAEINVAL' });
+    expect(record.batches).toEqual([]);
+    expect(record.singles).toBe(0);
+  });
+
+  it('should refuse every socket, untouched, when no provider has the extensions; and reject a call that is no array or after WSACleanup', async () => {
+    const { sw } = await fx.start({}, true);
+    const pairs = await fx.pairs(2);
+    const results = await adoptNetSockets(
+      sw,
+      pairs.map((p) => p.accepted),
+    );
+    expect(results.map((r) => r.error?.code)).toEqual(['WSAEINVAL', 'WSAEINVAL']);
+    expect(pairs.every((p) => !p.accepted.destroyed)).toBe(true);
+    await expect(adoptNetSockets(sw, 'no' as unknown as NetSocket[])).rejects.toMatchObject({ code: 'WSAEINVAL' });
+    await sw.WSACleanup();
+    await expect(adoptNetSockets(sw, [])).rejects.toMatchObject({ code: 'WSAENETDOWN' });
+  });
+});
