@@ -155,8 +155,8 @@ export interface WspExtensions {
   WSPReceiveDuplicates?(options?: { max?: number; signal?: AbortSignal; timeoutMs?: number }): Promise<DuplicateDelivery[]>;
   /**
    * `WSPAdoptDescriptor` for many descriptors in one call: each is checked, described and adopted as
-   * `WSPAdoptDescriptor` would (same checks, same errors), the kernel asked once for all of them where
-   * it can be. Resolves with one result per item, in order: an adopted item has its new socket `s`
+   * `WSPAdoptDescriptor` would (same checks, same errors, plus one: a stream socket with no peer is
+   * refused with `WSAEINVAL`), the kernel asked once for all of them where it can be. Resolves with one result per item, in order: an adopted item has its new socket `s`
    * (the provider owns its descriptor now); a refused one has its `error`, and its descriptor is
    * still the caller's, open, as it came. Rejects only when nothing could be attempted (WSAENETDOWN,
    * `items` not an array, more than 253 items). Optional: a switch adopts one descriptor at a time

@@ -167,6 +167,32 @@ describe('WSPAdoptDescriptors', () => {
     }
   });
 
+  it('should refuse a connection reset before its adoption (no peer) with WSAEINVAL, leaving its descriptor open, and adopt the others', async () => {
+    const { server, port, accepted } = await echoServer('127.0.0.1');
+    try {
+      const { p, ext } = await start();
+      const [reset, live] = await connectedDescriptors('127.0.0.1', port, 2);
+      if (reset === undefined || live === undefined) throw new Error('no clients');
+      while (accepted.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+      // The server's end of the first connection resets it: the client's descriptor has no peer any more.
+      const resetLocalPort = reset.local.port;
+      for (const c of accepted) if (c.remotePort === resetLocalPort) c.resetAndDestroy();
+      for (let i = 0; i < 400 && socketInfo(reset.fd)?.connected === true; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(socketInfo(reset.fd)?.connected).toBe(false);
+      const results = await ext.WSPAdoptDescriptors?.([{ fd: reset.fd }, { fd: live.fd }]);
+      expect(results?.[0]?.error).toMatchObject({ code: 'WSAEINVAL', message: expect.stringContaining('no peer') });
+      // Refused: still the caller's, open.
+      expect(fstatSync(reset.fd).isSocket()).toBe(true);
+      closeSync(reset.fd);
+      const s = theSocket(results?.[1]);
+      expect(p.WSPGetPeerName(s)).toEqual({ address: '127.0.0.1', port });
+      await p.WSPCloseSocket(s);
+      expect([...upcalls.handles.keys()]).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+
   it(`should adopt ${SCM_MAX_FD} connections in order, and refuse a call of more, or not an array, or after WSPCleanup`, async () => {
     const { server, port } = await echoServer('127.0.0.1');
     try {

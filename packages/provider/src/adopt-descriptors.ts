@@ -71,6 +71,10 @@ function adoptDescribed(state: ProviderState, candidate: Candidate, info: Socket
   if (info === null) throw new WsaError('WSAENOTSOCK', `descriptor ${fd} is not a socket`);
   if (info.acceptConn) return { s: adoptListener(state, fd, info, readAhead) };
   if (info.type !== LINUX.SOCK_STREAM) throw notStream(fd, info.type);
+  // One check more than the single call makes, free here (socketInfos read the peer anyway): a
+  // connection that was reset, or never established, has no peer and could not be duplicated. A
+  // switch leaves this check to the batch rather than asking Node (a getpeername per socket).
+  if (!info.connected) throw new WsaError('WSAEINVAL', `descriptor ${fd} is a stream socket with no peer (reset, or never connected): this provider adopts connected TCP sockets`);
   return { s: adoptStream(state, fd, info.domain, readAhead, info) };
 }
 

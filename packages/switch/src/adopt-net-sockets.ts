@@ -24,12 +24,35 @@ function itemError(error: unknown): WsaError {
 }
 
 /**
- * The checks `adoptNetSocket` makes before it touches the socket: connected, and a provider for its
- * family. Throws its `WsaError`; the socket is untouched then.
+ * The provider that adopts every socket of this call whatever its family, when there is one and it
+ * checks connections itself (`WSPAdoptDescriptors` refuses a descriptor with no peer, from the same
+ * addon call that checks it): then a socket's family and peer need not be asked of Node, which costs a
+ * getpeername per socket (`remoteAddress`). Undefined when the families' providers differ, either is
+ * missing, or the provider lacks the batch extension.
  */
-function slotFor(core: SwitchCore, socket: unknown, byFamily: Map<number, ProviderSlot>): ProviderSlot {
+function slotForEither(core: SwitchCore): ProviderSlot | undefined {
+  try {
+    const v4 = providerForAdoption(core.slots, core.failures, AF.INET).slot;
+    const v6 = providerForAdoption(core.slots, core.failures, AF.INET6).slot;
+    return v4 === v6 && v4.extensions?.WSPAdoptDescriptors !== undefined ? v4 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The checks `adoptNetSocket` makes before it touches the socket: connected, and a provider for its
+ * family. Throws its `WsaError`; the socket is untouched then. With `either` (above), only what Node
+ * knows without a syscall is checked here (destroyed, or not connected yet: `pending`); a socket reset
+ * meanwhile is refused by the provider after its detach, and its descriptor closed (it is dead anyway).
+ */
+function slotFor(core: SwitchCore, socket: unknown, byFamily: Map<number, ProviderSlot>, either: ProviderSlot | undefined): ProviderSlot {
   if (typeof socket !== 'object' || socket === null) throw new WsaError('WSAEINVAL', `${CALL}: an item must be a net.Socket, got ${socket === null ? 'null' : typeof socket}`);
   const s = socket as NetSocket;
+  if (either !== undefined) {
+    if (s.destroyed || s.pending) throw new WsaError('WSAEINVAL', `${CALL}: the net.Socket is not connected`);
+    return either;
+  }
   if (s.destroyed || s.remoteAddress === undefined) throw new WsaError('WSAEINVAL', `${CALL}: the net.Socket is not connected`);
   const af = s.remoteFamily === 'IPv6' ? AF.INET6 : AF.INET;
   // Chosen once per family and call: the slots do not change while the switch runs.
@@ -109,6 +132,7 @@ export async function adoptNetSockets(sw: Switch, sockets: readonly NetSocket[])
   const bySlot = new Map<ProviderSlot, Detached[]>();
   const calls: Promise<void>[] = [];
   const byFamily = new Map<number, ProviderSlot>();
+  const either = slotForEither(core);
 
   /** A socket whose writes must reach the kernel first: on its own, once drained. */
   const adoptOnceDrained = async (index: number, socket: NetSocket, slot: ProviderSlot): Promise<void> => {
@@ -126,7 +150,7 @@ export async function adoptNetSockets(sw: Switch, sockets: readonly NetSocket[])
   for (let index = 0; index < sockets.length; index++) {
     const socket = sockets[index] as NetSocket;
     try {
-      const slot = slotFor(core, socket, byFamily);
+      const slot = slotFor(core, socket, byFamily, either);
       if (socket.writableLength > 0) {
         calls.push(adoptOnceDrained(index, socket, slot));
         continue;

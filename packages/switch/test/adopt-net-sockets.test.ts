@@ -4,6 +4,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket as Ne
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SocketBatchResult } from '@sanshare/protocol-info';
+import { socketInfo } from '@sanshare/transport-uds';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adoptNetSocket, adoptNetSockets, createCatalog, defaultCatalogEntries, WSAStartup, type Switch } from '../src/index.js';
 import type { AdoptRecord } from './fixtures/adopt-recording-provider.js';
@@ -198,6 +199,53 @@ describe('adoptNetSockets', () => {
     await expect(single).rejects.toMatchObject({ code: 'WSAEINVAL' });
     expect(record.batches).toEqual([]);
     expect(record.singles).toBe(0);
+  });
+
+  it('should leave the peer check to WSPAdoptDescriptors: a socket reset before its adoption is refused and closed, one still connecting is refused untouched', async () => {
+    const { sw, record } = await fx.start();
+    // Accepted paused: Node does not read them, so it does not see the reset either; only the kernel does.
+    const paused = createServer({ pauseOnConnect: true });
+    await new Promise<void>((resolve) => paused.listen(0, '127.0.0.1', resolve));
+    const port = (paused.address() as AddressInfo).port;
+    const accepted: NetSocket[] = [];
+    paused.on('connection', (socket: NetSocket) => accepted.push(socket.on('error', () => {})));
+    const clients: NetSocket[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const client = connect(port, '127.0.0.1').on('error', () => {});
+        clients.push(client);
+        await once(client, 'connect');
+      }
+      while (accepted.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+      const reset = accepted.find((a) => a.remotePort === clients[0]?.localPort) as NetSocket;
+      const live = accepted.find((a) => a.remotePort === clients[1]?.localPort) as NetSocket;
+      const fd = (reset as unknown as { _handle: { fd: number } })._handle.fd;
+      clients[0]?.resetAndDestroy();
+      for (let i = 0; i < 400 && socketInfo(fd)?.connected === true; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(socketInfo(fd)?.connected).toBe(false);
+      // Node has not noticed: the socket still looks connected to it.
+      expect(reset.destroyed).toBe(false);
+      const connecting = connect(port, '127.0.0.1').on('error', () => {});
+      clients.push(connecting);
+      expect(connecting.pending).toBe(true);
+      const results = await adoptNetSockets(sw, [reset, connecting, live]);
+      expect(results.map((r) => r.error?.code)).toEqual(['WSAEINVAL', 'WSAEINVAL', undefined]);
+      expect(results[0]?.error?.message).toMatch('no peer');
+      // The reset one was detached before the provider's check: its connection is over, here too.
+      expect(reset.destroyed).toBe(true);
+      // The connecting one was never touched: it connects and works as ever.
+      await once(connecting, 'connect');
+      expect(connecting.destroyed).toBe(false);
+      expect(record.batches).toEqual([2]);
+      const s = theSocket(results[2]);
+      clients[1]?.write('live');
+      live.resume();
+      expect(await recvExact(sw, s, 4)).toBe('live');
+      await sw.closesocket(s);
+    } finally {
+      for (const c of [...clients, ...accepted]) c.destroy();
+      await new Promise<void>((resolve) => paused.close(() => resolve()));
+    }
   });
 
   it('should refuse every socket, untouched, when no provider has the extensions; and reject a call that is no array or after WSACleanup', async () => {
