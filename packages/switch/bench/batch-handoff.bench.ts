@@ -3,7 +3,10 @@
 // (WSADuplicateSocketWithMessage, 32 at once: what the switch's fallback does for a provider without
 // the batch extension). Each round opens `n` connections to a peer process, moves them all to a target
 // process, and is timed from the first call until the target has imported the last one (it receives
-// them with WSAReceiveDuplicates and imports each with WSASocket). Numbers, never assertions.
+// them with WSAReceiveDuplicates and imports each with WSASocket, or, in the bulk way, all of one
+// receive with one WSASocketBatch call). Each row also has each process's CPU per socket (the
+// source's over its call and until the target has them all), which a loaded machine disturbs less
+// than the rate. Numbers, never assertions.
 // Run: pnpm --filter @sanshare/switch exec tsx bench/batch-handoff.bench.ts [n...] (default 1000 10000).
 // Prints a table and writes bench/results/batch-handoff.json. Needs RLIMIT_NOFILE above the largest n.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -50,7 +53,7 @@ async function openIdle(sw: Switch, port: number, n: number): Promise<number[]> 
   return out;
 }
 
-const results: Array<{ way: string; sockets: number; round: number; ms: number; socketsPerSec: number }> = [];
+const results: Array<{ way: string; sockets: number; round: number; ms: number; socketsPerSec: number; sourceUsPerSocket: number; targetUsPerSocket: number }> = [];
 try {
   const peer = child('batch-peer.ts', []);
   const { port } = await peer.next();
@@ -59,15 +62,15 @@ try {
   const catalog = await createCatalog();
   for (const entry of defaultCatalogEntries('@sanshare/provider', { runtimeDir })) await catalog.install(entry);
   const sw = await WSAStartup({ catalog });
-  const ways: Array<[string, (ss: number[]) => Promise<void>]> = [
-    [
-      'WSADuplicateSocketBatch',
-      async (ss) => {
-        const out = await sw.WSADuplicateSocketBatch(ss.map((s) => ({ s, message: '' })), pid as number);
-        const failed = out.filter((r) => r.error !== undefined);
-        if (failed.length > 0) throw failed[0]?.error;
-      },
-    ],
+  const duplicateBatch = async (ss: number[]): Promise<void> => {
+    const out = await sw.WSADuplicateSocketBatch(ss.map((s) => ({ s, message: '' })), pid as number);
+    const failed = out.filter((r) => r.error !== undefined);
+    if (failed.length > 0) throw failed[0]?.error;
+  };
+  // [name, the source's move, whether the target imports with WSASocketBatch]
+  const ways: Array<[string, (ss: number[]) => Promise<void>, boolean]> = [
+    ['WSADuplicateSocketBatch, WSASocket each', duplicateBatch, false],
+    ['WSADuplicateSocketBatch, WSASocketBatch', duplicateBatch, true],
     [
       `one at a time (${FALLBACK_CONCURRENCY} at once)`,
       async (ss) => {
@@ -77,22 +80,27 @@ try {
         };
         await Promise.all(Array.from({ length: FALLBACK_CONCURRENCY }, worker));
       },
+      false,
     ],
   ];
   for (const n of SIZES) {
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const [way, move] of ways) {
+      for (const [way, move, bulk] of ways) {
         if (process.env['BENCH_ONLY'] !== undefined && !way.includes(process.env['BENCH_ONLY'])) continue;
         const ss = await openIdle(sw, port as number, n);
-        target.proc.stdin?.write(`${JSON.stringify({ expect: n })}\n`);
+        target.proc.stdin?.write(`${JSON.stringify({ expect: n, bulk })}\n`);
         const start = process.hrtime.bigint();
+        const cpuAtStart = process.cpuUsage();
         await move(ss);
         const returned = Number(process.hrtime.bigint() - start) / 1e6;
-        await target.next();
+        const { cpuMs } = await target.next();
+        const sourceCpu = process.cpuUsage(cpuAtStart);
         if (process.env['BENCH_VERBOSE'] === '1') console.log(`  the source's call returned after ${Math.round(returned)} ms`);
         const ms = Number(process.hrtime.bigint() - start) / 1e6;
-        results.push({ way, sockets: n, round, ms: Math.round(ms), socketsPerSec: Math.round(n / (ms / 1000)) });
-        console.log(`${way}, ${n} sockets, round ${round}: ${Math.round(n / (ms / 1000))} sockets/s`);
+        const targetUsPerSocket = Math.round(((cpuMs as number) * 1000) / n);
+        const sourceUsPerSocket = Math.round((sourceCpu.user + sourceCpu.system) / n);
+        results.push({ way, sockets: n, round, ms: Math.round(ms), socketsPerSec: Math.round(n / (ms / 1000)), sourceUsPerSocket, targetUsPerSocket });
+        console.log(`${way}, ${n} sockets, round ${round}: ${Math.round(n / (ms / 1000))} sockets/s, CPU per socket: source ${sourceUsPerSocket} us, target ${targetUsPerSocket} us`);
         // The target imported them: this process's descriptors go (the connections live on there until it closes them).
         for (const s of ss) await sw.closesocket(s);
       }
@@ -111,7 +119,8 @@ console.table(results);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const summary = [...new Set(results.map((r) => `${r.way}|${r.sockets}`))].map((key) => {
   const [way, sockets] = key.split('|');
-  return { way, sockets: Number(sockets), medianSocketsPerSec: median(results.filter((r) => `${r.way}|${r.sockets}` === key).map((r) => r.socketsPerSec)) };
+  const rows = results.filter((r) => `${r.way}|${r.sockets}` === key);
+  return { way, sockets: Number(sockets), medianSocketsPerSec: median(rows.map((r) => r.socketsPerSec)), medianSourceUsPerSocket: median(rows.map((r) => r.sourceUsPerSocket)), medianTargetUsPerSocket: median(rows.map((r) => r.targetUsPerSocket)) };
 });
 console.table(summary);
 const out = join(import.meta.dirname, 'results');
