@@ -9,6 +9,7 @@ import { testCatalogEntry } from '../test/helpers/catalog.js';
 import { fdCount, makeRuntimeDir, removeRuntimeDir } from '../test/helpers/temp-dir.js';
 import { createTestUpcalls, type TestUpcalls } from '../test/helpers/test-upcalls.js';
 import { WSPStartup } from './index.js';
+import { rejection } from '../test/helpers/rejection.js';
 
 type Extensions = NonNullable<WspStartupResult['extensions']>;
 
@@ -44,14 +45,6 @@ function theSocket(result: SocketBatchResult | undefined): number {
   return result.s;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('WSPAdoptDescriptors', () => {
   let dir: string;

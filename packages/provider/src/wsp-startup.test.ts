@@ -9,6 +9,7 @@ import { testCatalogEntry } from '../test/helpers/catalog.js';
 import { fdCount, makeRuntimeDir, removeRuntimeDir } from '../test/helpers/temp-dir.js';
 import { createTestUpcalls, type TestUpcalls } from '../test/helpers/test-upcalls.js';
 import { WSPStartup } from './index.js';
+import { rejection } from '../test/helpers/rejection.js';
 
 async function echoServer(host: string): Promise<{ server: net.Server; port: number }> {
   const server = net.createServer({ allowHalfOpen: true }, (c) => {
@@ -41,14 +42,6 @@ async function expectNamesAcrossFirstUse(p: WspStartupResult['procTable'], t: nu
   }
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('WSPStartup', () => {
   let dir: string;

@@ -9,24 +9,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adoptNetSocket, adoptNetSockets, createCatalog, defaultCatalogEntries, WSAStartup, type Switch } from '../src/index.js';
 import type { AdoptRecord } from './fixtures/adopt-recording-provider.js';
 import { MINIMAL_PROVIDER } from './helpers/providers.js';
+import { recvExact } from './helpers/recv-exact.js';
 
 const RECORDING_PROVIDER = join(import.meta.dirname, 'fixtures/adopt-recording-provider.ts');
-const decoder = new TextDecoder();
 
 function theSocket(result: SocketBatchResult | undefined): number {
   if (result?.s === undefined) throw new Error(`expected a switch socket, got ${String(result?.error)}`);
   return result.s;
 }
 
-async function recvExact(sw: Switch, s: number, length: number): Promise<string> {
-  let text = '';
-  while (text.length < length) {
-    const bytes = await sw.recv(s, { maxBytes: length - text.length });
-    if (bytes.length === 0) throw new Error('closed early');
-    text += decoder.decode(bytes);
-  }
-  return text;
-}
 
 /** A loopback server whose accepted sockets (the ones adopted) are kept, clients in this process, and the switch. */
 function useFixture(): {

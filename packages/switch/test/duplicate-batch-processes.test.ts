@@ -4,23 +4,9 @@ import { describe, expect, it } from 'vitest';
 import type { Agent } from './helpers/agent.js';
 import { MINIMAL_PROVIDER, SANSHARE_PROVIDER, type ProviderUnderTest } from './helpers/providers.js';
 import { useTwoAgents } from './helpers/two-agents.js';
+import { settlesAt } from './helpers/settles-at.js';
 
 const SOCKETS = 300;
-/** How long a leak check waits for the descriptors of finished hand-offs to close (bounded polling). */
-const SETTLE_MS = 15_000;
-
-/**
- * Polls `agent`'s count `op` ('heldFds', 'tcpFds') until it is `expected` or `SETTLE_MS` pass (a
- * provider closes a finished hand-off's connection when the target's answer comes); returns the last.
- */
-async function settlesAt(agent: Agent, op: string, expected: number): Promise<number> {
-  const deadline = Date.now() + SETTLE_MS;
-  for (;;) {
-    const count = await agent.call<number>(op);
-    if (count === expected || Date.now() > deadline) return count;
-    await new Promise<void>((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const indexes = Array.from({ length: SOCKETS }, (_, i) => i);
 const each = (make: (i: number) => string): string[] => indexes.map(make);

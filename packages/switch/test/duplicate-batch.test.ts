@@ -1,21 +1,13 @@
-import { join } from 'node:path';
 import { AF, IPPROTO, SOCK, isWsaError, type DuplicateBatchResult, type DuplicateDelivery, type ProtocolInfo } from '@sanshare/protocol-info';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCatalog, defaultProtocolInfo, WSAStartup, type DuplicateSettledEvent, type Switch } from '../src/index.js';
-import { newBatchStubState, type BatchStubState, type StubOffers } from './fixtures/batch-provider.js';
+import { describe, expect, it } from 'vitest';
+import { defaultProtocolInfo, type DuplicateSettledEvent, type Switch } from '../src/index.js';
+import type { BatchStubState } from './fixtures/batch-provider.js';
+import { useBatchStubSwitch } from './helpers/batch-stub-switch.js';
+import { rejection } from './helpers/rejection.js';
 
-const STUB = join(import.meta.dirname, 'fixtures/batch-provider.ts');
 const TARGET = 4242;
 const MAX_MESSAGE = 64 * 1024;
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a failure');
-}
 
 /** Waits (bounded by the test's timeout) until `condition` holds, a macrotask at a time. */
 async function until(condition: () => boolean): Promise<void> {
@@ -25,34 +17,8 @@ async function until(condition: () => boolean): Promise<void> {
 const codeOf = (result: DuplicateBatchResult | undefined): string => (result?.error === undefined ? 'ok' : result.error.code);
 
 describe('WSADuplicateSocketBatch and WSAReceiveDuplicates (stub providers in this process)', () => {
-  let sw: Switch | undefined;
-  const keys: string[] = [];
+  const start = useBatchStubSwitch();
   let nextPort = 41000;
-
-  /**
-   * A switch over two stub providers: the first serves TCP/IPv4, the second TCP/IPv6 (so a socket's
-   * address family picks its provider), each offering `offers[i]`. Returns their states.
-   */
-  async function start(offers: [StubOffers, StubOffers]): Promise<{ s: Switch; v4: BatchStubState; v6: BatchStubState }> {
-    const states = offers.map(() => newBatchStubState());
-    const catalog = await createCatalog();
-    for (const [i, af] of (['inet', 'inet6'] as const).entries()) {
-      const key = `switchBatch${process.pid}_${i}_${Math.random().toString(36).slice(2)}`;
-      keys.push(key);
-      (globalThis as Record<string, unknown>)[key] = states[i];
-      await catalog.install({ protocolInfo: defaultProtocolInfo(af), providerModule: STUB, providerOptions: { state: key, offers: offers[i] } });
-    }
-    const started = await WSAStartup({ catalog });
-    expect(started.loadFailures).toEqual([]);
-    sw = started;
-    return { s: started, v4: states[0] as BatchStubState, v6: states[1] as BatchStubState };
-  }
-
-  afterEach(async () => {
-    await sw?.WSACleanup();
-    sw = undefined;
-    for (const key of keys.splice(0)) delete (globalThis as Record<string, unknown>)[key];
-  });
 
   /** A connected socket of the provider `state` (IPv4 or IPv6), its address pair unique in this file. */
   async function connected(s: Switch, state: BatchStubState, af: number = AF.INET): Promise<number> {

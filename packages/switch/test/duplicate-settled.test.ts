@@ -3,6 +3,7 @@ import { AF, FROM_PROTOCOL_INFO, IPPROTO, SOCK, isWsaError, type DuplicateSettle
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCatalog, defaultProtocolInfo, WSAStartup, type DuplicateSettledEvent, type Switch } from '../src/index.js';
 import type { SettlingState } from './fixtures/settling-provider.js';
+import { rejection } from './helpers/rejection.js';
 
 const FROM = FROM_PROTOCOL_INFO;
 const STUB = join(import.meta.dirname, 'fixtures/settling-provider.ts');
@@ -17,14 +18,6 @@ function failure(run: () => unknown): unknown {
   throw new Error('expected a failure');
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('the switch and WPUNotifyDuplicateSettled (a stub provider reports how duplications end)', () => {
   let sw: Switch | undefined;

@@ -4,41 +4,15 @@
  * a provider that breaks the contract, and access control. (Real imports between processes, with
  * sanshare's provider and the minimal one: test/socket-batch-processes.test.ts.)
  */
-import { join } from 'node:path';
 import { AF, IPPROTO, SOCK, WsaError, type ProtocolInfo, type SocketBatchResult } from '@sanshare/protocol-info';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCatalog, defaultProtocolInfo, WSAStartup, type Switch } from '../src/index.js';
-import { newBatchStubState, type BatchStubState, type StubOffers } from './fixtures/batch-provider.js';
+import { describe, expect, it } from 'vitest';
+import type { BatchStubState } from './fixtures/batch-provider.js';
+import { useBatchStubSwitch } from './helpers/batch-stub-switch.js';
 
-const STUB = join(import.meta.dirname, 'fixtures/batch-provider.ts');
 const codeOf = (result: SocketBatchResult | undefined): string => (result?.error === undefined ? 'ok' : result.error.code);
 
 describe('WSASocketBatch (stub providers in this process)', () => {
-  let sw: Switch | undefined;
-  const keys: string[] = [];
-
-  /** A switch over two stub providers, TCP/IPv4 then TCP/IPv6, each offering `offers[i]`. */
-  async function start(offers: [StubOffers, StubOffers]): Promise<{ s: Switch; v4: BatchStubState; v6: BatchStubState; info4: ProtocolInfo; info6: ProtocolInfo }> {
-    const states = offers.map(() => newBatchStubState());
-    const catalog = await createCatalog();
-    for (const [i, af] of (['inet', 'inet6'] as const).entries()) {
-      const key = `switchSocketBatch${process.pid}_${i}_${Math.random().toString(36).slice(2)}`;
-      keys.push(key);
-      (globalThis as Record<string, unknown>)[key] = states[i];
-      await catalog.install({ protocolInfo: defaultProtocolInfo(af), providerModule: STUB, providerOptions: { state: key, offers: offers[i] } });
-    }
-    const started = await WSAStartup({ catalog });
-    expect(started.loadFailures).toEqual([]);
-    sw = started;
-    const [info4, info6] = started.WSAEnumProtocols() as [ProtocolInfo, ProtocolInfo];
-    return { s: started, v4: states[0] as BatchStubState, v6: states[1] as BatchStubState, info4, info6 };
-  }
-
-  afterEach(async () => {
-    await sw?.WSACleanup();
-    sw = undefined;
-    for (const key of keys.splice(0)) delete (globalThis as Record<string, unknown>)[key];
-  });
+  const start = useBatchStubSwitch();
 
   it('should give each provider its infos in calls of at most 253 and answer one result per info, in order', async () => {
     const { s, v4, v6, info4, info6 } = await start(['batch', 'batch']);

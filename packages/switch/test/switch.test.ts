@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adoptNetSocket, createCatalog, defaultCatalogEntries, isSwitchError, toNetSocket, WSAStartup, type Switch } from '../src/index.js';
 import { describeDescriptors, openDescriptors } from './helpers/kernel-refs.js';
 import { MINIMAL_PROVIDER, PROVIDERS, SANSHARE_PROVIDER, type ProviderUnderTest } from './helpers/providers.js';
+import { recvExact } from './helpers/recv-exact.js';
 
 const decoder = new TextDecoder();
 const FROM = FROM_PROTOCOL_INFO;
@@ -22,16 +23,6 @@ async function codeOf(promise: Promise<unknown> | (() => unknown)): Promise<stri
   return undefined;
 }
 
-/** Reads from a switch socket until `length` bytes came. */
-async function recvExact(sw: Switch, s: number, length: number): Promise<string> {
-  let text = '';
-  while (text.length < length) {
-    const bytes = await sw.recv(s, { maxBytes: length - text.length });
-    if (bytes.length === 0) throw new Error('closed early');
-    text += decoder.decode(bytes);
-  }
-  return text;
-}
 
 /** One process: a temp dir, a loopback TCP server (every connection kept), and the switch under test. */
 function useSwitch(prefix: string): {
