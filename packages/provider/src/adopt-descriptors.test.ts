@@ -9,7 +9,7 @@ import { testCatalogEntry } from '../test/helpers/catalog.js';
 import { fdCount, makeRuntimeDir, removeRuntimeDir } from '../test/helpers/temp-dir.js';
 import { createTestUpcalls, type TestUpcalls } from '../test/helpers/test-upcalls.js';
 import { WSPStartup } from './index.js';
-import { rejection } from '../test/helpers/rejection.js';
+import { rejection } from '@sanshare/internal/testing';
 
 type Extensions = NonNullable<WspStartupResult['extensions']>;
 

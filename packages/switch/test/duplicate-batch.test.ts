@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultProtocolInfo, type DuplicateSettledEvent, type Switch } from '../src/index.js';
 import type { BatchStubState } from './fixtures/batch-provider.js';
 import { useBatchStubSwitch } from './helpers/batch-stub-switch.js';
-import { rejection } from './helpers/rejection.js';
+import { rejection } from '@sanshare/internal/testing';
 
 const TARGET = 4242;
 const MAX_MESSAGE = 64 * 1024;

@@ -3,7 +3,7 @@ import { AF, FROM_PROTOCOL_INFO, IPPROTO, SOCK, isWsaError, type DuplicateSettle
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCatalog, defaultProtocolInfo, WSAStartup, type DuplicateSettledEvent, type Switch } from '../src/index.js';
 import type { SettlingState } from './fixtures/settling-provider.js';
-import { rejection } from './helpers/rejection.js';
+import { rejection } from '@sanshare/internal/testing';
 
 const FROM = FROM_PROTOCOL_INFO;
 const STUB = join(import.meta.dirname, 'fixtures/settling-provider.ts');

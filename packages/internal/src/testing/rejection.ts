@@ -1,4 +1,4 @@
-/** What `promise` rejects with; throws when it resolves instead. */
+/** What `promise` rejects with; throws when it resolves instead (for tests that inspect an error's fields). */
 export async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
