@@ -7,4 +7,5 @@
 export { armDeadline, withDeadline, isTimeoutMs, MAX_TIMER_MS } from './deadline.js';
 export type { DeadlineOptions, Expiry, ArmOptions, Disarm } from './deadline.js';
 export { codedErrorGuard } from './error-guard.js';
+export { kindOf } from './kind-of.js';
 export type { ErrorGuard } from './error-guard.js';

@@ -6,9 +6,10 @@
  * switch's WSPGetSockName and WSPGetPeerName (its access-control key, asked at the next duplication)
  * without another syscall.
  */
+import { kindOf } from '@sanshare/internal';
 import { WsaError, type AdoptBatchItem, type SocketBatchResult } from '@sanshare/protocol-info';
-import { LINUX, SCM_MAX_FD, socketInfo, socketInfos, type SocketInfo } from '@sanshare/transport-uds';
-import { adoptListener, adoptStream, notStream } from './descriptor-bridge.js';
+import { LINUX, SCM_MAX_FD, socketInfos, type SocketInfo } from '@sanshare/transport-uds';
+import { adoptListener, adoptStream, describe, notStream } from './descriptor-bridge.js';
 import { toWsaError } from './errors.js';
 import type { ProviderState } from './provider-state.js';
 
@@ -21,21 +22,14 @@ interface Candidate {
   readonly readAhead: Uint8Array | undefined;
 }
 
-/** What `value` is, for an error message. */
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value;
-}
-
 /** The item's shape checked: a candidate, or why it is refused (its descriptor, if any, untouched). */
 function checkItem(item: unknown, index: number, firstIndexOf: Map<number, number>): Candidate | WsaError {
-  if (typeof item !== 'object' || item === null) return new WsaError('WSAEFAULT', `${CALL} (item ${index}): an item must be { fd, readAhead? }, got ${describeValue(item)}`);
+  if (typeof item !== 'object' || item === null) return new WsaError('WSAEFAULT', `${CALL} (item ${index}): an item must be { fd, readAhead? }, got ${kindOf(item)}`);
   const { fd, readAhead } = item as { fd?: unknown; readAhead?: unknown };
   // The single call's message and code for a number that is no descriptor.
   if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) return new WsaError('WSAEINVAL', `${CALL} (item ${index}): ${String(fd)} is not a descriptor`);
   if (readAhead !== undefined && !(readAhead instanceof Uint8Array)) {
-    return new WsaError('WSAEFAULT', `${CALL} (item ${index}): readAhead must be a Uint8Array, got ${describeValue(readAhead)}`);
+    return new WsaError('WSAEFAULT', `${CALL} (item ${index}): readAhead must be a Uint8Array, got ${kindOf(readAhead)}`);
   }
   // Two provider sockets over one descriptor would each close it: a descriptor goes once per batch.
   const first = firstIndexOf.get(fd);
@@ -53,10 +47,10 @@ function describeAll(fds: readonly number[]): Array<SocketInfo | null | WsaError
     // only that one is refused. Rare (a caller's bug), so the extra calls do not matter.
     return fds.map((fd) => {
       try {
-        return socketInfo(fd, { addresses: true });
+        return describe(fd, { addresses: true });
       } catch (error) {
-        // ENOTSOCK and EBADF map to WSAENOTSOCK, as in the single call.
-        return toWsaError(error, `descriptor ${fd} is not a socket`, 'WSAENOTSOCK');
+        // The single call's WSAENOTSOCK.
+        return error as WsaError;
       }
     });
   }
@@ -79,7 +73,7 @@ function adoptDescribed(state: ProviderState, candidate: Candidate, info: Socket
 }
 
 export async function adoptDescriptors(state: ProviderState, items: unknown): Promise<SocketBatchResult[]> {
-  if (!Array.isArray(items)) throw new WsaError('WSAEINVAL', `${CALL}: items must be an array of { fd, readAhead? }, got ${describeValue(items)}`);
+  if (!Array.isArray(items)) throw new WsaError('WSAEINVAL', `${CALL}: items must be an array of { fd, readAhead? }, got ${kindOf(items)}`);
   const list = items as readonly unknown[];
   if (list.length > SCM_MAX_FD) throw new WsaError('WSAEINVAL', `${CALL}: ${list.length} items, at most ${SCM_MAX_FD} per call (SCM_MAX_FD); split the batch`);
   const results = new Array<SocketBatchResult>(list.length);

@@ -6,7 +6,7 @@
  * closes the provider's descriptor.
  */
 import { AF, IPPROTO, SOCK, WsaError, type Socket } from '@sanshare/protocol-info';
-import { closeFd, closeQuietly, dupFd, getSockOptInt, LINUX, socketInfo, type SocketAddresses, type SocketInfo } from '@sanshare/transport-uds';
+import { closeFd, closeQuietly, dupFd, getSockOptInt, LINUX, socketInfo, type SocketAddresses, type SocketInfo, type SocketInfoOptions } from '@sanshare/transport-uds';
 import { toWsaError } from './errors.js';
 import { closeSocket } from './close-socket.js';
 import type { ProviderState } from './provider-state.js';
@@ -70,10 +70,10 @@ function socketOption(fd: number, name: number): number {
 }
 
 /** What the kernel says `fd` is, in full (`socketInfo`); `WSAENOTSOCK` when it is not an open socket. */
-function describe(fd: number): SocketInfo {
+export function describe(fd: number, options?: SocketInfoOptions): SocketInfo {
   let info: SocketInfo | null;
   try {
-    info = socketInfo(fd);
+    info = socketInfo(fd, options);
   } catch (error) {
     throw toWsaError(error, `descriptor ${fd} is not a socket`, 'WSAENOTSOCK');
   }

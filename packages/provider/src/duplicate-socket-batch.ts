@@ -12,7 +12,7 @@
  * A connected socket goes in the batch. Any other descriptor (a listening socket, say) goes through
  * the single WSPDuplicateSocket, so a batch accepts exactly what a single duplication accepts.
  */
-import { isTimeoutMs } from '@sanshare/internal';
+import { isTimeoutMs, kindOf } from '@sanshare/internal';
 import { WsaError, type DuplicateBatchResult, type Socket } from '@sanshare/protocol-info';
 import { getSocketCookie } from '@sanshare/transport-uds';
 import { exportedProtocolInfo } from './build-protocol-info.js';
@@ -48,19 +48,17 @@ interface StreamItem {
   socket: SocketEssentials;
 }
 
-const describe = (value: unknown): string => (Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value);
-
 /** The call's own arguments: anything wrong rejects the whole call, before any socket is touched. */
 function checkCall(state: ProviderState, items: unknown, dwProcessId: number, options: unknown): { signal: AbortSignal | undefined; timeoutMs: number } {
   const receiver = state.receiver;
   if (receiver === undefined) throw new WsaError('WSAENETDOWN', 'the provider has no hand-off endpoint');
   receiver.assertUp();
-  if (!Array.isArray(items)) throw new WsaError('WSAEINVAL', `${CALL}: items must be an array of { s, message? }, got ${describe(items)}`);
+  if (!Array.isArray(items)) throw new WsaError('WSAEINVAL', `${CALL}: items must be an array of { s, message? }, got ${kindOf(items)}`);
   if (!Number.isInteger(dwProcessId) || dwProcessId < 0 || dwProcessId > 0xffffffff) {
     throw new WsaError('WSAEINVAL', `${CALL}: dwProcessId must be an integer from 0 to 0xFFFFFFFF, got ${String(dwProcessId)}`);
   }
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw new WsaError('WSAEINVAL', `${CALL}: options must be an object ({ signal?, timeoutMs? }), got ${describe(options)}`);
+    throw new WsaError('WSAEINVAL', `${CALL}: options must be an object ({ signal?, timeoutMs? }), got ${kindOf(options)}`);
   }
   const { signal, timeoutMs } = (options ?? {}) as DuplicateBatchOptions;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new WsaError('WSAEINVAL', `${CALL}: options.signal must be an AbortSignal`);
@@ -134,7 +132,7 @@ export async function duplicateSocketBatch(state: ProviderState, items: unknown,
   for (let index = 0; index < list.length; index++) {
     const item = list[index];
     try {
-      if (typeof item !== 'object' || item === null) throw new WsaError('WSAEFAULT', `${CALL} (item ${index}): an item must be { s, message? }, got ${describe(item)}`);
+      if (typeof item !== 'object' || item === null) throw new WsaError('WSAEFAULT', `${CALL} (item ${index}): an item must be { s, message? }, got ${kindOf(item)}`);
       const { s, message } = item as { s: unknown; message?: unknown };
       const first = firstIndexOf.get(s);
       if (first !== undefined) throw new WsaError('WSAEINVAL', `${CALL} (item ${index}): socket ${String(s)} is item ${first} of this batch already; a socket goes once per batch`);

@@ -16,6 +16,7 @@
  * import fails. An info that names no duplicate (a catalog entry's) creates a fresh socket, as
  * WSPSocket does with it.
  */
+import { kindOf } from '@sanshare/internal';
 import { FROM_PROTOCOL_INFO, WsaError, type ProtocolInfo, type Socket, type SocketBatchResult } from '@sanshare/protocol-info';
 import { closeSocket } from './close-socket.js';
 import { MAX_BATCH_EXPORTS } from './constants.js';
@@ -35,8 +36,6 @@ interface Opened {
   found: PendingImport;
 }
 
-const describe = (value: unknown): string => (Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value);
-
 /** Whether `info` names a duplicate (what createSocket imports) rather than a catalog entry. */
 function namesImport(info: unknown): info is ProtocolInfo {
   if (typeof info !== 'object' || info === null) return false;
@@ -48,7 +47,7 @@ function namesImport(info: unknown): info is ProtocolInfo {
 const failed = (error: unknown): SocketBatchResult => ({ error: toWsaError(error, `${CALL} failed`) });
 
 export async function importSocketBatch(state: ProviderState, protocolInfos: readonly ProtocolInfo[], flags = 0): Promise<SocketBatchResult[]> {
-  if (!Array.isArray(protocolInfos)) throw new WsaError('WSAEINVAL', `${CALL}: protocolInfos must be an array of protocol infos, got ${describe(protocolInfos)}`);
+  if (!Array.isArray(protocolInfos)) throw new WsaError('WSAEINVAL', `${CALL}: protocolInfos must be an array of protocol infos, got ${kindOf(protocolInfos)}`);
   if (protocolInfos.length > MAX_BATCH_EXPORTS) {
     throw new WsaError('WSAEINVAL', `${CALL}: ${protocolInfos.length} protocol infos is more than the ${MAX_BATCH_EXPORTS} one call takes; split them into calls of at most ${MAX_BATCH_EXPORTS}`);
   }

@@ -1,4 +1,4 @@
-import { isTimeoutMs } from '@sanshare/internal';
+import { isTimeoutMs, kindOf } from '@sanshare/internal';
 import { WsaError, isWsaError, type DuplicateBatchItem, type DuplicateBatchResult, type ProtocolInfo, type Socket } from '@sanshare/protocol-info';
 import { BATCH_FALLBACK_CONCURRENCY, MAX_DUPLICATE_MESSAGE_BYTES } from './constants.js';
 import { assertProcessId, beginDuplication, completeDuplication, failDuplication, type BegunDuplication } from './duplicate-socket.js';
@@ -25,15 +25,13 @@ interface Batch {
   readonly results: DuplicateBatchResult[];
 }
 
-const describe = (value: unknown): string => (Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value);
-
 /** The call's own arguments: anything wrong here rejects the whole call, before any socket is touched. */
 function checkCall(core: SwitchCore, items: unknown, dwProcessId: number, options: unknown): DuplicateSocketBatchOptions {
   core.assertAlive();
-  if (!Array.isArray(items)) throw new WsaError('WSAEINVAL', `${CALL}: items must be an array of { s, message? }, got ${describe(items)}`);
+  if (!Array.isArray(items)) throw new WsaError('WSAEINVAL', `${CALL}: items must be an array of { s, message? }, got ${kindOf(items)}`);
   assertProcessId(dwProcessId, CALL);
   if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null) throw new WsaError('WSAEINVAL', `${CALL}: options must be an object ({ signal?, timeoutMs? }), got ${describe(options)}`);
+  if (typeof options !== 'object' || options === null) throw new WsaError('WSAEINVAL', `${CALL}: options must be an object ({ signal?, timeoutMs? }), got ${kindOf(options)}`);
   const { signal, timeoutMs } = options as DuplicateSocketBatchOptions;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new WsaError('WSAEINVAL', `${CALL}: options.signal must be an AbortSignal`);
   if (timeoutMs !== undefined && !isTimeoutMs(timeoutMs)) {
@@ -47,7 +45,7 @@ function checkCall(core: SwitchCore, items: unknown, dwProcessId: number, option
 function messageOf(item: DuplicateSocketBatchItem, where: string): Uint8Array | undefined {
   const { message } = item;
   if (message === undefined) return undefined;
-  if (typeof message !== 'string' && !(message instanceof Uint8Array)) throw new WsaError('WSAEFAULT', `${where}: message must be a Uint8Array or a string, got ${describe(message)}`);
+  if (typeof message !== 'string' && !(message instanceof Uint8Array)) throw new WsaError('WSAEFAULT', `${where}: message must be a Uint8Array or a string, got ${kindOf(message)}`);
   const bytes = typeof message === 'string' ? encoder.encode(message) : message;
   if (bytes.length > MAX_DUPLICATE_MESSAGE_BYTES) {
     throw new WsaError('WSAEMSGSIZE', `${where}: a message of ${bytes.length} bytes exceeds the limit of ${MAX_DUPLICATE_MESSAGE_BYTES} bytes; send the rest over your own channel`);
@@ -61,7 +59,7 @@ function messageOf(item: DuplicateSocketBatchItem, where: string): Uint8Array | 
  */
 function planItem(batch: Batch, item: unknown, index: number, firstIndexOf: Map<unknown, number>): PlannedItem {
   const where = `${CALL} (item ${index})`;
-  if (typeof item !== 'object' || item === null) throw new WsaError('WSAEFAULT', `${where}: an item must be { s, message? }, got ${describe(item)}`);
+  if (typeof item !== 'object' || item === null) throw new WsaError('WSAEFAULT', `${where}: an item must be { s, message? }, got ${kindOf(item)}`);
   const { s } = item as DuplicateSocketBatchItem;
   const first = firstIndexOf.get(s);
   if (first !== undefined) throw new WsaError('WSAEINVAL', `${where}: socket ${String(s)} is item ${first} of this batch already; a socket goes once per batch`);
@@ -130,7 +128,7 @@ async function runProviderBatch(batch: Batch, slot: ProviderSlot, items: readonl
     return;
   }
   if (!Array.isArray(answers) || answers.length !== items.length) {
-    const got = Array.isArray(answers) ? `${answers.length} results` : describe(answers);
+    const got = Array.isArray(answers) ? `${answers.length} results` : kindOf(answers);
     for (const item of items) broken(batch, item, `resolved with ${got} for ${items.length} items (one result per item, in order)`);
     return;
   }

@@ -1,3 +1,4 @@
+import { kindOf } from '@sanshare/internal';
 import { FROM_PROTOCOL_INFO, WsaError, isWsaError, type ProtocolInfo, type Socket, type SocketBatchResult } from '@sanshare/protocol-info';
 import { BATCH_FALLBACK_CONCURRENCY, MAX_SOCKET_BATCH_ITEMS } from './constants.js';
 import { copyProtocolInfo } from './copy-protocol-info.js';
@@ -24,8 +25,6 @@ interface Batch {
   readonly flags: number;
   readonly results: SocketBatchResult[];
 }
-
-const describe = (value: unknown): string => (Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value);
 
 /** Item `item`'s new switch descriptor `d`: its access-control key, which lifts the socket's lock here (spec step 14), exactly as `WSASocket` does. */
 function assignKey(batch: Batch, slot: ProviderSlot, item: PlannedItem, d: Descriptor, context: Socket): void {
@@ -83,7 +82,7 @@ async function runProviderBatch(batch: Batch, slot: ProviderSlot, items: readonl
     return;
   }
   if (!Array.isArray(answers) || answers.length !== items.length) {
-    const got = Array.isArray(answers) ? `${answers.length} results` : describe(answers);
+    const got = Array.isArray(answers) ? `${answers.length} results` : kindOf(answers);
     for (const item of items) {
       batch.results[item.index] = {
         error: new WsaError('WSAEINVALIDPROVIDER', `${CALL} (item ${item.index}): provider ${slot.providerModule}'s WSPSocketBatch resolved with ${got} for ${items.length} protocol infos (one result per info, in order)`),
@@ -134,7 +133,7 @@ async function runOne(batch: Batch, slot: ProviderSlot, item: PlannedItem): Prom
  */
 export async function wsaSocketBatch(core: SwitchCore, protocolInfos: readonly ProtocolInfo[], flags: number): Promise<SocketBatchResult[]> {
   core.assertAlive();
-  if (!Array.isArray(protocolInfos)) throw new WsaError('WSAEINVAL', `${CALL}: protocolInfos must be an array of protocol infos, got ${describe(protocolInfos)}`);
+  if (!Array.isArray(protocolInfos)) throw new WsaError('WSAEINVAL', `${CALL}: protocolInfos must be an array of protocol infos, got ${kindOf(protocolInfos)}`);
   const batch: Batch = { core, flags, results: new Array<SocketBatchResult>(protocolInfos.length) };
   const groups = new Map<ProviderSlot, PlannedItem[]>();
   for (let index = 0; index < protocolInfos.length; index++) {
