@@ -74,6 +74,42 @@ interface SizeRun {
   sanshare?: SanshareResult | { error: string };
   cluster?: ClusterResult | { error: string };
   floor?: FloorResult | { error: string };
+  /** The floor weighed against this run's load: set when both the restart and the floor ran. */
+  budget?: CoreBudget;
+}
+
+/**
+ * What the target leaves for the IPC layers on this machine, from one run's own measurements: the cores
+ * that serving and the clients do not take, spent on the floor's steps (Node and the adapters, cold),
+ * and what remains per connection at the target's rate. Assumes perfect use of every core, so it is
+ * generous: two single-threaded servers never reach it.
+ */
+interface CoreBudget {
+  readonly cores: number;
+  /** Cores left per second once serving and the clients have theirs (before the restart). */
+  readonly coresLeft: number;
+  /** Connections per second those cores could move if the IPC layers cost nothing. */
+  readonly ceilingWithLoadPerSecond: number;
+  /** CPU per connection left for the IPC layers (provider, switch, transport, claims, mover, their GC) at the target's rate. */
+  readonly ipcBudgetUsAtTarget: number;
+  /** What the restart spent on them: its CPU per connection net of serving, minus the floor's cold steps. */
+  readonly ipcSpentUs: number;
+}
+
+function coreBudget(run: SizeRun): CoreBudget | undefined {
+  const s = run.sanshare;
+  const f = run.floor;
+  if (s === undefined || failed(s) || f === undefined || failed(f)) return undefined;
+  const cores = availableParallelism();
+  const coresLeft = cores - (s.servingCpuMsPerSecond + s.clientsCpuMsPerSecond) / 1000;
+  const floorUs = f.cold.oldCpuUsPerConnection + f.cold.successorCpuUsPerConnection;
+  return {
+    cores,
+    coresLeft,
+    ceilingWithLoadPerSecond: Math.max(0, (coresLeft * 1e6) / floorUs),
+    ipcBudgetUsAtTarget: (coresLeft * 1e6) / TARGET.movedPerSecond - floorUs,
+    ipcSpentUs: s.netCpuMsPerMove * 1000 - floorUs,
+  };
 }
 
 const failed = (r: object | undefined): r is { error: string } => r !== undefined && 'error' in r;
@@ -106,6 +142,8 @@ async function main(): Promise<number> {
     if (only.has('sanshare')) run.sanshare = await attempt(`sanshare at ${count(connections)}`, () => runSanshareRestart(load, serverOpenFiles, drainTimeoutMs));
     if (only.has('cluster')) run.cluster = await attempt(`cluster at ${count(connections)}`, () => runClusterRestart(load, serverOpenFiles));
     if (only.has('floor')) run.floor = await attempt(`floor at ${count(connections)}`, () => runNodeFloor(load, serverOpenFiles));
+    const budget = coreBudget(run);
+    if (budget !== undefined) run.budget = budget;
   }
   if (only.has('handoff')) handoff = await attempt('send(server)', () => runListenerHandoff({ probeIntervalMs, probeTimeoutMs, steadyMs, timeoutMs }));
 
@@ -251,6 +289,18 @@ function printFloor(run: SizeRun): void {
       ['adopting a connection, CPU each', us(f.cold.successorCpuUsPerConnection), us(f.warm.successorCpuUsPerConnection), "net.Socket over the descriptor, Node's HTTP connection or ws's WebSocket"],
       ['both sides, CPU each', us(f.cold.oldCpuUsPerConnection + f.cold.successorCpuUsPerConnection), us(f.warm.oldCpuUsPerConnection + f.warm.successorCpuUsPerConnection), s === undefined ? '' : `the restart: ${us(s.netCpuMsPerMove * 1000)} net of serving over both processes; the rest is the IPC layers' (provider, switch, transport, claims, mover)`],
       ['ceiling with no IPC cost', perSecond(f.ceilingPerSecond), perSecond(1e6 / Math.max(f.warm.oldCpuUsPerConnection, f.warm.successorCpuUsPerConnection)), 'one connection per the slower side\'s CPU time, each side on a core of its own, no serving'],
+    ],
+  );
+  const b = run.budget;
+  if (b === undefined) return;
+  table(
+    `what the target leaves for the IPC layers, from this run's own figures (${b.cores} cores)`,
+    ['metric', 'value', 'note'],
+    [
+      ['cores left by serving and the clients', b.coresLeft.toFixed(2), 'the cores, minus the CPU per second of serving and of the client processes before the restart'],
+      ['ceiling with no IPC cost, on those cores', perSecond(b.ceilingWithLoadPerSecond), "the cores left, spent only on the floor's cold steps, every core used to the full (generous: each server has one thread)"],
+      [`IPC budget per connection at ${perSecond(TARGET.movedPerSecond)}`, `${b.ipcBudgetUsAtTarget.toFixed(0)} us`, "the cores left per connection at the target's rate, minus the floor's cold steps: for provider, switch, transport, claims, mover and their GC together"],
+      ['IPC spent per connection by the restart', `${b.ipcSpentUs.toFixed(0)} us`, "the restart's CPU per connection net of serving, minus the floor's cold steps"],
     ],
   );
 }
