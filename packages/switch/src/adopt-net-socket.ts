@@ -1,7 +1,7 @@
 import type { Socket as NetSocket } from 'node:net';
 import { AF, WsaError, type Socket } from '@sanshare/protocol-info';
 import { closeQuietly, detachNetSocket } from '@sanshare/transport-uds';
-import { drainOrClose } from './drain-or-close.js';
+import { untilWritesDrained } from './drain-or-close.js';
 import { providerForAdoption } from './provider-selection.js';
 import type { Switch } from './switch-api.js';
 import { switchCoreOf } from './switch-registry.js';
@@ -25,9 +25,7 @@ export async function adoptNetSocket(sw: Switch, socket: NetSocket): Promise<Soc
   if (socket.destroyed || socket.remoteAddress === undefined) throw new WsaError('WSAEINVAL', 'adoptNetSocket: the net.Socket is not connected');
   const af = socket.remoteFamily === 'IPv6' ? AF.INET6 : AF.INET;
   const { slot } = providerForAdoption(core.slots, core.failures, af);
-  // Written bytes must reach the kernel first: they would be lost with Node's descriptor otherwise.
-  while (socket.writableLength > 0 && !socket.destroyed) await drainOrClose(socket);
-  if (socket.destroyed) throw new WsaError('WSAEINVAL', 'adoptNetSocket: the net.Socket closed while its writes drained');
+  await untilWritesDrained(socket, 'adoptNetSocket');
   const { fd, readAhead } = detachNetSocket(socket);
   let context: number;
   try {

@@ -1,7 +1,7 @@
 import type { Socket as NetSocket } from 'node:net';
 import { AF, WsaError, isWsaError, type AdoptBatchItem, type SocketBatchResult } from '@sanshare/protocol-info';
 import { closeQuietly, detachNetSocket, SCM_MAX_FD } from '@sanshare/transport-uds';
-import { drainOrClose } from './drain-or-close.js';
+import { untilWritesDrained } from './drain-or-close.js';
 import { reasonOf } from './explain.js';
 import { providerForAdoption } from './provider-selection.js';
 import type { ProviderSlot } from './provider-slot.js';
@@ -137,8 +137,7 @@ export async function adoptNetSockets(sw: Switch, sockets: readonly NetSocket[])
   /** A socket whose writes must reach the kernel first: on its own, once drained. */
   const adoptOnceDrained = async (index: number, socket: NetSocket, slot: ProviderSlot): Promise<void> => {
     try {
-      while (socket.writableLength > 0 && !socket.destroyed) await drainOrClose(socket);
-      if (socket.destroyed) throw new WsaError('WSAEINVAL', `${CALL}: the net.Socket closed while its writes drained`);
+      await untilWritesDrained(socket, CALL);
       const { fd, readAhead } = detachNetSocket(socket);
       await adoptOnSlot(core, slot, [{ index, fd, readAhead }], results);
     } catch (error) {

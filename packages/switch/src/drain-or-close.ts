@@ -1,4 +1,5 @@
 import type { Socket as NetSocket } from 'node:net';
+import { WsaError } from '@sanshare/protocol-info';
 
 /**
  * Resolves at the socket's next 'drain' or 'close', rejects at its 'error' (as `once` would): a socket
@@ -23,4 +24,13 @@ export function drainOrClose(socket: NetSocket): Promise<void> {
     socket.on('close', onDrain);
     socket.on('error', onError);
   });
+}
+
+/**
+ * Waits until every byte written to `socket` has reached the kernel: they would be lost with Node's
+ * descriptor otherwise. Throws `WsaError` `WSAEINVAL` (naming `call`) when the socket is destroyed first.
+ */
+export async function untilWritesDrained(socket: NetSocket, call: string): Promise<void> {
+  while (socket.writableLength > 0 && !socket.destroyed) await drainOrClose(socket);
+  if (socket.destroyed) throw new WsaError('WSAEINVAL', `${call}: the net.Socket closed while its writes drained`);
 }
