@@ -134,6 +134,45 @@ describe('WSPAdoptDescriptors', () => {
     }
   });
 
+  it('should refuse a connected Unix-domain stream descriptor with WSAEINVAL (single and batch), leaving it open, and adopt the TCP one beside it', async () => {
+    const path = join(dir, 'unix-peer');
+    const accepted: net.Socket[] = [];
+    const unixServer = net.createServer((c) => accepted.push(c.on('error', () => {})));
+    await new Promise<void>((resolve) => unixServer.listen(path, resolve));
+    const { server, port } = await echoServer('127.0.0.1');
+    try {
+      const { p, ext } = await start();
+      const unix = await Promise.all(
+        [0, 1].map(async () => {
+          const client = net.connect(path);
+          await new Promise((resolve) => client.once('connect', resolve));
+          return detachNetSocket(client).fd;
+        }),
+      );
+      const [single, batched] = unix as [number, number];
+      const [tcp] = await connectedDescriptors('127.0.0.1', port, 1);
+      if (tcp === undefined) throw new Error('no client');
+      // A provider of TCP sockets: a Unix socket taken for one answers no name and cannot be duplicated.
+      const refused = await rejection(ext.WSPAdoptDescriptor(single));
+      expect(refused).toMatchObject({ code: 'WSAEINVAL', message: expect.stringContaining(`descriptor ${single} is a stream socket of domain 1`) });
+      const results = await ext.WSPAdoptDescriptors?.([{ fd: batched }, { fd: tcp.fd }]);
+      expect(results?.[0]?.error).toMatchObject({ code: 'WSAEINVAL', message: expect.stringContaining(`descriptor ${batched} is a stream socket of domain 1`) });
+      // Refused: still the caller's, open.
+      for (const fd of unix) {
+        expect(fstatSync(fd).isSocket()).toBe(true);
+        closeSync(fd);
+      }
+      const s = theSocket(results?.[1]);
+      expect(p.WSPGetSockName(s)).toEqual(tcp.local);
+      await p.WSPCloseSocket(s);
+      expect([...upcalls.handles.keys()]).toEqual([]);
+    } finally {
+      for (const c of accepted) c.destroy();
+      unixServer.close();
+      server.close();
+    }
+  });
+
   it('should keep the names it read at adoption, so that they answer after the connection was reset', async () => {
     const { server, port, accepted } = await echoServer('127.0.0.1');
     try {

@@ -41,7 +41,11 @@ export function adoptStream(state: ProviderState, fd: number, domain: number, re
   // StreamSocket wraps it on first I/O, as it does an imported one. The family is the descriptor's
   // domain, as `remoteFamily` would have reported it. Nothing below touches the descriptor before
   // `register` succeeds: on failure it is still the caller's, open, as it came.
-  const entry = newSocketEntry(domain === LINUX.AF_INET6 ? AF.INET6 : AF.INET, SOCK.STREAM, IPPROTO.TCP);
+  // A Unix stream socket (a `net.Socket` over a path) is no TCP socket: taken for AF_INET, it would
+  // answer no name and could not be duplicated.
+  const af = ADOPTED_FAMILY.get(domain);
+  if (af === undefined) throw new WsaError('WSAEINVAL', `descriptor ${fd} is a stream socket of domain ${domain}: this provider adopts TCP sockets over IPv4 or IPv6 only`);
+  const entry = newSocketEntry(af, SOCK.STREAM, IPPROTO.TCP);
   entry.state = 'stream';
   entry.stream = new StreamSocket(fd, readAhead);
   entry.addresses = knownAddresses(described?.addresses, false);
@@ -86,7 +90,7 @@ export function describe(fd: number, options?: SocketInfoOptions): SocketInfo {
  * until its first WSPAccept: adopted to be duplicated, it takes no connection on the way.
  */
 export function adoptListener(state: ProviderState, fd: number, info: SocketInfo, readAhead: Uint8Array | undefined): Socket {
-  const af = LISTENER_FAMILY.get(info.domain);
+  const af = ADOPTED_FAMILY.get(info.domain);
   if (af === undefined || info.type !== LINUX.SOCK_STREAM || info.protocol !== LINUX.IPPROTO_TCP) {
     throw new WsaError('WSAEINVAL', `descriptor ${fd} is a listening socket of domain ${info.domain}, type ${info.type}, protocol ${info.protocol}: this provider takes TCP over IPv4 or IPv6 only`);
   }
@@ -107,8 +111,8 @@ export function adoptListener(state: ProviderState, fd: number, info: SocketInfo
   }
 }
 
-/** The Winsock family of each Linux domain a listener may have. */
-const LISTENER_FAMILY: ReadonlyMap<number, number> = new Map([
+/** The Winsock family of each Linux domain an adopted socket (connected or listening) may have. */
+const ADOPTED_FAMILY: ReadonlyMap<number, number> = new Map([
   [LINUX.AF_INET, AF.INET],
   [LINUX.AF_INET6, AF.INET6],
 ]);

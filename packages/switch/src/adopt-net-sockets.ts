@@ -41,16 +41,27 @@ function slotForEither(core: SwitchCore): ProviderSlot | undefined {
 }
 
 /**
+ * Whether Node can name the socket's peer at all: a TCP socket's handle can (`getpeername`), a Unix
+ * one's (a `Pipe`) cannot, and Node's `remoteAddress` is then undefined. Node's own test, without its
+ * syscall.
+ */
+function hasIpPeer(socket: NetSocket): boolean {
+  const handle = (socket as unknown as { _handle?: { getpeername?: unknown } | null })._handle;
+  return typeof handle?.getpeername === 'function';
+}
+
+/**
  * The checks `adoptNetSocket` makes before it touches the socket: connected, and a provider for its
  * family. Throws its `WsaError`; the socket is untouched then. With `either` (above), only what Node
- * knows without a syscall is checked here (destroyed, or not connected yet: `pending`); a socket reset
+ * knows without a syscall is checked here (destroyed, not connected yet: `pending`, or a Unix socket,
+ * which no provider of TCP sockets may take and `adoptNetSocket` refuses untouched); a socket reset
  * meanwhile is refused by the provider after its detach, and its descriptor closed (it is dead anyway).
  */
 function slotFor(core: SwitchCore, socket: unknown, byFamily: Map<number, ProviderSlot>, either: ProviderSlot | undefined): ProviderSlot {
   if (typeof socket !== 'object' || socket === null) throw new WsaError('WSAEINVAL', `${CALL}: an item must be a net.Socket, got ${socket === null ? 'null' : typeof socket}`);
   const s = socket as NetSocket;
   if (either !== undefined) {
-    if (s.destroyed || s.pending) throw new WsaError('WSAEINVAL', `${CALL}: the net.Socket is not connected`);
+    if (s.destroyed || s.pending || !hasIpPeer(s)) throw new WsaError('WSAEINVAL', `${CALL}: the net.Socket is not connected`);
     return either;
   }
   if (s.destroyed || s.remoteAddress === undefined) throw new WsaError('WSAEINVAL', `${CALL}: the net.Socket is not connected`);

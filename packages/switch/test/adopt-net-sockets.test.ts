@@ -239,6 +239,45 @@ describe('adoptNetSockets', () => {
     }
   });
 
+  it('should refuse a Unix-domain net.Socket untouched, as adoptNetSocket does, even when one provider adopts both families', async () => {
+    const { sw, record } = await fx.start();
+    // Node's own rule for a socket with no IP peer (its remoteAddress is undefined): the switch must
+    // not hand its descriptor to a provider of TCP sockets (which took it for AF_INET).
+    const path = join(await mkdtemp(join(tmpdir(), 'switch-adopt-unix-')), 'unix.sock');
+    const accepted: NetSocket[] = [];
+    const unixServer = createServer((socket) => accepted.push(socket.on('error', () => {})));
+    await new Promise<void>((resolve) => unixServer.listen(path, resolve));
+    const clients: NetSocket[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const client = connect(path).on('error', () => {});
+        clients.push(client);
+        await once(client, 'connect');
+      }
+      while (accepted.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+      const [single, many] = accepted as [NetSocket, NetSocket];
+      await expect(adoptNetSocket(sw, single)).rejects.toMatchObject({ code: 'WSAEINVAL' });
+      expect(single.destroyed).toBe(false);
+      const [live] = await fx.pairs(1);
+      if (live === undefined) throw new Error('no pair');
+      const results = await adoptNetSockets(sw, [many, live.accepted]);
+      expect(results.map((r) => r.error?.code)).toEqual(['WSAEINVAL', undefined]);
+      expect(results[0]?.error?.message).toMatch('not connected');
+      // Untouched: the provider never saw it, and it still carries the connection.
+      expect(record.batches).toEqual([1]);
+      expect(many.destroyed).toBe(false);
+      // Whichever client is its peer hears it (a Unix connection has no port to pair them by).
+      const echoed = Promise.race(clients.map(async (c) => ((await once(c, 'data')) as [Buffer])[0].toString()));
+      many.write('still here');
+      expect(await echoed).toBe('still here');
+      await sw.closesocket(theSocket(results[1]));
+    } finally {
+      for (const c of [...clients, ...accepted]) c.destroy();
+      await new Promise<void>((resolve) => unixServer.close(() => resolve()));
+      await rm(join(path, '..'), { recursive: true, force: true });
+    }
+  });
+
   it('should refuse every socket, untouched, when no provider has the extensions; and reject a call that is no array or after WSACleanup', async () => {
     const { sw } = await fx.start({}, true);
     const pairs = await fx.pairs(2);
