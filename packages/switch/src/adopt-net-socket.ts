@@ -26,6 +26,8 @@ export async function adoptNetSocket(sw: Switch, socket: NetSocket): Promise<Soc
   const af = socket.remoteFamily === 'IPv6' ? AF.INET6 : AF.INET;
   const { slot } = providerForAdoption(core.slots, core.failures, af);
   await untilWritesDrained(socket, 'adoptNetSocket');
+  // WSACleanup while it drained: the socket stays the caller's, untouched.
+  core.assertAlive();
   const { fd, readAhead } = detachNetSocket(socket);
   let context: number;
   try {
@@ -34,5 +36,7 @@ export async function adoptNetSocket(sw: Switch, socket: NetSocket): Promise<Soc
     closeQuietly(fd);
     throw error;
   }
+  // WSACleanup while the provider adopted it: its WSPCleanup closed the socket, and the table is going.
+  core.assertAlive();
   return (await core.adoptResult(slot, context, 'adoptNetSocket')).s;
 }

@@ -100,6 +100,18 @@ async function adoptOnSlot(core: SwitchCore, slot: ProviderSlot, items: readonly
       ),
     );
   }
+  try {
+    // WSACleanup while the provider ran: it closed what its provider adopted, and the table is going.
+    core.assertAlive();
+  } catch (error) {
+    for (let at = 0; at < items.length; at++) {
+      const item = items[at] as Detached;
+      // A refused descriptor is still ours; an adopted one was the provider's, closed by its WSPCleanup.
+      if (typeof (answers[at] as Partial<SocketBatchResult> | undefined)?.s !== 'number') closeQuietly(item.fd);
+      results[item.index] = { error: itemError(error) };
+    }
+    return;
+  }
   const adopting: Promise<void>[] = [];
   for (let at = 0; at < items.length; at++) {
     const item = items[at] as Detached;
@@ -149,6 +161,8 @@ export async function adoptNetSockets(sw: Switch, sockets: readonly NetSocket[])
   const adoptOnceDrained = async (index: number, socket: NetSocket, slot: ProviderSlot): Promise<void> => {
     try {
       await untilWritesDrained(socket, CALL);
+      // WSACleanup while it drained: the socket stays the caller's, untouched.
+      core.assertAlive();
       const { fd, readAhead } = detachNetSocket(socket);
       await adoptOnSlot(core, slot, [{ index, fd, readAhead }], results);
     } catch (error) {

@@ -278,6 +278,66 @@ describe('adoptNetSockets', () => {
     }
   });
 
+  it('should leave a socket still draining untouched when WSACleanup runs meanwhile (adoptNetSockets and adoptNetSocket), and fail it with WSAENETDOWN', async () => {
+    const { sw, record } = await fx.start();
+    const [ready, slow, slowAlone] = await fx.pairs(3);
+    if (ready === undefined || slow === undefined || slowAlone === undefined) throw new Error('no pairs');
+    for (const p of [slow, slowAlone]) {
+      p.client.pause();
+      p.accepted.write(Buffer.alloc(32 * 1024 * 1024));
+      expect(p.accepted.writableLength).toBeGreaterThan(0);
+    }
+    const adopting = adoptNetSockets(sw, [ready.accepted, slow.accepted]);
+    const adoptingAlone = adoptNetSocket(sw, slowAlone.accepted);
+    // The ready one went into the provider at once; the others wait for their writes.
+    expect(record.batches).toEqual([1]);
+    await sw.WSACleanup();
+    for (const p of [slow, slowAlone]) p.client.resume();
+    const results = await adopting;
+    expect(results.map((r) => r.error?.code)).toEqual(['WSAENETDOWN', 'WSAENETDOWN']);
+    await expect(adoptingAlone).rejects.toMatchObject({ code: 'WSAENETDOWN' });
+    // Never detached: the switch was gone when their writes reached the kernel; they are the caller's still.
+    expect(record.batches).toEqual([1]);
+    expect(record.singles).toBe(0);
+    expect(slow.accepted.destroyed).toBe(false);
+    expect(slowAlone.accepted.destroyed).toBe(false);
+  });
+
+  it('should fail adoptNetSocket with WSAENETDOWN, rather than resolve with a descriptor of the cleaned-up switch, when WSACleanup runs while the provider adopts', async () => {
+    const { sw, record } = await fx.start({ single: true });
+    const [pair] = await fx.pairs(1);
+    if (pair === undefined) throw new Error('no pair');
+    const ended = once(pair.client, 'end');
+    let cleaning: Promise<void> | undefined;
+    record.onAdopted = () => {
+      cleaning = sw.WSACleanup();
+    };
+    await expect(adoptNetSocket(sw, pair.accepted)).rejects.toMatchObject({ code: 'WSAENETDOWN' });
+    expect(record.singles).toBe(1);
+    await cleaning;
+    // The provider's cleanup closed the descriptor it had adopted.
+    await ended;
+  });
+
+  it('should fail adoptNetSockets with WSAENETDOWN for every item when WSACleanup runs while the provider adopts, with or without WSPAdoptDescriptors', async () => {
+    for (const single of [false, true]) {
+      const { sw, record } = await fx.start({ single });
+      const pairs = await fx.pairs(2);
+      const ended = pairs.map((p) => once(p.client, 'end'));
+      let cleaning: Promise<void> | undefined;
+      record.onAdopted = () => {
+        cleaning ??= sw.WSACleanup();
+      };
+      const results = await adoptNetSockets(
+        sw,
+        pairs.map((p) => p.accepted),
+      );
+      expect(results.map((r) => r.error?.code)).toEqual(['WSAENETDOWN', 'WSAENETDOWN']);
+      await cleaning;
+      await Promise.all(ended);
+    }
+  });
+
   it('should refuse every socket, untouched, when no provider has the extensions; and reject a call that is no array or after WSACleanup', async () => {
     const { sw } = await fx.start({}, true);
     const pairs = await fx.pairs(2);
