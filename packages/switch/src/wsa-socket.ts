@@ -1,8 +1,21 @@
-import type { ProtocolInfo, Socket } from '@sanshare/protocol-info';
+import { WsaError, type ProtocolInfo, type Socket } from '@sanshare/protocol-info';
 import { copyProtocolInfo } from './copy-protocol-info.js';
+import { reasonOf } from './explain.js';
 import { selectProvider } from './provider-selection.js';
 import { socketKeyOf } from './socket-key.js';
 import type { SwitchCore } from './switch-core.js';
+
+/**
+ * The provider's own copy of `info`. An info that cannot be copied (it holds what `structuredClone`
+ * refuses, a function say) is the caller's bad input: `WSAEINVAL`, as `WSASocketBatch` gives it.
+ */
+function copyOf(info: ProtocolInfo): ProtocolInfo {
+  try {
+    return copyProtocolInfo(info);
+  } catch (error) {
+    throw new WsaError('WSAEINVAL', `WSASocket: the protocol info cannot be copied: ${reasonOf(error)}`, { cause: error });
+  }
+}
 
 /**
  * `WSASocket`: picks the provider (`selectProvider`), calls its `WSPSocket` and returns the switch
@@ -26,8 +39,7 @@ export async function wsaSocket(
 ): Promise<Socket> {
   core.assertAlive();
   const { slot, entry } = selectProvider(core.slots, core.failures, af, type, protocol, protocolInfo);
-  const info = protocolInfo ?? entry.protocolInfo;
-  const context = await slot.procTable.WSPSocket(af, type, protocol, copyProtocolInfo(info), group, flags);
+  const context = await slot.procTable.WSPSocket(af, type, protocol, copyOf(protocolInfo ?? entry.protocolInfo), group, flags);
   core.assertAlive();
   const d = await core.adoptResult(slot, context, 'WSASocket');
   if (protocolInfo !== null) {

@@ -51,6 +51,24 @@ describe('WSASocketBatch (stub providers in this process)', () => {
     await expect(s.WSASocketBatch([])).rejects.toMatchObject({ code: 'WSAENETDOWN' });
   });
 
+  it('should refuse a protocol info that cannot be copied with WSAEINVAL, WSASocket as WSASocketBatch', async () => {
+    const { s, v4, info4 } = await start(['batch', 'batch']);
+    // structuredClone (the copy's fallback past plain data) cannot clone a function.
+    const uncopyable = { ...info4, extra: new Map([['f', () => 1]]) } as unknown as ProtocolInfo;
+    const [item] = await s.WSASocketBatch([uncopyable]);
+    expect(item?.error).toBeInstanceOf(WsaError);
+    expect(item?.error?.code).toBe('WSAEINVAL');
+    const single = await s.WSASocket(-1, -1, -1, uncopyable).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(single).toBeInstanceOf(WsaError);
+    expect(single).toMatchObject({ code: 'WSAEINVAL', message: expect.stringContaining('could not be cloned') });
+    // Neither reached the provider.
+    expect(v4.socketCalls).toBe(0);
+    expect(v4.socketBatchCalls).toEqual([]);
+  });
+
   it('should fail the items of a provider that breaks the contract with WSAEINVALIDPROVIDER, item by item, and pass its WsaErrors on', async () => {
     const { s, v4, v6, info4, info6 } = await start(['batch', 'batch']);
     // Rejects with something that is not a WsaError: every item of that provider, and no other.
