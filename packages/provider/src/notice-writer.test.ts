@@ -1,6 +1,7 @@
 import type { UdsConnection } from '@sanshare/transport-uds';
 import { describe, expect, it } from 'vitest';
 import { decodeTargetFrame, type ExportNoticeMessage } from './export-codec.js';
+import { MAX_NOTICE_IDS } from './constants.js';
 import { NoticeFailure, NoticeWriter } from './notice-writer.js';
 
 /** A connection double that records each notice sent and settles each send when told. */
@@ -72,6 +73,39 @@ describe('NoticeWriter', () => {
     await expect(claimed).rejects.toBeInstanceOf(NoticeFailure);
     expect(faults.map((f) => f.message)).toEqual(['send: timed out']);
     await expect(writer.claim(2)).rejects.toBeInstanceOf(NoticeFailure);
+  });
+
+  it('should resolve the claims whose notice was written when a later notice of the same flush fails, and fail only the others', async () => {
+    // More claims in one turn than one notice holds (concurrent batches of one source): several notices.
+    const { connection, sent, settleNext } = fakeConnection();
+    const faults: Error[] = [];
+    const writer = new NoticeWriter(connection, 1000, (error) => faults.push(error));
+    const ids = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+    const batches = [ids(1, 253), ...Array.from({ length: 16 }, (_, k) => ids(1000 + k * 253, 253)), ids(9000, 253)];
+    const outcomes = batches.map((batch) =>
+      writer.claimAll(batch).then(
+        () => 'claimed',
+        (error: unknown) => (error instanceof NoticeFailure ? 'failed' : 'other'),
+      ),
+    );
+    await turn();
+    // The first notice is written: the source holds every id in it as claimed (imported here).
+    settleNext();
+    await turn();
+    settleNext(Object.assign(new Error('send: timed out'), { code: 'UDS_TIMEOUT' }));
+    const settled = await Promise.all(outcomes);
+    expect(faults).toHaveLength(1);
+    expect(sent).toHaveLength(2);
+    const first = new Set((sent[0] as ExportNoticeMessage).claimedExportIds);
+    expect(first.size).toBeLessThanOrEqual(MAX_NOTICE_IDS);
+    // A claim whose ids all reached the source succeeds (its import must live on: the source let the
+    // socket go); the others fail (the source takes them back). No claim straddles the two notices.
+    for (const [at, batch] of batches.entries()) {
+      const written = batch.filter((id) => first.has(id)).length;
+      expect([0, batch.length]).toContain(written);
+      expect(settled[at]).toBe(written === batch.length ? 'claimed' : 'failed');
+    }
+    expect(settled.filter((o) => o === 'claimed').length).toBeGreaterThan(0);
   });
 
   it('should resolve queued claims when the channel ends from the source, and fail them when this end gives up', async () => {

@@ -14,11 +14,57 @@ import type { UdsConnection } from '@sanshare/transport-uds';
 import { MAX_NOTICE_IDS } from './constants.js';
 import { encodeTargetNotice } from './export-codec.js';
 
-/** The ids of one notice and the claims that wait for it to be written. */
+/** One `claim` or `claimAll`: its ids, and its caller waiting for them to be written. */
+interface Claim {
+  readonly exportIds: readonly number[];
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** What is gathered for the next flush. */
 interface Batch {
+  claims: Claim[];
+  lapsed: number[];
+}
+
+/** One notice to write, and the claims whose ids end in it: they are settled once it is written. */
+interface Notice {
   claimed: number[];
   lapsed: number[];
-  waiters: Array<{ resolve: () => void; reject: (error: Error) => void }>;
+  settles: Claim[];
+}
+
+const emptyBatch = (): Batch => ({ claims: [], lapsed: [] });
+const emptyNotice = (): Notice => ({ claimed: [], lapsed: [], settles: [] });
+
+/**
+ * A batch as notices of at most MAX_NOTICE_IDS ids of each kind. A claim does not straddle two notices
+ * (unless it alone holds more than one takes): should a later notice fail, every claim of a notice
+ * that was written succeeds, since its source already let those sockets go.
+ */
+function noticesOf(batch: Batch): Notice[] {
+  const notices: Notice[] = [];
+  let current = emptyNotice();
+  for (const claim of batch.claims) {
+    if (current.claimed.length > 0 && current.claimed.length + claim.exportIds.length > MAX_NOTICE_IDS) {
+      notices.push(current);
+      current = emptyNotice();
+    }
+    for (const exportId of claim.exportIds) {
+      if (current.claimed.length === MAX_NOTICE_IDS) {
+        notices.push(current);
+        current = emptyNotice();
+      }
+      current.claimed.push(exportId);
+    }
+    current.settles.push(claim);
+  }
+  notices.push(current);
+  for (let at = 0, n = 0; at < batch.lapsed.length; at += MAX_NOTICE_IDS, n++) {
+    if (n === notices.length) notices.push(emptyNotice());
+    (notices[n] as Notice).lapsed = batch.lapsed.slice(at, at + MAX_NOTICE_IDS);
+  }
+  return notices;
 }
 
 /** Thrown into a claim when its notice could not be written to a source that is still there. */
@@ -35,7 +81,7 @@ export class NoticeWriter {
   readonly #timeoutMs: number;
   /** Called once when a notice cannot be written to a source that is still there: the channel must end. */
   readonly #onFault: (error: Error) => void;
-  #batch: Batch = { claimed: [], lapsed: [], waiters: [] };
+  #batch: Batch = emptyBatch();
   #scheduled = false;
   #sending = false;
   /** `peer`: the source closed or died (claims succeed, nothing is sent). `fault`: this end gave up (claims fail). */
@@ -69,9 +115,10 @@ export class NoticeWriter {
   claimAll(exportIds: readonly number[]): Promise<void> {
     if (this.#ended === 'peer') return Promise.resolve();
     if (this.#ended === 'fault') return Promise.reject(new NoticeFailure('the channel to the source failed'));
+    // Nothing to tell: nothing to wait for (a claim with no ids would settle with no notice).
+    if (exportIds.length === 0) return Promise.resolve();
     const batch = this.#batch;
-    for (const exportId of exportIds) batch.claimed.push(exportId);
-    const written = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
+    const written = new Promise<void>((resolve, reject) => batch.claims.push({ exportIds, resolve, reject }));
     this.#schedule();
     return written;
   }
@@ -96,11 +143,11 @@ export class NoticeWriter {
   #end(how: 'peer' | 'fault', error: Error | undefined): void {
     if (this.#ended !== undefined) return;
     this.#ended = how;
-    const { waiters } = this.#batch;
-    this.#batch = { claimed: [], lapsed: [], waiters: [] };
-    for (const waiter of waiters) {
-      if (how === 'peer') waiter.resolve();
-      else waiter.reject(new NoticeFailure(`the channel to the source failed: ${error?.message ?? 'closed'}`));
+    const { claims } = this.#batch;
+    this.#batch = emptyBatch();
+    for (const claim of claims) {
+      if (how === 'peer') claim.resolve();
+      else claim.reject(new NoticeFailure(`the channel to the source failed: ${error?.message ?? 'closed'}`));
     }
   }
 
@@ -113,29 +160,33 @@ export class NoticeWriter {
     });
   }
 
-  /** Writes the current batch (as several notices past MAX_NOTICE_IDS ids), then the one gathered meanwhile. */
+  /**
+   * Writes the current batch (as several notices past MAX_NOTICE_IDS ids, each claim settled once the
+   * notice its ids end in is written), then the one gathered meanwhile.
+   */
   async #flush(): Promise<void> {
-    while (this.#ended === undefined && (this.#batch.claimed.length > 0 || this.#batch.lapsed.length > 0)) {
-      const batch = this.#batch;
-      this.#batch = { claimed: [], lapsed: [], waiters: [] };
+    while (this.#ended === undefined && (this.#batch.claims.length > 0 || this.#batch.lapsed.length > 0)) {
+      const notices = noticesOf(this.#batch);
+      this.#batch = emptyBatch();
       this.#sending = true;
+      let at = 0;
       try {
-        for (let at = 0; at < Math.max(batch.claimed.length, batch.lapsed.length); at += MAX_NOTICE_IDS) {
-          const frame = encodeTargetNotice({
-            claimedExportIds: batch.claimed.slice(at, at + MAX_NOTICE_IDS),
-            lapsedExportIds: batch.lapsed.slice(at, at + MAX_NOTICE_IDS),
-          });
+        for (; at < notices.length; at++) {
+          const notice = notices[at] as Notice;
+          const frame = encodeTargetNotice({ claimedExportIds: notice.claimed, lapsedExportIds: notice.lapsed });
           await this.#connection.send(frame, [], { timeoutMs: this.#timeoutMs });
+          for (const claim of notice.settles) claim.resolve();
         }
-        for (const waiter of batch.waiters) waiter.resolve();
       } catch (error) {
         const failure = error instanceof Error ? error : new Error(String(error));
+        // The claims of this notice and the ones after it; those of the notices written are settled.
+        const unsettled = notices.slice(at).flatMap((notice) => notice.settles);
         // The source gone, or this end closing the channel after it did (its end-of-file came first).
         if (peerGone(error) || this.#ended === 'peer') {
-          for (const waiter of batch.waiters) waiter.resolve();
+          for (const claim of unsettled) claim.resolve();
           this.#end('peer', undefined);
         } else {
-          for (const waiter of batch.waiters) waiter.reject(new NoticeFailure(`the notice could not be written to the source: ${failure.message}`));
+          for (const claim of unsettled) claim.reject(new NoticeFailure(`the notice could not be written to the source: ${failure.message}`));
           this.#end('fault', failure);
           this.#onFault(failure);
         }
