@@ -64,6 +64,23 @@ function fail(batch: Batch, slot: ProviderSlot, item: PlannedItem, error: unknow
   batch.results[item.index] = { error: itemError };
 }
 
+/**
+ * A result the switch cannot use (the provider broke the contract) that names a provider descriptor:
+ * closed, with its switch descriptor if it made one, as `adoptResult` closes one for `WSASocket`.
+ * Nobody else could ever close it: the caller never learns of it.
+ */
+async function discard(batch: Batch, slot: ProviderSlot, answer: unknown): Promise<void> {
+  const s = typeof answer === 'object' && answer !== null ? (answer as { s?: unknown }).s : undefined;
+  if (typeof s !== 'number') return;
+  const d = batch.core.table.findByContext(slot, s);
+  try {
+    await slot.procTable.WSPCloseSocket(s);
+  } catch {
+    // The provider is misbehaving already: its item's error says so.
+  }
+  if (d !== undefined) batch.core.forget(d);
+}
+
 /** Items of a provider that offers `WSPSocketBatch`: one call per 253 of them, one result per item. */
 async function runProviderBatch(batch: Batch, slot: ProviderSlot, items: readonly PlannedItem[]): Promise<void> {
   const extensions = slot.extensions;
@@ -88,6 +105,7 @@ async function runProviderBatch(batch: Batch, slot: ProviderSlot, items: readonl
         error: new WsaError('WSAEINVALIDPROVIDER', `${CALL} (item ${item.index}): provider ${slot.providerModule}'s WSPSocketBatch resolved with ${got} for ${items.length} protocol infos (one result per info, in order)`),
       };
     }
+    if (Array.isArray(answers)) await Promise.all(answers.map((answer: unknown) => discard(batch, slot, answer)));
     return;
   }
   let adopting: Promise<void>[] | undefined;
@@ -104,6 +122,7 @@ async function runProviderBatch(batch: Batch, slot: ProviderSlot, items: readonl
       batch.results[item.index] = {
         error: new WsaError('WSAEINVALIDPROVIDER', `${CALL} (item ${item.index}): provider ${slot.providerModule}'s WSPSocketBatch gave result ${at} as neither { s } nor { error }`),
       };
+      (adopting ??= []).push(discard(batch, slot, answer));
     }
   }
   if (adopting !== undefined) await Promise.all(adopting);

@@ -97,6 +97,21 @@ describe('WSASocketBatch (stub providers in this process)', () => {
     expect(results[1]?.error?.message).toMatch(/neither \{ s \} nor \{ error \}/);
   });
 
+  it('should close what a provider that breaks the contract created for the items it failed, as WSASocket closes a descriptor it cannot use', async () => {
+    const { s, v4, info4 } = await start(['batch', 'batch']);
+    const open = (): number[] => v4.openSockets?.() ?? [];
+    // Too few results: the sockets it made are nobody's.
+    v4.socketAnswer = (_infos, create) => [{ s: create() }];
+    let results = await s.WSASocketBatch([info4, info4]);
+    expect(results.map(codeOf)).toEqual(['WSAEINVALIDPROVIDER', 'WSAEINVALIDPROVIDER']);
+    expect(open()).toEqual([]);
+    // A result with both a socket and an error, beside a good one: only the good one stays open.
+    v4.socketAnswer = (_infos, create) => [{ s: create(), error: new WsaError('WSAEINVAL', 'both') }, { s: create() }];
+    results = await s.WSASocketBatch([info4, info4]);
+    expect(results.map(codeOf)).toEqual(['WSAEINVALIDPROVIDER', 'ok']);
+    expect(open()).toEqual([s.providerSocketOf(results[1]?.s as number)]);
+  });
+
   it('should give each new descriptor its access-control key and lift the lock of a socket taken back', async () => {
     const { s, v4, info4 } = await start(['batch', 'batch']);
     const old = await s.socket(AF.INET, SOCK.STREAM, IPPROTO.TCP);
