@@ -5,6 +5,7 @@ import { untilWritesDrained } from './drain-or-close.js';
 import { providerForAdoption } from './provider-selection.js';
 import type { Switch } from './switch-api.js';
 import { switchCoreOf } from './switch-registry.js';
+import { refuseTlsSocket } from './tls-socket.js';
 
 /**
  * Bridges a connected Node `net.Socket` (one an `http.Server` accepted, say) into the switch, so that
@@ -15,7 +16,7 @@ import { switchCoreOf } from './switch-registry.js';
  *
  * What the bridge gives up: listeners on the `net.Socket` (an HTTP parser, say) see nothing more;
  * bytes they already consumed are theirs, not the switch's. Throws `WsaError` `WSAEINVAL` when the
- * socket is not connected, or when no loaded provider with extensions serves its address family;
+ * socket is not connected or is a TLS socket, or when no loaded provider with extensions serves its address family;
  * if the provider then fails, the connection is closed (its descriptor is released, no bytes are kept);
  * `WSAEINVALIDPROVIDER` when the provider adopted it without creating a switch descriptor.
  */
@@ -23,6 +24,7 @@ export async function adoptNetSocket(sw: Switch, socket: NetSocket): Promise<Soc
   const core = switchCoreOf(sw);
   core.assertAlive();
   if (socket.destroyed || socket.remoteAddress === undefined) throw new WsaError('WSAEINVAL', 'adoptNetSocket: the net.Socket is not connected');
+  refuseTlsSocket(socket, 'adoptNetSocket');
   const af = socket.remoteFamily === 'IPv6' ? AF.INET6 : AF.INET;
   const { slot } = providerForAdoption(core.slots, core.failures, af);
   await untilWritesDrained(socket, 'adoptNetSocket');

@@ -8,6 +8,7 @@ import type { ProviderSlot } from './provider-slot.js';
 import type { Switch } from './switch-api.js';
 import type { SwitchCore } from './switch-core.js';
 import { switchCoreOf } from './switch-registry.js';
+import { refuseTlsSocket } from './tls-socket.js';
 
 const CALL = 'adoptNetSockets';
 
@@ -60,6 +61,7 @@ function hasIpPeer(socket: NetSocket): boolean {
 function slotFor(core: SwitchCore, socket: unknown, byFamily: Map<number, ProviderSlot>, either: ProviderSlot | undefined): ProviderSlot {
   if (typeof socket !== 'object' || socket === null) throw new WsaError('WSAEINVAL', `${CALL}: an item must be a net.Socket, got ${socket === null ? 'null' : typeof socket}`);
   const s = socket as NetSocket;
+  refuseTlsSocket(s, CALL);
   if (either !== undefined) {
     if (s.destroyed || s.pending || !hasIpPeer(s)) throw new WsaError('WSAEINVAL', `${CALL}: the net.Socket is not connected`);
     return either;

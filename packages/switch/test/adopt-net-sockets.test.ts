@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo, type Server, type Socket as NetSocket } from 'node:net';
 import { tmpdir } from 'node:os';
+import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import type { SocketBatchResult } from '@sanshare/protocol-info';
 import { socketInfo } from '@sanshare/transport-uds';
@@ -335,6 +336,41 @@ describe('adoptNetSockets', () => {
       expect(results.map((r) => r.error?.code)).toEqual(['WSAENETDOWN', 'WSAENETDOWN']);
       await cleaning;
       await Promise.all(ended);
+    }
+  });
+
+  it('should refuse a TLS socket untouched, adoptNetSocket as adoptNetSockets: its descriptor carries TLS records only Node can read and write', async () => {
+    const { sw, record } = await fx.start();
+    // A real handshake with a pre-shared key: no certificate to ship with the test.
+    const psk = Buffer.alloc(32, 7);
+    const tlsOptions = { ciphers: 'PSK-AES128-GCM-SHA256', maxVersion: 'TLSv1.2' } as const;
+    const accepted: TLSSocket[] = [];
+    const tlsServer = createTlsServer({ ...tlsOptions, pskCallback: () => psk }, (socket) => accepted.push(socket.on('error', () => {})));
+    await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
+    const clients: TLSSocket[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const client = tlsConnect({ ...tlsOptions, port: (tlsServer.address() as AddressInfo).port, host: '127.0.0.1', pskCallback: () => ({ psk, identity: 'test' }), checkServerIdentity: () => undefined });
+        clients.push(client.on('error', () => {}));
+        await once(client, 'secureConnect');
+      }
+      while (accepted.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+      const peerOf = (server: TLSSocket): TLSSocket => clients.find((c) => c.localPort === server.remotePort) as TLSSocket;
+      const [single, many] = accepted as [TLSSocket, TLSSocket];
+      await expect(adoptNetSocket(sw, single)).rejects.toMatchObject({ code: 'WSAEINVAL', message: expect.stringContaining('TLS') });
+      const results = await adoptNetSockets(sw, [many]);
+      expect(results.map((r) => r.error?.code)).toEqual(['WSAEINVAL']);
+      // Untouched: neither reached a provider, and both still speak TLS to their clients.
+      expect(record.batches).toEqual([]);
+      expect(record.singles).toBe(0);
+      for (const server of [single, many]) {
+        const heard = once(peerOf(server), 'data');
+        server.write('still tls');
+        expect(((await heard) as [Buffer])[0].toString()).toBe('still tls');
+      }
+    } finally {
+      for (const c of [...clients, ...accepted]) c.destroy();
+      await new Promise<void>((resolve) => tlsServer.close(() => resolve()));
     }
   });
 
