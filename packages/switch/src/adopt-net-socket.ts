@@ -23,6 +23,7 @@ import { refuseTlsSocket } from './tls-socket.js';
 export async function adoptNetSocket(sw: Switch, socket: NetSocket): Promise<Socket> {
   const core = switchCoreOf(sw);
   core.assertAlive();
+  if (typeof socket !== 'object' || socket === null) throw new WsaError('WSAEINVAL', `adoptNetSocket: socket must be a net.Socket, got ${socket === null ? 'null' : typeof socket}`);
   if (socket.destroyed || socket.remoteAddress === undefined) throw new WsaError('WSAEINVAL', 'adoptNetSocket: the net.Socket is not connected');
   refuseTlsSocket(socket, 'adoptNetSocket');
   const af = socket.remoteFamily === 'IPv6' ? AF.INET6 : AF.INET;

@@ -4,7 +4,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket as Ne
 import { tmpdir } from 'node:os';
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { join } from 'node:path';
-import type { SocketBatchResult } from '@sanshare/protocol-info';
+import { WsaError, type SocketBatchResult } from '@sanshare/protocol-info';
 import { socketInfo } from '@sanshare/transport-uds';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adoptNetSocket, adoptNetSockets, createCatalog, defaultCatalogEntries, WSAStartup, type Switch } from '../src/index.js';
@@ -372,6 +372,23 @@ describe('adoptNetSockets', () => {
       for (const c of [...clients, ...accepted]) c.destroy();
       await new Promise<void>((resolve) => tlsServer.close(() => resolve()));
     }
+  });
+
+  it('should refuse what is not a net.Socket with WSAEINVAL, adoptNetSocket as adoptNetSockets', async () => {
+    const { sw, record } = await fx.start();
+    const notSockets = [null, undefined, 42, 'socket'] as unknown as NetSocket[];
+    const results = await adoptNetSockets(sw, notSockets);
+    expect(results.map((r) => r.error?.code)).toEqual(notSockets.map(() => 'WSAEINVAL'));
+    for (const notSocket of notSockets) {
+      const error = await adoptNetSocket(sw, notSocket).then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      expect(error).toBeInstanceOf(WsaError);
+      expect(error).toMatchObject({ code: 'WSAEINVAL' });
+    }
+    expect(record.batches).toEqual([]);
+    expect(record.singles).toBe(0);
   });
 
   it('should refuse every socket, untouched, when no provider has the extensions; and reject a call that is no array or after WSACleanup', async () => {
