@@ -94,12 +94,14 @@ async function adoptOnSlot(core: SwitchCore, slot: ProviderSlot, items: readonly
     }
   } else {
     answers = await Promise.all(
-      items.map(({ fd, readAhead }) =>
-        extensions.WSPAdoptDescriptor(fd, readAhead).then(
-          (s) => ({ s }),
-          (error: unknown) => ({ error }),
-        ),
-      ),
+      // Each call in its own try: a provider that throws at once (no promise) refuses that item alone.
+      items.map(async ({ fd, readAhead }) => {
+        try {
+          return { s: await extensions.WSPAdoptDescriptor(fd, readAhead) };
+        } catch (error) {
+          return { error };
+        }
+      }),
     );
   }
   try {

@@ -130,6 +130,33 @@ describe('adoptNetSockets', () => {
     }
   });
 
+  it('should fail alone, its descriptor closed, a socket whose WSPAdoptDescriptor throws at once (the fallback), as adoptNetSocket does', async () => {
+    const { sw, record } = await fx.start({ single: true });
+    const pairs = await fx.pairs(3);
+    record.refuseSingleAtOnce = (call) => call === 2;
+    const ended = once((pairs[1] as { client: NetSocket }).client, 'end');
+    const results = await adoptNetSockets(
+      sw,
+      pairs.map((p) => p.accepted),
+    );
+    expect(results.map((r) => r.error?.code)).toEqual([undefined, 'WSAEMFILE', undefined]);
+    // Its descriptor closed, as adoptNetSocket closes it: the client sees the connection end.
+    await ended;
+    for (const [at, r] of results.entries()) {
+      if (r.s === undefined) continue;
+      (pairs[at] as { client: NetSocket }).client.write(`n${at}`);
+      expect(await recvExact(sw, r.s, 2)).toBe(`n${at}`);
+      await sw.closesocket(r.s);
+    }
+    // The single call, likewise.
+    const [other] = await fx.pairs(1);
+    if (other === undefined) throw new Error('no pair');
+    record.refuseSingleAtOnce = () => true;
+    const otherEnded = once(other.client, 'end');
+    await expect(adoptNetSocket(sw, other.accepted)).rejects.toMatchObject({ code: 'WSAEMFILE' });
+    await otherEnded;
+  });
+
   it('should close the descriptor of a socket the provider refused after its detach, and keep the others', async () => {
     const { sw, record } = await fx.start({ maxSockets: 2 });
     const pairs = await fx.pairs(3);
