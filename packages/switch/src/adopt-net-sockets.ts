@@ -146,8 +146,8 @@ async function adoptOnSlot(core: SwitchCore, slot: ProviderSlot, items: readonly
  * flushed, detached and adopted as `adoptNetSocket` would (same errors, same cleanup: a socket that
  * fails after its detach has its descriptor closed), but each provider is called once per
  * `SCM_MAX_FD` (253) sockets with `WSPAdoptDescriptors` (one descriptor at a time with
- * `WSPAdoptDescriptor` for a provider without it). A socket with unsent writes waits for its 'drain'
- * on its own: the others do not wait for it. Resolves with one result per socket, in order: `{ s }`,
+ * `WSPAdoptDescriptor` for a provider without it). A socket with unsent writes waits for them to
+ * reach the kernel on its own: the others do not wait for it. Resolves with one result per socket, in order: `{ s }`,
  * the new switch descriptor, or `{ error }`. Rejects only when nothing could be attempted (the switch
  * is cleaned up; `sockets` is not an array).
  */

@@ -198,6 +198,46 @@ describe('adoptNetSockets', () => {
     await sw.closesocket(t);
   });
 
+  it('should adopt a socket whose unsent writes never filled its buffer (Node emits no drain for them), adoptNetSockets as adoptNetSocket', async () => {
+    const { sw } = await fx.start();
+    const pairs = await fx.pairs(2);
+    const totals: number[] = [];
+    for (const p of pairs) {
+      p.client.pause();
+      // Small writes, each taken by the kernel at once, until one stays in Node: write() returned
+      // true for it (under the high-water mark), so no 'drain' follows when it is written.
+      const chunk = Buffer.alloc(8 * 1024, 0x61);
+      let total = 0;
+      for (let i = 0; i < 100_000 && p.accepted.writableLength === 0; i++) {
+        expect(p.accepted.write(chunk)).toBe(true);
+        total += chunk.length;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(p.accepted.writableLength).toBeGreaterThan(0);
+      expect(p.accepted.writableNeedDrain).toBe(false);
+      totals.push(total);
+    }
+    const [viaMany, viaOne] = pairs as [{ client: NetSocket; accepted: NetSocket }, { client: NetSocket; accepted: NetSocket }];
+    const many = adoptNetSockets(sw, [viaMany.accepted]);
+    const one = adoptNetSocket(sw, viaOne.accepted);
+    const received = [0, 0];
+    for (const [at, p] of [viaMany, viaOne].entries()) {
+      p.client.on('data', (data: Buffer) => (received[at] = (received[at] as number) + data.length));
+      p.client.resume();
+    }
+    const [result] = await many;
+    const s = theSocket(result);
+    const t = await one;
+    // Every byte Node held reached the client before the switch wrote its own.
+    for (const [at, socket] of [s, t].entries()) {
+      await sw.send(socket, 'after');
+      const expected = (totals[at] as number) + 'after'.length;
+      while ((received[at] as number) < expected) await new Promise((resolve) => setImmediate(resolve));
+      expect(received[at]).toBe(expected);
+      await sw.closesocket(socket);
+    }
+  });
+
   it('should refuse a socket destroyed while its writes waited (adoptNetSockets and adoptNetSocket), without waiting for a drain that never comes', async () => {
     const { sw, record } = await fx.start();
     const [slow] = await fx.pairs(1);
