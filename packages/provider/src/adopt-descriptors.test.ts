@@ -173,6 +173,29 @@ describe('WSPAdoptDescriptors', () => {
     }
   });
 
+  it('should refuse a read-ahead that is not a Uint8Array with WSAEFAULT, WSPAdoptDescriptor as WSPAdoptDescriptors, leaving the descriptor open', async () => {
+    const { server, port } = await echoServer('127.0.0.1');
+    try {
+      const { ext } = await start();
+      const [single, batched] = await connectedDescriptors('127.0.0.1', port, 2);
+      if (single === undefined || batched === undefined) throw new Error('no clients');
+      // A string would otherwise become the first bytes WSPRecv returns, as if the peer had sent them.
+      for (const bad of ['not bytes', [1, 2], { length: 3 }]) {
+        const refused = await rejection(ext.WSPAdoptDescriptor(single.fd, bad as unknown as Uint8Array));
+        expect(refused).toMatchObject({ code: 'WSAEFAULT' });
+        const results = await ext.WSPAdoptDescriptors?.([{ fd: batched.fd, readAhead: bad as unknown as Uint8Array }]);
+        expect(results?.[0]?.error).toMatchObject({ code: 'WSAEFAULT' });
+      }
+      for (const fd of [single.fd, batched.fd]) {
+        expect(fstatSync(fd).isSocket()).toBe(true);
+        closeSync(fd);
+      }
+      expect([...upcalls.handles.keys()]).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+
   it('should keep the names it read at adoption, so that they answer after the connection was reset', async () => {
     const { server, port, accepted } = await echoServer('127.0.0.1');
     try {

@@ -5,6 +5,7 @@
  * WSPDetachDescriptor gives one back as a descriptor and its read-ahead (none for a listener), and
  * closes the provider's descriptor.
  */
+import { kindOf } from '@sanshare/internal';
 import { AF, IPPROTO, SOCK, WsaError, type Socket } from '@sanshare/protocol-info';
 import { closeFd, closeQuietly, dupFd, getSockOptInt, LINUX, socketInfo, type SocketAddresses, type SocketInfo, type SocketInfoOptions } from '@sanshare/transport-uds';
 import { toWsaError } from './errors.js';
@@ -17,6 +18,8 @@ import { StreamSocket } from './stream-socket.js';
 
 export async function adoptDescriptor(state: ProviderState, fd: number, readAhead?: Uint8Array): Promise<Socket> {
   if (!Number.isInteger(fd) || fd < 0) throw new WsaError('WSAEINVAL', `${String(fd)} is not a descriptor`);
+  // WSPAdoptDescriptors' check: anything else (a string, say) would become bytes the peer never sent.
+  if (readAhead !== undefined && !(readAhead instanceof Uint8Array)) throw new WsaError('WSAEFAULT', `readAhead must be a Uint8Array, got ${kindOf(readAhead)}`);
   state.sockets.requireRoom();
   // Three getsockopt calls (SO_ACCEPTCONN, SO_TYPE, SO_DOMAIN), not socketInfo's six: every
   // connection a server moves passes here, and its peer and protocol are not needed; a listener
