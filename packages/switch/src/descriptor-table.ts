@@ -57,6 +57,11 @@ export class DescriptorTable<P> {
     return s;
   }
 
+  /** The switch descriptor the next `create` will return: every one made after this point is at least this. */
+  get nextSocket(): Socket {
+    return this.#next;
+  }
+
   /** Removes `s`; false when it was not there. */
   delete(s: Socket): boolean {
     const d = this.#byS.get(s);

@@ -65,20 +65,30 @@ function fail(batch: Batch, slot: ProviderSlot, item: PlannedItem, error: unknow
 }
 
 /**
- * A result the switch cannot use (the provider broke the contract) that names a provider descriptor:
- * closed, with its switch descriptor if it made one, as `adoptResult` closes one for `WSASocket`.
- * Nobody else could ever close it: the caller never learns of it.
+ * Results the switch cannot use (the provider broke the contract) that name provider descriptors:
+ * each is closed, with its switch descriptor if it made one, as `adoptResult` closes one for
+ * `WSASocket`. Nobody else could ever close it: the caller never learns of it. Left alone: a
+ * descriptor that another item of this batch returns as its socket, and one whose switch descriptor
+ * existed before the call (`firstNew`): not this call's to close, whatever the provider says.
  */
-async function discard(batch: Batch, slot: ProviderSlot, answer: unknown): Promise<void> {
-  const s = typeof answer === 'object' && answer !== null ? (answer as { s?: unknown }).s : undefined;
-  if (typeof s !== 'number') return;
-  const d = batch.core.table.findByContext(slot, s);
-  try {
-    await slot.procTable.WSPCloseSocket(s);
-  } catch {
-    // The provider is misbehaving already: its item's error says so.
+async function discard(batch: Batch, slot: ProviderSlot, answers: readonly unknown[], firstNew: Socket, kept: ReadonlySet<number>): Promise<void> {
+  const named = new Set<number>();
+  for (const answer of answers) {
+    const s = typeof answer === 'object' && answer !== null ? (answer as { s?: unknown }).s : undefined;
+    if (typeof s === 'number' && !kept.has(s)) named.add(s);
   }
-  if (d !== undefined) batch.core.forget(d);
+  await Promise.all(
+    [...named].map(async (context) => {
+      const d = batch.core.table.findByContext(slot, context);
+      if (d !== undefined && d.s < firstNew) return;
+      try {
+        await slot.procTable.WSPCloseSocket(context);
+      } catch {
+        // The provider is misbehaving already: its item's error says so.
+      }
+      if (d !== undefined) batch.core.forget(d);
+    }),
+  );
 }
 
 /** Items of a provider that offers `WSPSocketBatch`: one call per 253 of them, one result per item. */
@@ -86,6 +96,7 @@ async function runProviderBatch(batch: Batch, slot: ProviderSlot, items: readonl
   const extensions = slot.extensions;
   const socketBatch = extensions?.WSPSocketBatch as NonNullable<NonNullable<typeof extensions>['WSPSocketBatch']>;
   let answers: unknown;
+  const firstNew = batch.core.table.nextSocket;
   try {
     answers = await socketBatch.call(
       extensions,
@@ -105,15 +116,18 @@ async function runProviderBatch(batch: Batch, slot: ProviderSlot, items: readonl
         error: new WsaError('WSAEINVALIDPROVIDER', `${CALL} (item ${item.index}): provider ${slot.providerModule}'s WSPSocketBatch resolved with ${got} for ${items.length} protocol infos (one result per info, in order)`),
       };
     }
-    if (Array.isArray(answers)) await Promise.all(answers.map((answer: unknown) => discard(batch, slot, answer)));
+    if (Array.isArray(answers)) await discard(batch, slot, answers, firstNew, new Set());
     return;
   }
   let adopting: Promise<void>[] | undefined;
+  let unusable: unknown[] | undefined;
+  const kept = new Set<number>();
   for (let at = 0; at < items.length; at++) {
     const item = items[at] as PlannedItem;
     const answer: unknown = answers[at];
     const { s, error } = (typeof answer === 'object' && answer !== null ? answer : {}) as { s?: unknown; error?: unknown };
     if (error === undefined && typeof s === 'number') {
+      kept.add(s);
       const adopted = succeed(batch, slot, item, s);
       if (adopted !== undefined) (adopting ??= []).push(adopted);
     } else if (error !== undefined && s === undefined) {
@@ -122,9 +136,10 @@ async function runProviderBatch(batch: Batch, slot: ProviderSlot, items: readonl
       batch.results[item.index] = {
         error: new WsaError('WSAEINVALIDPROVIDER', `${CALL} (item ${item.index}): provider ${slot.providerModule}'s WSPSocketBatch gave result ${at} as neither { s } nor { error }`),
       };
-      (adopting ??= []).push(discard(batch, slot, answer));
+      (unusable ??= []).push(answer);
     }
   }
+  if (unusable !== undefined) (adopting ??= []).push(discard(batch, slot, unusable, firstNew, kept));
   if (adopting !== undefined) await Promise.all(adopting);
 }
 

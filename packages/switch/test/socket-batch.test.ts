@@ -112,6 +112,28 @@ describe('WSASocketBatch (stub providers in this process)', () => {
     expect(open()).toEqual([s.providerSocketOf(results[1]?.s as number)]);
   });
 
+  it('should leave open what a broken result names but is not the call\'s to close: a socket made before the call, or another item\'s socket', async () => {
+    const { s, v4, info4 } = await start(['batch', 'batch']);
+    const open = (): number[] => v4.openSockets?.() ?? [];
+    const before = await s.socket(AF.INET, SOCK.STREAM, IPPROTO.TCP);
+    const beforeContext = s.providerSocketOf(before);
+    // Too many results, one of them the caller's socket from before the call: the call's own are closed, the caller's stays.
+    v4.socketAnswer = (_infos, create) => [{ s: create() }, { s: beforeContext }, { s: create() }];
+    let results = await s.WSASocketBatch([info4, info4]);
+    expect(results.map(codeOf)).toEqual(['WSAEINVALIDPROVIDER', 'WSAEINVALIDPROVIDER']);
+    expect(open()).toEqual([beforeContext]);
+    await expect(s.send(before, 'x')).resolves.toBe(1);
+    // A broken result naming the socket another item got: that item's socket stays open and usable.
+    v4.socketAnswer = (_infos, create) => {
+      const context = create();
+      return [{ s: context }, { s: context, error: new WsaError('WSAEINVAL', 'both') }];
+    };
+    results = await s.WSASocketBatch([info4, info4]);
+    expect(results.map(codeOf)).toEqual(['ok', 'WSAEINVALIDPROVIDER']);
+    expect(open().sort()).toEqual([beforeContext, s.providerSocketOf(results[0]?.s as number)].sort());
+    await expect(s.send(results[0]?.s as number, 'x')).resolves.toBe(1);
+  });
+
   it('should give each new descriptor its access-control key and lift the lock of a socket taken back', async () => {
     const { s, v4, info4 } = await start(['batch', 'batch']);
     const old = await s.socket(AF.INET, SOCK.STREAM, IPPROTO.TCP);
