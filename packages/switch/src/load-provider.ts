@@ -71,8 +71,9 @@ export interface StartedProvider {
  * Imports a provider module named by a catalog entry. A package name is resolved from this module's
  * location first (a dependency of the app that installed the switch) and then from the current
  * working directory (the app itself), as a DLL path in the Windows catalog names the DLL wherever it is.
+ * (Exported for the tests' agents, which load a catalog's modules before a descriptor baseline.)
  */
-async function importProviderModule(spec: string): Promise<unknown> {
+export async function importProviderModule(spec: string): Promise<unknown> {
   if (spec.startsWith('file:')) return import(spec);
   if (isAbsolute(spec)) return import(pathToFileURL(spec).href);
   try {

@@ -5,6 +5,7 @@ import type { Agent } from './helpers/agent.js';
 import { MINIMAL_PROVIDER, SANSHARE_PROVIDER, type ProviderUnderTest } from './helpers/providers.js';
 import { useTwoAgents } from './helpers/two-agents.js';
 import { settlesAt } from './helpers/settles-at.js';
+import { descriptorBaseline, expectDescriptorsBack } from './helpers/descriptor-leak-check.js';
 
 const SOCKETS = 300;
 
@@ -26,9 +27,10 @@ describe.each([
 
   it('should move every connection with one call, each still on its own TCP connection with its read-ahead, and leak no descriptor', async () => {
     const { dir, catalogFile, peer, source, destination } = fx;
-    // Before anything: each process's descriptors then are all it may hold after WSACleanup.
-    const sourceFds = await source.call<number>('heldFds');
-    const destinationFds = await destination.call<number>('heldFds');
+    // Before anything (but loading the provider modules): each process's descriptors then are all
+    // it may hold after WSACleanup.
+    const sourceFds = await descriptorBaseline(source, catalogFile);
+    const destinationFds = await descriptorBaseline(destination, catalogFile);
     await source.call<number>('startup', { catalogFile });
     const dstPid = await destination.call<number>('startup', { catalogFile });
     if (!withMessages) {
@@ -85,10 +87,7 @@ describe.each([
     expect(await settlesAt(destination, 'tcpFds', 0)).toBe(0);
     // Nor anything else, once the switches are cleaned up (a provider may keep a channel per peer until then).
     await Promise.all([source.call('cleanup'), destination.call('cleanup')]);
-    // On a mismatch the message lists what each side still holds (seen once under load: 2 more, unexplained).
-    const sourceHeld = await settlesAt(source, 'heldFds', sourceFds);
-    expect(sourceHeld, `source holds: ${(await source.call<string[]>('fdTargets')).join(', ')}`).toBe(sourceFds);
-    const destinationHeld = await settlesAt(destination, 'heldFds', destinationFds);
-    expect(destinationHeld, `destination holds: ${(await destination.call<string[]>('fdTargets')).join(', ')}`).toBe(destinationFds);
+    await expectDescriptorsBack(source, 'the source', sourceFds);
+    await expectDescriptorsBack(destination, 'the destination', destinationFds);
   });
 });

@@ -5,6 +5,7 @@ import type { Agent } from './helpers/agent.js';
 import { MINIMAL_PROVIDER, SANSHARE_PROVIDER, type ProviderUnderTest } from './helpers/providers.js';
 import { useTwoAgents } from './helpers/two-agents.js';
 import { settlesAt } from './helpers/settles-at.js';
+import { descriptorBaseline, expectDescriptorsBack } from './helpers/descriptor-leak-check.js';
 
 const SOCKETS = 300;
 
@@ -22,8 +23,8 @@ describe.each([SANSHARE_PROVIDER, MINIMAL_PROVIDER] as ProviderUnderTest[])('WSA
 
   it('should import every socket with one call, fail bad items alone with WSASocket\'s codes, lift the lock of a socket taken back, and leak nothing', async () => {
     const { dir, catalogFile, peer, source, destination } = fx;
-    const sourceFds = await source.call<number>('heldFds');
-    const destinationFds = await destination.call<number>('heldFds');
+    const sourceFds = await descriptorBaseline(source, catalogFile);
+    const destinationFds = await descriptorBaseline(destination, catalogFile);
     await source.call<number>('startup', { catalogFile });
     const dstPid = await destination.call<number>('startup', { catalogFile });
     await destination.call('listenChannel', { path: join(dir, 'c.sock') });
@@ -77,10 +78,8 @@ describe.each([SANSHARE_PROVIDER, MINIMAL_PROVIDER] as ProviderUnderTest[])('WSA
     expect(await settlesAt(source, 'tcpFds', 0)).toBe(0);
     expect(await settlesAt(destination, 'tcpFds', 0)).toBe(0);
     await Promise.all([source.call('cleanup'), destination.call('cleanup')]);
-    const sourceHeld = await settlesAt(source, 'heldFds', sourceFds);
-    expect(sourceHeld, `source holds: ${(await source.call<string[]>('fdTargets')).join(', ')}`).toBe(sourceFds);
-    const destinationHeld = await settlesAt(destination, 'heldFds', destinationFds);
-    expect(destinationHeld, `destination holds: ${(await destination.call<string[]>('fdTargets')).join(', ')}`).toBe(destinationFds);
+    await expectDescriptorsBack(source, 'the source', sourceFds);
+    await expectDescriptorsBack(destination, 'the destination', destinationFds);
   });
 });
 
