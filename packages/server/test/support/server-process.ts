@@ -111,12 +111,12 @@ export async function until(what: string, condition: () => boolean, timeoutMs = 
   }
 }
 
-/** How many descriptors process `pid` has open (`/proc/<pid>/fd`). */
 /** The command line that runs `script` through tsx, for a supervisor to start. */
 export function tsxCommand(script: string): string[] {
   return [process.execPath, '--import', require.resolve('tsx'), script];
 }
 
+/** How many descriptors process `pid` has open (`/proc/<pid>/fd`). */
 export function openDescriptors(pid: number): number {
   return require('node:fs').readdirSync(`/proc/${pid}/fd`).length as number;
 }
