@@ -273,6 +273,11 @@ class Pool extends EventEmitter implements WorkerPool {
   }
 
   #dispatch(socket: Socket): void {
+    if (this.#closing) {
+      // A connection a worker gave back while the pool closes: no worker takes it any more.
+      socket.destroy();
+      return;
+    }
     const worker = this.#pick();
     if (worker === undefined) {
       this.#waiting.push(socket);
@@ -371,8 +376,10 @@ class Pool extends EventEmitter implements WorkerPool {
     if (this.#closing) return;
     this.#closing = true;
     for (const check of this.#readyWaiters) check();
-    await new Promise<void>((resolve) => (this.#server.listening ? this.#server.close(() => resolve()) : resolve()));
+    // The connections still waiting for a worker end first: they count as the server's connections,
+    // and its close() waits for every one of them (forever, when no worker is ready to take them).
     for (const socket of this.#waiting.splice(0)) socket.destroy();
+    await new Promise<void>((resolve) => (this.#server.listening ? this.#server.close(() => resolve()) : resolve()));
     const exits = this.#workers.map((w) => new Promise<void>((resolve) => (w.child.exitCode !== null || w.child.signalCode !== null ? resolve() : w.child.once('exit', () => resolve()))));
     for (const w of this.#workers) w.child.kill('SIGTERM');
     await Promise.all(exits);
