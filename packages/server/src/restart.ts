@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { armDeadline, withDeadline } from '@sanshare/internal';
 import { EventEmitter } from 'node:events';
+import { fstatSync } from 'node:fs';
 import { Server as NetServer, type AddressInfo, type ListenOptions, type Server } from 'node:net';
 import { closeQuietly, dupFd } from '@sanshare/transport-uds';
 import type { Switch } from '@sanshare/switch';
@@ -418,7 +419,16 @@ class RestarterImpl extends EventEmitter implements Restarter {
     const inherited = this.#inherited.get(name);
     if (inherited !== undefined) {
       this.#inherited.delete(name);
-      await listenServer(server, { fd: inherited }, `listener '${name}' (inherited descriptor ${inherited})`);
+      // Node's handle takes a socket descriptor over (and closes it itself when listening on it then
+      // fails); anything else (a file, a pipe's wrong end) it refuses untouched, and that one is no
+      // longer close()'s to close: closed here when the listen fails.
+      const notASocket = isOpenNonSocket(inherited);
+      try {
+        await listenServer(server, { fd: inherited }, `listener '${name}' (inherited descriptor ${inherited})`);
+      } catch (error) {
+        if (notASocket) closeQuietly(inherited);
+        throw error;
+      }
     } else if (this.#predecessor?.listeners.includes(name) === true && this.#predecessor.channel !== undefined) {
       // Not inherited (this process was not started by its predecessor): the listener comes through the switch.
       const { pid, gone } = this.#predecessor;
@@ -826,6 +836,15 @@ function raceAbort<T>(promise: Promise<T>, gone: AbortSignal, what: string): Pro
       return new ServerError('ERR_SUCCESSOR_FAILED', `the successor failed ${what}: ${isServerError(reason) ? reason.message : firstLine(reason)}`, { cause: reason });
     },
   );
+}
+
+/** Whether `fd` is open and not a socket (false when it is not open at all). */
+function isOpenNonSocket(fd: number): boolean {
+  try {
+    return !fstatSync(fd).isSocket();
+  } catch {
+    return false;
+  }
 }
 
 /** Resolves once no attached server has a connection, or after `timeoutMs`. */
