@@ -195,7 +195,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
   readonly #runtimeDir: string;
   readonly #mover: SocketMover;
   readonly #control: ControlListener;
-  readonly #router = new ConnectionRouter();
+  /** A connection that arrived and that its server could not adopt is ended, and told as a warning. */
+  readonly #router = new ConnectionRouter({ onRefused: (error) => this.#warn(error) });
   readonly #listeners = new Map<string, Server>();
   /** Names whose `listen` is under way: a second `listen` of one is refused at once, as for one that listens. */
   readonly #listening = new Set<string>();
@@ -266,6 +267,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
     const unlink = armDeadline({ signal: this.#closing.signal }, () => receiving.abort());
     const counts: MoveCounts = { phase: 'joining', moved: 0, remaining: 0, refused: 0, unserved: 0, fallback: 0, closed: 0 };
     let received = 0;
+    /** Arrived, and ended because its server could not adopt it. */
+    let notAdopted = 0;
     let expected: number | undefined;
     let died = false;
     let idle: NodeJS.Timeout | undefined;
@@ -273,8 +276,9 @@ class RestarterImpl extends EventEmitter implements Restarter {
       clearTimeout(idle);
       idle = setTimeout(() => receiving.abort(), ORPHAN_RECEIVE_IDLE_MS);
     };
+    // Every socket the predecessor sent has arrived: served here, or ended because its server could not adopt it.
     const maybeDone = (): void => {
-      if (expected !== undefined && received >= expected) receiving.abort();
+      if (expected !== undefined && received + notAdopted >= expected) receiving.abort();
     };
     const emit = (phase: RestartPhase, reason?: string): void => {
       if (phase !== clock.phase) clock.enter(phase);
@@ -328,9 +332,12 @@ class RestarterImpl extends EventEmitter implements Restarter {
           this.#warn(error);
         },
       })) {
-        received++;
+        if (this.#router.deliver(arrived)) received++;
+        else {
+          notAdopted++;
+          counts.unserved++;
+        }
         if (died) armIdle();
-        this.#router.deliver(arrived);
         tellArrivals();
         maybeDone();
       }

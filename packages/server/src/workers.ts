@@ -458,7 +458,7 @@ export async function serveWorker(server: Server, options: ServeWorkerOptions = 
     socket.once('close', () => fresh.delete(socket));
     server.emit('connection', socket);
   };
-  const router = new ConnectionRouter(serveFresh);
+  const router = new ConnectionRouter({ fresh: serveFresh });
   const attachables = options.adapters ?? (server instanceof HttpServer ? [server] : []);
   attachables.map(adapterFor).forEach((adapter, i) => router.attach({ name: `${adapter.kind}#${i + 1}`, adapter }));
   const servers: readonly AttachedServer[] = router.servers;
