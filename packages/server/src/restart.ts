@@ -128,7 +128,9 @@ export interface Restarter {
    * Starts the successor and hands everything over. Resolves once this process holds nothing (then
    * exit); rejects with `ERR_RESTART_IN_PROGRESS` during another restart (or before `ready()`), and
    * with `ERR_SUCCESSOR_FAILED` when the successor dies or is not ready in time: this process then
-   * listens again and serves on, having lost nothing it still held.
+   * listens again and serves on, having lost nothing it still held. Rejects with `ERR_CLOSED` when
+   * `close()` is called meanwhile: a successor not ready yet is stopped (as when it fails); a ready
+   * one is left to serve the listeners and the connections moved to it.
    */
   upgrade(): Promise<RestartReport>;
   /** Resolves once this process has handed everything over (by `upgrade()`, a signal or a supervisor): exit then. */
@@ -639,6 +641,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
     const addresses = [...this.#listeners.values()].map((s) => s.address()).filter((a): a is AddressInfo => typeof a === 'object' && a !== null);
     if (this.#options.probeConnects !== undefined && addresses.length > 0) probe = startConnectProbe(addresses, this.#options.probeConnects.intervalMs);
     let channel: ControlChannel | undefined;
+    /** It said Ready: it accepts on the listeners from then on, and the connections moved to it are its own. */
+    let successorReady = false;
     // The successor is gone when it exits, closes its channel, is not ready in time, or this restarter closes.
     const unlinkClosing = armDeadline({ signal: this.#closing.signal }, () => gone.abort(new Error('the restarter was closed')));
     const readyDeadline = armDeadline({ timeoutMs: this.#timeouts.ready }, () => gone.abort(new ServerError('ERR_SUCCESSOR_FAILED', 'did not get there in time (readyTimeoutMs)')));
@@ -668,6 +672,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
       progress('starting');
       await raceAbort(readUntilReady(ch), gone.signal, 'before it was ready');
       readyDeadline();
+      successorReady = true;
       // From now on a read stays pending, so that the successor's death (the channel's end) is seen at
       // once. The one message it sends later is its own Done: it holds every socket this process sent.
       let finished = false;
@@ -750,15 +755,41 @@ class RestarterImpl extends EventEmitter implements Restarter {
       this.#exited.resolve(result);
       return result;
     } catch (error) {
+      if (this.#state === 'closed' && successorReady) {
+        // close() mid-move: the successor is ready, accepts on the listeners and serves what moved to
+        // it. Killing it (the rollback) would end all of that, and this closed process would listen
+        // again in its place. It is left to serve on; it keeps what arrived, as when its predecessor dies.
+        await channel?.send({ kind: 'abort', reason: 'the old process was closed mid-restart and sends nothing more' }).catch(() => undefined);
+        await channel?.close();
+        for (const fd of keep.values()) closeQuietly(fd);
+        keep.clear();
+        child?.unref();
+        await probe?.stop();
+        progress('failed', 'the restarter was closed');
+        tty?.end();
+        unlinkClosing();
+        throw new ServerError(
+          'ERR_CLOSED',
+          `the restarter was closed during the restart: the successor (pid ${successorPid}) was ready, and serves on with the listeners and the ${counts.moved} connection(s) moved to it; this process does not listen again`,
+          { cause: error },
+        );
+      }
       // The successor failed: listen again on the kept descriptors and serve on; nothing was lost here.
       const reason = isServerError(error) ? error.message : firstLine(error);
       await this.#rollback(keep, child, channel, reason);
       await probe?.stop();
       progress('failed', reason);
       tty?.end();
-      this.#state = this.#state === 'closed' ? 'closed' : 'serving';
       readyDeadline();
       unlinkClosing();
+      if (this.#state === 'closed') {
+        throw new ServerError(
+          'ERR_CLOSED',
+          `the restarter was closed during the restart: the successor${successorPid === undefined ? '' : ` (pid ${successorPid})`}, not ready yet, was stopped; this process listens again and serves every connection it held`,
+          { cause: error },
+        );
+      }
+      this.#state = 'serving';
       throw new ServerError(
         'ERR_SUCCESSOR_FAILED',
         `the restart failed: the successor${successorPid === undefined ? '' : ` (pid ${successorPid})`} ${reason.replace(/^the successor( \(pid \d+\))? /, '')}; this process listens again and serves every connection it held`,
