@@ -505,13 +505,24 @@ class RestarterImpl extends EventEmitter implements Restarter {
     const gone = new AbortController();
     let child: ChildProcess | undefined;
     try {
-      if (this.#supervised) {
-        // The supervisor starts successors: ask it (it answers SIGHUP), then take the Hello that comes.
-        process.kill(process.ppid, 'SIGHUP');
-      } else {
-        child = this.#spawnSuccessor();
-        child.once('exit', (code, signal) => gone.abort(new Error(`the successor (pid ${child?.pid}) exited (${signal ?? `code ${String(code)}`})`)));
-        child.once('error', (error) => gone.abort(error));
+      try {
+        if (this.#supervised) {
+          // The supervisor starts successors: ask it (it answers SIGHUP), then take the Hello that comes.
+          process.kill(process.ppid, 'SIGHUP');
+        } else {
+          child = this.#spawnSuccessor();
+          child.once('exit', (code, signal) => gone.abort(new Error(`the successor (pid ${child?.pid}) exited (${signal ?? `code ${String(code)}`})`)));
+          child.once('error', (error) => gone.abort(error));
+        }
+      } catch (error) {
+        // Refused at once (spawn throws for an empty command or a NUL byte; the supervisor is gone):
+        // nothing was started or handed over, and this process serves on, able to try again.
+        this.#state = 'serving';
+        throw new ServerError(
+          'ERR_SUCCESSOR_FAILED',
+          `the restart failed: the successor could not be started: ${firstLine(error)}; this process serves on`,
+          { cause: error },
+        );
       }
       this.#expected = { child, joined: (channel, hello) => joined.resolve({ channel, hello }) };
       return await this.#handover(clock, joined.promise, gone, child);
