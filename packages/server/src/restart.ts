@@ -605,6 +605,19 @@ class RestarterImpl extends EventEmitter implements Restarter {
       expected.joined(channel, hello);
       return;
     }
+    if (this.#supervised && this.#state === 'serving' && this.#takingOver) {
+      // Still taking over (the predecessor is moving its connections here): handing over now would tell
+      // the predecessor this process is done and leave what it moves next nowhere to go. The
+      // successor waits in its join (up to its readyTimeoutMs) for the Welcome that follows then.
+      this.#warn(
+        new ServerError(
+          'ERR_RESTART_IN_PROGRESS',
+          `pid ${hello.pid} joined while this process is still taking over from pid ${this.#predecessor?.pid}; it is handed over to once that is done`,
+        ),
+      );
+      await this.takenOver;
+    }
+    if (channel.closed) return;
     if (this.#supervised && this.#state === 'serving') {
       // A supervisor started a successor on its own (SIGHUP to it): hand over as if upgrade() had asked.
       this.#state = 'upgrading';
