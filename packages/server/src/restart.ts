@@ -667,6 +667,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
     let channel: ControlChannel | undefined;
     /** It said Ready: it accepts on the listeners from then on, and the connections moved to it are its own. */
     let successorReady = false;
+    /** The service manager was told the successor is the main process (MAINPID). */
+    let namedSuccessorMain = false;
     // The successor is gone when it exits, closes its channel, is not ready in time, or this restarter closes.
     const unlinkClosing = armDeadline({ signal: this.#closing.signal }, () => gone.abort(new Error('the restarter was closed')));
     const readyDeadline = armDeadline({ timeoutMs: this.#timeouts.ready }, () => gone.abort(new ServerError('ERR_SUCCESSOR_FAILED', 'did not get there in time (readyTimeoutMs)')));
@@ -713,7 +715,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
         }
         if (!finished) gone.abort(new Error(`the successor (pid ${successorPid}) closed the control channel`));
       })();
-      for (const n of this.#notifiers) n.notify({ MAINPID: successorPid });
+      this.#notify({ MAINPID: successorPid as number });
+      namedSuccessorMain = true;
       // 3. This process stops accepting (the successor accepts on the same kernel socket) and moves every connection.
       for (const server of this.#listeners.values()) if (server.listening) NetServer.prototype.close.call(server);
       let lastSent = 0;
@@ -801,6 +804,9 @@ class RestarterImpl extends EventEmitter implements Restarter {
       // The successor failed: listen again on the kept descriptors and serve on; nothing was lost here.
       const reason = isServerError(error) ? error.message : firstLine(error);
       await this.#rollback(keep, child, channel, reason);
+      // The service manager watches the successor it was told about: it is gone, and this process
+      // serves on. Named again, or systemd takes the dead successor for the service, and stops it.
+      if (namedSuccessorMain) this.#notify({ MAINPID: process.pid });
       await probe?.stop();
       progress('failed', reason);
       tty?.end();
