@@ -807,6 +807,15 @@ class RestarterImpl extends EventEmitter implements Restarter {
       // The service manager watches the successor it was told about: it is gone, and this process
       // serves on. Named again, or systemd takes the dead successor for the service, and stops it.
       if (namedSuccessorMain) this.#notify({ MAINPID: process.pid });
+      // Likewise the pid file, which a successor writes at its ready() (possibly just before it died,
+      // its Ready unread here): it names this process again.
+      if (this.#options.pidFile !== undefined && this.#state !== 'closed') {
+        try {
+          writePidFile(this.#options.pidFile);
+        } catch (pidFileError) {
+          this.#warn(pidFileError);
+        }
+      }
       await probe?.stop();
       progress('failed', reason);
       tty?.end();
