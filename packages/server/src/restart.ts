@@ -803,7 +803,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
       }
       // The successor failed: listen again on the kept descriptors and serve on; nothing was lost here.
       const reason = isServerError(error) ? error.message : firstLine(error);
-      await this.#rollback(keep, child, channel, reason);
+      await this.#rollback(keep, child, successorPid, channel, reason);
       // The service manager watches the successor it was told about: it is gone, and this process
       // serves on. Named again, or systemd takes the dead successor for the service, and stops it.
       if (namedSuccessorMain) this.#notify({ MAINPID: process.pid });
@@ -837,13 +837,21 @@ class RestarterImpl extends EventEmitter implements Restarter {
     }
   }
 
-  async #rollback(keep: Map<string, number>, child: ChildProcess | undefined, channel: ControlChannel | undefined, reason: string): Promise<void> {
+  async #rollback(keep: Map<string, number>, child: ChildProcess | undefined, successorPid: number | undefined, channel: ControlChannel | undefined, reason: string): Promise<void> {
     await channel?.send({ kind: 'abort', reason }).catch(() => undefined);
     await channel?.close();
     if (child !== undefined && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGKILL');
       await exited;
+    } else if (child === undefined && successorPid !== undefined) {
+      // A successor the supervisor started (its pid from its Hello, checked against the channel's
+      // SO_PEERCRED): left alive it would go on to listen and say READY=1, serving beside this process.
+      try {
+        process.kill(successorPid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
     }
     for (const [name, fd] of keep) {
       const server = this.#listeners.get(name);
