@@ -397,6 +397,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
       }
       unlink();
       if (died) gone.abort(new Error(`pid ${pid} died before sending it`));
+      this.#closeUnclaimedInherited();
       // Our own Done: the old process keeps its listener duplicates until it reads it.
       if (!died) await channel?.send({ kind: 'done', socketsSent: received, totals: { ...counts, phase: 'done' } }).catch(() => undefined);
       await channel?.close();
@@ -867,6 +868,20 @@ class RestarterImpl extends EventEmitter implements Restarter {
       closeQuietly(fd);
     }
     keep.clear();
+  }
+
+  /**
+   * Inherited listeners this successor never listened on (a new version without that listener): once
+   * the predecessor is done, nothing will accept on them, and a descriptor kept open would take
+   * connects into a backlog nobody serves (clients hang). Closed, the port refuses them. Before this
+   * process's Done: the predecessor closes its own duplicates when it reads it.
+   */
+  #closeUnclaimedInherited(): void {
+    for (const [name, fd] of this.#inherited) {
+      closeQuietly(fd);
+      this.#warn(new ServerError('ERR_LISTENER', `listener '${name}' was inherited and never listened on; closed, so that its port refuses connects rather than leaving them unanswered`));
+    }
+    this.#inherited.clear();
   }
 
   /** After a handover: nothing more to accept, move or receive here. */
