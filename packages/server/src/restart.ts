@@ -879,7 +879,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
   #closeUnclaimedInherited(): void {
     for (const [name, fd] of this.#inherited) {
       closeQuietly(fd);
-      this.#warn(new ServerError('ERR_LISTENER', `listener '${name}' was inherited and never listened on; closed, so that its port refuses connects rather than leaving them unanswered`));
+      this.#warn(new ServerError('ERR_LISTENER', `listener '${name}' was inherited and never listened on; closed, so that its port refuses connects rather than leaving them unanswered (unless a supervisor holds it too)`));
     }
     this.#inherited.clear();
   }
