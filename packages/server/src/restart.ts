@@ -218,6 +218,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
   /** The successor being started by `upgrade()`, and who waits for its Hello. */
   #expected: { child: ChildProcess | undefined; joined: (channel: ControlChannel, hello: ControlMessage & { kind: 'hello' }) => void } | undefined;
   #signalHandler: (() => void) | undefined;
+  /** A successor whose predecessor is done (or gone): nothing more arrives from it. */
+  #predecessorDone = false;
 
   constructor(init: {
     options: RestarterOptions;
@@ -397,7 +399,9 @@ class RestarterImpl extends EventEmitter implements Restarter {
       }
       unlink();
       if (died) gone.abort(new Error(`pid ${pid} died before sending it`));
-      this.#closeUnclaimedInherited();
+      // Listens come before ready(); a predecessor that could not be joined ends this before them.
+      this.#predecessorDone = true;
+      if (this.#state !== 'starting') this.#closeUnclaimedInherited();
       // Our own Done: the old process keeps its listener duplicates until it reads it.
       if (!died) await channel?.send({ kind: 'done', socketsSent: received, totals: { ...counts, phase: 'done' } }).catch(() => undefined);
       await channel?.close();
@@ -482,6 +486,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
       await channel.send({ kind: 'ready', pid: process.pid }).catch((error: unknown) => this.#warn(error));
     }
     if (this.#predecessor === undefined) this.#takenOver.resolve({ predecessorPid: undefined, received: 0, unrouted: 0, predecessorDied: false });
+    else if (this.#predecessorDone) this.#closeUnclaimedInherited();
   }
 
   async upgrade(): Promise<RestartReport> {
@@ -872,7 +877,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
 
   /**
    * Inherited listeners this successor never listened on (a new version without that listener): once
-   * the predecessor is done, nothing will accept on them, and a descriptor kept open would take
+   * the predecessor is done and this process ready, nothing will accept on them, and a descriptor kept open would take
    * connects into a backlog nobody serves (clients hang). Closed, the port refuses them. Before this
    * process's Done: the predecessor closes its own duplicates when it reads it.
    */
