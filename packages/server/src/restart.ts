@@ -984,6 +984,14 @@ export async function createRestarter(options: RestarterOptions = {}): Promise<R
   const inherited = readInheritedListeners(env);
   const { sw, control } = await startSwitchAndControl(runtimeDir, options.provider);
   const restarter = new RestarterImpl({ options, timeouts, runtimeDir, sw, control, generation, inherited });
-  if (role === 'successor') await restarter.join(env);
+  if (role === 'successor') {
+    try {
+      await restarter.join(env);
+    } catch (error) {
+      // Never handed to the application, so nothing else would close its switch and control socket.
+      await restarter.close();
+      throw error;
+    }
+  }
   return restarter;
 }
