@@ -174,17 +174,23 @@ class Pool extends EventEmitter implements WorkerPool {
     const id = this.#nextId++;
     const module = this.#options.module ?? process.argv[1];
     if (module === undefined) throw new ServerError('ERR_INVALID_ARGUMENT', 'module: this process has no script (process.argv[1]); name the worker program');
-    const child = spawn(process.execPath, [...(this.#options.execArgv ?? process.execArgv), module, ...(this.#options.args ?? process.argv.slice(2))], {
-      stdio: 'inherit',
-      env: {
-        ...process.env,
-        ...this.#options.env,
-        [ENV.role]: 'worker',
-        [ENV.control]: this.#control.path,
-        [ENV.controlPid]: String(process.pid),
-        [ENV.runtimeDir]: this.#runtimeDir,
-      },
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, [...(this.#options.execArgv ?? process.execArgv), module, ...(this.#options.args ?? process.argv.slice(2))], {
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          ...this.#options.env,
+          [ENV.role]: 'worker',
+          [ENV.control]: this.#control.path,
+          [ENV.controlPid]: String(process.pid),
+          [ENV.runtimeDir]: this.#runtimeDir,
+        },
+      });
+    } catch (error) {
+      // Refused at once (a NUL byte in an argument or the environment): the options are wrong.
+      throw new ServerError('ERR_INVALID_ARGUMENT', `worker ${id} could not be started: ${firstLine(error)}; check the pool's module, args, execArgv and env`, { cause: error });
+    }
     const worker: Worker = { id, pid: child.pid ?? 0, child, state: 'starting', connections: 0, channel: undefined, replies: new Map() };
     this.#workers.push(worker);
     const readyTimer = setTimeout(() => {

@@ -3,13 +3,14 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isServerError } from '../src/errors.js';
 import { createWorkerPool, type WorkerPool } from '../src/workers.js';
 import { isAlive, until } from './support/server-process.js';
 
 /** Sockets of this process (the client's end, and the controller's accepted end, both live here). */
 const tcpSockets = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
 
-describe('workerPool.close()', () => {
+describe('workerPool: closing, and failing to start', () => {
   let dir: string;
   let pool: WorkerPool | undefined;
   let client: Socket | undefined;
@@ -45,4 +46,12 @@ describe('workerPool.close()', () => {
     await clientClosed;
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
   }, 30_000);
+
+  it('should reject with ERR_INVALID_ARGUMENT when Node refuses the worker command at once (a NUL byte in the environment)', async () => {
+    const worker = join(dir, 'never-ready.mjs');
+    writeFileSync(worker, 'setInterval(() => {}, 1_000);\n');
+    await expect(
+      createWorkerPool({ workers: 1, listen: { port: 0, host: '127.0.0.1' }, module: worker, args: [], execArgv: [], env: { BAD: 'a\0b' }, runtimeDir: join(dir, 'run') }),
+    ).rejects.toSatisfy((error: unknown) => isServerError(error, 'ERR_INVALID_ARGUMENT'));
+  });
 });
