@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { armDeadline, withDeadline } from '@sanshare/internal';
 import { EventEmitter } from 'node:events';
+import { fstatSync } from 'node:fs';
 import { Server as NetServer, type AddressInfo, type ListenOptions, type Server } from 'node:net';
 import { closeQuietly, dupFd } from '@sanshare/transport-uds';
 import type { Switch } from '@sanshare/switch';
@@ -127,7 +128,9 @@ export interface Restarter {
    * Starts the successor and hands everything over. Resolves once this process holds nothing (then
    * exit); rejects with `ERR_RESTART_IN_PROGRESS` during another restart (or before `ready()`), and
    * with `ERR_SUCCESSOR_FAILED` when the successor dies or is not ready in time: this process then
-   * listens again and serves on, having lost nothing it still held.
+   * listens again and serves on, having lost nothing it still held. Rejects with `ERR_CLOSED` when
+   * `close()` is called meanwhile: a successor not ready yet is stopped (as when it fails); a ready
+   * one is left to serve the listeners and the connections moved to it.
    */
   upgrade(): Promise<RestartReport>;
   /** Resolves once this process has handed everything over (by `upgrade()`, a signal or a supervisor): exit then. */
@@ -194,7 +197,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
   readonly #runtimeDir: string;
   readonly #mover: SocketMover;
   readonly #control: ControlListener;
-  readonly #router = new ConnectionRouter();
+  /** A connection that arrived and that its server could not adopt is ended, and told as a warning. */
+  readonly #router = new ConnectionRouter({ onRefused: (error) => this.#warn(error) });
   readonly #listeners = new Map<string, Server>();
   /** Names whose `listen` is under way: a second `listen` of one is refused at once, as for one that listens. */
   readonly #listening = new Set<string>();
@@ -214,6 +218,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
   /** The successor being started by `upgrade()`, and who waits for its Hello. */
   #expected: { child: ChildProcess | undefined; joined: (channel: ControlChannel, hello: ControlMessage & { kind: 'hello' }) => void } | undefined;
   #signalHandler: (() => void) | undefined;
+  /** A successor whose predecessor is done (or gone): nothing more arrives from it. */
+  #predecessorDone = false;
 
   constructor(init: {
     options: RestarterOptions;
@@ -265,6 +271,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
     const unlink = armDeadline({ signal: this.#closing.signal }, () => receiving.abort());
     const counts: MoveCounts = { phase: 'joining', moved: 0, remaining: 0, refused: 0, unserved: 0, fallback: 0, closed: 0 };
     let received = 0;
+    /** Arrived, and ended because its server could not adopt it. */
+    let notAdopted = 0;
     let expected: number | undefined;
     let died = false;
     let idle: NodeJS.Timeout | undefined;
@@ -272,8 +280,9 @@ class RestarterImpl extends EventEmitter implements Restarter {
       clearTimeout(idle);
       idle = setTimeout(() => receiving.abort(), ORPHAN_RECEIVE_IDLE_MS);
     };
+    // Every socket the predecessor sent has arrived: served here, or ended because its server could not adopt it.
     const maybeDone = (): void => {
-      if (expected !== undefined && received >= expected) receiving.abort();
+      if (expected !== undefined && received + notAdopted >= expected) receiving.abort();
     };
     const emit = (phase: RestartPhase, reason?: string): void => {
       if (phase !== clock.phase) clock.enter(phase);
@@ -327,9 +336,12 @@ class RestarterImpl extends EventEmitter implements Restarter {
           this.#warn(error);
         },
       })) {
-        received++;
+        if (this.#router.deliver(arrived)) received++;
+        else {
+          notAdopted++;
+          counts.unserved++;
+        }
         if (died) armIdle();
-        this.#router.deliver(arrived);
         tellArrivals();
         maybeDone();
       }
@@ -387,6 +399,9 @@ class RestarterImpl extends EventEmitter implements Restarter {
       }
       unlink();
       if (died) gone.abort(new Error(`pid ${pid} died before sending it`));
+      // Listens come before ready(); a predecessor that could not be joined ends this before them.
+      this.#predecessorDone = true;
+      if (this.#state !== 'starting') this.#closeUnclaimedInherited();
       // Our own Done: the old process keeps its listener duplicates until it reads it.
       if (!died) await channel?.send({ kind: 'done', socketsSent: received, totals: { ...counts, phase: 'done' } }).catch(() => undefined);
       await channel?.close();
@@ -418,7 +433,16 @@ class RestarterImpl extends EventEmitter implements Restarter {
     const inherited = this.#inherited.get(name);
     if (inherited !== undefined) {
       this.#inherited.delete(name);
-      await listenServer(server, { fd: inherited }, `listener '${name}' (inherited descriptor ${inherited})`);
+      // Node's handle takes a socket descriptor over (and closes it itself when listening on it then
+      // fails); anything else (a file, a pipe's wrong end) it refuses untouched, and that one is no
+      // longer close()'s to close: closed here when the listen fails.
+      const notASocket = isOpenNonSocket(inherited);
+      try {
+        await listenServer(server, { fd: inherited }, `listener '${name}' (inherited descriptor ${inherited})`);
+      } catch (error) {
+        if (notASocket) closeQuietly(inherited);
+        throw error;
+      }
     } else if (this.#predecessor?.listeners.includes(name) === true && this.#predecessor.channel !== undefined) {
       // Not inherited (this process was not started by its predecessor): the listener comes through the switch.
       const { pid, gone } = this.#predecessor;
@@ -462,6 +486,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
       await channel.send({ kind: 'ready', pid: process.pid }).catch((error: unknown) => this.#warn(error));
     }
     if (this.#predecessor === undefined) this.#takenOver.resolve({ predecessorPid: undefined, received: 0, unrouted: 0, predecessorDied: false });
+    else if (this.#predecessorDone) this.#closeUnclaimedInherited();
   }
 
   async upgrade(): Promise<RestartReport> {
@@ -486,13 +511,24 @@ class RestarterImpl extends EventEmitter implements Restarter {
     const gone = new AbortController();
     let child: ChildProcess | undefined;
     try {
-      if (this.#supervised) {
-        // The supervisor starts successors: ask it (it answers SIGHUP), then take the Hello that comes.
-        process.kill(process.ppid, 'SIGHUP');
-      } else {
-        child = this.#spawnSuccessor();
-        child.once('exit', (code, signal) => gone.abort(new Error(`the successor (pid ${child?.pid}) exited (${signal ?? `code ${String(code)}`})`)));
-        child.once('error', (error) => gone.abort(error));
+      try {
+        if (this.#supervised) {
+          // The supervisor starts successors: ask it (it answers SIGHUP), then take the Hello that comes.
+          process.kill(process.ppid, 'SIGHUP');
+        } else {
+          child = this.#spawnSuccessor();
+          child.once('exit', (code, signal) => gone.abort(new Error(`the successor (pid ${child?.pid}) exited (${signal ?? `code ${String(code)}`})`)));
+          child.once('error', (error) => gone.abort(error));
+        }
+      } catch (error) {
+        // Refused at once (spawn throws for an empty command or a NUL byte; the supervisor is gone):
+        // nothing was started or handed over, and this process serves on, able to try again.
+        this.#state = 'serving';
+        throw new ServerError(
+          'ERR_SUCCESSOR_FAILED',
+          `the restart failed: the successor could not be started: ${firstLine(error)}; this process serves on`,
+          { cause: error },
+        );
       }
       this.#expected = { child, joined: (channel, hello) => joined.resolve({ channel, hello }) };
       return await this.#handover(clock, joined.promise, gone, child);
@@ -575,6 +611,19 @@ class RestarterImpl extends EventEmitter implements Restarter {
       expected.joined(channel, hello);
       return;
     }
+    if (this.#supervised && this.#state === 'serving' && this.#takingOver) {
+      // Still taking over (the predecessor is moving its connections here): handing over now would tell
+      // the predecessor this process is done and leave what it moves next nowhere to go. The
+      // successor waits in its join (up to its readyTimeoutMs) for the Welcome that follows then.
+      this.#warn(
+        new ServerError(
+          'ERR_RESTART_IN_PROGRESS',
+          `pid ${hello.pid} joined while this process is still taking over from pid ${this.#predecessor?.pid}; it is handed over to once that is done`,
+        ),
+      );
+      await this.takenOver;
+    }
+    if (channel.closed) return;
     if (this.#supervised && this.#state === 'serving') {
       // A supervisor started a successor on its own (SIGHUP to it): hand over as if upgrade() had asked.
       this.#state = 'upgrading';
@@ -622,6 +671,10 @@ class RestarterImpl extends EventEmitter implements Restarter {
     const addresses = [...this.#listeners.values()].map((s) => s.address()).filter((a): a is AddressInfo => typeof a === 'object' && a !== null);
     if (this.#options.probeConnects !== undefined && addresses.length > 0) probe = startConnectProbe(addresses, this.#options.probeConnects.intervalMs);
     let channel: ControlChannel | undefined;
+    /** It said Ready: it accepts on the listeners from then on, and the connections moved to it are its own. */
+    let successorReady = false;
+    /** The service manager was told the successor is the main process (MAINPID). */
+    let namedSuccessorMain = false;
     // The successor is gone when it exits, closes its channel, is not ready in time, or this restarter closes.
     const unlinkClosing = armDeadline({ signal: this.#closing.signal }, () => gone.abort(new Error('the restarter was closed')));
     const readyDeadline = armDeadline({ timeoutMs: this.#timeouts.ready }, () => gone.abort(new ServerError('ERR_SUCCESSOR_FAILED', 'did not get there in time (readyTimeoutMs)')));
@@ -651,6 +704,7 @@ class RestarterImpl extends EventEmitter implements Restarter {
       progress('starting');
       await raceAbort(readUntilReady(ch), gone.signal, 'before it was ready');
       readyDeadline();
+      successorReady = true;
       // From now on a read stays pending, so that the successor's death (the channel's end) is seen at
       // once. The one message it sends later is its own Done: it holds every socket this process sent.
       let finished = false;
@@ -667,7 +721,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
         }
         if (!finished) gone.abort(new Error(`the successor (pid ${successorPid}) closed the control channel`));
       })();
-      for (const n of this.#notifiers) n.notify({ MAINPID: successorPid });
+      this.#notify({ MAINPID: successorPid as number });
+      namedSuccessorMain = true;
       // 3. This process stops accepting (the successor accepts on the same kernel socket) and moves every connection.
       for (const server of this.#listeners.values()) if (server.listening) NetServer.prototype.close.call(server);
       let lastSent = 0;
@@ -733,15 +788,53 @@ class RestarterImpl extends EventEmitter implements Restarter {
       this.#exited.resolve(result);
       return result;
     } catch (error) {
+      if (this.#state === 'closed' && successorReady) {
+        // close() mid-move: the successor is ready, accepts on the listeners and serves what moved to
+        // it. Killing it (the rollback) would end all of that, and this closed process would listen
+        // again in its place. It is left to serve on; it keeps what arrived, as when its predecessor dies.
+        await channel?.send({ kind: 'abort', reason: 'the old process was closed mid-restart and sends nothing more' }).catch(() => undefined);
+        await channel?.close();
+        for (const fd of keep.values()) closeQuietly(fd);
+        keep.clear();
+        child?.unref();
+        await probe?.stop();
+        progress('failed', 'the restarter was closed');
+        tty?.end();
+        unlinkClosing();
+        throw new ServerError(
+          'ERR_CLOSED',
+          `the restarter was closed during the restart: the successor (pid ${successorPid}) was ready, and serves on with the listeners and the ${counts.moved} connection(s) moved to it; this process does not listen again`,
+          { cause: error },
+        );
+      }
       // The successor failed: listen again on the kept descriptors and serve on; nothing was lost here.
       const reason = isServerError(error) ? error.message : firstLine(error);
-      await this.#rollback(keep, child, channel, reason);
+      await this.#rollback(keep, child, successorPid, channel, reason);
+      // The service manager watches the successor it was told about: it is gone, and this process
+      // serves on. Named again, or systemd takes the dead successor for the service, and stops it.
+      if (namedSuccessorMain) this.#notify({ MAINPID: process.pid });
+      // Likewise the pid file, which a successor writes at its ready() (possibly just before it died,
+      // its Ready unread here): it names this process again.
+      if (this.#options.pidFile !== undefined && this.#state !== 'closed') {
+        try {
+          writePidFile(this.#options.pidFile);
+        } catch (pidFileError) {
+          this.#warn(pidFileError);
+        }
+      }
       await probe?.stop();
       progress('failed', reason);
       tty?.end();
-      this.#state = this.#state === 'closed' ? 'closed' : 'serving';
       readyDeadline();
       unlinkClosing();
+      if (this.#state === 'closed') {
+        throw new ServerError(
+          'ERR_CLOSED',
+          `the restarter was closed during the restart: the successor${successorPid === undefined ? '' : ` (pid ${successorPid})`}, not ready yet, was stopped; this process listens again and serves every connection it held`,
+          { cause: error },
+        );
+      }
+      this.#state = 'serving';
       throw new ServerError(
         'ERR_SUCCESSOR_FAILED',
         `the restart failed: the successor${successorPid === undefined ? '' : ` (pid ${successorPid})`} ${reason.replace(/^the successor( \(pid \d+\))? /, '')}; this process listens again and serves every connection it held`,
@@ -750,13 +843,21 @@ class RestarterImpl extends EventEmitter implements Restarter {
     }
   }
 
-  async #rollback(keep: Map<string, number>, child: ChildProcess | undefined, channel: ControlChannel | undefined, reason: string): Promise<void> {
+  async #rollback(keep: Map<string, number>, child: ChildProcess | undefined, successorPid: number | undefined, channel: ControlChannel | undefined, reason: string): Promise<void> {
     await channel?.send({ kind: 'abort', reason }).catch(() => undefined);
     await channel?.close();
     if (child !== undefined && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGKILL');
       await exited;
+    } else if (child === undefined && successorPid !== undefined) {
+      // A successor the supervisor started (its pid from its Hello, checked against the channel's
+      // SO_PEERCRED): left alive it would go on to listen and say READY=1, serving beside this process.
+      try {
+        process.kill(successorPid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
     }
     for (const [name, fd] of keep) {
       const server = this.#listeners.get(name);
@@ -772,6 +873,20 @@ class RestarterImpl extends EventEmitter implements Restarter {
       closeQuietly(fd);
     }
     keep.clear();
+  }
+
+  /**
+   * Inherited listeners this successor never listened on (a new version without that listener): once
+   * the predecessor is done and this process ready, nothing will accept on them, and a descriptor kept open would take
+   * connects into a backlog nobody serves (clients hang). Closed, the port refuses them. Before this
+   * process's Done: the predecessor closes its own duplicates when it reads it.
+   */
+  #closeUnclaimedInherited(): void {
+    for (const [name, fd] of this.#inherited) {
+      closeQuietly(fd);
+      this.#warn(new ServerError('ERR_LISTENER', `listener '${name}' was inherited and never listened on; closed, so that its port refuses connects rather than leaving them unanswered (unless a supervisor holds it too)`));
+    }
+    this.#inherited.clear();
   }
 
   /** After a handover: nothing more to accept, move or receive here. */
@@ -828,6 +943,15 @@ function raceAbort<T>(promise: Promise<T>, gone: AbortSignal, what: string): Pro
   );
 }
 
+/** Whether `fd` is open and not a socket (false when it is not open at all). */
+function isOpenNonSocket(fd: number): boolean {
+  try {
+    return !fstatSync(fd).isSocket();
+  } catch {
+    return false;
+  }
+}
+
 /** Resolves once no attached server has a connection, or after `timeoutMs`. */
 async function waitForNoConnections(servers: readonly AttachedServer[], timeoutMs: number, signal: AbortSignal): Promise<void> {
   const until = performance.now() + timeoutMs;
@@ -860,6 +984,14 @@ export async function createRestarter(options: RestarterOptions = {}): Promise<R
   const inherited = readInheritedListeners(env);
   const { sw, control } = await startSwitchAndControl(runtimeDir, options.provider);
   const restarter = new RestarterImpl({ options, timeouts, runtimeDir, sw, control, generation, inherited });
-  if (role === 'successor') await restarter.join(env);
+  if (role === 'successor') {
+    try {
+      await restarter.join(env);
+    } catch (error) {
+      // Never handed to the application, so nothing else would close its switch and control socket.
+      await restarter.close();
+      throw error;
+    }
+  }
   return restarter;
 }

@@ -82,6 +82,8 @@ export async function supervise(options: SuperviseOptions): Promise<Supervisor> 
   let stopping = false;
   let backoff: number = SUPERVISOR_BACKOFF_MS.first;
   let exitCode = 0;
+  /** The timer that starts a new generation when none serves. */
+  let replacement: NodeJS.Timeout | undefined;
   let resolveStopped!: (code: number) => void;
   const stopped = new Promise<number>((resolve) => (resolveStopped = resolve));
 
@@ -116,33 +118,50 @@ export async function supervise(options: SuperviseOptions): Promise<Supervisor> 
         }
       });
     }
-    child.once('error', (error) => log(`generation ${number} could not start: ${error.message}`));
-    child.once('exit', (code, signal) => {
+    let ended = false;
+    const end = (code: number | null, how: string): void => {
+      if (ended) return;
+      ended = true;
       generations.delete(generation);
       if (successor === generation) successor = undefined;
-      log(`generation ${number} (pid ${child.pid}) exited (${signal ?? `code ${String(code)}`})`);
+      log(`generation ${number} ${how}`);
       if (current === generation) {
         current = undefined;
         exitCode = code ?? 1;
         // The current generation died without handing over (or handed over to a successor not ready
-        // yet, which then becomes current): start a new one unless one is coming or we are stopping.
+        // yet, which then becomes current).
         const heir = [...generations].find((g) => g.ready);
         if (heir !== undefined) current = heir;
-        else if (!stopping && successor === undefined) {
-          log(`no generation serves: starting a new one in ${backoff} ms`);
-          // A ref'd timer: it is what keeps the supervisor alive until the new generation starts.
-          setTimeout(() => {
-            if (!stopping && current === undefined && successor === undefined) successor = start(undefined);
-          }, backoff);
-          backoff = Math.min(backoff * 2, SUPERVISOR_BACKOFF_MS.max);
-        }
       }
+      // No generation serves and none is coming (the current one died, or the one started to replace
+      // it died before it was ready, or could not even start): start a new one, backing off while
+      // they keep failing, unless we are stopping.
+      if (!stopping && current === undefined && successor === undefined) replaceLater();
       if (stopping && generations.size === 0) finish();
+    };
+    // A spawn that fails (no such command, not executable) emits 'error' and never 'exit'.
+    child.once('error', (error) => {
+      if (child.pid === undefined) end(null, `could not start: ${error.message}`);
+      else log(`generation ${number} (pid ${child.pid}): ${error.message}`);
     });
+    child.once('exit', (code, signal) => end(code, `(pid ${child.pid}) exited (${signal ?? `code ${String(code)}`})`));
     return generation;
   }
 
+  function replaceLater(): void {
+    if (replacement !== undefined) return;
+    log(`no generation serves: starting a new one in ${backoff} ms`);
+    // A ref'd timer: it is what keeps the supervisor alive until the new generation starts.
+    replacement = setTimeout(() => {
+      replacement = undefined;
+      if (!stopping && current === undefined && successor === undefined) successor = start(undefined);
+    }, backoff);
+    backoff = Math.min(backoff * 2, SUPERVISOR_BACKOFF_MS.max);
+  }
+
   function finish(): void {
+    clearTimeout(replacement);
+    replacement = undefined;
     for (const signal of [...FORWARDED, 'SIGHUP' as const]) process.off(signal, onSignal);
     for (const fd of fds.values()) closeQuietly(fd);
     fds.clear();

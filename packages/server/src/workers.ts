@@ -174,17 +174,23 @@ class Pool extends EventEmitter implements WorkerPool {
     const id = this.#nextId++;
     const module = this.#options.module ?? process.argv[1];
     if (module === undefined) throw new ServerError('ERR_INVALID_ARGUMENT', 'module: this process has no script (process.argv[1]); name the worker program');
-    const child = spawn(process.execPath, [...(this.#options.execArgv ?? process.execArgv), module, ...(this.#options.args ?? process.argv.slice(2))], {
-      stdio: 'inherit',
-      env: {
-        ...process.env,
-        ...this.#options.env,
-        [ENV.role]: 'worker',
-        [ENV.control]: this.#control.path,
-        [ENV.controlPid]: String(process.pid),
-        [ENV.runtimeDir]: this.#runtimeDir,
-      },
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, [...(this.#options.execArgv ?? process.execArgv), module, ...(this.#options.args ?? process.argv.slice(2))], {
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          ...this.#options.env,
+          [ENV.role]: 'worker',
+          [ENV.control]: this.#control.path,
+          [ENV.controlPid]: String(process.pid),
+          [ENV.runtimeDir]: this.#runtimeDir,
+        },
+      });
+    } catch (error) {
+      // Refused at once (a NUL byte in an argument or the environment): the options are wrong.
+      throw new ServerError('ERR_INVALID_ARGUMENT', `worker ${id} could not be started: ${firstLine(error)}; check the pool's module, args, execArgv and env`, { cause: error });
+    }
     const worker: Worker = { id, pid: child.pid ?? 0, child, state: 'starting', connections: 0, channel: undefined, replies: new Map() };
     this.#workers.push(worker);
     const readyTimer = setTimeout(() => {
@@ -273,6 +279,11 @@ class Pool extends EventEmitter implements WorkerPool {
   }
 
   #dispatch(socket: Socket): void {
+    if (this.#closing) {
+      // A connection a worker gave back while the pool closes: no worker takes it any more.
+      socket.destroy();
+      return;
+    }
     const worker = this.#pick();
     if (worker === undefined) {
       this.#waiting.push(socket);
@@ -371,8 +382,10 @@ class Pool extends EventEmitter implements WorkerPool {
     if (this.#closing) return;
     this.#closing = true;
     for (const check of this.#readyWaiters) check();
-    await new Promise<void>((resolve) => (this.#server.listening ? this.#server.close(() => resolve()) : resolve()));
+    // The connections still waiting for a worker end first: they count as the server's connections,
+    // and its close() waits for every one of them (forever, when no worker is ready to take them).
     for (const socket of this.#waiting.splice(0)) socket.destroy();
+    await new Promise<void>((resolve) => (this.#server.listening ? this.#server.close(() => resolve()) : resolve()));
     const exits = this.#workers.map((w) => new Promise<void>((resolve) => (w.child.exitCode !== null || w.child.signalCode !== null ? resolve() : w.child.once('exit', () => resolve()))));
     for (const w of this.#workers) w.child.kill('SIGTERM');
     await Promise.all(exits);
@@ -451,7 +464,7 @@ export async function serveWorker(server: Server, options: ServeWorkerOptions = 
     socket.once('close', () => fresh.delete(socket));
     server.emit('connection', socket);
   };
-  const router = new ConnectionRouter(serveFresh);
+  const router = new ConnectionRouter({ fresh: serveFresh });
   const attachables = options.adapters ?? (server instanceof HttpServer ? [server] : []);
   attachables.map(adapterFor).forEach((adapter, i) => router.attach({ name: `${adapter.kind}#${i + 1}`, adapter }));
   const servers: readonly AttachedServer[] = router.servers;
