@@ -541,6 +541,10 @@ class RestarterImpl extends EventEmitter implements Restarter {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#closing.abort();
+    // A move under way: its claims could not arrive once the switch below is cleaned up, and it would
+    // wait the whole settle timeout for them. What was sent counts as moved (the ready successor
+    // keeps serving it), and upgrade() ends now, with ERR_CLOSED.
+    this.#mover.stopAwaitingClaims('the restarter was closed: no claim is awaited any more');
     if (this.#signalHandler !== undefined && this.#options.upgradeSignal !== undefined) process.off(this.#options.upgradeSignal, this.#signalHandler);
     if (this.#options.pidFile !== undefined) removePidFile(this.#options.pidFile);
     for (const fd of this.#inherited.values()) closeQuietly(fd);

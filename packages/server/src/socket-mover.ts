@@ -105,6 +105,12 @@ export interface SocketMover {
   sendListener(targetPid: number, name: string, server: Server): Promise<void>;
   /** The sockets that arrive, as they arrive (several imported at once); ends when `signal` aborts. */
   receive(options: ReceiveOptions): AsyncIterable<ArrivedSocket>;
+  /**
+   * Stops waiting for claims, now and from now on: each socket whose claim is awaited counts as moved
+   * at once, as it would at `settleTimeoutMs`. For a process that is closing its switch: no claim
+   * could reach it any more, and its moves would otherwise hold on for the whole timeout.
+   */
+  stopAwaitingClaims(reason: string): void;
 }
 
 const DEFAULT_SETTLE_TIMEOUT_MS = 35_000;
@@ -167,6 +173,8 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
   const settleTimeoutMs = options.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS;
   // Sockets duplicated and not settled yet (only when claims are confirmed).
   const waiting = new Map<Socket, Pending>();
+  /** Set by `stopAwaitingClaims`: why no claim is awaited any more. */
+  let notAwaiting: string | undefined;
   if (confirmsClaims) {
     settlement?.onDuplicateSettled((event) => {
       const pending = waiting.get(event.s);
@@ -216,6 +224,10 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
    */
   function awaitClaims(pendings: readonly Pending[], group: SettleGroup): void {
     group.open = pendings.length;
+    if (notAwaiting !== undefined) {
+      for (const pending of pendings) settle(pending, 'claimed', notAwaiting);
+      return;
+    }
     for (const pending of pendings) waiting.set(pending.s, pending);
     group.timer = setTimeout(() => {
       for (const pending of pendings) if (waiting.get(pending.s) === pending) settle(pending, 'claimed', `no report within ${settleTimeoutMs} ms`);
@@ -351,6 +363,10 @@ export function createSocketMover(sw: Switch, options: SocketMoverOptions = {}):
 
   return {
     confirmsClaims,
+    stopAwaitingClaims(reason: string): void {
+      notAwaiting ??= reason;
+      for (const pending of [...waiting.values()]) settle(pending, 'claimed', reason);
+    },
     send(targetPid, items) {
       return new Promise((resolve) => {
         const outcomes = new Array<MoveOutcome>(items.length);
