@@ -28,6 +28,12 @@ export const MAX_LISTENERS = 64;
 export const DEFAULT_READY_TIMEOUT_MS = 30_000;
 
 /**
+ * How long a worker pool waits before it tries again to start a worker Node could not start (its binary
+ * gone, no process or descriptor left), in ms: at once, the same failure would come back in a busy loop.
+ */
+export const WORKER_RESPAWN_RETRY_MS = 1_000;
+
+/**
  * How long connections that cannot move yet (a response in flight, a fragmented message open...) get to
  * reach a safe point, by default, in ms; then the fallback (`Connection: close`, WebSocket close 1012).
  */

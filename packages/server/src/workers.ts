@@ -14,7 +14,7 @@ import { adapterFor, type Attachable } from './adapter-for.js';
 import { connectControl, type ControlChannel, type ControlListener } from './control-channel.js';
 import type { ControlMessage, MoveCounts } from './control-codec.js';
 import { ConnectionRouter } from './connection-router.js';
-import { CONTROL_PROTOCOL_VERSION, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_READY_TIMEOUT_MS, ENV } from './constants.js';
+import { CONTROL_PROTOCOL_VERSION, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_READY_TIMEOUT_MS, ENV, WORKER_RESPAWN_RETRY_MS } from './constants.js';
 import { ServerError, firstLine } from './errors.js';
 import { listenServer } from './listen-server.js';
 import { countConnections, moveConnections, type AttachedServer } from './move-connections.js';
@@ -124,6 +124,8 @@ class Pool extends EventEmitter implements WorkerPool {
   /** Connections accepted while no worker was ready: handed out as soon as one is. */
   readonly #waiting: Socket[] = [];
   readonly #readyWaiters = new Set<() => void>();
+  /** Retries of workers Node could not start (cleared by close()). */
+  readonly #retries = new Set<NodeJS.Timeout>();
   #nextId = 1;
   #nextRequest = 1;
   #closing = false;
@@ -200,7 +202,7 @@ class Pool extends EventEmitter implements WorkerPool {
       }
     }, this.#options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
     readyTimer.unref();
-    child.once('exit', (code, signal) => {
+    const gone = (warning: ServerError, respawnInMs: number): void => {
       clearTimeout(readyTimer);
       worker.state = 'exited';
       void worker.channel?.close();
@@ -209,11 +211,42 @@ class Pool extends EventEmitter implements WorkerPool {
       this.#workers.splice(this.#workers.indexOf(worker), 1);
       this.emit('worker', { id, pid: worker.pid, state: 'exited', connections: 0 }, 'exited');
       if (!this.#closing) {
-        this.emit('warning', new ServerError('ERR_WORKER_FAILED', `worker ${id} (pid ${worker.pid}) exited (${signal ?? `code ${String(code)}`})`));
-        if (this.#options.respawn !== false) this.#spawn();
+        this.emit('warning', warning);
+        if (this.#options.respawn !== false) this.#respawn(respawnInMs);
       }
       for (const check of this.#readyWaiters) check();
+    };
+    child.once('exit', (code, signal) => gone(new ServerError('ERR_WORKER_FAILED', `worker ${id} (pid ${worker.pid}) exited (${signal ?? `code ${String(code)}`})`), 0));
+    // Node reports some spawn failures (ENOENT, EACCES, EAGAIN, EMFILE, ENFILE) with an 'error' event
+    // and no 'exit': unheard, it would crash the controller and every connection it holds.
+    child.on('error', (error) => {
+      if (worker.state !== 'starting' || child.pid !== undefined) {
+        this.emit('warning', new ServerError('ERR_WORKER_FAILED', `worker ${id} (pid ${worker.pid}): ${firstLine(error)}`, { cause: error }));
+        return;
+      }
+      gone(new ServerError('ERR_WORKER_FAILED', `worker ${id} could not be started: ${firstLine(error)}; trying again in ${WORKER_RESPAWN_RETRY_MS} ms`, { cause: error }), WORKER_RESPAWN_RETRY_MS);
     });
+  }
+
+  /** Starts a worker in the place of one that is gone, after `delayMs`; a refusal is a warning, not a crash. */
+  #respawn(delayMs: number): void {
+    const start = (): void => {
+      if (this.#closing) return;
+      try {
+        this.#spawn();
+      } catch (error) {
+        this.emit('warning', error);
+      }
+    };
+    if (delayMs === 0) {
+      start();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#retries.delete(timer);
+      start();
+    }, delayMs);
+    this.#retries.add(timer);
   }
 
   async #acceptWorkers(): Promise<void> {
@@ -381,6 +414,8 @@ class Pool extends EventEmitter implements WorkerPool {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    for (const timer of this.#retries) clearTimeout(timer);
+    this.#retries.clear();
     for (const check of this.#readyWaiters) check();
     // The connections still waiting for a worker end first: they count as the server's connections,
     // and its close() waits for every one of them (forever, when no worker is ready to take them).
