@@ -101,7 +101,8 @@ interface Worker {
   state: WorkerInfo['state'];
   connections: number;
   channel: ControlChannel | undefined;
-  replies: Map<number, (status: ControlMessage & { kind: 'status' }) => void>;
+  /** Move requests waiting for the worker's Status. */
+  replies: Map<number, { resolve: (status: ControlMessage & { kind: 'status' }) => void; reject: (error: Error) => void }>;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -206,7 +207,7 @@ class Pool extends EventEmitter implements WorkerPool {
       clearTimeout(readyTimer);
       worker.state = 'exited';
       void worker.channel?.close();
-      for (const reply of worker.replies.values()) reply({ kind: 'status', requestId: 0, connections: 0 });
+      for (const reply of worker.replies.values()) reply.resolve({ kind: 'status', requestId: 0, connections: 0 });
       worker.replies.clear();
       this.#workers.splice(this.#workers.indexOf(worker), 1);
       this.emit('worker', { id, pid: worker.pid, state: 'exited', connections: 0 }, 'exited');
@@ -294,11 +295,17 @@ class Pool extends EventEmitter implements WorkerPool {
         worker.connections = message.connections;
         const reply = worker.replies.get(message.requestId);
         worker.replies.delete(message.requestId);
-        reply?.(message);
+        reply?.resolve(message);
       }
     }
-    // The worker closed its channel: it is on its way out (its exit is handled above).
+    // The worker closed its channel: it is on its way out (its exit is handled above), or it closed
+    // (PoolWorker.close()) and lives on with its connections. Either way no Status comes any more: a
+    // move waiting for one would wait as long as the worker lives.
     if (worker.state !== 'exited') worker.state = 'drained';
+    for (const reply of worker.replies.values()) {
+      reply.reject(new ServerError('ERR_WORKER_FAILED', `worker ${worker.id} (pid ${worker.pid}) closed its control channel during the move; the connections it still holds stay there`));
+    }
+    worker.replies.clear();
   }
 
   #pick(except?: Worker): Worker | undefined {
@@ -352,8 +359,15 @@ class Pool extends EventEmitter implements WorkerPool {
     const channel = from.channel;
     if (channel === undefined || channel.closed) throw new ServerError('ERR_WORKER_FAILED', `worker ${from.id} (pid ${from.pid}) has no control channel`);
     const requestId = this.#nextRequest++;
-    const status = new Promise<ControlMessage & { kind: 'status' }>((resolve) => from.replies.set(requestId, resolve));
-    await channel.send({ kind: 'moveRequest', requestId, targetPid: to.pid, count });
+    const status = new Promise<ControlMessage & { kind: 'status' }>((resolve, reject) => from.replies.set(requestId, { resolve, reject }));
+    // Settled (a channel that closes rejects it) maybe before the send below has failed: handled here, thrown below.
+    status.catch(() => undefined);
+    try {
+      await channel.send({ kind: 'moveRequest', requestId, targetPid: to.pid, count });
+    } catch (error) {
+      from.replies.delete(requestId);
+      throw error;
+    }
     const reply = await status;
     const counts = reply.move ?? { phase: 'exited', moved: 0, remaining: 0, refused: 0, unserved: 0, fallback: 0, closed: 0 };
     to.connections += counts.moved;
