@@ -76,6 +76,11 @@ export const ENV = {
   runtimeDir: 'SANSHARE_SERVER_RUNTIME_DIR',
   /** Set by `sanshare-server supervise` in each generation: the supervisor starts successors. */
   supervised: 'SANSHARE_SERVER_SUPERVISED',
+  /**
+   * Set by `sanshare-server supervise` in each generation: its pid, which `upgrade()` signals. Not the
+   * parent: a wrapper (`npm start`, `sh -c`) may stand between them.
+   */
+  supervisorPid: 'SANSHARE_SERVER_SUPERVISOR_PID',
 } as const;
 
 /** Interval of the progress line on a terminal, in ms. */
