@@ -565,7 +565,9 @@ export async function serveWorker(server: Server, options: ServeWorkerOptions = 
         ...(message.count === 0 ? {} : { limit: message.count }),
         signal: closing.signal,
       });
-      report(message.requestId, counts);
+      // Counted by what this worker still serves: fresh connections of a server without an adapter
+      // never move, and the move (which sees only the adapters' connections) would say 0.
+      report(message.requestId, servers.length > 0 ? counts : { ...counts, remaining: connections() });
     }
   })();
   await channel.send({ kind: 'ready', pid: process.pid });
