@@ -76,7 +76,10 @@ export interface WorkerPool {
   /** Where the controller listens. */
   readonly address: AddressInfo;
   readonly workers: readonly WorkerInfo[];
-  /** Resolves once every worker is ready (at once when they are). */
+  /**
+   * Resolves once every worker is ready (at once when they are). Rejects with `ERR_CLOSED` when the pool
+   * closes first, `ERR_WORKER_FAILED` when a worker exited and `respawn` is false (none will replace it).
+   */
   ready(): Promise<void>;
   /**
    * Moves every connection of `worker` to the other ready workers at their safe points and sends it
@@ -127,6 +130,8 @@ class Pool extends EventEmitter implements WorkerPool {
   readonly #readyWaiters = new Set<() => void>();
   /** Retries of workers Node could not start (cleared by close()). */
   readonly #retries = new Set<NodeJS.Timeout>();
+  /** Why the pool has fewer workers than asked for good (one exited, `respawn: false`): ready() then rejects. */
+  #lost: string | undefined;
   #nextId = 1;
   #nextRequest = 1;
   #closing = false;
@@ -163,6 +168,9 @@ class Pool extends EventEmitter implements WorkerPool {
         if (this.#closing) {
           this.#readyWaiters.delete(check);
           reject(new ServerError('ERR_CLOSED', 'the worker pool was closed before every worker was ready'));
+        } else if (this.#lost !== undefined && this.#workers.length < this.#options.workers) {
+          this.#readyWaiters.delete(check);
+          reject(new ServerError('ERR_WORKER_FAILED', `${this.#lost} and respawn is off: the pool has ${this.#workers.length} of its ${this.#options.workers} workers`));
         } else if (this.#workers.length >= this.#options.workers && this.#workers.every((w) => w.state !== 'starting')) {
           this.#readyWaiters.delete(check);
           resolve();
@@ -203,7 +211,7 @@ class Pool extends EventEmitter implements WorkerPool {
       }
     }, this.#options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
     readyTimer.unref();
-    const gone = (warning: ServerError, respawnInMs: number): void => {
+    const gone = (why: string, cause: unknown, respawnInMs: number): void => {
       clearTimeout(readyTimer);
       worker.state = 'exited';
       void worker.channel?.close();
@@ -212,12 +220,15 @@ class Pool extends EventEmitter implements WorkerPool {
       this.#workers.splice(this.#workers.indexOf(worker), 1);
       this.emit('worker', { id, pid: worker.pid, state: 'exited', connections: 0 }, 'exited');
       if (!this.#closing) {
-        this.emit('warning', warning);
-        if (this.#options.respawn !== false) this.#respawn(respawnInMs);
+        const respawn = this.#options.respawn !== false;
+        const retry = respawn && respawnInMs > 0 ? `; trying again in ${respawnInMs} ms` : '';
+        this.emit('warning', new ServerError('ERR_WORKER_FAILED', `${why}${retry}`, cause === undefined ? undefined : { cause }));
+        if (respawn) this.#respawn(respawnInMs);
+        else this.#lost ??= why;
       }
       for (const check of this.#readyWaiters) check();
     };
-    child.once('exit', (code, signal) => gone(new ServerError('ERR_WORKER_FAILED', `worker ${id} (pid ${worker.pid}) exited (${signal ?? `code ${String(code)}`})`), 0));
+    child.once('exit', (code, signal) => gone(`worker ${id} (pid ${worker.pid}) exited (${signal ?? `code ${String(code)}`})`, undefined, 0));
     // Node reports some spawn failures (ENOENT, EACCES, EAGAIN, EMFILE, ENFILE) with an 'error' event
     // and no 'exit': unheard, it would crash the controller and every connection it holds.
     child.on('error', (error) => {
@@ -225,7 +236,7 @@ class Pool extends EventEmitter implements WorkerPool {
         this.emit('warning', new ServerError('ERR_WORKER_FAILED', `worker ${id} (pid ${worker.pid}): ${firstLine(error)}`, { cause: error }));
         return;
       }
-      gone(new ServerError('ERR_WORKER_FAILED', `worker ${id} could not be started: ${firstLine(error)}; trying again in ${WORKER_RESPAWN_RETRY_MS} ms`, { cause: error }), WORKER_RESPAWN_RETRY_MS);
+      gone(`worker ${id} could not be started: ${firstLine(error)}`, error, WORKER_RESPAWN_RETRY_MS);
     });
   }
 
