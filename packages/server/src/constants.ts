@@ -28,6 +28,12 @@ export const MAX_LISTENERS = 64;
 export const DEFAULT_READY_TIMEOUT_MS = 30_000;
 
 /**
+ * How long a worker pool waits before it tries again to start a worker Node could not start (its binary
+ * gone, no process or descriptor left), in ms: at once, the same failure would come back in a busy loop.
+ */
+export const WORKER_RESPAWN_RETRY_MS = 1_000;
+
+/**
  * How long connections that cannot move yet (a response in flight, a fragmented message open...) get to
  * reach a safe point, by default, in ms; then the fallback (`Connection: close`, WebSocket close 1012).
  */
@@ -70,6 +76,11 @@ export const ENV = {
   runtimeDir: 'SANSHARE_SERVER_RUNTIME_DIR',
   /** Set by `sanshare-server supervise` in each generation: the supervisor starts successors. */
   supervised: 'SANSHARE_SERVER_SUPERVISED',
+  /**
+   * Set by `sanshare-server supervise` in each generation: its pid, which `upgrade()` signals. Not the
+   * parent: a wrapper (`npm start`, `sh -c`) may stand between them.
+   */
+  supervisorPid: 'SANSHARE_SERVER_SUPERVISOR_PID',
 } as const;
 
 /** Interval of the progress line on a terminal, in ms. */

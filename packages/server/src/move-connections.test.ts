@@ -55,7 +55,7 @@ describe('moveConnections', () => {
 
     expect(report).toMatchObject({ phase: 'moved', moved: 0, refused: 0, closed: 0, fallback: 1, socketsSent: 0, aborted: false });
     expect(report.unmovable).toHaveLength(1);
-    expect(report.unmovable[0]).toMatch(/^echo: a tcp connection's state is \d+ bytes, over the 65536 that travel with a socket/);
+    expect(report.unmovable[0]).toMatch(/^echo: a tcp connection's state is \d+ bytes, over the 65024 that travel with a socket/);
     expect(fellBack).toHaveLength(1);
     await once(client, 'end');
   });

@@ -207,6 +207,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
   readonly #arrivedListeners = new ArrivedListeners();
   readonly #notifiers: readonly ReadinessNotifier[];
   readonly #supervised: boolean;
+  /** The supervisor to ask for a successor (SIGHUP): the one named in the environment, else (an older supervisor) the parent. */
+  readonly #supervisorPid: number | undefined;
   readonly #exited = deferred<RestartReport>();
   readonly #takenOver = deferred<TakeoverReport>();
   readonly #closing = new AbortController();
@@ -240,6 +242,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
     this.generation = init.generation;
     this.#inherited = init.inherited;
     this.#supervised = process.env[ENV.supervised] === '1';
+    const supervisorPid = Number(process.env[ENV.supervisorPid]);
+    this.#supervisorPid = Number.isInteger(supervisorPid) && supervisorPid > 1 ? supervisorPid : undefined;
     this.#notifiers = init.options.notify ?? defaultNotifiers();
     this.exited = this.#exited.promise;
     this.takenOver = this.#takenOver.promise;
@@ -514,7 +518,8 @@ class RestarterImpl extends EventEmitter implements Restarter {
       try {
         if (this.#supervised) {
           // The supervisor starts successors: ask it (it answers SIGHUP), then take the Hello that comes.
-          process.kill(process.ppid, 'SIGHUP');
+          // By its pid: the parent may be a wrapper (npm start, sh -c), which SIGHUP would kill.
+          process.kill(this.#supervisorPid ?? process.ppid, 'SIGHUP');
         } else {
           child = this.#spawnSuccessor();
           child.once('exit', (code, signal) => gone.abort(new Error(`the successor (pid ${child?.pid}) exited (${signal ?? `code ${String(code)}`})`)));

@@ -52,6 +52,11 @@ interface Generation {
   readonly number: number;
   readonly child: ChildProcess;
   ready: boolean;
+  /**
+   * The server process of the generation, as its first `MAINPID=` line says: its successor joins that
+   * process's control socket. Not always the child: a wrapper (`npm start`, `sh -c`) may stand between.
+   */
+  mainPid: number | undefined;
 }
 
 const FORWARDED: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
@@ -98,17 +103,22 @@ export async function supervise(options: SuperviseOptions): Promise<Supervisor> 
       [ENV.notifyFd]: '3',
       [ENV.listenFds]: passed.env,
       [ENV.runtimeDir]: runtimeDir,
+      [ENV.supervisorPid]: String(process.pid),
     });
-    if (predecessor?.child.pid !== undefined) {
-      Object.assign(env, { [ENV.role]: 'successor', [ENV.control]: controlSocketPath(runtimeDir, predecessor.child.pid), [ENV.controlPid]: String(predecessor.child.pid) });
+    const predecessorPid = predecessor?.mainPid ?? predecessor?.child.pid;
+    if (predecessorPid !== undefined) {
+      Object.assign(env, { [ENV.role]: 'successor', [ENV.control]: controlSocketPath(runtimeDir, predecessorPid), [ENV.controlPid]: String(predecessorPid) });
     }
     const child = spawn(options.command, [...options.args], { env, stdio: ['inherit', 'inherit', 'inherit', 'pipe', ...passed.stdio] });
-    const generation: Generation = { number, child, ready: false };
+    const generation: Generation = { number, child, ready: false, mainPid: undefined };
     generations.add(generation);
-    log(`generation ${number} started (pid ${child.pid ?? '?'})${predecessor === undefined ? '' : `, taking over from pid ${predecessor.child.pid}`}`);
+    log(`generation ${number} started (pid ${child.pid ?? '?'})${predecessorPid === undefined ? '' : `, taking over from pid ${predecessorPid}`}`);
     const notify = child.stdio[3];
     if (notify !== null && notify !== undefined && 'on' in notify) {
       createInterface({ input: notify as NodeJS.ReadableStream }).on('line', (line) => {
+        // Only the first: later ones name the successor it hands over to.
+        const mainPid = /^MAINPID=(\d+)$/.exec(line);
+        if (mainPid !== null && generation.mainPid === undefined) generation.mainPid = Number(mainPid[1]);
         if (line === 'READY=1' && !generation.ready) {
           generation.ready = true;
           backoff = SUPERVISOR_BACKOFF_MS.first;

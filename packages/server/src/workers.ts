@@ -14,7 +14,7 @@ import { adapterFor, type Attachable } from './adapter-for.js';
 import { connectControl, type ControlChannel, type ControlListener } from './control-channel.js';
 import type { ControlMessage, MoveCounts } from './control-codec.js';
 import { ConnectionRouter } from './connection-router.js';
-import { CONTROL_PROTOCOL_VERSION, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_READY_TIMEOUT_MS, ENV } from './constants.js';
+import { CONTROL_PROTOCOL_VERSION, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_READY_TIMEOUT_MS, ENV, WORKER_RESPAWN_RETRY_MS } from './constants.js';
 import { ServerError, firstLine } from './errors.js';
 import { listenServer } from './listen-server.js';
 import { countConnections, moveConnections, type AttachedServer } from './move-connections.js';
@@ -76,7 +76,10 @@ export interface WorkerPool {
   /** Where the controller listens. */
   readonly address: AddressInfo;
   readonly workers: readonly WorkerInfo[];
-  /** Resolves once every worker is ready (at once when they are). */
+  /**
+   * Resolves once every worker is ready (at once when they are). Rejects with `ERR_CLOSED` when the pool
+   * closes first, `ERR_WORKER_FAILED` when a worker exited and `respawn` is false (none will replace it).
+   */
   ready(): Promise<void>;
   /**
    * Moves every connection of `worker` to the other ready workers at their safe points and sends it
@@ -101,7 +104,8 @@ interface Worker {
   state: WorkerInfo['state'];
   connections: number;
   channel: ControlChannel | undefined;
-  replies: Map<number, (status: ControlMessage & { kind: 'status' }) => void>;
+  /** Move requests waiting for the worker's Status. */
+  replies: Map<number, { resolve: (status: ControlMessage & { kind: 'status' }) => void; reject: (error: Error) => void }>;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -124,6 +128,10 @@ class Pool extends EventEmitter implements WorkerPool {
   /** Connections accepted while no worker was ready: handed out as soon as one is. */
   readonly #waiting: Socket[] = [];
   readonly #readyWaiters = new Set<() => void>();
+  /** Retries of workers Node could not start (cleared by close()). */
+  readonly #retries = new Set<NodeJS.Timeout>();
+  /** Why the pool has fewer workers than asked for good (one exited, `respawn: false`): ready() then rejects. */
+  #lost: string | undefined;
   #nextId = 1;
   #nextRequest = 1;
   #closing = false;
@@ -160,6 +168,9 @@ class Pool extends EventEmitter implements WorkerPool {
         if (this.#closing) {
           this.#readyWaiters.delete(check);
           reject(new ServerError('ERR_CLOSED', 'the worker pool was closed before every worker was ready'));
+        } else if (this.#lost !== undefined && this.#workers.length < this.#options.workers) {
+          this.#readyWaiters.delete(check);
+          reject(new ServerError('ERR_WORKER_FAILED', `${this.#lost} and respawn is off: the pool has ${this.#workers.length} of its ${this.#options.workers} workers`));
         } else if (this.#workers.length >= this.#options.workers && this.#workers.every((w) => w.state !== 'starting')) {
           this.#readyWaiters.delete(check);
           resolve();
@@ -200,20 +211,54 @@ class Pool extends EventEmitter implements WorkerPool {
       }
     }, this.#options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
     readyTimer.unref();
-    child.once('exit', (code, signal) => {
+    const gone = (why: string, cause: unknown, respawnInMs: number): void => {
       clearTimeout(readyTimer);
       worker.state = 'exited';
       void worker.channel?.close();
-      for (const reply of worker.replies.values()) reply({ kind: 'status', requestId: 0, connections: 0 });
+      for (const reply of worker.replies.values()) reply.resolve({ kind: 'status', requestId: 0, connections: 0 });
       worker.replies.clear();
       this.#workers.splice(this.#workers.indexOf(worker), 1);
       this.emit('worker', { id, pid: worker.pid, state: 'exited', connections: 0 }, 'exited');
       if (!this.#closing) {
-        this.emit('warning', new ServerError('ERR_WORKER_FAILED', `worker ${id} (pid ${worker.pid}) exited (${signal ?? `code ${String(code)}`})`));
-        if (this.#options.respawn !== false) this.#spawn();
+        const respawn = this.#options.respawn !== false;
+        const retry = respawn && respawnInMs > 0 ? `; trying again in ${respawnInMs} ms` : '';
+        this.emit('warning', new ServerError('ERR_WORKER_FAILED', `${why}${retry}`, cause === undefined ? undefined : { cause }));
+        if (respawn) this.#respawn(respawnInMs);
+        else this.#lost ??= why;
       }
       for (const check of this.#readyWaiters) check();
+    };
+    child.once('exit', (code, signal) => gone(`worker ${id} (pid ${worker.pid}) exited (${signal ?? `code ${String(code)}`})`, undefined, 0));
+    // Node reports some spawn failures (ENOENT, EACCES, EAGAIN, EMFILE, ENFILE) with an 'error' event
+    // and no 'exit': unheard, it would crash the controller and every connection it holds.
+    child.on('error', (error) => {
+      if (worker.state !== 'starting' || child.pid !== undefined) {
+        this.emit('warning', new ServerError('ERR_WORKER_FAILED', `worker ${id} (pid ${worker.pid}): ${firstLine(error)}`, { cause: error }));
+        return;
+      }
+      gone(`worker ${id} could not be started: ${firstLine(error)}`, error, WORKER_RESPAWN_RETRY_MS);
     });
+  }
+
+  /** Starts a worker in the place of one that is gone, after `delayMs`; a refusal is a warning, not a crash. */
+  #respawn(delayMs: number): void {
+    const start = (): void => {
+      if (this.#closing) return;
+      try {
+        this.#spawn();
+      } catch (error) {
+        this.emit('warning', error);
+      }
+    };
+    if (delayMs === 0) {
+      start();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#retries.delete(timer);
+      start();
+    }, delayMs);
+    this.#retries.add(timer);
   }
 
   async #acceptWorkers(): Promise<void> {
@@ -261,11 +306,17 @@ class Pool extends EventEmitter implements WorkerPool {
         worker.connections = message.connections;
         const reply = worker.replies.get(message.requestId);
         worker.replies.delete(message.requestId);
-        reply?.(message);
+        reply?.resolve(message);
       }
     }
-    // The worker closed its channel: it is on its way out (its exit is handled above).
+    // The worker closed its channel: it is on its way out (its exit is handled above), or it closed
+    // (PoolWorker.close()) and lives on with its connections. Either way no Status comes any more: a
+    // move waiting for one would wait as long as the worker lives.
     if (worker.state !== 'exited') worker.state = 'drained';
+    for (const reply of worker.replies.values()) {
+      reply.reject(new ServerError('ERR_WORKER_FAILED', `worker ${worker.id} (pid ${worker.pid}) closed its control channel during the move; the connections it still holds stay there`));
+    }
+    worker.replies.clear();
   }
 
   #pick(except?: Worker): Worker | undefined {
@@ -319,8 +370,15 @@ class Pool extends EventEmitter implements WorkerPool {
     const channel = from.channel;
     if (channel === undefined || channel.closed) throw new ServerError('ERR_WORKER_FAILED', `worker ${from.id} (pid ${from.pid}) has no control channel`);
     const requestId = this.#nextRequest++;
-    const status = new Promise<ControlMessage & { kind: 'status' }>((resolve) => from.replies.set(requestId, resolve));
-    await channel.send({ kind: 'moveRequest', requestId, targetPid: to.pid, count });
+    const status = new Promise<ControlMessage & { kind: 'status' }>((resolve, reject) => from.replies.set(requestId, { resolve, reject }));
+    // Settled (a channel that closes rejects it) maybe before the send below has failed: handled here, thrown below.
+    status.catch(() => undefined);
+    try {
+      await channel.send({ kind: 'moveRequest', requestId, targetPid: to.pid, count });
+    } catch (error) {
+      from.replies.delete(requestId);
+      throw error;
+    }
     const reply = await status;
     const counts = reply.move ?? { phase: 'exited', moved: 0, remaining: 0, refused: 0, unserved: 0, fallback: 0, closed: 0 };
     to.connections += counts.moved;
@@ -381,6 +439,8 @@ class Pool extends EventEmitter implements WorkerPool {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    for (const timer of this.#retries) clearTimeout(timer);
+    this.#retries.clear();
     for (const check of this.#readyWaiters) check();
     // The connections still waiting for a worker end first: they count as the server's connections,
     // and its close() waits for every one of them (forever, when no worker is ready to take them).
@@ -516,7 +576,9 @@ export async function serveWorker(server: Server, options: ServeWorkerOptions = 
         ...(message.count === 0 ? {} : { limit: message.count }),
         signal: closing.signal,
       });
-      report(message.requestId, counts);
+      // Counted by what this worker still serves: fresh connections of a server without an adapter
+      // never move, and the move (which sees only the adapters' connections) would say 0.
+      report(message.requestId, servers.length > 0 ? counts : { ...counts, remaining: connections() });
     }
   })();
   await channel.send({ kind: 'ready', pid: process.pid });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { isWsaError } from '@sanshare/protocol-info';
 import { isServerError } from '../errors.js';
 import { connectionKindOf, decodeConnectionState, encodeConnectionState, type ConnectionState } from './connection-state.js';
-import { MAX_STATE_BYTES } from './constants.js';
+import { MAX_RECEIVED_STATE_BYTES, MAX_STATE_BYTES } from './constants.js';
 
 const root = protobuf.loadSync(fileURLToPath(new URL('../../proto/sanshare/v1/server_state.proto', import.meta.url)));
 const MessageType = root.lookupType('sanshare.v1.ConnectionState');
@@ -77,7 +77,7 @@ describe('connection-state', () => {
     expect(normalise(decodeConnectionState(Uint8Array.from([0x48, 0x01, ...known])))).toEqual({ kind: 'tcp', appState: [7] });
   });
 
-  it('should refuse a state over 64 KiB when encoding, with ERR_STATE_TOO_LARGE', () => {
+  it('should refuse a state over MAX_STATE_BYTES (64 KiB less the move envelope room) when encoding, with ERR_STATE_TOO_LARGE', () => {
     let error: unknown;
     try {
       encodeConnectionState({ kind: 'tcp', appState: new Uint8Array(MAX_STATE_BYTES) });
@@ -85,7 +85,7 @@ describe('connection-state', () => {
       error = e;
     }
     expect(isServerError(error, 'ERR_STATE_TOO_LARGE')).toBe(true);
-    expect((error as Error).message).toMatch(/^a tcp connection's state is \d+ bytes, over the 65536/);
+    expect((error as Error).message).toMatch(/^a tcp connection's state is \d+ bytes, over the 65024/);
   });
 
   it.each([
@@ -110,6 +110,6 @@ describe('connection-state', () => {
   });
 
   it('should reject a state over 64 KiB when decoding', () => {
-    expect(isServerError(failure(new Uint8Array(MAX_STATE_BYTES + 1)), 'ERR_BAD_STATE')).toBe(true);
+    expect(isServerError(failure(new Uint8Array(MAX_RECEIVED_STATE_BYTES + 1)), 'ERR_BAD_STATE')).toBe(true);
   });
 });

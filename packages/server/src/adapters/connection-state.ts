@@ -8,7 +8,7 @@ import { isWsaError } from '@sanshare/protocol-info';
 import { WireReader, WireType } from '@sanshare/protocol-info/wire';
 import protobuf from 'protobufjs/minimal.js';
 import { ServerError } from '../errors.js';
-import { MAX_STATE_BYTES } from './constants.js';
+import { MAX_RECEIVED_STATE_BYTES, MAX_STATE_BYTES } from './constants.js';
 
 /** What an HTTP/1.1 keep-alive connection carries: nothing yet (it moves between requests). */
 export interface HttpConnectionState {
@@ -56,7 +56,7 @@ function bad(what: string, cause?: unknown): ServerError {
 
 /**
  * Encodes a connection's state (fields in number order, defaults omitted, as protobufjs does).
- * Throws `ERR_STATE_TOO_LARGE` above `MAX_STATE_BYTES` (64 KiB).
+ * Throws `ERR_STATE_TOO_LARGE` above `MAX_STATE_BYTES` (64 KiB less room for the move message's envelope).
  */
 export function encodeConnectionState(state: ConnectionState): Uint8Array {
   const w = protobuf.Writer.create();
@@ -182,10 +182,10 @@ function decode(data: Uint8Array): ConnectionState {
 
 /**
  * Decodes a connection's state. Throws `ERR_BAD_STATE` (cause: the reader's `WsaError`) when it is
- * malformed, has no kind, or is over `MAX_STATE_BYTES`.
+ * malformed, has no kind, or is over the 64 KiB of a duplication's message.
  */
 export function decodeConnectionState(data: Uint8Array): ConnectionState {
-  if (data.length > MAX_STATE_BYTES) throw bad(`${data.length} bytes, over the ${MAX_STATE_BYTES} a state may have`);
+  if (data.length > MAX_RECEIVED_STATE_BYTES) throw bad(`${data.length} bytes, over the ${MAX_RECEIVED_STATE_BYTES} a state may have`);
   try {
     return decode(data);
   } catch (error) {

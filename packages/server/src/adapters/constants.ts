@@ -1,8 +1,15 @@
 /**
  * Largest state a connection carries with its socket: the switch's `WSADuplicateSocketWithMessage`
- * takes a message of at most 64 KiB (the provider's `MAX_APP_MESSAGE_BYTES`), and the state is that message.
+ * takes a message of at most 64 KiB (the provider's `MAX_APP_MESSAGE_BYTES`), and the state travels in
+ * it with an envelope (`MovedSocket`: a server name of up to 255 bytes, flags; under 300 bytes). The
+ * limit leaves that room, so that the adapter's `detach` refuses a state that would not fit, while the
+ * connection is still in service: refused later, once detached, the socket would come back with the
+ * application's listeners still on it and be served twice.
  */
-export const MAX_STATE_BYTES = 64 * 1024;
+export const MAX_STATE_BYTES = 64 * 1024 - 512;
+
+/** What a received state may have: the whole message (a sender of another version may leave less room). */
+export const MAX_RECEIVED_STATE_BYTES = 64 * 1024;
 
 /**
  * How often a freeze re-checks a connection whose only wait is for written bytes to reach the kernel.

@@ -17,10 +17,10 @@ export class ServerProcess {
   stderr = '';
   #waiters = new Set<() => void>();
 
-  /** Runs `fixture` (a TypeScript file), or `[script, ...args]`, through tsx. */
-  constructor(fixture: string | readonly string[], env: NodeJS.ProcessEnv) {
+  /** Runs `fixture` (a TypeScript file), or `[script, ...args]`, through tsx (with `execPath`: that node binary, this one's by default). */
+  constructor(fixture: string | readonly string[], env: NodeJS.ProcessEnv, execPath = process.execPath) {
     const args = typeof fixture === 'string' ? [fixture] : fixture;
-    this.child = spawn(process.execPath, ['--import', require.resolve('tsx'), ...args], {
+    this.child = spawn(execPath, ['--import', require.resolve('tsx'), ...args], {
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
