@@ -7,12 +7,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startEchoWithClients } from './support/echo-generation.js';
 import { LineClient } from './support/line-client.js';
 import { isAlive, ServerProcess, until } from './support/server-process.js';
 
-const ECHO = fileURLToPath(new URL('./fixtures/echo-server.ts', import.meta.url));
 const CLIENTS = 6;
 
 describe('a successor that cannot adopt the connections it receives', () => {
@@ -32,13 +31,7 @@ describe('a successor that cannot adopt the connections it receives', () => {
 
   it('should end those connections with an ERR_BAD_STATE warning, and take over and serve on', async () => {
     writeFileSync(join(dir, 'wrong'), '');
-    const server = new ServerProcess(ECHO, { RUNTIME_DIR: join(dir, 'run'), READY_MS: '8000', WRONG_ADAPTER_FILE: join(dir, 'wrong') });
-    servers.push(server);
-    const ready = await server.waitFor('generation 1 ready', (e) => e.ev === 'ready' && e['generation'] === 1);
-    const { pid } = ready;
-    const port = ready['port'] as number;
-    for (let i = 0; i < CLIENTS; i++) clients.push(new LineClient(port));
-    await until('every client answered', () => clients.every((c) => c.answered >= 3));
+    const { server, pid, port } = await startEchoWithClients({ dir, env: { WRONG_ADAPTER_FILE: join(dir, 'wrong') }, count: CLIENTS, servers, clients });
 
     process.kill(pid, 'SIGHUP');
     const successorReady = await server.waitFor('generation 2 ready', (e) => e.ev === 'ready' && e['generation'] === 2);

@@ -8,12 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startEchoWithClients } from './support/echo-generation.js';
 import { LineClient } from './support/line-client.js';
 import { isAlive, ServerProcess, until } from './support/server-process.js';
 
-const ECHO = fileURLToPath(new URL('./fixtures/echo-server.ts', import.meta.url));
 const CLIENTS = 8;
 
 describe('restarter.close() during a restart', () => {
@@ -35,13 +34,7 @@ describe('restarter.close() during a restart', () => {
 
   it('should leave a ready successor serving the listener and the connections it took, when the old process closes mid-move', async () => {
     // The drain deadline is far: a connection that cannot reach its safe point holds the move open.
-    const server = new ServerProcess(ECHO, { RUNTIME_DIR: join(dir, 'run'), READY_MS: '8000', DRAIN_MS: '60000', CLOSE_STAYS: '1' });
-    servers.push(server);
-    const ready = await server.waitFor('generation 1 ready', (e) => e.ev === 'ready' && e['generation'] === 1);
-    const { pid } = ready;
-    const port = ready['port'] as number;
-    for (let i = 0; i < CLIENTS; i++) clients.push(new LineClient(port));
-    await until('every client answered', () => clients.every((c) => c.answered >= 3));
+    const { server, pid, port } = await startEchoWithClients({ dir, env: { DRAIN_MS: '60000', CLOSE_STAYS: '1' }, count: CLIENTS, servers, clients });
     // A client that sends and never reads: its answers pile up unsent, so it never reaches a safe point.
     const slow = connect({ port, host: '127.0.0.1' });
     raw.push(slow);
@@ -78,13 +71,7 @@ describe('restarter.close() during a restart', () => {
 
   it('should stop a successor that is not ready yet, and say ERR_CLOSED, when the old process closes', async () => {
     writeFileSync(join(dir, 'slow'), '60000');
-    const server = new ServerProcess(ECHO, { RUNTIME_DIR: join(dir, 'run'), READY_MS: '30000', CLOSE_STAYS: '1', SLOW_READY_FILE: join(dir, 'slow') });
-    servers.push(server);
-    const ready = await server.waitFor('generation 1 ready', (e) => e.ev === 'ready' && e['generation'] === 1);
-    const { pid } = ready;
-    const port = ready['port'] as number;
-    for (let i = 0; i < CLIENTS; i++) clients.push(new LineClient(port));
-    await until('every client answered', () => clients.every((c) => c.answered >= 3));
+    const { server, pid } = await startEchoWithClients({ dir, env: { READY_MS: '30000', CLOSE_STAYS: '1', SLOW_READY_FILE: join(dir, 'slow') }, count: CLIENTS, servers, clients });
     process.kill(pid, 'SIGHUP');
     const slowReady = await server.waitFor('the successor waits before ready()', (e) => e.ev === 'slow-ready');
     process.kill(pid, 'SIGTERM');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startEchoWithClients } from './support/echo-generation.js';
 import { LineClient } from './support/line-client.js';
 import { isAlive, openDescriptors, ServerProcess, until, type FixtureEvent } from './support/server-process.js';
 
@@ -25,13 +26,8 @@ describe('createRestarter when a process fails', () => {
   });
 
   async function startWithClients(env: Record<string, string>): Promise<{ server: ServerProcess; pid: number; port: number }> {
-    const server = new ServerProcess(ECHO, { RUNTIME_DIR: join(dir, 'run'), READY_MS: '8000', ...env });
-    servers.push(server);
-    const ready = await server.waitFor('generation 1 ready', (e) => e.ev === 'ready' && e['generation'] === 1);
-    const port = ready['port'] as number;
-    for (let i = 0; i < CLIENTS; i++) clients.push(new LineClient(port));
-    await until('every client answered', () => clients.every((c) => c.answered >= 3));
-    return { server, pid: ready.pid, port };
+    const { server, pid, port } = await startEchoWithClients({ dir, env, count: CLIENTS, servers, clients });
+    return { server, pid, port };
   }
 
   /** Every client still connected keeps being answered, without an error, by `tag`. */

@@ -12,12 +12,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startEchoWithClients } from './support/echo-generation.js';
 import { LineClient } from './support/line-client.js';
-import { ServerProcess, until } from './support/server-process.js';
+import type { ServerProcess } from './support/server-process.js';
 
-const ECHO = fileURLToPath(new URL('./fixtures/echo-server.ts', import.meta.url));
 const CLIENTS = 12;
 
 describe('the serving process named again after a failed restart', () => {
@@ -37,12 +36,7 @@ describe('the serving process named again after a failed restart', () => {
 
   it('should name the old process MAINPID again when a successor it named dies mid-move', async () => {
     writeFileSync(join(dir, 'kill'), 'received:6');
-    const server = new ServerProcess(ECHO, { RUNTIME_DIR: join(dir, 'run'), READY_MS: '8000', KILL_FILE: join(dir, 'kill'), NOTIFY_EVENTS: '1' });
-    servers.push(server);
-    const ready = await server.waitFor('generation 1 ready', (e) => e.ev === 'ready' && e['generation'] === 1);
-    const { pid } = ready;
-    for (let i = 0; i < CLIENTS; i++) clients.push(new LineClient(ready['port'] as number));
-    await until('every client answered', () => clients.every((c) => c.answered >= 3));
+    const { server, pid } = await startEchoWithClients({ dir, env: { KILL_FILE: join(dir, 'kill'), NOTIFY_EVENTS: '1' }, count: CLIENTS, servers, clients });
     process.kill(pid, 'SIGHUP');
     const dying = await server.waitFor('the successor dies mid-move', (e) => e.ev === 'dying');
     await server.waitFor('the upgrade fails', (e) => e.ev === 'upgrade-failed' && e.pid === pid);
@@ -55,13 +49,8 @@ describe('the serving process named again after a failed restart', () => {
   it('should write its own pid to the pid file again when a successor that wrote it dies mid-move', async () => {
     writeFileSync(join(dir, 'kill'), 'received:6');
     const pidFile = join(dir, 'server.pid');
-    const server = new ServerProcess(ECHO, { RUNTIME_DIR: join(dir, 'run'), READY_MS: '8000', KILL_FILE: join(dir, 'kill'), PID_FILE: pidFile });
-    servers.push(server);
-    const ready = await server.waitFor('generation 1 ready', (e) => e.ev === 'ready' && e['generation'] === 1);
-    const { pid } = ready;
+    const { server, pid } = await startEchoWithClients({ dir, env: { KILL_FILE: join(dir, 'kill'), PID_FILE: pidFile }, count: CLIENTS, servers, clients });
     expect(readFileSync(pidFile, 'utf8')).toBe(`${pid}\n`);
-    for (let i = 0; i < CLIENTS; i++) clients.push(new LineClient(ready['port'] as number));
-    await until('every client answered', () => clients.every((c) => c.answered >= 3));
     process.kill(pid, 'SIGHUP');
     // The successor dies after its ready(), which wrote its pid there.
     await server.waitFor('the successor dies mid-move', (e) => e.ev === 'dying');
