@@ -16,6 +16,8 @@ export async function closeSocket(state: ProviderState, s: Socket): Promise<void
   sockets.release(s);
   const previous = entry.state;
   entry.state = 'closed';
+  // A WSPConnect still waiting for its peer fails now and closes its kernel socket.
+  entry.cancelConnect?.();
   // Its outstanding duplications can no longer give it back: their read-ahead is dropped now, not when they settle.
   for (const duplicate of entry.outstanding) duplicate.readAhead = new Uint8Array(0);
   try {

@@ -36,6 +36,7 @@ export async function connectSocket(state: ProviderState, s: Socket, name: SockA
         const stop = (): void => {
           socket.off('connect', onConnect);
           socket.off('error', onError);
+          entry.cancelConnect = undefined;
         };
         const onConnect = (): void => {
           stop();
@@ -47,6 +48,11 @@ export async function connectSocket(state: ProviderState, s: Socket, name: SockA
         };
         socket.once('connect', onConnect);
         socket.once('error', onError);
+        // WSPCloseSocket (or WSPCleanup) now: the attempt ends here, its socket is destroyed below.
+        entry.cancelConnect = () => {
+          stop();
+          reject(new WsaError('WSAENOTSOCK', `socket ${s} was closed while connecting`));
+        };
         return stop;
       },
       (expiry: Expiry) =>

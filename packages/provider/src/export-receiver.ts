@@ -230,8 +230,12 @@ export class ExportReceiver {
     let exportId = 0;
     let credited = false;
     let reply: Uint8Array;
-    /** The exports a batch stored, withheld from delivery until the reply is written. */
-    let batchStored: number[] = [];
+    /**
+     * The exports this message stored that wait for this reply (a batch's, or one sent without a
+     * credit): withheld from delivery until the reply is written, and closed if it cannot be (their
+     * source gave up on them, or died, before it could learn they went).
+     */
+    let storedForReply: number[] = [];
     try {
       let body: SourceFrameBody;
       try {
@@ -254,7 +258,7 @@ export class ExportReceiver {
         fds = [];
         const context = { pending: this.#options.pending, hasRoom: this.#options.hasRoom, down: this.#down };
         const outcome = receiveBatch(context, message, body.batch, { pid: connection.peer.pid, notices });
-        batchStored = outcome.stored;
+        storedForReply = outcome.stored;
         reply = encodeTargetBatchReply(outcome.replies);
       } else {
         const decoded = body.export;
@@ -265,21 +269,29 @@ export class ExportReceiver {
         if (this.#down !== undefined) throw new Refusal(ExportStatus.INVALID, `process ${process.pid} stopped receiving sockets: ${this.#down}`);
         const { fd, addresses } = this.#check(decoded, message, credited);
         const expiresAtMs = this.#options.pending.nextExpiry();
-        this.#options.pending.add({
-          exportId,
-          fd,
-          nonce: decoded.nonce,
-          socketCookie: decoded.socketCookie,
-          sourcePid: connection.peer.pid,
-          expiresAtMs,
-          socket: decoded.socket,
-          options: decoded.options,
-          readAhead: decoded.readAhead,
-          // Already a copy (the codec shares no memory with the frame), seen as a Buffer without copying again.
-          appMessage: decoded.appMessage === undefined ? undefined : Buffer.from(decoded.appMessage.buffer, decoded.appMessage.byteOffset, decoded.appMessage.length),
-          notices,
-          addresses,
-        });
+        // Sent without a credit, its source waits for this reply and takes the socket back if it gives
+        // up first: as a batch's, it is delivered only once the reply is in the kernel. A credited one's
+        // source has returned already: it is delivered at once.
+        const awaitsReply = !credited;
+        this.#options.pending.add(
+          {
+            exportId,
+            fd,
+            nonce: decoded.nonce,
+            socketCookie: decoded.socketCookie,
+            sourcePid: connection.peer.pid,
+            expiresAtMs,
+            socket: decoded.socket,
+            options: decoded.options,
+            readAhead: decoded.readAhead,
+            // Already a copy (the codec shares no memory with the frame), seen as a Buffer without copying again.
+            appMessage: decoded.appMessage === undefined ? undefined : Buffer.from(decoded.appMessage.buffer, decoded.appMessage.byteOffset, decoded.appMessage.length),
+            notices,
+            addresses,
+          },
+          awaitsReply,
+        );
+        if (awaitsReply) storedForReply = [exportId];
         fds = [];
         const wasCredit = credited;
         credited = false;
@@ -311,10 +323,10 @@ export class ExportReceiver {
     try {
       await connection.send(reply, [], { timeoutMs: this.#options.handoffTimeoutMs });
     } catch (error) {
-      // A batch whose reply cannot reach the source: it cannot learn that these went (it gave up on
-      // them and closed the channel, or died), so it keeps or takes back their sockets, and none may
-      // be claimed or delivered here.
-      this.#options.pending.discard(batchStored);
+      // Exports whose reply cannot reach the source (a batch's, or one sent without a credit): it
+      // cannot learn that these went (it gave up on them and closed the channel, or died), so it keeps
+      // or takes back their sockets, and none may be claimed or delivered here.
+      this.#options.pending.discard(storedForReply);
       // The source closed its end or died (a source may exit right after duplicating, without waiting
       // for the reply that tops its credits up): exports it sent before are still queued on this
       // channel, and stay claimable as for any source that went away (section 2). Keep reading them
@@ -323,8 +335,8 @@ export class ExportReceiver {
       if (code !== 'UDS_PEER_CLOSED' && code !== 'UDS_PEER_DIED') throw error;
       return;
     }
-    // The batch's reply is in the kernel: its sockets may be delivered now.
-    this.#options.pending.deliver(batchStored);
+    // The reply is in the kernel: the sockets that waited for it may be delivered now.
+    this.#options.pending.deliver(storedForReply);
   }
 
   /** Checks an export against this process; returns the descriptor to keep (and its addresses, when read) or throws a `Refusal`. */

@@ -94,5 +94,11 @@ export async function importSocket(state: ProviderState, info: ProtocolInfo): Pr
     await closeSocket(state, s).catch(() => {});
     throw unconfirmed(found, error);
   }
+  if (state.cleanedUp) {
+    // WSPCleanup ran while the claim was written: it closes every socket, this one too, so the
+    // caller must not get its number (it would name nothing). Closed here unless cleanup did already.
+    await closeSocket(state, s).catch(() => {});
+    throw new WsaError('WSAENETDOWN', 'the provider was cleaned up (WSPCleanup) while this import waited for its claim; start a new one with WSPStartup');
+  }
   return s;
 }

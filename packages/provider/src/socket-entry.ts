@@ -70,6 +70,12 @@ export interface SocketEntry {
    * local address (it listens, so it is bound, and a socket is never bound twice). Dropped with the entry.
    */
   addresses: SocketAddresses | undefined;
+  /**
+   * While WSPConnect waits for the peer (state `connecting`): ends the attempt, failing the WSPConnect
+   * and closing its kernel socket. WSPCloseSocket and WSPCleanup call it, so that a connect to a peer
+   * that does not answer never outlives its descriptor (the kernel's own SYN timeout is minutes).
+   */
+  cancelConnect: (() => void) | undefined;
 }
 
 /** An entry in state `stream`, with its stream. */
@@ -94,5 +100,6 @@ export function newSocketEntry(af: number, type: number, protocol: number): Sock
     duplications: Promise.resolve(),
     outstanding: new Set(),
     addresses: undefined,
+    cancelConnect: undefined,
   };
 }

@@ -30,7 +30,12 @@ Napi::Value SendDatagram(const Napi::CallbackInfo& info) {
   const socklen_t length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (abstract ? 0 : 1));
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return ThrowErrno(env, errno, "socket");
-  ssize_t sent = sendto(fd, data.Data(), data.ByteLength(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), length);
+  // MSG_DONTWAIT: this runs on JavaScript's thread, so a receiver that does not read (its queue full)
+  // must be an EAGAIN to report, never a wait that blocks the whole process for good.
+  ssize_t sent;
+  do {
+    sent = sendto(fd, data.Data(), data.ByteLength(), MSG_NOSIGNAL | MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&addr), length);
+  } while (sent < 0 && errno == EINTR);
   int err = errno;
   close(fd);
   if (sent < 0) return ThrowErrno(env, err, "sendto");

@@ -26,7 +26,9 @@ import { ETOOMANYREFS } from './constants.js';
  * - `UDS_CLOSED`: the connection or listener was closed locally.
  * - `UDS_TIMEOUT`: the operation's `timeoutMs` elapsed.
  * - `UDS_ABORTED`: the operation's `AbortSignal` fired (its reason is the `cause`).
- * - `UDS_NATIVE_UNAVAILABLE`: the native addon could not be loaded.
+ * - `UDS_NATIVE_UNAVAILABLE`: the native addon could not be loaded (missing, or built for another
+ *   platform, or stale). A process with no free descriptor cannot load it either: that is `UDS_SYSTEM`
+ *   with `errno` EMFILE (or ENFILE), and the next call loads it once one is free.
  * - `UDS_SYSTEM`: any other system error (see `errno` and `syscall`).
  */
 export type UdsErrorCode =

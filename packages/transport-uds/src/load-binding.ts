@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UdsError } from './errors.js';
@@ -66,6 +67,22 @@ const REQUIRED: readonly string[] = [
 
 let cached: NativeBinding | undefined;
 
+const E = constants.errno;
+
+/**
+ * EMFILE or ENFILE when loading failed for want of a descriptor: Node's `require` of a module says so
+ * in `code`, a failed `dlopen` of the addon only in its message (the C library's strerror text).
+ */
+function outOfDescriptors(cause: unknown): number | undefined {
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (code === 'EMFILE') return E.EMFILE;
+  if (code === 'ENFILE') return E.ENFILE;
+  const message = cause instanceof Error ? cause.message : '';
+  if (message.includes('Too many open files in system')) return E.ENFILE;
+  if (message.includes('Too many open files')) return E.EMFILE;
+  return undefined;
+}
+
 /**
  * Loads the addon once, lazily (importing the package never touches native code).
  *
@@ -83,6 +100,17 @@ export function loadBinding(): NativeBinding {
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
     loaded = nodeGypBuild(root);
   } catch (cause) {
+    const outOf = outOfDescriptors(cause);
+    if (outOf !== undefined) {
+      // Loading opens files (node-gyp-build's module, the addon itself): a process at its open-file
+      // limit cannot, though nothing is wrong with the addon. Not cached: the next call loads it once
+      // a descriptor is free.
+      throw new UdsError(
+        'UDS_SYSTEM',
+        `@sanshare/transport-uds: the native addon could not be loaded because this process has no free descriptor (${outOf === E.EMFILE ? 'EMFILE: its open-file limit, RLIMIT_NOFILE, is reached' : 'ENFILE: the system-wide file table is full'}); close descriptors (or raise the limit) and call again`,
+        { errno: outOf, syscall: 'open', cause },
+      );
+    }
     throw new UdsError(
       'UDS_NATIVE_UNAVAILABLE',
       `@sanshare/transport-uds: the native addon could not be loaded from ${root} ` +

@@ -104,7 +104,8 @@ export function stopReading(socket: Socket): Buffer {
  * consumed comes back as `readAhead`, to travel with the descriptor. The caller owns the returned `fd`.
  *
  * Throws UdsError `UDS_INVALID_ARGUMENT` when the socket still has unsent writes (wait for
- * `drain`) or has no descriptor.
+ * `drain`) or has no descriptor, and `UDS_SYSTEM` (`errno` EMFILE) when this process is at its
+ * open-file limit; the socket is then untouched: still reading, nothing it read ahead dropped.
  */
 export function detachNetSocket(socket: Socket): { fd: number; readAhead: Uint8Array } {
   if (socket.writableLength > 0) {
@@ -115,8 +116,11 @@ export function detachNetSocket(socket: Socket): { fd: number; readAhead: Uint8A
   if (handle === null || typeof fd !== 'number' || fd < 0) {
     throw new UdsError('UDS_INVALID_ARGUMENT', 'detachNetSocket: the socket has no descriptor (closed, or not fd-backed)');
   }
-  const readAhead = stopReading(socket);
+  // The duplicate first: when it cannot be made (EMFILE, the process at its open-file limit), the
+  // socket must be left as it was, reading, with what it read ahead; stopped first, it would have
+  // dropped those bytes and read no more.
   const copy = dupFd(fd);
+  const readAhead = stopReading(socket);
   socket.destroy();
   return { fd: copy, readAhead };
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isUdsError } from './errors.js';
 import { sendDatagram } from './send-datagram.js';
@@ -18,6 +19,17 @@ print('ready', flush=True)
 data = s.recv(65536)
 print(data.hex(), flush=True)
 `;
+
+// A receiver that binds and never reads (a service manager that is wedged, or never reads its socket).
+const DEAF_RECEIVER = `
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+print('ready', flush=True)
+time.sleep(600)
+`;
+
+const FLOOD = fileURLToPath(new URL('../test/fixtures/datagram-flood.mjs', import.meta.url));
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -52,5 +64,25 @@ describe('sendDatagram', () => {
       expect(isUdsError(error, 'UDS_NO_LISTENER')).toBe(true);
     }
     expect(() => sendDatagram('', Buffer.from('x'))).toThrow(expect.objectContaining({ code: 'UDS_INVALID_ARGUMENT' }));
+  });
+
+  it('should fail, not block the process, when the receiver does not read and its queue is full', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uds-dgram-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'notify.sock');
+    const receiver = spawn('python3', ['-c', DEAF_RECEIVER, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    cleanups.push(() => receiver.kill('SIGKILL'));
+    const ready = createInterface({ input: receiver.stdout })[Symbol.asyncIterator]();
+    expect((await ready.next()).value).toBe('ready');
+    // In a process of its own: a send that blocked would block this test's event loop too.
+    const sender = spawn(process.execPath, [FLOOD, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    cleanups.push(() => sender.kill('SIGKILL'));
+    const report = JSON.parse((await createInterface({ input: sender.stdout })[Symbol.asyncIterator]().next()).value as string) as {
+      sent: number;
+      failure?: { code: string; errno: number; message: string };
+    };
+    expect(report.sent).toBeGreaterThan(0);
+    expect(report.failure).toMatchObject({ code: 'UDS_SYSTEM', errno: 11 });
+    expect(report.failure?.message).toMatch(/not reading/);
   });
 });

@@ -258,6 +258,16 @@ async function run(c: Command): Promise<unknown> {
     // WPUNotifyDuplicateSettled calls so far, with the provider descriptor each switch descriptor names.
     case 'settlements': return upcalls.settlements.map((settled) => ({ ...settled, providerSocket: upcalls.handles.get(settled.s)?.context ?? -1 }));
     case 'cleanup': return p.WSPCleanup();
+    case 'importThenCleanup': {
+      // WSPCleanup in the same turn as an import (which then waits for its claim to be written):
+      // how each call ends, and which switch descriptors are still open afterwards.
+      const importing = p.WSPSocket(-1, -1, -1, c['info'] as ProtocolInfo, 0, 0).then(
+        (t) => ({ ok: true, s: t }),
+        (error: unknown) => ({ ok: false, code: (error as { code?: unknown }).code, message: (error as Error).message }),
+      );
+      await p.WSPCleanup();
+      return { imported: await importing, open: [...upcalls.handles.keys()] };
+    }
     case 'unlinkEndpoint':
       rmSync(`${options['runtimeDir'] as string}/${process.pid}.sock`);
       // An I/O poll of the event loop (the second immediate runs after one), as any other process
