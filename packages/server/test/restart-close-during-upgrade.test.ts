@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEchoWithClients } from './support/echo-generation.js';
 import { LineClient } from './support/line-client.js';
+import { serverReadEverything } from './support/tcp-queues.js';
 import { isAlive, ServerProcess, until } from './support/server-process.js';
 
 const CLIENTS = 8;
@@ -41,8 +42,8 @@ describe('restarter.close() during a restart', () => {
     slow.on('error', () => {});
     slow.pause();
     slow.write('0\n'.repeat(1024 * 1024));
-    // All of it with the kernel: the server has read (and answered, into its own buffer) most of it.
-    await until('the slow client sent everything', () => slow.writableLength === 0);
+    // Every line read by the server (not just with the kernel): its answers wait, unsent, in the process.
+    await until('the server read every line of the slow client', () => slow.writableLength === 0 && serverReadEverything(port, slow.localPort as number), 30_000);
 
     process.kill(pid, 'SIGHUP');
     const successorPid = (await server.waitFor('generation 2 ready', (e) => e.ev === 'ready' && e['generation'] === 2)).pid;

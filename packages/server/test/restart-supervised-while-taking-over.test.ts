@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LineClient } from './support/line-client.js';
+import { serverReadEverything } from './support/tcp-queues.js';
 import { ServerProcess, tsxCommand, until, type FixtureEvent } from './support/server-process.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -30,8 +31,9 @@ class StalledClient {
     this.socket.on('error', () => {});
     this.socket.on('close', () => (this.closed = true));
     this.socket.pause();
-    // 11 MB of answers: more than a paused client's receive buffer and the server's send buffer hold.
-    this.socket.write('0\n'.repeat(1024 * 1024));
+    // 22 MB of answers: far more than a paused client's receive buffer and the server's send buffer
+    // hold, even when a loaded server has read only part of the lines by the time the restart starts.
+    this.socket.write('0\n'.repeat(2 * 1024 * 1024));
   }
 
   read(): void {
@@ -77,7 +79,9 @@ describe('supervise: SIGHUP while the current generation is still taking over', 
     await until('every client answered', () => clients.every((c) => c.answered >= 3));
     const slow = new StalledClient(port);
     stalled.push(slow);
-    await until('the stalled client sent everything', () => slow.socket.writableLength === 0);
+    // Every line read by generation 1 (not just with the kernel): all its answers are written, and what
+    // the kernel cannot hold waits in the process, so the connection is not at a safe point.
+    await until('generation 1 read every line of the stalled client', () => slow.socket.writableLength === 0 && serverReadEverything(port, slow.socket.localPort as number), 60_000);
 
     const supervisorPid = supervisor.child.pid as number;
     process.kill(supervisorPid, 'SIGHUP');
